@@ -1,0 +1,4 @@
+#ifndef CPOOLKIT_ZSTD_SHIM_H
+#define CPOOLKIT_ZSTD_SHIM_H
+#include <zstd.h>
+#endif

@@ -1,0 +1,36 @@
+/// One live session with a database engine.
+///
+/// Implementations run every blocking C call on a thread of their own (see ``ConnectionThread``),
+/// never on Swift's cooperative pool, and make ``cancelRunningStatement()`` reach the engine
+/// (PQcancel, KILL QUERY, sqlite3_interrupt) so a cancelled task stops its query.
+public protocol DatabaseConnection: AnyObject, Sendable {
+    /// The engine's version as it reports it, e.g. `15.18` or `10.11.19-MariaDB`.
+    var serverVersion: String { get }
+    /// Runs one or more statements that return no rows the caller needs.
+    func execute(_ sql: String) async throws
+    /// Runs a query and returns its rows as text (`nil` for SQL NULL).
+    func query(_ sql: String) async throws -> QueryResult
+    /// A cheap health check: succeeds only if the session can run a statement now.
+    func ping() async throws
+    /// Puts the session back into a clean state for the next borrower (rolls back an open
+    /// transaction, drops session settings, temporary objects and locks, as the engine allows).
+    func resetSession() async throws
+    /// Asks the engine to stop the statement running now, from any thread; returns at once.
+    func cancelRunningStatement()
+    /// Closes the session. Safe to call more than once.
+    func close() async
+}
+
+/// Rows returned by ``DatabaseConnection/query(_:)``, as text.
+public struct QueryResult: Sendable, Hashable {
+    public var columns: [String]
+    public var rows: [[String?]]
+
+    public init(columns: [String], rows: [[String?]]) {
+        self.columns = columns
+        self.rows = rows
+    }
+
+    /// The first column of the first row, if any.
+    public var scalar: String? { rows.first?.first ?? nil }
+}

@@ -1,0 +1,79 @@
+import Logging
+
+/// A database engine's entry point: the URL schemes it serves, how it opens a connection,
+/// which options it accepts and how its errors should be treated by the pool.
+///
+/// A driver is a plain value; the application builds a ``DriverRegistry`` from the drivers it imports:
+/// ```swift
+/// let registry = DriverRegistry([SQLiteDriver(), PostgresDriver()])
+/// let pool = try ConnectionPool(url: ConnectionURL("sqlite:///tmp/app.db"), registry: registry)
+/// ```
+public protocol Driver: Sendable {
+    /// A short name, e.g. `postgres`.
+    var name: String { get }
+    /// The URL schemes this driver serves, e.g. `["postgres", "postgresql"]`.
+    var schemes: [String] { get }
+    /// The query options the driver accepts; any other option is rejected by ``DriverRegistry``.
+    var supportedOptions: [DriverOption] { get }
+    /// The backup and restore strategies the driver offers (the first is the default).
+    var strategies: [StrategyDescription] { get }
+    /// Opens one connection. Throws a ``PoolKitError`` whose code says whether waiting could help
+    /// (`.connectionFailed`) or not (`.authenticationFailed`, `.databaseNotFound`).
+    func connect(to url: ConnectionURL, logger: Logger) async throws -> any DatabaseConnection
+    /// Says what an error means for the connection that raised it.
+    func classify(_ error: any Error) -> ErrorDisposition
+}
+
+extension Driver {
+    public var strategies: [StrategyDescription] { [] }
+
+    /// Default classification from ``PoolKitError/code``.
+    public func classify(_ error: any Error) -> ErrorDisposition {
+        ErrorDisposition.fromCode(error)
+    }
+}
+
+/// A URL query option a driver accepts.
+public struct DriverOption: Sendable, Hashable {
+    public var name: String
+    public var summary: String
+    public init(_ name: String, _ summary: String) {
+        self.name = name
+        self.summary = summary
+    }
+}
+
+/// A named backup/restore strategy of a driver.
+public struct StrategyDescription: Sendable, Hashable {
+    public var name: String
+    public var summary: String
+    public init(_ name: String, _ summary: String) {
+        self.name = name
+        self.summary = summary
+    }
+}
+
+/// What an error means for the pool.
+public enum ErrorDisposition: Sendable, Hashable {
+    /// An ordinary failure (a statement error): the connection is fine.
+    case statement
+    /// The connection is dead (closed socket, admin shutdown, read-only after failover): discard it,
+    /// and validate connections opened before this error before lending them again.
+    case connectionBroken
+    /// A connect failure that may heal by waiting (refused, unreachable, too many connections).
+    case transient
+    /// A connect failure that waiting will not heal (wrong password, unknown database): report it at once.
+    case permanent
+
+    /// Classification from a ``PoolKitError`` code, for drivers that map their errors to codes.
+    public static func fromCode(_ error: any Error) -> ErrorDisposition {
+        guard let error = error as? PoolKitError else { return .statement }
+        switch error.code {
+        case .connectionClosed: return .connectionBroken
+        case .connectionFailed: return .transient
+        case .authenticationFailed, .databaseNotFound, .invalidURL, .invalidOption, .unknownOption, .unknownScheme:
+            return .permanent
+        default: return .statement
+        }
+    }
+}
