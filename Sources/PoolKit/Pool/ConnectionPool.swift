@@ -1,0 +1,497 @@
+import DequeModule
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// A pool of database connections.
+///
+/// ```swift
+/// let pool = try ConnectionPool(url: ConnectionURL("postgres://app@db/app?pool_max=8"), registry: registry)
+/// try await pool.withRunning {
+///     try await pool.withConnection { connection in
+///         try await connection.execute("UPDATE counters SET n = n + 1")
+///     }
+/// }
+/// ```
+///
+/// `run()` does the background work (opening, health checks, idle eviction, lifetime recycling,
+/// timeouts) and must be running while the pool is used; it ends after a graceful shutdown and is a
+/// `Service` for swift-service-lifecycle. Every decision is made by ``PoolStateMachine`` under one
+/// lock; the pool carries out the resulting actions outside it.
+public final class ConnectionPool<Source: ConnectionSource>: Sendable {
+    public typealias Connection = Source.Connection
+
+    public let configuration: PoolConfiguration
+    public let source: Source
+    public let hooks: PoolHooks<Connection>
+    let clock: any PoolClock
+    let logger: Logger
+    let metrics: PoolMetrics
+    private let state: Mutex<State>
+
+    private struct Handoff: Sendable {
+        let connection: Connection
+        let id: Int
+        let validate: Bool
+    }
+
+    private enum Work: Sendable {
+        case open(Int)
+        case close(Connection, Int)
+        case check(Connection, Int)
+    }
+
+    private struct State: ~Copyable {
+        var machine: PoolStateMachine<Connection>
+        var continuations: [Int: CheckedContinuation<Handoff, any Error>] = [:]
+        var nextRequestID = 0
+        var work = Deque<Work>()
+        var workWaiter: CheckedContinuation<Work?, Never>?
+        var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
+        var runStarted = false
+        var totalAcquireWait: Duration = .zero
+        var maxAcquireWait: Duration = .zero
+    }
+
+    /// What must happen after the lock is released.
+    private struct Effects {
+        var resumptions: [(CheckedContinuation<Handoff, any Error>, Result<Handoff, any Error>)] = []
+        var workWaiter: (CheckedContinuation<Work?, Never>, Work?)?
+        var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
+        var cancellations: [Connection] = []
+        var logs: [(Logger.Level, Logger.Message)] = []
+        var closedReasons: [String] = []
+
+        func run(_ pool: ConnectionPool) {
+            for (continuation, result) in resumptions { continuation.resume(with: result) }
+            if let (continuation, work) = workWaiter { continuation.resume(returning: work) }
+            for continuation in shutdownWaiters { continuation.resume() }
+            for connection in cancellations { pool.source.cancel(connection) }
+            for (level, message) in logs { pool.logger.log(level: level, message) }
+            for reason in closedReasons { pool.metrics.recordClose(reason: reason) }
+        }
+    }
+
+    /// Creates a pool. Nothing is opened until ``run()`` starts.
+    public init(
+        source: Source,
+        configuration: PoolConfiguration = PoolConfiguration(),
+        hooks: PoolHooks<Connection> = PoolHooks(),
+        logger: Logger = Logger(label: "poolkit.pool"),
+        clock: any PoolClock = SystemPoolClock()
+    ) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.source = source
+        self.hooks = hooks
+        self.clock = clock
+        var logger = logger
+        logger[metadataKey: "pool"] = "\(configuration.name)"
+        self.logger = logger
+        self.metrics = PoolMetrics(poolName: configuration.name)
+        self.state = Mutex(State(machine: PoolStateMachine(configuration: configuration, seed: UInt64.random(in: .min ... .max))))
+    }
+
+    // MARK: Leasing
+
+    /// Borrows a connection, runs `body` with it and gives it back (reset for the next borrower),
+    /// also when `body` throws. A connection whose borrower threw is validated before its next use;
+    /// one the driver says is broken is closed.
+    public func withConnection<Result>(
+        isolation: isolated (any Actor)? = #isolation,
+        timeout: Duration? = nil,
+        fileID: String = #fileID,
+        line: Int = #line,
+        _ body: (Connection) async throws -> Result
+    ) async throws -> Result {
+        let lease = try await lease(timeout: timeout, fileID: fileID, line: line)
+        let result: Result
+        do {
+            result = try await body(lease.connection)
+        } catch {
+            await release(lease, after: error)
+            throw error
+        }
+        await release(lease)
+        return result
+    }
+
+    /// Borrows a connection, waiting up to `timeout` (default: the configuration's acquire timeout).
+    /// Waiters are served first come, first served; a cancelled task stops waiting at once and
+    /// gets `CancellationError`.
+    public func lease(timeout: Duration? = nil, fileID: String = #fileID, line: Int = #line) async throws -> PoolLease<Connection> {
+        let location = "\(fileID):\(line)"
+        let start = clock.now
+        let deadline = start + (timeout ?? configuration.acquireTimeout)
+        var waited = false
+        while true {
+            try Task.checkCancellation()
+            let now = clock.now
+            let handoff: Handoff
+            if let (connection, id, validate) = state.withLock({ $0.machine.leaseIdle(now: now, location: location) }) {
+                handoff = Handoff(connection: connection, id: id, validate: validate)
+            } else {
+                handoff = try await waitForConnection(now: now, deadline: deadline, location: location)
+                waited = true
+            }
+            if let lease = try await prepare(handoff) {
+                if waited { recordWait(clock.now - start) }
+                return lease
+            }
+        }
+    }
+
+    /// Gives a leased connection back. Pass the error the borrower hit, if any, so the pool can
+    /// decide whether the connection is still good.
+    public func release(_ lease: PoolLease<Connection>, after error: (any Error)? = nil) async {
+        var outcome = PoolStateMachine<Connection>.ReleaseOutcome.reusable
+        if let error {
+            outcome =
+                source.classify(error) == .connectionBroken ? .discard(.broken, connectionLost: true) : .suspect
+        }
+        if case .discard = outcome {} else {
+            do {
+                try await source.reset(lease.connection)
+                try await hooks.afterRelease?(lease.connection)
+            } catch {
+                logger.debug("connection reset failed; closing it", metadata: ["error": "\(error)"])
+                outcome = .discard(.resetFailed, connectionLost: source.classify(error) == .connectionBroken)
+            }
+        }
+        let now = clock.now
+        let effects = state.withLock { state in
+            let actions = state.machine.released(lease.id, outcome: outcome, now: now)
+            return Self.apply(actions, to: &state)
+        }
+        effects.run(self)
+    }
+
+    private func waitForConnection(now: PoolInstant, deadline: PoolInstant, location: String) async throws -> Handoff {
+        let requestID = state.withLock { state in
+            state.nextRequestID += 1
+            return state.nextRequestID
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Handoff, any Error>) in
+                let effects = state.withLock { state -> Effects in
+                    var effects = Effects()
+                    if Task.isCancelled {
+                        effects.resumptions.append((continuation, .failure(CancellationError())))
+                        return effects
+                    }
+                    switch state.machine.leaseRequested(requestID, now: now, deadline: deadline, location: location) {
+                    case .leased(let connection, let id, let validate):
+                        effects.resumptions.append(
+                            (continuation, .success(Handoff(connection: connection, id: id, validate: validate))))
+                    case .failed(let error):
+                        effects.resumptions.append((continuation, .failure(error)))
+                    case .enqueued(let actions):
+                        state.continuations[requestID] = continuation
+                        effects = Self.apply(actions, to: &state)
+                    }
+                    return effects
+                }
+                effects.run(self)
+            }
+        } onCancel: {
+            let continuation = state.withLock { state in
+                state.machine.leaseCancelled(requestID) ? state.continuations.removeValue(forKey: requestID) : nil
+            }
+            continuation?.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Validates (if asked) and runs the before-lease hook. Returns nil when the connection failed
+    /// validation and was discarded, so the caller leases again.
+    private func prepare(_ handoff: Handoff) async throws -> PoolLease<Connection>? {
+        let lease = PoolLease(connection: handoff.connection, id: handoff.id)
+        if handoff.validate {
+            do {
+                try await source.validate(handoff.connection)
+                let now = clock.now
+                state.withLock { $0.machine.validationSucceeded(handoff.id, now: now) }
+            } catch {
+                logger.info("connection failed validation on checkout; replacing it", metadata: ["error": "\(error)"])
+                let now = clock.now
+                let effects = state.withLock { state in
+                    Self.apply(state.machine.validationFailed(handoff.id, now: now), to: &state)
+                }
+                effects.run(self)
+                return nil
+            }
+        }
+        if let beforeLease = hooks.beforeLease {
+            do {
+                try await beforeLease(handoff.connection)
+            } catch {
+                let now = clock.now
+                let effects = state.withLock { state in
+                    Self.apply(state.machine.released(handoff.id, outcome: .discard(.broken, connectionLost: false), now: now), to: &state)
+                }
+                effects.run(self)
+                throw error
+            }
+        }
+        return lease
+    }
+
+    private func recordWait(_ wait: Duration) {
+        state.withLock { state in
+            state.totalAcquireWait += wait
+            state.maxAcquireWait = max(state.maxAcquireWait, wait)
+        }
+        metrics.acquireWait.recordNanoseconds(wait.nanosecondsClamped)
+    }
+
+    // MARK: Background work
+
+    /// Opens the minimum connections and does the pool's background work until the pool has shut
+    /// down. Cancelling the task that runs it starts a graceful shutdown (waiters fail, idle
+    /// connections close, leased ones close when returned or after the grace period).
+    public func run() async throws {
+        let now = clock.now
+        let effects = state.withLock { state -> Effects in
+            precondition(!state.runStarted, "ConnectionPool.run() may be called once")
+            state.runStarted = true
+            return Self.apply(state.machine.start(now: now), to: &state)
+        }
+        effects.run(self)
+        logger.debug("pool started", metadata: ["min": "\(configuration.minConnections)", "max": "\(configuration.maxConnections)"])
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await withDiscardingTaskGroup { group in
+                    group.addTask { await self.runTimers() }
+                    while let work = await self.nextWork() {
+                        group.addTask { await self.perform(work) }
+                    }
+                }
+            } onCancel: {
+                self.beginShutdown(gracePeriod: self.configuration.shutdownGracePeriod)
+            }
+        } onGracefulShutdown: {
+            self.beginShutdown(gracePeriod: self.configuration.shutdownGracePeriod)
+        }
+        logger.debug("pool shut down")
+    }
+
+    /// Runs `body` while ``run()`` runs in the background, then shuts the pool down gracefully.
+    public func withRunning<R: Sendable>(_ body: @Sendable () async throws -> R) async throws -> R {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.run() }
+            do {
+                let result = try await body()
+                await shutdown()
+                try await group.waitForAll()
+                return result
+            } catch {
+                await shutdown()
+                try? await group.waitForAll()
+                throw error
+            }
+        }
+    }
+
+    /// Stops lending and closes every connection: waiters fail with `.poolShutdown`, idle
+    /// connections close now, leased ones when they come back or, after `gracePeriod`, by force
+    /// (their statement is cancelled first). Returns when every connection is closed.
+    public func shutdown(gracePeriod: Duration? = nil) async {
+        beginShutdown(gracePeriod: gracePeriod ?? configuration.shutdownGracePeriod)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.machine.isShutDown { return true }
+                state.shutdownWaiters.append(continuation)
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+    }
+
+    private func beginShutdown(gracePeriod: Duration) {
+        let now = clock.now
+        let (effects, pendingWithoutRunner) = state.withLock { state -> (Effects, [Work]) in
+            var effects = Self.apply(state.machine.shutdown(now: now, deadline: now + gracePeriod), to: &state)
+            // Without run() nobody performs queued work: settle it here so shutdown can finish.
+            guard !state.runStarted else { return (effects, []) }
+            let pending = Array(state.work)
+            state.work.removeAll()
+            for case .open(let id) in pending {
+                let error = PoolKitError(.poolShutdown, "pool \(configuration.name) shut down before it ran")
+                let more = Self.apply(state.machine.connectFailed(id, error: error, permanent: false, now: now), to: &state)
+                effects.resumptions += more.resumptions
+                effects.shutdownWaiters += more.shutdownWaiters
+            }
+            return (effects, pending)
+        }
+        effects.run(self)
+        for case .close(let connection, _) in pendingWithoutRunner {
+            Task { await self.source.close(connection) }
+        }
+    }
+
+    /// Runs timers once at the clock's current time. The background task calls this every
+    /// ``PoolConfiguration/timerResolution``; tests call it after advancing a manual clock.
+    package func handleTimers() {
+        let now = clock.now
+        let (effects, statistics) = state.withLock { state in
+            (Self.apply(state.machine.timersFired(now: now), to: &state), Self.statistics(of: state))
+        }
+        effects.run(self)
+        metrics.refresh(statistics)
+    }
+
+    private func runTimers() async {
+        while !state.withLock({ $0.machine.isShutDown }) {
+            let resolution = configuration.timerResolution
+            if Task.isCancelled {
+                // Shutting down after cancellation: keep ticking so the grace deadline is enforced.
+                await Task.detached { try? await Task.sleep(for: resolution) }.value
+            } else {
+                try? await Task.sleep(for: resolution)
+            }
+            handleTimers()
+        }
+    }
+
+    private func nextWork() async -> Work? {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Work?, Never>) in
+            let next = state.withLock { state -> Work?? in
+                if let work = state.work.popFirst() { return .some(work) }
+                if state.machine.isShutDown { return .some(nil) }
+                state.workWaiter = continuation
+                return nil
+            }
+            if let next { continuation.resume(returning: next) }
+        }
+    }
+
+    private func perform(_ work: Work) async {
+        switch work {
+        case .open(let id):
+            var opened: Connection?
+            do {
+                let connection = try await source.connect()
+                opened = connection
+                try await hooks.afterConnect?(connection)
+                let now = clock.now
+                metrics.created.increment()
+                let effects = state.withLock { state in
+                    Self.apply(state.machine.connectionEstablished(id, connection, now: now), to: &state)
+                }
+                effects.run(self)
+            } catch {
+                if let opened { await source.close(opened) }
+                let disposition = source.classify(error)
+                let wrapped = PoolKitError.wrap(error, as: .connectionFailed, "connect failed")
+                logger.warning(
+                    "connect failed", metadata: ["error": "\(wrapped)", "retry": "\(disposition == .permanent ? "after backoff; waiters failed now" : "after backoff")"])
+                metrics.connectFailures.increment()
+                let now = clock.now
+                let effects = state.withLock { state in
+                    Self.apply(state.machine.connectFailed(id, error: wrapped, permanent: disposition == .permanent, now: now), to: &state)
+                }
+                effects.run(self)
+            }
+        case .close(let connection, _):
+            await hooks.beforeClose?(connection)
+            await source.close(connection)
+        case .check(let connection, let id):
+            var healthy = true
+            do { try await source.validate(connection) } catch {
+                healthy = false
+                logger.info("idle connection failed its health check; replacing it", metadata: ["error": "\(error)"])
+            }
+            let now = clock.now
+            let effects = state.withLock { state in
+                Self.apply(state.machine.healthCheckFinished(id, healthy: healthy, now: now), to: &state)
+            }
+            effects.run(self)
+        }
+    }
+
+    /// Turns the state machine's actions into effects, under the lock.
+    private static func apply(_ actions: [PoolStateMachine<Connection>.Action], to state: inout State) -> Effects {
+        var effects = Effects()
+        for action in actions {
+            switch action {
+            case .open(let id):
+                state.work.append(.open(id))
+            case .close(let connection, let id, let reason):
+                state.work.append(.close(connection, id))
+                effects.closedReasons.append(reason.rawValue)
+            case .check(let connection, let id):
+                state.work.append(.check(connection, id))
+            case .resume(let request, let connection, let id, let validate):
+                if let continuation = state.continuations.removeValue(forKey: request) {
+                    effects.resumptions.append(
+                        (continuation, .success(Handoff(connection: connection, id: id, validate: validate))))
+                }
+            case .fail(let request, let error):
+                if let continuation = state.continuations.removeValue(forKey: request) {
+                    effects.resumptions.append((continuation, .failure(error)))
+                }
+            case .reportLeak(_, let location, let heldFor):
+                effects.logs.append(
+                    (.warning,
+                     "possible connection leak: a connection leased at \(location) has been held for \(heldFor.shortDescription)"))
+            case .leakReturned(_, let location, let heldFor):
+                effects.logs.append(
+                    (.info, "connection leased at \(location) and reported as a leak came back after \(heldFor.shortDescription)"))
+            case .cancelStatement(let connection, _):
+                effects.cancellations.append(connection)
+            }
+        }
+        if state.workWaiter != nil {
+            if let work = state.work.popFirst() {
+                effects.workWaiter = (state.workWaiter!, work)
+                state.workWaiter = nil
+            } else if state.machine.isShutDown {
+                effects.workWaiter = (state.workWaiter!, nil)
+                state.workWaiter = nil
+            }
+        }
+        if state.machine.isShutDown, !state.shutdownWaiters.isEmpty {
+            effects.shutdownWaiters = state.shutdownWaiters
+            state.shutdownWaiters = []
+        }
+        return effects
+    }
+
+    // MARK: Statistics
+
+    /// A snapshot of the pool's state and counters.
+    public var statistics: PoolStatistics {
+        state.withLock { Self.statistics(of: $0) }
+    }
+
+    private static func statistics(of state: borrowing State) -> PoolStatistics {
+        let machine = state.machine
+        let counters = machine.counters
+        let leased = machine.leasedCount
+        let checking = machine.checkingCount
+        return PoolStatistics(
+            open: machine.slots.count, idle: machine.idleCount, leased: leased, opening: machine.opening,
+            checking: checking, waiting: machine.waiterCount, created: counters.created,
+            connectFailures: counters.connectFailures,
+            closed: Dictionary(uniqueKeysWithValues: counters.closed.map { ($0.key.rawValue, $0.value) }),
+            leases: counters.leases, leasesWaited: counters.leasesWaited, timeouts: counters.timeouts,
+            cancelledWaits: counters.cancelledWaits, rejected: counters.rejected, leaksReported: counters.leaksReported,
+            totalAcquireWait: state.totalAcquireWait, maxAcquireWait: state.maxAcquireWait)
+    }
+}
+
+extension ConnectionPool: Service {}
+
+extension ConnectionPool where Source == DriverConnectionSource {
+    /// A pool for a database URL: the registry picks the driver from the scheme, and the URL's pool
+    /// options (`pool_max=…`) override `configuration`.
+    public convenience init(
+        url: ConnectionURL,
+        registry: DriverRegistry,
+        configuration: PoolConfiguration = PoolConfiguration(),
+        hooks: PoolHooks<any DatabaseConnection> = PoolHooks(),
+        logger: Logger = Logger(label: "poolkit.pool")
+    ) throws {
+        let source = try DriverConnectionSource(url: url, registry: registry, logger: logger)
+        try self.init(source: source, configuration: configuration.applying(url.poolOptions), hooks: hooks, logger: logger)
+    }
+}

@@ -1,0 +1,6 @@
+/// A connection lent by a ``ConnectionPool``. Give it back with ``ConnectionPool/release(_:after:)``
+/// exactly once; ``ConnectionPool/withConnection(isolation:timeout:fileID:line:_:)`` does that for you.
+public struct PoolLease<Connection: Sendable>: Sendable {
+    public let connection: Connection
+    let id: Int
+}

@@ -1,0 +1,479 @@
+import DequeModule
+
+/// Every decision of the pool, as a value type with no I/O and no clock of its own.
+///
+/// Each event (a lease is requested, a connection is established, a timer fires, …) is a method that
+/// mutates the state and returns the actions the pool must carry out outside its lock: open or close
+/// a connection, hand a connection to a waiter, fail a waiter, check a connection, report a leak.
+/// Time is passed in, so tests drive it with any instants they like.
+struct PoolStateMachine<Connection> {
+    typealias ConnectionID = Int
+    typealias RequestID = Int
+
+    enum CloseReason: String, Sendable, CaseIterable {
+        case idleTimeout = "idle_timeout"
+        case maxLifetime = "max_lifetime"
+        case broken
+        case validationFailed = "validation_failed"
+        case resetFailed = "reset_failed"
+        case shutdown
+    }
+
+    enum Action {
+        /// Open a connection and report `connectionEstablished` or `connectFailed` with this id.
+        case open(ConnectionID)
+        case close(Connection, ConnectionID, CloseReason)
+        /// Run a health check and report `healthCheckFinished`.
+        case check(Connection, ConnectionID)
+        /// Resume the waiter with the connection; it validates first if `validate` is set.
+        case resume(RequestID, Connection, ConnectionID, validate: Bool)
+        case fail(RequestID, PoolKitError)
+        case reportLeak(ConnectionID, location: String, heldFor: Duration)
+        /// A lease reported as a leak came back after all.
+        case leakReturned(ConnectionID, location: String, heldFor: Duration)
+        /// Cancel the statement a leased connection runs (forced shutdown).
+        case cancelStatement(Connection, ConnectionID)
+    }
+
+    enum LeaseResult {
+        case leased(Connection, ConnectionID, validate: Bool)
+        case failed(PoolKitError)
+        case enqueued([Action])
+    }
+
+    enum ReleaseOutcome {
+        /// Reset succeeded and nothing went wrong.
+        case reusable
+        /// The borrower threw while using it: validate before the next lease.
+        case suspect
+        /// It must not be reused.
+        case discard(CloseReason, connectionLost: Bool)
+    }
+
+    struct Slot {
+        enum State {
+            case idle(Connection)
+            case leased(Connection)
+            case checking(Connection)
+        }
+        var state: State
+        let createdAt: PoolInstant
+        let expiresAt: PoolInstant?
+        var idleSince: PoolInstant
+        var lastCheckedAt: PoolInstant
+        var validatedGeneration: Int
+        var needsValidation = false
+        var leasedAt: PoolInstant = PoolInstant(nanoseconds: 0)
+        var leaseLocation = ""
+        var leakReported = false
+    }
+
+    struct Waiter {
+        let deadline: PoolInstant
+        let location: String
+    }
+
+    enum Phase { case running, shuttingDown(deadline: PoolInstant), shutDown }
+
+    let configuration: PoolConfiguration
+    private(set) var phase = Phase.running
+    private(set) var slots: [ConnectionID: Slot] = [:]
+    /// Idle connection ids; the most recently used is last (handed out first, so surplus ones idle out).
+    private var idleStack: [ConnectionID] = []
+    private var waiterOrder = Deque<RequestID>()
+    private var waiters: [RequestID: Waiter] = [:]
+    private(set) var opening = 0
+    private var nextConnectionID = 0
+    /// Bumped when an error says a connection was lost (e.g. failover): older connections are
+    /// validated before their next lease.
+    private(set) var generation = 0
+    private var consecutiveConnectFailures = 0
+    private var nextConnectAttempt: PoolInstant?
+    private(set) var lastConnectError: PoolKitError?
+    private var hasEverConnected = false
+    private var random: SplitMix64
+    private(set) var counters = Counters()
+
+    struct Counters {
+        var created = 0
+        var connectFailures = 0
+        var closed: [CloseReason: Int] = [:]
+        var leases = 0
+        var leasesWaited = 0
+        var timeouts = 0
+        var cancelledWaits = 0
+        var rejected = 0
+        var leaksReported = 0
+    }
+
+    init(configuration: PoolConfiguration, seed: UInt64) {
+        self.configuration = configuration
+        self.random = SplitMix64(seed: seed)
+    }
+
+    // MARK: Counts
+
+    var idleCount: Int { idleStack.count }
+    var waiterCount: Int { waiters.count }
+    var leasedCount: Int { slots.values.reduce(0) { if case .leased = $1.state { $0 + 1 } else { $0 } } }
+    var checkingCount: Int { slots.values.reduce(0) { if case .checking = $1.state { $0 + 1 } else { $0 } } }
+    /// Connections that count against `maxConnections`.
+    var total: Int { slots.count + opening }
+    var isShutDown: Bool { if case .shutDown = phase { true } else { false } }
+    var isRunning: Bool { if case .running = phase { true } else { false } }
+
+    func countsDescription() -> String {
+        "leased \(leasedCount), idle \(idleCount), opening \(opening), waiting \(waiterCount), max \(configuration.maxConnections)"
+    }
+
+    // MARK: Start
+
+    /// Opens the minimum number of connections.
+    mutating func start(now: PoolInstant) -> [Action] {
+        connectActions(now: now)
+    }
+
+    // MARK: Leasing
+
+    /// The fast path: an idle connection, if there is one and no one waits before us.
+    mutating func leaseIdle(now: PoolInstant, location: String) -> (Connection, ConnectionID, validate: Bool)? {
+        guard isRunning, waiters.isEmpty, let id = idleStack.popLast() else { return nil }
+        return markLeased(id, now: now, location: location)
+    }
+
+    /// The full path: lease an idle connection, or queue the request and open connections as needed.
+    mutating func leaseRequested(
+        _ request: RequestID, now: PoolInstant, deadline: PoolInstant, location: String
+    ) -> LeaseResult {
+        guard isRunning else {
+            return .failed(PoolKitError(.poolShutdown, "pool \(configuration.name) is shut down: no new leases"))
+        }
+        if waiters.isEmpty, let id = idleStack.popLast() {
+            let (connection, id, validate) = markLeased(id, now: now, location: location)
+            return .leased(connection, id, validate: validate)
+        }
+        if let maxWaiting = configuration.maxWaiting, waiters.count >= maxWaiting {
+            counters.rejected += 1
+            return .failed(
+                PoolKitError(
+                    .tooManyWaiters,
+                    "pool \(configuration.name) already has \(waiters.count) waiting tasks (max_waiting=\(maxWaiting)): the database is overloaded or connections leak; raise pool_max or max_waiting"
+                ))
+        }
+        waiters[request] = Waiter(deadline: deadline, location: location)
+        waiterOrder.append(request)
+        counters.leasesWaited += 1
+        return .enqueued(connectActions(now: now))
+    }
+
+    /// A waiting task was cancelled. Returns true if it was still waiting (it must then be resumed with
+    /// `CancellationError` by the caller); false if a connection was already handed to it.
+    mutating func leaseCancelled(_ request: RequestID) -> Bool {
+        guard waiters.removeValue(forKey: request) != nil else { return false }
+        counters.cancelledWaits += 1
+        return true
+    }
+
+    /// The borrower validated the connection it was given (checkout validation) and it is fine.
+    mutating func validationSucceeded(_ id: ConnectionID, now: PoolInstant) {
+        guard var slot = slots[id] else { return }
+        slot.validatedGeneration = generation
+        slot.needsValidation = false
+        slot.lastCheckedAt = now
+        slots[id] = slot
+    }
+
+    /// The borrower's checkout validation failed: close the connection (the borrower then leases again).
+    mutating func validationFailed(_ id: ConnectionID, now: PoolInstant) -> [Action] {
+        guard let slot = slots.removeValue(forKey: id), case .leased(let connection) = slot.state else { return [] }
+        counters.closed[.validationFailed, default: 0] += 1
+        return [.close(connection, id, .validationFailed)] + connectActions(now: now)
+    }
+
+    /// A leased connection comes back (after the pool reset it).
+    mutating func released(_ id: ConnectionID, outcome: ReleaseOutcome, now: PoolInstant) -> [Action] {
+        guard var slot = slots[id], case .leased(let connection) = slot.state else { return [] }
+        var actions: [Action] = []
+        if slot.leakReported {
+            actions.append(.leakReturned(id, location: slot.leaseLocation, heldFor: now - slot.leasedAt))
+        }
+        var closeReason: CloseReason?
+        switch outcome {
+        case .reusable: break
+        case .suspect: slot.needsValidation = true
+        case .discard(let reason, let connectionLost):
+            closeReason = reason
+            if connectionLost { generation += 1 }
+        }
+        if closeReason == nil, !isRunning { closeReason = .shutdown }
+        if closeReason == nil, let expiresAt = slot.expiresAt, now >= expiresAt { closeReason = .maxLifetime }
+        if let closeReason {
+            slots[id] = nil
+            counters.closed[closeReason, default: 0] += 1
+            actions.append(.close(connection, id, closeReason))
+            actions += connectActions(now: now)
+            if case .shuttingDown = phase { finishShutdownIfDone() }
+            return actions
+        }
+        slot.idleSince = now
+        slot.leakReported = false
+        slots[id] = slot
+        actions += makeAvailable(id, connection: connection, now: now)
+        return actions
+    }
+
+    // MARK: Opening connections
+
+    mutating func connectionEstablished(_ id: ConnectionID, _ connection: Connection, now: PoolInstant) -> [Action] {
+        opening -= 1
+        hasEverConnected = true
+        consecutiveConnectFailures = 0
+        nextConnectAttempt = nil
+        lastConnectError = nil
+        counters.created += 1
+        guard isRunning else {
+            counters.closed[.shutdown, default: 0] += 1
+            finishShutdownIfDone()
+            return [.close(connection, id, .shutdown)]
+        }
+        var expiresAt: PoolInstant?
+        if let lifetime = configuration.maxLifetime {
+            let fraction = configuration.maxLifetimeJitter * random.nextUnitInterval()
+            expiresAt = now + lifetime * (1 - fraction)
+        }
+        slots[id] = Slot(
+            state: .idle(connection), createdAt: now, expiresAt: expiresAt, idleSince: now, lastCheckedAt: now,
+            validatedGeneration: generation)
+        return makeAvailable(id, connection: connection, now: now) + connectActions(now: now)
+    }
+
+    mutating func connectFailed(_ id: ConnectionID, error: PoolKitError, permanent: Bool, now: PoolInstant) -> [Action] {
+        opening -= 1
+        counters.connectFailures += 1
+        lastConnectError = error
+        consecutiveConnectFailures += 1
+        guard isRunning else {
+            finishShutdownIfDone()
+            return []
+        }
+        let base = configuration.connectBackoff.seconds * pow2(consecutiveConnectFailures - 1)
+        let capped = min(base, configuration.maxConnectBackoff.seconds)
+        let jittered = capped * (0.8 + 0.4 * random.nextUnitInterval())
+        nextConnectAttempt = now + .nanoseconds(Int64(jittered * 1e9))
+        var actions: [Action] = []
+        if permanent || (configuration.failFast && !hasEverConnected) {
+            // Waiting cannot heal this (or the user asked to fail fast): every waiter learns now.
+            while let request = waiterOrder.popFirst() {
+                if waiters.removeValue(forKey: request) != nil { actions.append(.fail(request, error)) }
+            }
+        }
+        return actions
+    }
+
+    // MARK: Health checks
+
+    mutating func healthCheckFinished(_ id: ConnectionID, healthy: Bool, now: PoolInstant) -> [Action] {
+        guard let slot = slots[id], case .checking(let connection) = slot.state else { return [] }
+        guard healthy, isRunning else {
+            slots[id] = nil
+            let reason: CloseReason = healthy ? .shutdown : .validationFailed
+            counters.closed[reason, default: 0] += 1
+            var actions: [Action] = [.close(connection, id, reason)]
+            actions += connectActions(now: now)
+            if case .shuttingDown = phase { finishShutdownIfDone() }
+            return actions
+        }
+        var updated = slot
+        updated.lastCheckedAt = now
+        updated.validatedGeneration = generation
+        updated.needsValidation = false
+        slots[id] = updated
+        return makeAvailable(id, connection: connection, now: now)
+    }
+
+    // MARK: Timers
+
+    /// Everything that is due at `now`: waiter timeouts, idle and lifetime closes, health checks,
+    /// leak reports, connect retries and the shutdown deadline.
+    mutating func timersFired(now: PoolInstant) -> [Action] {
+        var actions: [Action] = []
+        // Waiters past their deadline.
+        if !waiters.isEmpty {
+            let expired = waiters.filter { $0.value.deadline <= now }.map(\.key)
+            for request in expired {
+                waiters[request] = nil
+                counters.timeouts += 1
+                actions.append(.fail(request, timeoutError()))
+            }
+        }
+        if case .shuttingDown(let deadline) = phase {
+            if now >= deadline {
+                for (id, slot) in slots {
+                    if case .leased(let connection) = slot.state {
+                        actions.append(.cancelStatement(connection, id))
+                        actions.append(.close(connection, id, .shutdown))
+                        counters.closed[.shutdown, default: 0] += 1
+                        slots[id] = nil
+                    }
+                }
+                finishShutdownIfDone()
+            }
+            return actions
+        }
+        guard isRunning else { return actions }
+        // Idle connections: lifetime, idle timeout, health check.
+        var keep = slots.count + opening
+        for id in idleStack {
+            guard let slot = slots[id], case .idle(let connection) = slot.state else { continue }
+            if let expiresAt = slot.expiresAt, now >= expiresAt {
+                closeIdle(id, connection, .maxLifetime, into: &actions)
+                keep -= 1
+            } else if let idleTimeout = configuration.idleTimeout, keep > configuration.minConnections,
+                now - slot.idleSince >= idleTimeout
+            {
+                closeIdle(id, connection, .idleTimeout, into: &actions)
+                keep -= 1
+            } else if let period = configuration.healthCheckPeriod,
+                now - max(slot.lastCheckedAt, slot.idleSince) >= period
+            {
+                idleStack.removeAll { $0 == id }
+                slots[id]?.state = .checking(connection)
+                actions.append(.check(connection, id))
+            }
+        }
+        // Leases held too long.
+        if let threshold = configuration.leakDetectionThreshold {
+            for (id, slot) in slots where !slot.leakReported {
+                if case .leased = slot.state, now - slot.leasedAt >= threshold {
+                    slots[id]?.leakReported = true
+                    counters.leaksReported += 1
+                    actions.append(.reportLeak(id, location: slot.leaseLocation, heldFor: now - slot.leasedAt))
+                }
+            }
+        }
+        actions += connectActions(now: now)
+        return actions
+    }
+
+    // MARK: Shutdown
+
+    /// Stops lending: waiters fail, idle connections close, leased ones close when they come back
+    /// (or at `deadline`, after their statement is cancelled).
+    mutating func shutdown(now: PoolInstant, deadline: PoolInstant) -> [Action] {
+        guard isRunning else { return [] }
+        phase = .shuttingDown(deadline: deadline)
+        var actions: [Action] = []
+        let error = PoolKitError(.poolShutdown, "pool \(configuration.name) is shutting down")
+        while let request = waiterOrder.popFirst() {
+            if waiters.removeValue(forKey: request) != nil { actions.append(.fail(request, error)) }
+        }
+        for id in idleStack {
+            if let slot = slots.removeValue(forKey: id), case .idle(let connection) = slot.state {
+                counters.closed[.shutdown, default: 0] += 1
+                actions.append(.close(connection, id, .shutdown))
+            }
+        }
+        idleStack.removeAll()
+        finishShutdownIfDone()
+        return actions
+    }
+
+    private mutating func finishShutdownIfDone() {
+        if case .shuttingDown = phase, slots.isEmpty, opening == 0 { phase = .shutDown }
+    }
+
+    // MARK: Helpers
+
+    private mutating func markLeased(_ id: ConnectionID, now: PoolInstant, location: String)
+        -> (Connection, ConnectionID, validate: Bool)
+    {
+        var slot = slots[id]!
+        guard case .idle(let connection) = slot.state else { preconditionFailure("idle stack holds a busy connection") }
+        let validate =
+            slot.needsValidation || slot.validatedGeneration < generation
+            || now - max(slot.idleSince, slot.lastCheckedAt) > configuration.validationBypassWindow
+        slot.state = .leased(connection)
+        slot.leasedAt = now
+        slot.leaseLocation = location
+        slots[id] = slot
+        counters.leases += 1
+        return (connection, id, validate)
+    }
+
+    /// Hands a free connection to the first waiter, or puts it on the idle stack.
+    private mutating func makeAvailable(_ id: ConnectionID, connection: Connection, now: PoolInstant) -> [Action] {
+        while let request = waiterOrder.popFirst() {
+            guard let waiter = waiters.removeValue(forKey: request) else { continue }  // cancelled earlier
+            var slot = slots[id]!
+            let validate = slot.needsValidation || slot.validatedGeneration < generation
+            slot.state = .leased(connection)
+            slot.leasedAt = now
+            slot.leaseLocation = waiter.location
+            slots[id] = slot
+            counters.leases += 1
+            return [.resume(request, connection, id, validate: validate)]
+        }
+        slots[id]?.state = .idle(connection)
+        idleStack.append(id)
+        return []
+    }
+
+    private mutating func closeIdle(_ id: ConnectionID, _ connection: Connection, _ reason: CloseReason, into actions: inout [Action]) {
+        idleStack.removeAll { $0 == id }
+        slots[id] = nil
+        counters.closed[reason, default: 0] += 1
+        actions.append(.close(connection, id, reason))
+    }
+
+    /// Opens as many connections as the floor and the waiters need, within `maxConnections`, the
+    /// concurrent-connect limit and the backoff after failures.
+    private mutating func connectActions(now: PoolInstant) -> [Action] {
+        guard isRunning else { return [] }
+        if let nextConnectAttempt, now < nextConnectAttempt { return [] }
+        let belowFloor = configuration.minConnections - total
+        let unservedWaiters = waiters.count - opening
+        var wanted = max(belowFloor, unservedWaiters)
+        wanted = min(wanted, configuration.maxConnections - total, configuration.maxConcurrentConnects - opening)
+        guard wanted > 0 else { return [] }
+        if consecutiveConnectFailures > 0 { wanted = min(wanted, 1) }  // probe one at a time after failures
+        var actions: [Action] = []
+        actions.reserveCapacity(wanted)
+        for _ in 0..<wanted {
+            let id = nextConnectionID
+            nextConnectionID += 1
+            opening += 1
+            actions.append(.open(id))
+        }
+        if consecutiveConnectFailures > 0 { nextConnectAttempt = .init(nanoseconds: .max) }  // until this probe reports
+        return actions
+    }
+
+    private func timeoutError() -> PoolKitError {
+        var message =
+            "pool \(configuration.name): no connection available within \(configuration.acquireTimeout.shortDescription) (\(countsDescription()))"
+        if let lastConnectError {
+            message += "; last connect error: \(lastConnectError.message)"
+            return PoolKitError(.acquireTimeout, message, engineCode: lastConnectError.engineCode, underlying: lastConnectError)
+        }
+        message += ": raise pool_max or acquire_timeout, or look for leases that are not returned (leak_detection_threshold)"
+        return PoolKitError(.acquireTimeout, message)
+    }
+
+    private func pow2(_ exponent: Int) -> Double {
+        Double(1 << min(max(exponent, 0), 20))
+    }
+}
+
+/// A small, fast, seedable generator so that jitter is reproducible in tests.
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func nextUnitInterval() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}

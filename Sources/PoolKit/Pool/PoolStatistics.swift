@@ -1,0 +1,39 @@
+/// A snapshot of a pool's state and counters since it started.
+public struct PoolStatistics: Sendable, Hashable, CustomStringConvertible {
+    /// Connections open now (idle + leased + being checked).
+    public var open: Int
+    public var idle: Int
+    public var leased: Int
+    /// Connections being opened now.
+    public var opening: Int
+    /// Idle connections being health-checked now.
+    public var checking: Int
+    /// Tasks waiting for a connection now.
+    public var waiting: Int
+    /// Connections opened since start.
+    public var created: Int
+    /// Failed connect attempts since start.
+    public var connectFailures: Int
+    /// Connections closed since start, by reason (`idle_timeout`, `max_lifetime`, `broken`,
+    /// `validation_failed`, `reset_failed`, `shutdown`).
+    public var closed: [String: Int]
+    /// Leases granted since start.
+    public var leases: Int
+    /// Leases that had to wait for a connection.
+    public var leasesWaited: Int
+    /// Leases that timed out.
+    public var timeouts: Int
+    /// Waits ended by task cancellation.
+    public var cancelledWaits: Int
+    /// Leases rejected because `maxWaiting` was reached.
+    public var rejected: Int
+    /// Leases reported as possible leaks.
+    public var leaksReported: Int
+    /// Total and longest time tasks spent waiting for a connection.
+    public var totalAcquireWait: Duration
+    public var maxAcquireWait: Duration
+
+    public var description: String {
+        "open \(open) (idle \(idle), leased \(leased), checking \(checking)), opening \(opening), waiting \(waiting); created \(created), closed \(closed.values.reduce(0, +)), leases \(leases), timeouts \(timeouts)"
+    }
+}
