@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "PoolKitMariaDB", targets: ["PoolKitMariaDB"]),
         .library(name: "PoolKitConformance", targets: ["PoolKitConformance"]),
         .executable(name: "poolkit", targets: ["poolkit"]),
+        .plugin(name: "NewDriverPlugin", targets: ["NewDriverPlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -60,7 +61,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
-        // plugin: NewDriverPlugin (added with Plugins/NewDriverPlugin)
+        .plugin(
+            name: "NewDriverPlugin",
+            capability: .command(
+                intent: .custom(verb: "new-driver", description: "Scaffold a PoolKit driver target and its conformance tests"),
+                permissions: [.writeToPackageDirectory(reason: "Creates Sources/PoolKit<Name>/ and Tests/PoolKit<Name>Tests/ and adds them to Package.swift")])),
 
         .testTarget(name: "PoolKitTests", dependencies: ["PoolKit", "PoolKitConformance"]),
         // .testTarget(name: "PoolKitSQLiteTests", dependencies: ["PoolKitSQLite", "PoolKitConformance"]),

@@ -1,0 +1,130 @@
+/// The files `new-driver` writes. Kept apart from the plugin's logic so they read like the code they produce.
+struct DriverTemplates {
+    let name: String
+    let scheme: String
+
+    var upperName: String { name.uppercased() }
+
+    var driver: String {
+        """
+        import Logging
+        @_exported import PoolKit
+
+        /// The \(name) driver: serves `\(scheme)://` URLs.
+        public struct \(name)Driver: Driver {
+            public init() {}
+
+            public var name: String { "\(scheme)" }
+            public var schemes: [String] { ["\(scheme)"] }
+
+            /// The URL query options this driver accepts; every other option is rejected with a clear error.
+            public var supportedOptions: [DriverOption] {
+                [DriverOption("connect_timeout", "seconds to wait for the server")]
+            }
+
+            public func connect(to url: ConnectionURL, logger: Logger) async throws -> any DatabaseConnection {
+                try await \(name)Connection.open(url: url, logger: logger)
+            }
+
+            /// Map the engine's errors: `.connectionBroken` for a dead session, `.permanent` for a wrong
+            /// password or unknown database, `.transient` for an unreachable server.
+            public func classify(_ error: any Error) -> ErrorDisposition {
+                ErrorDisposition.fromCode(error)
+            }
+        }
+
+        """
+    }
+
+    var connection: String {
+        """
+        import Logging
+        import PoolKit
+
+        /// One session with \(name). Run every blocking client-library call on `thread`, one hop per
+        /// statement (never per row), and make `cancelRunningStatement()` reach the server.
+        public final class \(name)Connection: DatabaseConnection {
+            private let thread: ConnectionThread
+            public let serverVersion: String
+
+            private init(thread: ConnectionThread, serverVersion: String) {
+                self.thread = thread
+                self.serverVersion = serverVersion
+            }
+
+            static func open(url: ConnectionURL, logger: Logger) async throws -> \(name)Connection {
+                let thread = ConnectionThread(name: "poolkit-\(scheme)")
+                // Open the client library's handle here, on `thread`, e.g.:
+                // let handle = try await thread.run { try \(name)Handle.connect(url) }
+                thread.stop()
+                throw PoolKitError(.unsupported, "\(name)Connection.open is not written yet (Sources/PoolKit\(name)/\(name)Connection.swift)")
+            }
+
+            public func execute(_ sql: String) async throws {
+                throw PoolKitError(.unsupported, "\(name)Connection.execute is not written yet")
+            }
+
+            public func query(_ sql: String) async throws -> QueryResult {
+                throw PoolKitError(.unsupported, "\(name)Connection.query is not written yet")
+            }
+
+            public func ping() async throws {
+                throw PoolKitError(.unsupported, "\(name)Connection.ping is not written yet")
+            }
+
+            public func resetSession() async throws {
+                throw PoolKitError(.unsupported, "\(name)Connection.resetSession is not written yet")
+            }
+
+            public func cancelRunningStatement() {}
+
+            public func close() async {
+                thread.stop()
+            }
+        }
+
+        """
+    }
+
+    var conformanceTests: String {
+        """
+        import PoolKitConformance
+        import PoolKit\(name)
+        import Testing
+
+        /// Runs PoolKit's conformance kit against a real \(name) server named by POOLKIT_TEST_\(upperName)_URL.
+        @Suite("\(name) conformance")
+        struct \(name)ConformanceTests {
+            static let url = TestServerURL.named("POOLKIT_TEST_\(upperName)_URL")
+
+            @Test(.enabled(if: url.isAvailable), arguments: ConformanceCheck.all)
+            func conformance(_ check: ConformanceCheck) async throws {
+                let context = ConformanceContext(
+                    url: try url.require(),
+                    registry: DriverRegistry([\(name)Driver()]),
+                    longRunningStatement: "SELECT 1 /* replace with a statement that runs for a minute */")
+                try await check.run(context)
+            }
+
+            @Test("the server URL is set when servers are required", .enabled(if: TestServerURL.serversRequired))
+            func serverIsConfigured() throws {
+                _ = try Self.url.require()
+            }
+        }
+
+        """
+    }
+
+    var manifestAddition: String {
+        """
+
+        // Added by `swift package new-driver --name \(name)`.
+        package.products.append(.library(name: "PoolKit\(name)", targets: ["PoolKit\(name)"]))
+        package.targets += [
+            .target(name: "PoolKit\(name)", dependencies: ["PoolKit"]),
+            .testTarget(name: "PoolKit\(name)Tests", dependencies: ["PoolKit\(name)", "PoolKitConformance"]),
+        ]
+
+        """
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import PoolKit
+
+/// `poolkit ping <url>`: open the URL through a pool, health-check it, report version and round trip.
+struct PingCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ping",
+        abstract: "Connect through a pool, run the health check, print the server version and round-trip time.",
+        discussion: """
+            Examples:
+              poolkit ping 'postgres://app:secret@127.0.0.1:5432/app'
+              poolkit ping 'mariadb://root@127.0.0.1:3306/shop?connect_timeout=3'
+              poolkit ping sqlite:///var/lib/app/app.db
+            """)
+
+    @Argument(help: "The database URL (postgres://, mariadb://, mysql://, sqlite:).")
+    var url: String
+
+    @Option(name: .shortAndLong, help: "How many health checks to time.")
+    var count: Int = 5
+
+    @Option(help: "Give up connecting after this long (e.g. 5s).")
+    var timeout: String = "10s"
+
+    func run() async throws {
+        do {
+            try await ping()
+        } catch {
+            throw reportFailure(error)
+        }
+    }
+
+    private func ping() async throws {
+        let url = try ConnectionURL(self.url)
+        guard let timeout = Duration(parsing: timeout) else {
+            throw PoolKitError(.usage, "--timeout '\(self.timeout)' is not a duration: write e.g. 5s or 500ms")
+        }
+        guard count >= 1 else { throw PoolKitError(.usage, "--count must be at least 1") }
+        var configuration = PoolConfiguration()
+        configuration.name = "ping"
+        configuration.maxConnections = 1
+        configuration.acquireTimeout = timeout
+        configuration.failFast = true
+        let pool = try ConnectionPool(url: url, registry: Drivers.registry, configuration: configuration)
+        let count = self.count
+        let (version, samples) = try await pool.withRunning {
+            try await pool.withConnection { connection in
+                var samples: [Duration] = []
+                let clock = ContinuousClock()
+                for _ in 0..<count {
+                    let start = clock.now
+                    try await connection.ping()
+                    samples.append(clock.now - start)
+                }
+                return (connection.serverVersion, samples)
+            }
+        }
+        let sorted = samples.sorted()
+        print("\(url): ok")
+        print("server version: \(version)")
+        print(
+            "round trip (\(count) pings): min \(sorted[0].shortDescription), median \(sorted[sorted.count / 2].shortDescription), max \(sorted[sorted.count - 1].shortDescription)"
+        )
+    }
+}

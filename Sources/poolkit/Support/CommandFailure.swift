@@ -1,0 +1,57 @@
+import ArgumentParser
+import PoolKit
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Exit codes scripts can rely on.
+enum ExitStatus {
+    /// Bad arguments or URL.
+    static let usage: Int32 = 2
+    /// The database could not be reached or refused us.
+    static let connection: Int32 = 3
+    /// Anything else that failed.
+    static let failure: Int32 = 1
+}
+
+/// Prints one line `poolkit: <what went wrong>` (plus a hint where one helps) to stderr and turns
+/// the error into an exit code. Messages come from PoolKitError, which never holds a password.
+func reportFailure(_ error: any Error) -> ExitCode {
+    guard let error = error as? PoolKitError else {
+        writeToStandardError("poolkit: \(error)\n")
+        return ExitCode(ExitStatus.failure)
+    }
+    var line = "poolkit: \(error.description)"
+    if let hint = hint(for: error), !error.message.contains(hint) { line += " — \(hint)" }
+    writeToStandardError(line + "\n")
+    switch error.code {
+    case .invalidURL, .unknownScheme, .unknownOption, .invalidOption, .usage: return ExitCode(ExitStatus.usage)
+    case .connectionFailed, .authenticationFailed, .databaseNotFound, .acquireTimeout, .connectionClosed:
+        return ExitCode(ExitStatus.connection)
+    default: return ExitCode(ExitStatus.failure)
+    }
+}
+
+private func hint(for error: PoolKitError) -> String? {
+    switch error.code {
+    case .authenticationFailed: "check the user and password in the URL (percent-encode special characters)"
+    case .databaseNotFound: "check the database name in the URL, or create it first"
+    case .unknownScheme: "run `poolkit drivers` to list the schemes"
+    default: nil
+    }
+}
+
+func writeToStandardError(_ text: String) {
+    var bytes = Array(text.utf8)
+    bytes.withUnsafeMutableBytes { buffer in
+        var offset = 0
+        while offset < buffer.count {
+            let written = write(2, buffer.baseAddress! + offset, buffer.count - offset)
+            if written <= 0 { return }
+            offset += written
+        }
+    }
+}
