@@ -49,7 +49,9 @@ let package = Package(
                 "CPoolKitZstd",
                 "CPoolKitCrypto",
             ]),
-        .target(name: "PoolKitSQLite", dependencies: ["PoolKit", "CPoolKitSQLite"]),
+        .target(
+            name: "PoolKitSQLite",
+            dependencies: ["PoolKit", "CPoolKitSQLite", .product(name: "Logging", package: "swift-log")]),
         .target(name: "PoolKitPostgres", dependencies: ["PoolKit", "CPoolKitLibPQ"]),
         .target(name: "PoolKitMariaDB", dependencies: ["PoolKit", "CPoolKitMariaDB"]),
         .target(name: "PoolKitConformance", dependencies: ["PoolKit"]),
@@ -63,7 +65,12 @@ let package = Package(
         // plugin: NewDriverPlugin (added with Plugins/NewDriverPlugin)
 
         .testTarget(name: "PoolKitTests", dependencies: ["PoolKit", "PoolKitConformance"]),
-        // .testTarget(name: "PoolKitSQLiteTests", dependencies: ["PoolKitSQLite", "PoolKitConformance"]),
+        .testTarget(
+            name: "PoolKitSQLiteTests",
+            dependencies: [
+                "PoolKitSQLite", "PoolKitConformance", "CPoolKitSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // .testTarget(name: "PoolKitPostgresTests", dependencies: ["PoolKitPostgres", "PoolKitConformance"]),
         // .testTarget(name: "PoolKitMariaDBTests", dependencies: ["PoolKitMariaDB", "PoolKitConformance"]),
         // .testTarget(name: "poolkitCLITests", dependencies: ["poolkit"]),
