@@ -50,7 +50,9 @@ let package = Package(
                 "CPoolKitZstd",
                 "CPoolKitCrypto",
             ]),
-        .target(name: "PoolKitSQLite", dependencies: ["PoolKit", "CPoolKitSQLite"]),
+        .target(
+            name: "PoolKitSQLite",
+            dependencies: ["PoolKit", "CPoolKitSQLite", .product(name: "Logging", package: "swift-log")]),
         .target(name: "PoolKitPostgres", dependencies: ["PoolKit", "CPoolKitLibPQ"]),
         .target(name: "PoolKitMariaDB", dependencies: ["PoolKit", "CPoolKitMariaDB"]),
         .target(name: "PoolKitConformance", dependencies: ["PoolKit"]),
@@ -68,7 +70,12 @@ let package = Package(
                 permissions: [.writeToPackageDirectory(reason: "Creates Sources/PoolKit<Name>/ and Tests/PoolKit<Name>Tests/ and adds them to Package.swift")])),
 
         .testTarget(name: "PoolKitTests", dependencies: ["PoolKit", "PoolKitConformance"]),
-        // .testTarget(name: "PoolKitSQLiteTests", dependencies: ["PoolKitSQLite", "PoolKitConformance"]),
+        .testTarget(
+            name: "PoolKitSQLiteTests",
+            dependencies: [
+                "PoolKitSQLite", "PoolKitConformance", "CPoolKitSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // .testTarget(name: "PoolKitPostgresTests", dependencies: ["PoolKitPostgres", "PoolKitConformance"]),
         // .testTarget(name: "PoolKitMariaDBTests", dependencies: ["PoolKitMariaDB", "PoolKitConformance"]),
         // .testTarget(name: "poolkitCLITests", dependencies: ["poolkit"]),

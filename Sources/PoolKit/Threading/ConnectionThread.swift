@@ -22,6 +22,10 @@ public final class ConnectionThread: Sendable {
         worker.name = name
         worker.stackSize = 1 << 20
         worker.start()
+        // swift-corelibs-foundation (Linux) drops a name set before start(), so the OS thread keeps
+        // its creator's name (e.g. a cooperative-pool thread's); it applies one set once the thread
+        // exists. Jobs are only enqueued after init returns, so every job runs under this name.
+        worker.name = name
     }
 
     deinit { queue.stop() }
