@@ -61,6 +61,7 @@ let package = Package(
             dependencies: [
                 "PoolKit", "PoolKitSQLite", "PoolKitPostgres", "PoolKitMariaDB",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         .plugin(

@@ -1,11 +1,36 @@
 import ArgumentParser
+import Foundation
+import Logging
 
 @main
 struct PoolKitCommand: AsyncParsableCommand {
+    /// Sets up logging (to stderr, level from POOLKIT_LOG_LEVEL, default `error`, so the library's
+    /// retry warnings do not clutter a terminal), then parses and runs the subcommand.
+    static func main() async {
+        let level = ProcessInfo.processInfo.environment["POOLKIT_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        do {
+            var command = try parseAsRoot()
+            if var command = command as? any AsyncParsableCommand {
+                try await command.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "poolkit",
         abstract: "Connection pooling and streamed parallel backup/restore for PostgreSQL, MariaDB/MySQL and SQLite.",
         discussion: """
+            Set POOLKIT_LOG_LEVEL=debug (trace, debug, info, notice, warning, error) to see the pool's log on stderr.
+
             Examples:
               poolkit drivers
               poolkit ping 'postgres://app:secret@127.0.0.1:5432/app'
