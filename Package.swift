@@ -64,8 +64,12 @@ let package = Package(
 
         .testTarget(name: "PoolKitTests", dependencies: ["PoolKit", "PoolKitConformance"]),
         // .testTarget(name: "PoolKitSQLiteTests", dependencies: ["PoolKitSQLite", "PoolKitConformance"]),
-        // .testTarget(name: "PoolKitPostgresTests", dependencies: ["PoolKitPostgres", "PoolKitConformance"]),
-        // .testTarget(name: "PoolKitMariaDBTests", dependencies: ["PoolKitMariaDB", "PoolKitConformance"]),
+        .testTarget(
+            name: "PoolKitPostgresTests",
+            dependencies: ["PoolKitPostgres", "PoolKitConformance", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
+            name: "PoolKitMariaDBTests",
+            dependencies: ["PoolKitMariaDB", "PoolKitConformance", .product(name: "Logging", package: "swift-log")]),
         // .testTarget(name: "poolkitCLITests", dependencies: ["poolkit"]),
     ],
     swiftLanguageModes: [.v6]
