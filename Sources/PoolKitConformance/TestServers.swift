@@ -25,7 +25,9 @@ import Darwin
 public enum TestServers {
     /// A database engine that has a throwaway test server.
     public enum Engine: String, Sendable, CaseIterable {
+        /// PostgreSQL 15, URL in `POOLKIT_TEST_POSTGRES_URL`.
         case postgres
+        /// MariaDB 10.11, URL in `POOLKIT_TEST_MARIADB_URL`.
         case mariadb
 
         /// The environment variable that holds the engine's test URL.

@@ -36,7 +36,7 @@ public final class PostgresConnection: DatabaseConnection {
     static func open(_ url: ConnectionURL, logger: Logger) async throws -> PostgresConnection {
         let parameters = try PostgresConnectParameters(url)
         try Task.checkCancellation()
-        let thread = ConnectionThread(name: "poolkit-postgres")
+        let thread = ConnectionThread(name: "poolkit-pg")
         do {
             let opened = try await thread.run { try PGHandle.open(parameters, logger: logger) }
             var logger = logger

@@ -255,3 +255,18 @@ struct MariaDBDriverOptionTests {
         #expect(error.code == .invalidOption)
     }
 }
+
+extension MariaDBConnectionTests {
+    @Test("statements after a cancel at any moment of the previous one run normally")
+    func nextStatementAfterCancelRuns() async throws {
+        try await withConnection { connection in
+            for round in 0..<60 {
+                let short = Task { try await connection.execute("DO SLEEP(0.005)") }
+                try await Task.sleep(for: .microseconds(round * 150))
+                short.cancel()
+                _ = await short.result
+                #expect(try await connection.query("SELECT 'next'").scalar == "next")
+            }
+        }
+    }
+}

@@ -267,3 +267,18 @@ struct PostgresDriverOptionTests {
         #expect(error.code == .unknownOption)
     }
 }
+
+extension PostgresConnectionTests {
+    @Test("statements after a cancel at any moment of the previous one run normally")
+    func nextStatementAfterCancelRuns() async throws {
+        try await withConnection { connection in
+            for round in 0..<60 {
+                let short = Task { try await connection.execute("SELECT pg_sleep(0.005)") }
+                try await Task.sleep(for: .microseconds(round * 150))
+                short.cancel()
+                _ = await short.result
+                #expect(try await connection.query("SELECT 'next'").scalar == "next")
+            }
+        }
+    }
+}
