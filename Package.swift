@@ -77,8 +77,12 @@ let package = Package(
                 "PoolKitSQLite", "PoolKitConformance", "CPoolKitSQLite",
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        // .testTarget(name: "PoolKitPostgresTests", dependencies: ["PoolKitPostgres", "PoolKitConformance"]),
-        // .testTarget(name: "PoolKitMariaDBTests", dependencies: ["PoolKitMariaDB", "PoolKitConformance"]),
+        .testTarget(
+            name: "PoolKitPostgresTests",
+            dependencies: ["PoolKitPostgres", "PoolKitConformance", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(
+            name: "PoolKitMariaDBTests",
+            dependencies: ["PoolKitMariaDB", "PoolKitConformance", .product(name: "Logging", package: "swift-log")]),
         // .testTarget(name: "poolkitCLITests", dependencies: ["poolkit"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,91 @@
+import Foundation
+import PoolKit
+
+/// Where and how to connect, taken from a URL and checked before any connection is attempted.
+/// Kept by the connection, because cancelling a statement opens a second, short connection
+/// with the same credentials (`KILL QUERY`).
+struct MariaDBConnectParameters: Sendable {
+    /// A TCP host, or nil for a unix socket or the default.
+    let host: String?
+    let port: UInt32
+    /// The unix socket file, when the URL's host starts with `/`.
+    let unixSocket: String?
+    let user: String?
+    let password: String?
+    let database: String?
+    let connectTimeout: UInt32
+    let charset: String
+    let requireTLS: Bool
+    let sslCA: String?
+    let verifyServerCertificate: Bool
+    /// `host:port` or the socket path, for messages; never contains secrets.
+    let endpoint: String
+    let redactor: SecretRedactor
+
+    init(_ url: ConnectionURL) throws {
+        if let host = url.host, url.isUnixSocket {
+            var isDirectory: ObjCBool = false
+            let socket =
+                FileManager.default.fileExists(atPath: host, isDirectory: &isDirectory) && isDirectory.boolValue
+                ? host + "/mysqld.sock" : host
+            self.host = nil
+            self.unixSocket = socket
+            self.endpoint = "socket \(socket)"
+        } else {
+            self.host = url.host
+            self.unixSocket = nil
+            let shownHost = url.host.map { $0.contains(":") ? "[\($0)]" : $0 } ?? "localhost"
+            self.endpoint = "\(shownHost):\(url.port ?? 3306)"
+        }
+        self.port = UInt32(url.port ?? 0)
+        self.user = url.user
+        self.password = url.password
+        self.database = url.database
+        self.redactor = SecretRedactor(secret: url.password)
+
+        var connectTimeout: UInt32 = 10
+        var charset = "utf8mb4"
+        var requireTLS = false
+        var sslCA: String?
+        var verifyServerCertificate = false
+        func bool(_ key: String, _ value: String) throws -> Bool {
+            switch value.lowercased() {
+            case "true", "1", "yes", "on": return true
+            case "false", "0", "no", "off": return false
+            default: throw PoolKitError(.invalidOption, "option \(key)='\(value)' must be true or false")
+            }
+        }
+        for (key, value) in url.options {
+            switch key {
+            case "connect_timeout":
+                guard let seconds = UInt32(value), seconds > 0 else {
+                    throw PoolKitError(.invalidOption, "option connect_timeout='\(value)' must be a whole number of seconds ≥ 1")
+                }
+                connectTimeout = seconds
+            case "charset":
+                guard !value.isEmpty, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                    throw PoolKitError(.invalidOption, "option charset='\(value)' is not a character set name such as utf8mb4")
+                }
+                charset = value
+            case "ssl": requireTLS = try bool(key, value)
+            case "ssl_ca": sslCA = value
+            case "ssl_verify_server_cert": verifyServerCertificate = try bool(key, value)
+            default:
+                throw PoolKitError(.unknownOption, "unknown option '\(key)' for the mariadb driver")
+            }
+        }
+        self.connectTimeout = connectTimeout
+        self.charset = charset
+        self.requireTLS = requireTLS
+        self.sslCA = sslCA
+        self.verifyServerCertificate = verifyServerCertificate
+
+        let texts: [(String, String?)] = [
+            ("host", host), ("socket", unixSocket), ("user", user), ("password", password), ("database", database),
+            ("ssl_ca", sslCA),
+        ]
+        if let (name, _) = texts.first(where: { $0.1?.utf8.contains(0) == true }) {
+            throw PoolKitError(.invalidURL, "the URL's \(name) contains a NUL character (%00), which libmariadb cannot take")
+        }
+    }
+}

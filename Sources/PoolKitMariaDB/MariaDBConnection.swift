@@ -1,0 +1,143 @@
+import Foundation
+import Logging
+import PoolKit
+
+/// One MariaDB (or MySQL) session on MariaDB Connector/C.
+///
+/// Every Connector/C call runs on the connection's own thread, one hop per statement, so the
+/// blocking C library never holds a thread of Swift's cooperative pool. Cancelling the task
+/// that awaits a statement sends `KILL QUERY` for this session over a short second
+/// connection, so the statement stops on the server too, and the call throws a
+/// ``PoolKitError`` with code `.cancelled`.
+///
+/// Open one through ``MariaDBDriver`` (or a pool). Statements on one connection run one after
+/// another; a connection is meant to be used by one task at a time.
+public final class MariaDBConnection: DatabaseConnection {
+    /// The server's version as it reports it, e.g. `10.11.19-MariaDB-0+deb12u1`.
+    public let serverVersion: String
+    /// The server's id for this session (`CONNECTION_ID()`).
+    public let connectionID: UInt
+
+    private let thread: ConnectionThread
+    private let handle: MariaDBHandle
+    /// Kept for the side connection that sends `KILL QUERY`.
+    private let parameters: MariaDBConnectParameters
+    private let cancellation = StatementCancellation()
+    private let logger: Logger
+
+    private init(thread: ConnectionThread, opened: Opened, parameters: MariaDBConnectParameters, logger: Logger) {
+        self.thread = thread
+        self.handle = opened.handle
+        self.serverVersion = opened.serverVersion
+        self.connectionID = opened.connectionID
+        self.parameters = parameters
+        self.logger = logger
+    }
+
+    private struct Opened: Sendable {
+        let handle: MariaDBHandle
+        let serverVersion: String
+        let connectionID: UInt
+    }
+
+    /// Connects to the server `url` names, on a new connection thread.
+    static func open(_ url: ConnectionURL, logger: Logger) async throws -> MariaDBConnection {
+        let parameters = try MariaDBConnectParameters(url)
+        try Task.checkCancellation()
+        let thread = ConnectionThread(name: "poolkit-mariadb")
+        do {
+            let opened = try await thread.run {
+                let handle = try MariaDBHandle.open(parameters)
+                return Opened(handle: handle, serverVersion: handle.serverVersion, connectionID: handle.threadID)
+            }
+            var logger = logger
+            logger[metadataKey: "mariadb.connection_id"] = "\(opened.connectionID)"
+            logger.debug("connected to MariaDB \(opened.serverVersion) at \(parameters.endpoint)")
+            return MariaDBConnection(thread: thread, opened: opened, parameters: parameters, logger: logger)
+        } catch {
+            thread.stop()
+            throw error
+        }
+    }
+
+    /// Runs one or more statements, separated by semicolons, and discards every result set.
+    public func execute(_ sql: String) async throws {
+        try await perform { try $0.execute(sql) }
+    }
+
+    /// Runs `sql` and returns the rows of its last result set as text; SQL NULL is `nil`.
+    public func query(_ sql: String) async throws -> QueryResult {
+        try await perform { try $0.query(sql) }
+    }
+
+    /// `mysql_ping` (a COM_PING round trip), with reconnecting turned off.
+    public func ping() async throws {
+        try await perform { try $0.ping() }
+    }
+
+    /// Rolls back an open transaction, then resets the session (`mysql_reset_connection`):
+    /// session and user variables, temporary tables, prepared statements and locks go.
+    public func resetSession() async throws {
+        try await perform { try $0.resetSession() }
+    }
+
+    /// Asks the server to stop the statement running now, if any; returns at once. A
+    /// short-lived thread opens a second connection with the same credentials and sends
+    /// `KILL QUERY` for this session; it can only reach the statement that ran when the request
+    /// was made, never a later one. The statement's caller gets `.cancelled`.
+    public func cancelRunningStatement() {
+        if let token = cancellation.cancelRunning() {
+            sendKill(for: token)
+        }
+    }
+
+    /// Closes the session (`mysql_close`). Waits for a running statement to end first; call
+    /// ``cancelRunningStatement()`` before to cut it short. Safe to call more than once.
+    public func close() async {
+        let closedNow = (try? await thread.run { [handle] in handle.close() }) ?? false
+        thread.stop()
+        if closedNow { logger.debug("closed the MariaDB connection to \(handle.endpoint)") }
+    }
+
+    /// Runs `work` on the connection's thread as one cancellable statement.
+    private func perform<T: Sendable>(_ work: @escaping @Sendable (MariaDBHandle) throws -> T) async throws -> T {
+        let token = cancellation.makeToken()
+        defer { cancellation.finish(token) }
+        return try await withTaskCancellationHandler {
+            try await thread.run { [handle, cancellation] in
+                guard cancellation.begin(token) else {
+                    throw PoolKitError(.cancelled, "the statement was cancelled before it was sent to MariaDB")
+                }
+                defer { cancellation.end(token) }
+                return try work(handle)
+            }
+        } onCancel: {
+            if cancellation.cancel(token) == .running {
+                sendKill(for: token)
+            }
+        }
+    }
+
+    /// Sends `KILL QUERY` from a new thread over a side connection, while `token`'s statement
+    /// still runs. The side connection is opened before taking the lock, so the connection's
+    /// thread waits at most one round trip for it.
+    private func sendKill(for token: StatementCancellation.Token) {
+        Thread.detachNewThread { [cancellation, parameters, connectionID, logger] in
+            let side: MariaDBHandle
+            do {
+                side = try MariaDBHandle.open(parameters, purpose: .cancel)
+            } catch {
+                logger.debug("could not cancel the MariaDB statement: \(error)")
+                return
+            }
+            defer { side.close() }
+            cancellation.whileRunning(token) {
+                do {
+                    try side.execute("KILL QUERY \(connectionID)")
+                } catch {
+                    logger.debug("KILL QUERY \(connectionID) failed: \(error)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Logging
+import PoolKit
+
+/// The MariaDB driver, on MariaDB Connector/C (libmariadb). Serves `mariadb://` and
+/// `mysql://` URLs, so it also talks to MySQL servers.
+///
+/// ```swift
+/// let registry = DriverRegistry([MariaDBDriver()])
+/// let url = try ConnectionURL("mariadb://app:secret@127.0.0.1:3306/shop?connect_timeout=5")
+/// let connection = try await registry.driver(for: url).connect(to: url, logger: logger)
+/// ```
+///
+/// A host that starts with `/` is a unix socket: the socket file itself, or a directory that
+/// holds `mysqld.sock` (e.g. `mariadb://app@/shop?host=/run/mysqld`).
+public struct MariaDBDriver: Driver {
+    /// Creates the driver.
+    public init() {}
+
+    /// `mariadb`.
+    public var name: String { "mariadb" }
+
+    /// `mariadb` and `mysql`.
+    public var schemes: [String] { ["mariadb", "mysql"] }
+
+    /// The Connector/C settings a URL may set.
+    public var supportedOptions: [DriverOption] {
+        [
+            DriverOption("connect_timeout", "seconds to wait for a connection (default 10)"),
+            DriverOption("charset", "the connection's character set (default utf8mb4)"),
+            DriverOption("ssl", "true to require TLS, false to let the server decide (default false)"),
+            DriverOption("ssl_ca", "file with the CA certificates that sign the server's certificate"),
+            DriverOption("ssl_verify_server_cert", "true to check the server's certificate and host name"),
+        ]
+    }
+
+    /// Opens a connection on a thread of its own. Throws a ``PoolKitError`` with code
+    /// `.authenticationFailed`, `.databaseNotFound`, `.connectionFailed` or `.invalidOption`.
+    public func connect(to url: ConnectionURL, logger: Logger) async throws -> any DatabaseConnection {
+        try await MariaDBConnection.open(url, logger: logger)
+    }
+
+    /// Says what an error means for the connection that raised it. Besides the code, the
+    /// error number counts: lost connection (2006, 2013, 2055), connection killed (1927),
+    /// disconnected for inactivity (4031), server shutdown (1053) and read-only server (1290,
+    /// 1836: a primary that became a replica) mean that the connection is of no further use.
+    public func classify(_ error: any Error) -> ErrorDisposition {
+        if let error = error as? PoolKitError, error.code == .statementFailed,
+            let number = error.engineCode.flatMap(UInt32.init), MariaDBError.breaksConnection(number)
+        {
+            return .connectionBroken
+        }
+        return ErrorDisposition.fromCode(error)
+    }
+}

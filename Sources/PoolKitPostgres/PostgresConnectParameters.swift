@@ -1,0 +1,89 @@
+import Foundation
+import PoolKit
+
+/// The libpq keyword/value pairs for one URL, checked before any connection is attempted.
+///
+/// They go to `PQconnectdbParams` as two arrays, never as a conninfo string, so nothing in
+/// the URL (a password with spaces or quotes, a database name that looks like a conninfo) can
+/// change their meaning, and the password is never part of a string that could be logged.
+struct PostgresConnectParameters: Sendable {
+    private(set) var keywords: [String] = []
+    private(set) var values: [String] = []
+    /// `host:port` (or the socket directory) for messages; never contains secrets.
+    let endpoint: String
+    let user: String?
+    let database: String?
+    let redactor: SecretRedactor
+
+    static let defaultConnectTimeout = "10"
+    private static let sslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
+
+    init(_ url: ConnectionURL) throws {
+        let port = url.port ?? 5432
+        if let host = url.host {
+            endpoint = url.isUnixSocket ? "socket \(host)/.s.PGSQL.\(port)" : (host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
+        } else {
+            endpoint = "the default socket (port \(port))"
+        }
+        user = url.user
+        database = url.database
+        redactor = SecretRedactor(secret: url.password)
+
+        if let host = url.host { append("host", host) }
+        if let port = url.port { append("port", String(port)) }
+        if let user = url.user { append("user", user) }
+        if let password = url.password { append("password", password) }
+        if let database = url.database { append("dbname", database) }
+        // Results are decoded as UTF-8.
+        append("client_encoding", "UTF8")
+        append("fallback_application_name", "poolkit")
+
+        var connectTimeout = Self.defaultConnectTimeout
+        for (key, value) in url.options {
+            switch key {
+            case "sslmode":
+                guard Self.sslModes.contains(value) else {
+                    throw PoolKitError(
+                        .invalidOption,
+                        "option sslmode='\(value)' is not one of \(Self.sslModes.joined(separator: ", "))")
+                }
+                append(key, value)
+            case "connect_timeout":
+                guard let seconds = Int(value), seconds >= 0 else {
+                    throw PoolKitError(.invalidOption, "option connect_timeout='\(value)' must be a whole number of seconds ≥ 0")
+                }
+                connectTimeout = String(seconds)
+            case "sslrootcert", "sslcert", "sslkey", "application_name", "options":
+                append(key, value)
+            default:
+                throw PoolKitError(.unknownOption, "unknown option '\(key)' for the postgres driver")
+            }
+        }
+        append("connect_timeout", connectTimeout)
+        if let index = values.firstIndex(where: { $0.utf8.contains(0) }) {
+            throw PoolKitError(.invalidURL, "the URL's \(keywords[index]) contains a NUL character (%00), which libpq cannot take")
+        }
+    }
+
+    private mutating func append(_ keyword: String, _ value: String) {
+        keywords.append(keyword)
+        values.append(value)
+    }
+
+    /// Calls `body` with NULL-terminated C arrays of the keywords and values.
+    func withCArrays<T>(_ body: (UnsafePointer<UnsafePointer<CChar>?>, UnsafePointer<UnsafePointer<CChar>?>) throws -> T) rethrows -> T {
+        let keywordStrings = keywords.map { strdup($0) }
+        let valueStrings = values.map { strdup($0) }
+        defer {
+            keywordStrings.forEach { free($0) }
+            valueStrings.forEach { free($0) }
+        }
+        let keywordPointers = keywordStrings.map { UnsafePointer($0) } + [nil]
+        let valuePointers = valueStrings.map { UnsafePointer($0) } + [nil]
+        return try keywordPointers.withUnsafeBufferPointer { keywordBuffer in
+            try valuePointers.withUnsafeBufferPointer { valueBuffer in
+                try body(keywordBuffer.baseAddress!, valueBuffer.baseAddress!)
+            }
+        }
+    }
+}

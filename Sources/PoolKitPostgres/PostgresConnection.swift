@@ -1,0 +1,136 @@
+import Foundation
+import Logging
+import PoolKit
+
+/// One PostgreSQL session on libpq.
+///
+/// Every libpq call runs on the connection's own thread, one hop per statement, so the
+/// blocking C library never holds a thread of Swift's cooperative pool. Cancelling the task
+/// that awaits a statement sends the server a cancel request (`PQcancel`), so the statement
+/// stops on the server too, and the call throws a ``PoolKitError`` with code `.cancelled`.
+///
+/// Open one through ``PostgresDriver`` (or a pool). Statements on one connection run one after
+/// another; a connection is meant to be used by one task at a time.
+public final class PostgresConnection: DatabaseConnection {
+    /// The server's version as it reports it (`server_version`), e.g. `15.20 (Debian 15.20-0+deb12u1)`.
+    public let serverVersion: String
+    /// The process id of the server process serving this session (`pg_backend_pid()`).
+    public let backendPID: Int32
+
+    private let thread: ConnectionThread
+    private let handle: PGHandle
+    private let canceller: PGCanceller
+    private let cancellation = StatementCancellation()
+    private let logger: Logger
+
+    private init(thread: ConnectionThread, opened: PGHandle.Opened, logger: Logger) {
+        self.thread = thread
+        self.handle = opened.handle
+        self.canceller = opened.canceller
+        self.serverVersion = opened.serverVersion
+        self.backendPID = opened.backendPID
+        self.logger = logger
+    }
+
+    /// Connects to the server `url` names, on a new connection thread.
+    static func open(_ url: ConnectionURL, logger: Logger) async throws -> PostgresConnection {
+        let parameters = try PostgresConnectParameters(url)
+        try Task.checkCancellation()
+        let thread = ConnectionThread(name: "poolkit-pg")
+        do {
+            let opened = try await thread.run { try PGHandle.open(parameters, logger: logger) }
+            var logger = logger
+            logger[metadataKey: "postgres.backend_pid"] = "\(opened.backendPID)"
+            logger.debug("connected to PostgreSQL \(opened.serverVersion) at \(parameters.endpoint)")
+            return PostgresConnection(thread: thread, opened: opened, logger: logger)
+        } catch {
+            thread.stop()
+            throw error
+        }
+    }
+
+    /// Runs one or more statements, separated by semicolons, and discards any rows.
+    public func execute(_ sql: String) async throws {
+        try await perform { try $0.execute(sql) }
+    }
+
+    /// Runs `sql` and returns the rows of its last statement as text; SQL NULL is `nil`.
+    public func query(_ sql: String) async throws -> QueryResult {
+        try await perform { try $0.query(sql) }
+    }
+
+    /// Sends an empty query and waits for the answer.
+    public func ping() async throws {
+        try await perform { try $0.ping() }
+    }
+
+    /// Rolls back an open transaction, then runs `DISCARD ALL`, which resets settings and
+    /// drops temporary tables, prepared statements, cursors, advisory locks and LISTENs.
+    public func resetSession() async throws {
+        try await perform { try $0.resetSession() }
+    }
+
+    /// Asks the server to stop the statement running now, if any; returns at once. The
+    /// request is sent from a short-lived thread and can only reach the statement that ran
+    /// when it was made, never a later one. The statement's caller gets `.cancelled`.
+    public func cancelRunningStatement() {
+        if let token = cancellation.cancelRunning() {
+            sendCancel(for: token)
+        }
+    }
+
+    /// Closes the session (`PQfinish`). Waits for a running statement to end first; call
+    /// ``cancelRunningStatement()`` before to cut it short. Safe to call more than once.
+    public func close() async {
+        let closedNow = (try? await thread.run { [handle, canceller] in
+            canceller.free()
+            return handle.finish()
+        }) ?? false
+        thread.stop()
+        if closedNow { logger.debug("closed the PostgreSQL connection to \(handle.endpoint)") }
+    }
+
+    /// Runs `work` on the connection's thread as one cancellable statement.
+    private func perform<T: Sendable>(_ work: @escaping @Sendable (PGHandle) throws -> T) async throws -> T {
+        let token = cancellation.makeToken()
+        defer { cancellation.finish(token) }
+        return try await withTaskCancellationHandler {
+            try await thread.run { [handle, cancellation] in
+                guard cancellation.begin(token) else {
+                    throw PoolKitError(.cancelled, "the statement was cancelled before it was sent to PostgreSQL")
+                }
+                do {
+                    let value = try work(handle)
+                    cancellation.end(token)
+                    return value
+                } catch let error as PoolKitError {
+                    let cancelRequested = cancellation.end(token)
+                    if cancelRequested, error.code == .statementFailed, error.engineCode == PostgresError.queryCanceled {
+                        throw PoolKitError(
+                            .cancelled, "the statement was cancelled: \(error.message)", engineCode: error.engineCode,
+                            underlying: error.underlying)
+                    }
+                    throw error
+                } catch {
+                    cancellation.end(token)
+                    throw error
+                }
+            }
+        } onCancel: {
+            if cancellation.cancel(token) == .running {
+                sendCancel(for: token)
+            }
+        }
+    }
+
+    /// Sends `PQcancel` from a new thread, while `token`'s statement still runs.
+    private func sendCancel(for token: StatementCancellation.Token) {
+        Thread.detachNewThread { [cancellation, canceller, logger] in
+            cancellation.whileRunning(token) {
+                if let failure = canceller.send() {
+                    logger.debug("the PostgreSQL cancel request failed: \(failure)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Logging
+import PoolKit
+
+/// The PostgreSQL driver, on libpq. Serves `postgres://` and `postgresql://` URLs.
+///
+/// ```swift
+/// let registry = DriverRegistry([PostgresDriver()])
+/// let url = try ConnectionURL("postgres://app:secret@127.0.0.1:5432/shop?sslmode=prefer")
+/// let connection = try await registry.driver(for: url).connect(to: url, logger: logger)
+/// ```
+///
+/// What the URL does not say, libpq takes from its usual places (`PGHOST`, `PGUSER`,
+/// `~/.pgpass`, …). The query options below are passed to libpq under the same names.
+public struct PostgresDriver: Driver {
+    /// Creates the driver.
+    public init() {}
+
+    /// `postgres`.
+    public var name: String { "postgres" }
+
+    /// `postgres` and `postgresql`.
+    public var schemes: [String] { ["postgres", "postgresql"] }
+
+    /// The libpq connection parameters a URL may set.
+    public var supportedOptions: [DriverOption] {
+        [
+            DriverOption("sslmode", "disable, allow, prefer (libpq's default), require, verify-ca or verify-full"),
+            DriverOption("sslrootcert", "file with the CA certificates that sign the server's certificate"),
+            DriverOption("sslcert", "file with the client certificate"),
+            DriverOption("sslkey", "file with the client certificate's private key"),
+            DriverOption("connect_timeout", "seconds to wait for a connection, 0 for no limit (default 10)"),
+            DriverOption("application_name", "name shown in pg_stat_activity (default poolkit)"),
+            DriverOption("options", "server settings for the session, e.g. -c statement_timeout=5s"),
+        ]
+    }
+
+    /// Opens a connection on a thread of its own. Throws a ``PoolKitError`` with code
+    /// `.authenticationFailed`, `.databaseNotFound`, `.connectionFailed` or `.invalidOption`.
+    public func connect(to url: ConnectionURL, logger: Logger) async throws -> any DatabaseConnection {
+        try await PostgresConnection.open(url, logger: logger)
+    }
+
+    /// Says what an error means for the connection that raised it. Besides the code, the
+    /// SQLSTATE counts: admin shutdown, crash shutdown, `cannot_connect_now`,
+    /// `read_only_sql_transaction` (a primary that became a standby) and class 08 mean that the
+    /// connection is of no further use.
+    public func classify(_ error: any Error) -> ErrorDisposition {
+        if let error = error as? PoolKitError, error.code == .statementFailed,
+            let state = error.engineCode, PostgresError.breaksConnection(sqlState: state)
+        {
+            return .connectionBroken
+        }
+        return ErrorDisposition.fromCode(error)
+    }
+}
