@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(
             name: "PoolKitMariaDBTests",
             dependencies: ["PoolKitMariaDB", "PoolKitConformance", .product(name: "Logging", package: "swift-log")]),
-        // .testTarget(name: "poolkitCLITests", dependencies: ["poolkit"]),
+        .testTarget(name: "poolkitCLITests", dependencies: ["poolkit", "PoolKitConformance"]),
     ],
     swiftLanguageModes: [.v6]
 )

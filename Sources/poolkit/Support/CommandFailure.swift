@@ -25,7 +25,7 @@ func reportFailure(_ error: any Error) -> ExitCode {
         return ExitCode(ExitStatus.failure)
     }
     var line = "poolkit: \(error.description)"
-    if let hint = hint(for: error), !error.message.contains(hint) { line += " — \(hint)" }
+    if let hint = hint(for: error), !error.message.contains("check ") { line += " — \(hint)" }
     writeToStandardError(line + "\n")
     switch error.code {
     case .invalidURL, .unknownScheme, .unknownOption, .invalidOption, .usage: return ExitCode(ExitStatus.usage)
