@@ -187,7 +187,9 @@ struct PoolStateMachine<Connection> {
     mutating func validationFailed(_ id: ConnectionID, now: PoolInstant) -> [Action] {
         guard let slot = slots.removeValue(forKey: id), case .leased(let connection) = slot.state else { return [] }
         counters.closed[.validationFailed, default: 0] += 1
-        return [.close(connection, id, .validationFailed)] + connectActions(now: now)
+        let actions = [.close(connection, id, .validationFailed)] + connectActions(now: now)
+        finishShutdownIfDone()
+        return actions
     }
 
     /// A leased connection comes back (after the pool reset it).
