@@ -138,6 +138,30 @@ struct PoolStateMachineTests {
         #expect(machine.idleCount == 1)
     }
 
+    @Test("requests that time out or are cancelled do not pile up in the queue, and FIFO order survives")
+    func abandonedRequestsDoNotAccumulate() {
+        var machine = Machine(configuration: machineConfiguration { $0.maxConnections = 1 }, seed: 1)
+        _ = machine.enqueue(0, at: ms(0))
+        _ = machine.establish(0, at: ms(0))
+        // An outage: every waiter times out, and nothing comes free.
+        for round in 0..<10 {
+            let start = ms(Int64(round) * 60_000)
+            for request in 1...1000 { _ = machine.enqueue(round * 1000 + request, at: start) }
+            #expect(machine.timersFired(now: start + .seconds(30)).failures.count == 1000)
+        }
+        #expect(machine.waiterCount == 0)
+        #expect(machine.waiterOrder.count <= 64)
+        // Callers that give up (cancel) leave nothing behind either.
+        for request in 20_001...21_000 { _ = machine.enqueue(request, at: ms(700_000)) }
+        for request in 20_001...20_998 {
+            let wasWaiting = machine.leaseCancelled(request)
+            #expect(wasWaiting)
+        }
+        #expect(machine.waiterOrder.count <= 2 * machine.waiterCount + 64)
+        #expect(machine.released(0, outcome: .reusable, now: ms(700_001)).resumes.map(\.request) == [20_999])
+        #expect(machine.released(0, outcome: .reusable, now: ms(700_002)).resumes.map(\.request) == [21_000])
+    }
+
     @Test("maxWaiting rejects extra waiters with .tooManyWaiters")
     func maxWaitingRejects() throws {
         var machine = Machine(
