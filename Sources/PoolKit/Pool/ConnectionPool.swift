@@ -61,6 +61,8 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
         var cancellations: [Connection] = []
         var logs: [(Logger.Level, Logger.Message)] = []
         var closedReasons: [String] = []
+        var timeouts = 0
+        var leaks = 0
 
         func run(_ pool: ConnectionPool) {
             for (continuation, result) in resumptions { continuation.resume(with: result) }
@@ -69,6 +71,8 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
             for connection in cancellations { pool.source.cancel(connection) }
             for (level, message) in logs { pool.logger.log(level: level, message) }
             for reason in closedReasons { pool.metrics.recordClose(reason: reason) }
+            if timeouts > 0 { pool.metrics.timeouts.increment(by: timeouts) }
+            if leaks > 0 { pool.metrics.leaks.increment(by: leaks) }
         }
     }
 
@@ -426,10 +430,12 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
                         (continuation, .success(Handoff(connection: connection, id: id, validate: validate))))
                 }
             case .fail(let request, let error):
+                if error.code == .acquireTimeout { effects.timeouts += 1 }
                 if let continuation = state.continuations.removeValue(forKey: request) {
                     effects.resumptions.append((continuation, .failure(error)))
                 }
             case .reportLeak(_, let location, let heldFor):
+                effects.leaks += 1
                 effects.logs.append(
                     (.warning,
                      "possible connection leak: a connection leased at \(location) has been held for \(heldFor.shortDescription)"))

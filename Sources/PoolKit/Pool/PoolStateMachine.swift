@@ -80,7 +80,9 @@ struct PoolStateMachine<Connection> {
     private(set) var slots: [ConnectionID: Slot] = [:]
     /// Idle connection ids; the most recently used is last (handed out first, so surplus ones idle out).
     private var idleStack: [ConnectionID] = []
-    private var waiterOrder = Deque<RequestID>()
+    /// Waiting request ids in arrival order. Cancelled and timed-out ids stay until they are popped
+    /// or compacted away (cancel is O(1)).
+    private(set) var waiterOrder = Deque<RequestID>()
     private var waiters: [RequestID: Waiter] = [:]
     private(set) var opening = 0
     private var nextConnectionID = 0
@@ -171,6 +173,7 @@ struct PoolStateMachine<Connection> {
     mutating func leaseCancelled(_ request: RequestID) -> Bool {
         guard waiters.removeValue(forKey: request) != nil else { return false }
         counters.cancelledWaits += 1
+        compactWaiterOrderIfSparse()
         return true
     }
 
@@ -187,7 +190,9 @@ struct PoolStateMachine<Connection> {
     mutating func validationFailed(_ id: ConnectionID, now: PoolInstant) -> [Action] {
         guard let slot = slots.removeValue(forKey: id), case .leased(let connection) = slot.state else { return [] }
         counters.closed[.validationFailed, default: 0] += 1
-        return [.close(connection, id, .validationFailed)] + connectActions(now: now)
+        let actions = [.close(connection, id, .validationFailed)] + connectActions(now: now)
+        finishShutdownIfDone()
+        return actions
     }
 
     /// A leased connection comes back (after the pool reset it).
@@ -305,6 +310,7 @@ struct PoolStateMachine<Connection> {
                 counters.timeouts += 1
                 actions.append(.fail(request, timeoutError()))
             }
+            compactWaiterOrderIfSparse()
         }
         if case .shuttingDown(let deadline) = phase {
             if now >= deadline {
@@ -416,6 +422,14 @@ struct PoolStateMachine<Connection> {
         slots[id]?.state = .idle(connection)
         idleStack.append(id)
         return []
+    }
+
+    /// Drops the ids of requests that no longer wait once they are most of `waiterOrder`, so that a
+    /// long stretch of timeouts or cancellations with no connection coming free (an outage) does
+    /// not grow the queue without bound. Amortized O(1) per removed waiter; keeps the order.
+    private mutating func compactWaiterOrderIfSparse() {
+        guard waiterOrder.count > 2 * waiters.count + 64 else { return }
+        waiterOrder = Deque(waiterOrder.filter { waiters[$0] != nil })
     }
 
     private mutating func closeIdle(_ id: ConnectionID, _ connection: Connection, _ reason: CloseReason, into actions: inout [Action]) {
