@@ -304,6 +304,40 @@ struct PoolStateMachineTests {
         #expect(machine.establish(1, at: ms(20_002)).resumes.map(\.request) == [1])
     }
 
+    @Test("an idle connection past its lifetime is never leased, even before the timer runs: it is closed and replaced")
+    func lifetimeEnforcedAtCheckout() throws {
+        var machine = Machine(
+            configuration: machineConfiguration {
+                $0.maxConnections = 2
+                $0.maxLifetime = .seconds(10)
+            }, seed: 1)
+        _ = machine.enqueue(0, at: ms(0))
+        _ = machine.establish(0, at: ms(0))
+        _ = machine.released(0, outcome: .reusable, now: ms(1))
+        #expect(machine.leaseIdle(now: ms(10_001), location: "A.swift:1") == nil, "the fast path refuses an expired connection")
+        let result = machine.request(1, at: ms(10_001))
+        let actions = try #require(result.enqueuedActions, "the expired one is not leased: the request waits")
+        #expect(actions.closes.map(\.reason) == [.maxLifetime])
+        #expect(actions.opens == [1])
+        #expect(machine.establish(1, at: ms(10_002)).resumes.map(\.request) == [1])
+    }
+
+    @Test("releasing the same lease twice is ignored: the connection's next borrower keeps it")
+    func doubleReleaseIgnored() {
+        var machine = Machine(configuration: machineConfiguration { $0.maxConnections = 1 }, seed: 1)
+        _ = machine.enqueue(0, at: ms(0))
+        _ = machine.establish(0, at: ms(0))
+        let firstSerial = machine.leaseSerial(of: 0)
+        _ = machine.released(0, serial: firstSerial, outcome: .reusable, now: ms(1))
+        #expect(machine.request(1, at: ms(2)).leasedID == 0)
+        let secondSerial = machine.leaseSerial(of: 0)
+        #expect(secondSerial != firstSerial)
+        #expect(machine.released(0, serial: firstSerial, outcome: .reusable, now: ms(3)).isEmpty)
+        #expect(machine.leasedCount == 1, "the stale release did not take the connection from its new borrower")
+        _ = machine.released(0, serial: secondSerial, outcome: .reusable, now: ms(4))
+        #expect(machine.idleCount == 1)
+    }
+
     @Test("a leased connection past its lifetime is closed on release and replaced to hold the floor")
     func lifetimeReplacementHoldsFloor() {
         var machine = Machine(
@@ -937,13 +971,21 @@ struct RandomExplorer {
                 waiting.insert(request)
                 apply(actions, subject: nil)
             }
+            // Expired idle connections closed on the way (the pool applies these after every request).
+            apply(machine.takePendingActions(), subject: nil)
         case 2:
             if let (connection, id, validate) = machine.leaseIdle(now: now, location: "fast") {
                 if connection.serial != id { fail("fast path hands out the wrong connection") }
                 if idle.remove(id) == nil { fail("fast path leased \(id) that was not idle") }
                 if !waiting.isEmpty { fail("fast path jumped \(waiting.count) waiters") }
                 leased[id] = validate
-            } else if !idle.isEmpty, waiting.isEmpty, !shutdownStarted {
+            } else if !idle.isEmpty, waiting.isEmpty, !shutdownStarted,
+                !machine.slots.values.contains(where: { slot in
+                    if case .idle = slot.state, let expiresAt = slot.expiresAt { return now >= expiresAt }
+                    return false
+                })
+            {
+                // Only an expired connection may make the fast path refuse (the full path closes it).
                 fail("fast path found nothing with \(idle.count) idle")
             }
         case 3, 4:

@@ -33,6 +33,7 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
         let connection: Connection
         let id: Int
         let validate: Bool
+        let serial: Int
     }
 
     private enum Work: Sendable {
@@ -63,6 +64,15 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
         var closedReasons: [String] = []
         var timeouts = 0
         var leaks = 0
+
+        mutating func merge(_ other: Effects) {
+            resumptions += other.resumptions
+            if workWaiter == nil { workWaiter = other.workWaiter }
+            shutdownWaiters += other.shutdownWaiters
+            cancellations += other.cancellations
+            logs += other.logs
+            closedReasons += other.closedReasons
+        }
 
         func run(_ pool: ConnectionPool) {
             for (continuation, result) in resumptions { continuation.resume(with: result) }
@@ -132,8 +142,12 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
             try Task.checkCancellation()
             let now = clock.now
             let handoff: Handoff
-            if let (connection, id, validate) = state.withLock({ $0.machine.leaseIdle(now: now, location: location) }) {
-                handoff = Handoff(connection: connection, id: id, validate: validate)
+            let fastPath = state.withLock { state -> Handoff? in
+                guard let (connection, id, validate) = state.machine.leaseIdle(now: now, location: location) else { return nil }
+                return Handoff(connection: connection, id: id, validate: validate, serial: state.machine.leaseSerial(of: id))
+            }
+            if let fastPath {
+                handoff = fastPath
             } else {
                 handoff = try await waitForConnection(now: now, deadline: deadline, location: location)
                 waited = true
@@ -164,7 +178,7 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
         }
         let now = clock.now
         let effects = state.withLock { state in
-            let actions = state.machine.released(lease.id, outcome: outcome, now: now)
+            let actions = state.machine.released(lease.id, serial: lease.serial, outcome: outcome, now: now)
             return Self.apply(actions, to: &state)
         }
         effects.run(self)
@@ -185,14 +199,17 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
                     }
                     switch state.machine.leaseRequested(requestID, now: now, deadline: deadline, location: location) {
                     case .leased(let connection, let id, let validate):
-                        effects.resumptions.append(
-                            (continuation, .success(Handoff(connection: connection, id: id, validate: validate))))
+                        let handoff = Handoff(
+                            connection: connection, id: id, validate: validate, serial: state.machine.leaseSerial(of: id))
+                        effects.resumptions.append((continuation, .success(handoff)))
                     case .failed(let error):
                         effects.resumptions.append((continuation, .failure(error)))
                     case .enqueued(let actions):
                         state.continuations[requestID] = continuation
                         effects = Self.apply(actions, to: &state)
                     }
+                    let pending = state.machine.takePendingActions()
+                    if !pending.isEmpty { effects.merge(Self.apply(pending, to: &state)) }
                     return effects
                 }
                 effects.run(self)
@@ -208,7 +225,7 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
     /// Validates (if asked) and runs the before-lease hook. Returns nil when the connection failed
     /// validation and was discarded, so the caller leases again.
     private func prepare(_ handoff: Handoff) async throws -> PoolLease<Connection>? {
-        let lease = PoolLease(connection: handoff.connection, id: handoff.id)
+        let lease = PoolLease(connection: handoff.connection, id: handoff.id, serial: handoff.serial)
         if handoff.validate {
             do {
                 try await source.validate(handoff.connection)
@@ -230,7 +247,7 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
             } catch {
                 let now = clock.now
                 let effects = state.withLock { state in
-                    Self.apply(state.machine.released(handoff.id, outcome: .discard(.broken, connectionLost: false), now: now), to: &state)
+                    Self.apply(state.machine.released(handoff.id, serial: handoff.serial, outcome: .discard(.broken, connectionLost: false), now: now), to: &state)
                 }
                 effects.run(self)
                 throw error
@@ -426,8 +443,9 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
                 state.work.append(.check(connection, id))
             case .resume(let request, let connection, let id, let validate):
                 if let continuation = state.continuations.removeValue(forKey: request) {
-                    effects.resumptions.append(
-                        (continuation, .success(Handoff(connection: connection, id: id, validate: validate))))
+                    let handoff = Handoff(
+                        connection: connection, id: id, validate: validate, serial: state.machine.leaseSerial(of: id))
+                    effects.resumptions.append((continuation, .success(handoff)))
                 }
             case .fail(let request, let error):
                 if error.code == .acquireTimeout { effects.timeouts += 1 }

@@ -3,4 +3,6 @@
 public struct PoolLease<Connection: Sendable>: Sendable {
     public let connection: Connection
     let id: Int
+    /// Changes with every lease of the connection, so a second release of this lease is ignored.
+    let serial: Int
 }

@@ -66,6 +66,7 @@ struct PoolStateMachine<Connection> {
         var leasedAt: PoolInstant = PoolInstant(nanoseconds: 0)
         var leaseLocation = ""
         var leakReported = false
+        var leaseSerial = 0
     }
 
     struct Waiter {
@@ -95,6 +96,15 @@ struct PoolStateMachine<Connection> {
     private var hasEverConnected = false
     private var random: SplitMix64
     private(set) var counters = Counters()
+    /// Actions decided on a path whose result has no room for them (an expired idle connection
+    /// closed while a lease succeeds); the pool takes them with `takePendingActions()`.
+    private var pendingActions: [Action] = []
+
+    mutating func takePendingActions() -> [Action] {
+        guard !pendingActions.isEmpty else { return [] }
+        defer { pendingActions = [] }
+        return pendingActions
+    }
 
     struct Counters {
         var created = 0
@@ -138,9 +148,31 @@ struct PoolStateMachine<Connection> {
     // MARK: Leasing
 
     /// The fast path: an idle connection, if there is one and no one waits before us.
+    /// An expired connection on top of the idle stack sends the caller to the full path, which closes it.
     mutating func leaseIdle(now: PoolInstant, location: String) -> (Connection, ConnectionID, validate: Bool)? {
-        guard isRunning, waiters.isEmpty, let id = idleStack.popLast() else { return nil }
+        guard isRunning, waiters.isEmpty, let id = idleStack.last, !isExpired(id, now: now) else { return nil }
+        idleStack.removeLast()
         return markLeased(id, now: now, location: location)
+    }
+
+    /// The lease serial of a leased connection: it changes with every lease, so a second release of
+    /// an old lease is recognised and ignored.
+    func leaseSerial(of id: ConnectionID) -> Int { slots[id]?.leaseSerial ?? -1 }
+
+    private func isExpired(_ id: ConnectionID, now: PoolInstant) -> Bool {
+        guard let expiresAt = slots[id]?.expiresAt else { return false }
+        return now >= expiresAt
+    }
+
+    /// Closes expired connections on top of the idle stack (lifetime is also enforced at checkout).
+    private mutating func dropExpiredIdle(now: PoolInstant) -> [Action] {
+        var actions: [Action] = []
+        while let id = idleStack.last, isExpired(id, now: now),
+            let slot = slots[id], case .idle(let connection) = slot.state
+        {
+            closeIdle(id, connection, .maxLifetime, into: &actions)
+        }
+        return actions
     }
 
     /// The full path: lease an idle connection, or queue the request and open connections as needed.
@@ -150,10 +182,13 @@ struct PoolStateMachine<Connection> {
         guard isRunning else {
             return .failed(PoolKitError(.poolShutdown, "pool \(configuration.name) is shut down: no new leases"))
         }
+        let closed = dropExpiredIdle(now: now)
         if waiters.isEmpty, let id = idleStack.popLast() {
             let (connection, id, validate) = markLeased(id, now: now, location: location)
+            if !closed.isEmpty { pendingActions += closed + connectActions(now: now) }
             return .leased(connection, id, validate: validate)
         }
+        if !closed.isEmpty { pendingActions += closed }
         if let maxWaiting = configuration.maxWaiting, waiters.count >= maxWaiting {
             counters.rejected += 1
             return .failed(
@@ -163,9 +198,10 @@ struct PoolStateMachine<Connection> {
                 ))
         }
         waiters[request] = Waiter(deadline: deadline, location: location)
+        let expiredClosed = takePendingActions()
         waiterOrder.append(request)
         counters.leasesWaited += 1
-        return .enqueued(connectActions(now: now))
+        return .enqueued(expiredClosed + connectActions(now: now))
     }
 
     /// A waiting task was cancelled. Returns true if it was still waiting (it must then be resumed with
@@ -196,8 +232,9 @@ struct PoolStateMachine<Connection> {
     }
 
     /// A leased connection comes back (after the pool reset it).
-    mutating func released(_ id: ConnectionID, outcome: ReleaseOutcome, now: PoolInstant) -> [Action] {
+    mutating func released(_ id: ConnectionID, serial: Int? = nil, outcome: ReleaseOutcome, now: PoolInstant) -> [Action] {
         guard var slot = slots[id], case .leased(let connection) = slot.state else { return [] }
+        if let serial, serial != slot.leaseSerial { return [] }  // a stale lease released twice
         var actions: [Action] = []
         if slot.leakReported {
             actions.append(.leakReturned(id, location: slot.leaseLocation, heldFor: now - slot.leasedAt))
@@ -401,6 +438,7 @@ struct PoolStateMachine<Connection> {
         slot.state = .leased(connection)
         slot.leasedAt = now
         slot.leaseLocation = location
+        slot.leaseSerial &+= 1
         slots[id] = slot
         counters.leases += 1
         return (connection, id, validate)
@@ -415,6 +453,7 @@ struct PoolStateMachine<Connection> {
             slot.state = .leased(connection)
             slot.leasedAt = now
             slot.leaseLocation = waiter.location
+            slot.leaseSerial &+= 1
             slots[id] = slot
             counters.leases += 1
             return [.resume(request, connection, id, validate: validate)]
