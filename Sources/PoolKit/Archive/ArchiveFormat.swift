@@ -11,7 +11,7 @@ package enum ArchiveFormat {
     /// The largest uncompressed payload of any frame (256 MiB).
     static let maxPayloadLength = 1 << 28
     /// Limits of ``ArchiveWriter/Configuration/frameSize``.
-    static let frameSizeRange = (64 << 10)...(64 << 20)
+    static let frameSizeRange = (4 << 10)...(64 << 20)
     static let chunkEndPayloadSize = 56
     static let trailerPayloadSize = 80
 }

@@ -31,7 +31,8 @@ public final class ArchiveWriter: Sendable {
     public struct Configuration: Sendable, Hashable {
         /// Compression of data and manifest frames.
         public var compression: ArchiveCompression
-        /// Uncompressed bytes per data frame (64 KiB – 64 MiB; default 1 MiB).
+        /// Uncompressed bytes per data frame (4 KiB – 64 MiB; default 1 MiB). Frames of 256 KiB and
+        /// more make framing, checksum and per-frame hops costs negligible.
         public var frameSize: Int
         /// Frames that may wait for the writer thread before producers are held back (default 8).
         /// Memory is about (`queueDepth` + producers) × `frameSize`.
@@ -50,7 +51,7 @@ public final class ArchiveWriter: Sendable {
             let range = ArchiveFormat.frameSizeRange
             guard range.contains(frameSize) else {
                 throw PoolKitError(
-                    .invalidOption, "frame size \(frameSize) is out of range: use \(range.lowerBound >> 10) KiB to \(range.upperBound >> 20) MiB")
+                    .invalidOption, "frame size \(frameSize) is out of range: use \(range.lowerBound >> 10) KiB to \(range.upperBound >> 20) MiB (1 MiB is a good default)")
             }
             guard queueDepth >= 1 else {
                 throw PoolKitError(.invalidOption, "queue depth \(queueDepth) is too small: use 1 or more")
@@ -115,18 +116,19 @@ public final class ArchiveWriter: Sendable {
     /// Opens the chunk `chunk` of the table with id `table` for one producer.
     ///
     /// Pass the producer's own `encoder` to reuse its compression context across chunks; by
-    /// default a new one is made. Throws `.usage` if the table is not in the manifest.
+    /// default a new one is made. The archive cannot finish until the chunk writer has finished.
+    /// Throws `.usage` if the table is not in the manifest or the chunk was opened before.
     public func chunkWriter(table: UInt32, chunk: UInt32, encoder: ArchiveFrameEncoder? = nil) throws -> ArchiveChunkWriter {
-        if let error = state.withLock({ $0.checkTarget(objectID: table, isBlob: false) }) { throw error }
+        if let error = state.withLock({ $0.openChunk(objectID: table, chunkID: chunk, isBlob: false) }) { throw error }
         return try ArchiveChunkWriter(
             writer: self, kind: .tableData, objectID: table, chunkID: chunk,
             encoder: encoder ?? ArchiveFrameEncoder(compression: configuration.compression))
     }
 
     /// Opens the chunk `chunk` of the blob with id `blob` (a whole-database payload) for one producer.
-    /// Throws `.usage` if the blob is not in the manifest.
+    /// Throws `.usage` if the blob is not in the manifest or the chunk was opened before.
     public func chunkWriter(blob: UInt32, chunk: UInt32, encoder: ArchiveFrameEncoder? = nil) throws -> ArchiveChunkWriter {
-        if let error = state.withLock({ $0.checkTarget(objectID: blob, isBlob: true) }) { throw error }
+        if let error = state.withLock({ $0.openChunk(objectID: blob, chunkID: chunk, isBlob: true) }) { throw error }
         return try ArchiveChunkWriter(
             writer: self, kind: .blobData, objectID: blob, chunkID: chunk,
             encoder: encoder ?? ArchiveFrameEncoder(compression: configuration.compression))

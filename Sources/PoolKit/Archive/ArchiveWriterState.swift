@@ -64,12 +64,29 @@ struct ArchiveWriterState: Sendable {
         self.blobIDs = blobIDs
     }
 
-    /// Whether a chunk of `objectID` may be opened: the id names a table (or a blob).
+    /// Whether `objectID` names a table (or a blob) of the manifest.
     func checkTarget(objectID: UInt32, isBlob: Bool) -> PoolKitError? {
         let known = isBlob ? blobIDs.contains(objectID) : tableIDs.contains(objectID)
         if known { return nil }
         return PoolKitError(
             .usage, "\(isBlob ? "blob" : "table") id \(objectID) is not in the archive's manifest: add it to the manifest first")
+    }
+
+    /// A producer opens a chunk: from now on the archive cannot finish until the chunk has ended.
+    mutating func openChunk(objectID: UInt32, chunkID: UInt32, isBlob: Bool) -> PoolKitError? {
+        switch phase {
+        case .open: break
+        case .finishing, .finished: return PoolKitError(.usage, "a chunk was opened after the archive was finished")
+        case .failed(let error): return error
+        }
+        if let error = checkTarget(objectID: objectID, isBlob: isBlob) { return error }
+        let key = ChunkKey(objectID: objectID, chunkID: chunkID)
+        if openChunks[key] != nil || endedChunks.contains(key) {
+            return PoolKitError(
+                .usage, "chunk \(chunkID) of \(isBlob ? "blob" : "table") \(objectID) was opened before; every chunk id is used once")
+        }
+        openChunks[key] = 0
+        return nil
     }
 
     enum AppendAction: Sendable {
@@ -91,10 +108,10 @@ struct ArchiveWriterState: Sendable {
         let name = "chunk \(frame.chunkID) of object \(frame.objectID)"
         switch frame.kind {
         case .tableData, .blobData, .chunkEnd:
-            if endedChunks.contains(key) {
-                return .reject(PoolKitError(.usage, "\(name) already ended; use a new chunk id"))
+            guard let expected = openChunks[key] else {
+                let reason = endedChunks.contains(key) ? "already ended" : "was not opened with chunkWriter(table:chunk:)"
+                return .reject(PoolKitError(.usage, "\(name) \(reason)"))
             }
-            let expected = openChunks[key] ?? 0
             guard frame.chunkSequence == expected else {
                 return .reject(PoolKitError(
                     .usage, "\(name): frame \(frame.chunkSequence) appended where frame \(expected) was due; append a chunk's frames in order"))

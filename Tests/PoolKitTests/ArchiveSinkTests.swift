@@ -1,0 +1,127 @@
+import Foundation
+import Testing
+
+@testable import PoolKit
+
+@Suite("Archive sinks")
+struct ArchiveSinkTests {
+    private func temporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "poolkit-archive-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    private func contents(_ directory: String) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: directory).sorted()
+    }
+
+    @Test("a file archive appears under its name only when finished, with no temporary file left")
+    func renameOnSuccess() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/shop.poolkit"
+        let sink = try FileArchiveSink(path: path)
+        let temporary = sink.temporaryPath
+        #expect(temporary.hasSuffix(".poolkit.partial"))
+        let writer = try ArchiveWriter(sink: sink, manifest: testManifest(tables: 1, chunksPerTable: 1))
+        let chunk = try writer.chunkWriter(table: 1, chunk: 0)
+        try await chunk.write(testBytes(200_000, seed: 3, compressible: true))
+        try await chunk.finish(rowCount: 10)
+        #expect(!FileManager.default.fileExists(atPath: path))
+        let summary = try await writer.finish()
+        #expect(try contents(directory) == ["shop.poolkit"])
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.size] as? NSNumber)?.uint64Value == summary.totalBytes)
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        let report = try await ArchiveVerifier().verify(path: path)
+        #expect(report.digest == summary.trailer.digest)
+        #expect(report.tables.first?.rows == 10)
+    }
+
+    @Test("an aborted or abandoned file archive leaves no file behind")
+    func noFileOnFailure() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        do {
+            let writer = try ArchiveWriter(
+                sink: try FileArchiveSink(path: directory + "/aborted.poolkit"), manifest: testManifest(tables: 1))
+            let chunk = try writer.chunkWriter(table: 1, chunk: 0)
+            try await chunk.write(testBytes(100_000, seed: 1, compressible: false))
+            #expect(try contents(directory).count == 1)  // the temporary file
+            await writer.abort()
+            #expect(try contents(directory).isEmpty)
+            await #expect(throws: PoolKitError.self) { try await chunk.finish(rowCount: 1) }
+            await #expect(throws: PoolKitError.self) { try await writer.finish() }
+        }
+        do {
+            // Dropped without finish or abort.
+            let writer = try ArchiveWriter(
+                sink: try FileArchiveSink(path: directory + "/dropped.poolkit"), manifest: testManifest(tables: 1))
+            let chunk = try writer.chunkWriter(table: 1, chunk: 0)
+            try await chunk.write([1, 2, 3])
+            try await chunk.finish(rowCount: 1)
+        }
+        // The writer thread may still hold the writer for a moment after its last job.
+        for _ in 0..<200 where try !contents(directory).isEmpty { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(try contents(directory).isEmpty)
+        do {
+            // Finishing with an unfinished chunk fails; abort then removes the file.
+            let writer = try ArchiveWriter(
+                sink: try FileArchiveSink(path: directory + "/open.poolkit"), manifest: testManifest(tables: 1))
+            let chunk = try writer.chunkWriter(table: 1, chunk: 0)
+            try await chunk.write([1, 2, 3])
+            await #expect(throws: PoolKitError.self) { try await writer.finish() }
+            await writer.abort()
+            #expect(try contents(directory).isEmpty)
+        }
+    }
+
+    @Test("an existing file is never replaced unless overwriting was asked for")
+    func existingFile() async throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/kept.poolkit"
+        try Data("precious".utf8).write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: PoolKitError.self) { try FileArchiveSink(path: path) }
+        #expect(error?.message.contains("already exists") == true)
+
+        // Created between start and finish: the new archive is discarded, the file kept.
+        let other = directory + "/late.poolkit"
+        let sink = try FileArchiveSink(path: other)
+        try Data("late".utf8).write(to: URL(fileURLWithPath: other))
+        let writer = try ArchiveWriter(sink: sink, manifest: testManifest(tables: 1))
+        await #expect(throws: PoolKitError.self) { try await writer.finish() }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: other)) == Data("late".utf8))
+        #expect(try contents(directory) == ["kept.poolkit", "late.poolkit"])
+
+        let replacing = try ArchiveWriter(sink: try FileArchiveSink(path: path, overwrite: true), manifest: testManifest(tables: 1))
+        _ = try await replacing.finish()
+        _ = try await ArchiveVerifier().verify(path: path)
+        #expect(try contents(directory) == ["kept.poolkit", "late.poolkit"])
+    }
+
+    @Test("a missing directory is a clear error")
+    func missingDirectory() throws {
+        let error = #expect(throws: PoolKitError.self) { try FileArchiveSink(path: "/nonexistent-\(UUID().uuidString)/a.poolkit") }
+        #expect(error?.code == .io)
+        #expect(error?.message.contains("does not exist") == true)
+    }
+
+    @Test("a full disk fails the backup with advice, and producers stop")
+    func diskFull() async throws {
+        guard FileManager.default.fileExists(atPath: "/dev/full") else { return }
+        let fd = open("/dev/full", O_WRONLY | O_CLOEXEC)
+        #expect(fd >= 0)
+        let sink = FileDescriptorArchiveSink(fileDescriptor: fd, name: "/dev/full", closeWhenDone: true)
+        let writer = try ArchiveWriter(
+            sink: sink, manifest: testManifest(tables: 1), configuration: .init(frameSize: 4 << 10, queueDepth: 1))
+        // The header write may already have failed when the chunk is opened; either way the error surfaces.
+        let error = await #expect(throws: PoolKitError.self) {
+            let chunk = try writer.chunkWriter(table: 1, chunk: 0)
+            for _ in 0..<100 { try await chunk.write(testBytes(4 << 10, seed: 1, compressible: false)) }
+        }
+        #expect(error?.code == .io)
+        #expect(error?.message.contains("disk full") == true)
+        await #expect(throws: PoolKitError.self) { try await writer.finish() }
+    }
+}
