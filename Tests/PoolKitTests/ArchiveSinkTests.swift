@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 
 @testable import PoolKit
@@ -122,6 +123,69 @@ struct ArchiveSinkTests {
         }
         #expect(error?.code == .io)
         #expect(error?.message.contains("disk full") == true)
+        await #expect(throws: PoolKitError.self) { try await writer.finish() }
+    }
+}
+
+@Suite("Archive writer back-pressure")
+struct ArchiveBackPressureTests {
+    /// Counts frames a producer managed to hand over.
+    final class Progress: Sendable {
+        private let count = Mutex(0)
+        func add() { count.withLock { $0 += 1 } }
+        var value: Int { count.withLock { $0 } }
+    }
+
+    @Test("a producer is held back while the sink is stuck, and cancelling it while it waits works")
+    func heldBackAndCancellable() async throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let readEnd = fds[0]
+        let frameSize = 4 << 10
+        // Nobody reads the pipe yet: once its buffer is full, the writer thread blocks.
+        let sink = FileDescriptorArchiveSink(fileDescriptor: fds[1], name: "a stuck pipe", closeWhenDone: true)
+        let writer = try ArchiveWriter(
+            sink: sink, manifest: testManifest(tables: 1),
+            configuration: .init(compression: .none, frameSize: frameSize, queueDepth: 2))
+        let progress = Progress()
+        let producer = Task {
+            let chunk = try writer.chunkWriter(table: 1, chunk: 0)
+            let frame = testBytes(frameSize, seed: 5, compressible: false)
+            for _ in 0..<1_000 {
+                try await chunk.write(frame)
+                progress.add()
+            }
+        }
+        // Let the producer run into the full queue.
+        var previous = -1
+        while progress.value != previous {
+            previous = progress.value
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        // Pipe buffer (64 KiB on Linux, up to 1 MiB if raised) + queue depth + the frame in hand.
+        let bound = (1 << 20) / frameSize + 2 + 2
+        #expect(progress.value < bound)
+        #expect(progress.value < 1_000)
+
+        producer.cancel()
+        let result = await producer.result
+        #expect(throws: CancellationError.self) { try result.get() }
+
+        // Unblock the writer thread by draining the pipe, then abort.
+        let drained = Task.detached { () -> Int in
+            var total = 0
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+                if count <= 0 { break }
+                total += count
+            }
+            close(readEnd)
+            return total
+        }
+        await writer.abort()
+        let total = await drained.value
+        #expect(total > 0)
         await #expect(throws: PoolKitError.self) { try await writer.finish() }
     }
 }
