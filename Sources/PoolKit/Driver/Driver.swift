@@ -15,8 +15,10 @@ public protocol Driver: Sendable {
     var schemes: [String] { get }
     /// The query options the driver accepts; any other option is rejected by ``DriverRegistry``.
     var supportedOptions: [DriverOption] { get }
-    /// The backup and restore strategies the driver offers (the first is the default).
-    var strategies: [StrategyDescription] { get }
+    /// The backup strategies the driver offers; the first is the default.
+    var backupStrategies: [any BackupStrategy] { get }
+    /// The restore strategies, one per backup strategy name it can read.
+    var restoreStrategies: [any RestoreStrategy] { get }
     /// Opens one connection. Throws a ``PoolKitError`` whose code says whether waiting could help
     /// (`.connectionFailed`) or not (`.authenticationFailed`, `.databaseNotFound`).
     func connect(to url: ConnectionURL, logger: Logger) async throws -> any DatabaseConnection
@@ -25,7 +27,35 @@ public protocol Driver: Sendable {
 }
 
 extension Driver {
-    public var strategies: [StrategyDescription] { [] }
+    public var backupStrategies: [any BackupStrategy] { [] }
+    public var restoreStrategies: [any RestoreStrategy] { [] }
+
+    /// Name and summary of each backup strategy, default first.
+    public var strategies: [StrategyDescription] {
+        backupStrategies.map { StrategyDescription($0.name, $0.summary) }
+    }
+
+    /// The backup strategy called `name`, or the default one when `name` is nil.
+    public func backupStrategy(named name: String?) throws -> any BackupStrategy {
+        let names = backupStrategies.map(\.name)
+        guard let strategy = name.map({ name in backupStrategies.first { $0.name == name } }) ?? backupStrategies.first else {
+            if names.isEmpty {
+                throw PoolKitError(.unsupported, "the \(self.name) driver has no backup strategy yet")
+            }
+            throw PoolKitError(.usage, "the \(self.name) driver has no strategy '\(name ?? "")': choose one of \(names.joined(separator: ", "))")
+        }
+        return strategy
+    }
+
+    /// The restore strategy for archives written by the backup strategy `name`.
+    public func restoreStrategy(named name: String) throws -> any RestoreStrategy {
+        guard let strategy = restoreStrategies.first(where: { $0.name == name }) else {
+            throw PoolKitError(
+                .archiveUnsupported,
+                "the \(self.name) driver cannot restore archives of strategy '\(name)': it restores \(restoreStrategies.map(\.name).joined(separator: ", "))")
+        }
+        return strategy
+    }
 
     /// Default classification from ``PoolKitError/code``.
     public func classify(_ error: any Error) -> ErrorDisposition {
