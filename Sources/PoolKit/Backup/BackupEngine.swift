@@ -1,0 +1,226 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// Takes a consistent backup of a database into one archive stream, with several pooled
+/// connections dumping at once.
+///
+/// ```swift
+/// let engine = BackupEngine(registry: DriverRegistry([SQLiteDriver()]))
+/// let summary = try await engine.backup(
+///     url: ConnectionURL("sqlite:///var/lib/app.db"), to: FileArchiveSink(path: "app.poolkit"))
+/// print(summary.digest)
+/// ```
+///
+/// The driver's strategy provides the snapshot, the catalog, the chunk plan and the dump of
+/// each chunk; the engine leases the connections, joins them to the snapshot, schedules chunks
+/// largest first, frames and compresses what they produce (on the dumping tasks, in parallel)
+/// and writes the frames through one writer. Memory is bounded by frame size × (queue depth +
+/// jobs), whatever the size of the database. On failure or cancellation the archive is
+/// discarded (a file sink removes its temporary file) and the error is rethrown.
+public struct BackupEngine: Sendable {
+    public let registry: DriverRegistry
+    public let logger: Logger
+
+    public init(registry: DriverRegistry, logger: Logger = Logger(label: "poolkit.backup")) {
+        self.registry = registry
+        self.logger = logger
+    }
+
+    /// Backs up `url` into `sink`.
+    /// - Parameters:
+    ///   - strategy: the driver's strategy name; nil = the driver's default.
+    ///   - archive: compression, frame size and queue depth of the archive.
+    ///   - progress: updated as the backup runs; sample it to show progress.
+    public func backup(
+        url: ConnectionURL,
+        to sink: sending any ArchiveSink,
+        strategy strategyName: String? = nil,
+        options: BackupOptions = BackupOptions(),
+        archive: ArchiveWriter.Configuration = ArchiveWriter.Configuration(),
+        progress: TransferProgress = TransferProgress()
+    ) async throws -> BackupSummary {
+        guard options.jobs >= 1 else { throw PoolKitError(.usage, "--jobs must be at least 1") }
+        guard !(options.schemaOnly && options.dataOnly) else {
+            throw PoolKitError(.usage, "--schema-only and --data-only exclude each other")
+        }
+        try archive.validate()
+        let driver = try registry.driver(for: url)
+        let strategy = try driver.backupStrategy(named: strategyName ?? url.option("strategy"))
+        let pool = try Self.makePool(url: url, registry: registry, connections: options.jobs + 1, name: "backup", logger: logger)
+        let sinkBox = TransferBox(sink)
+        do {
+            return try await pool.withRunning {
+                try await run(
+                    pool: pool, driver: driver, strategy: strategy, options: options, archive: archive, sink: sinkBox,
+                    progress: progress)
+            }
+        } catch {
+            progress.setPhase(.failed)
+            sinkBox.take()?.abort()
+            throw error
+        }
+    }
+
+    private func run(
+        pool: ConnectionPool<DriverConnectionSource>, driver: any Driver, strategy: any BackupStrategy, options: BackupOptions,
+        archive: ArchiveWriter.Configuration, sink: TransferBox<any ArchiveSink>, progress: TransferProgress
+    ) async throws -> BackupSummary {
+        let coordinator = try await pool.lease()
+        var workers: [PoolLease<any DatabaseConnection>] = []
+        let session = try await strategy.begin(on: coordinator.connection, options: options)
+        do {
+            // Every worker joins the snapshot before any dump starts.
+            for _ in 0..<options.jobs {
+                let worker = try await pool.lease()
+                workers.append(worker)
+                try await session.join(worker.connection)
+            }
+            try await session.workersJoined()
+            let catalog = session.catalog
+            let chunks = session.chunks.sorted { $0.estimatedBytes > $1.estimatedBytes }
+            let manifest = Self.manifest(
+                catalog: catalog, chunks: chunks, driver: driver, strategy: strategy, options: options, archive: archive)
+            guard let archiveSink = sink.take() else { throw PoolKitError(.usage, "the archive sink was already used") }
+            let writer = try ArchiveWriter(sink: archiveSink, manifest: manifest, configuration: archive)
+            progress.plan(
+                objects: catalog.objects.count,
+                chunksPerTable: Dictionary(grouping: chunks, by: \.objectID).mapValues(\.count),
+                estimatedBytes: UInt64(max(0, chunks.reduce(0) { $0 + $1.estimatedBytes })))
+            progress.setPhase(.data)
+            logger.info(
+                "backup started",
+                metadata: [
+                    "strategy": "\(strategy.name)", "jobs": "\(options.jobs)", "tables": "\(catalog.tables.count)",
+                    "chunks": "\(chunks.count)",
+                ])
+            do {
+                try await dumpChunks(chunks, catalog: catalog, session: session, workers: workers, writer: writer, progress: progress)
+                progress.setPhase(.finishing)
+                let summary = try await writer.finish()
+                await session.end()
+                for worker in workers { await pool.release(worker) }
+                await pool.release(coordinator)
+                progress.setPhase(.done)
+                return BackupSummary(manifest: manifest, archive: summary, elapsed: progress.snapshot().elapsed)
+            } catch {
+                await writer.abort()
+                throw error
+            }
+        } catch {
+            // Statements may still run on the workers: cancel them, end the snapshot, discard.
+            for worker in workers { worker.connection.cancelRunningStatement() }
+            await session.end()
+            for worker in workers { await pool.release(worker, after: error) }
+            await pool.release(coordinator, after: error)
+            throw error
+        }
+    }
+
+    /// Each worker takes the next chunk (largest first) until none is left. A worker has one
+    /// chunk open at a time, so at most `jobs` chunks interleave in the archive.
+    private func dumpChunks(
+        _ chunks: [BackupChunk], catalog: BackupCatalog, session: any BackupSession,
+        workers: [PoolLease<any DatabaseConnection>], writer: ArchiveWriter, progress: TransferProgress
+    ) async throws {
+        let queue = WorkQueue(chunks)
+        let blobIDs = Set(catalog.blobs.map(\.id))
+        let names = Dictionary(
+            catalog.tables.map { ($0.id, $0.qualifiedName) } + catalog.blobs.map { ($0.id, $0.name) },
+            uniquingKeysWith: { first, _ in first })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (job, worker) in workers.enumerated() {
+                group.addTask {
+                    let encoder = try ArchiveFrameEncoder(compression: writer.configuration.compression)
+                    while let chunk = queue.next() {
+                        try Task.checkCancellation()
+                        progress.chunkStarted(job: job, label: "\(names[chunk.objectID] ?? "#\(chunk.objectID)")#\(chunk.chunkID)")
+                        let output =
+                            blobIDs.contains(chunk.objectID)
+                            ? try writer.chunkWriter(blob: chunk.objectID, chunk: chunk.chunkID, encoder: encoder)
+                            : try writer.chunkWriter(table: chunk.objectID, chunk: chunk.chunkID, encoder: encoder)
+                        let sink = ArchiveChunkSink(output: output, progress: progress)
+                        let rows = try await session.dump(chunk, on: worker.connection, into: sink)
+                        try await output.finish(rowCount: rows)
+                        progress.chunkFinished(job: job, objectID: chunk.objectID, rows: rows)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    static func manifest(
+        catalog: BackupCatalog, chunks: [BackupChunk], driver: any Driver, strategy: any BackupStrategy, options: BackupOptions,
+        archive: ArchiveWriter.Configuration
+    ) -> ArchiveManifest {
+        let chunkCounts = Dictionary(grouping: chunks, by: \.objectID).mapValues(\.count)
+        var tables = catalog.tables
+        for index in tables.indices { tables[index].chunks = chunkCounts[tables[index].id] ?? 0 }
+        var blobs = catalog.blobs
+        for index in blobs.indices { blobs[index].chunks = chunkCounts[blobs[index].id] ?? 0 }
+        var recorded = catalog.properties
+        recorded["jobs"] = "\(options.jobs)"
+        recorded["compression"] = "\(archive.compression)"
+        if !options.includeTables.isEmpty { recorded["table"] = options.includeTables.joined(separator: ",") }
+        if !options.excludeTables.isEmpty { recorded["exclude-table"] = options.excludeTables.joined(separator: ",") }
+        if options.schemaOnly { recorded["schema-only"] = "true" }
+        if options.dataOnly { recorded["data-only"] = "true" }
+        return ArchiveManifest(
+            engine: catalog.engine, serverVersion: catalog.serverVersion, driver: driver.name, strategy: strategy.name,
+            createdAt: Date(), toolVersion: "poolkit \(PoolKitVersion.current)", options: recorded, objects: catalog.objects,
+            tables: tables, blobs: blobs)
+    }
+
+    static func makePool(
+        url: ConnectionURL, registry: DriverRegistry, connections: Int, name: String, logger: Logger
+    ) throws -> ConnectionPool<DriverConnectionSource> {
+        var configuration = PoolConfiguration()
+        configuration.name = name
+        configuration.minConnections = 0
+        configuration.maxConnections = connections
+        configuration.maxConcurrentConnects = connections
+        configuration.acquireTimeout = .seconds(60)
+        configuration.failFast = true
+        configuration.maxLifetime = nil  // a long dump must not lose its snapshot to recycling
+        configuration.idleTimeout = nil
+        configuration.healthCheckPeriod = nil
+        return try ConnectionPool(url: url, registry: registry, configuration: configuration.applying(url.poolOptions), logger: logger)
+    }
+}
+
+/// Items handed out to concurrent workers, first come, first served.
+final class WorkQueue<Item: Sendable>: Sendable {
+    private let items: Mutex<ArraySlice<Item>>
+    init(_ items: [Item]) { self.items = Mutex(items[...]) }
+    func next() -> Item? { items.withLock { $0.popFirst() } }
+}
+
+/// What a finished backup reports.
+public struct BackupSummary: Sendable {
+    public var manifest: ArchiveManifest
+    public var archive: ArchiveSummary
+    /// Seconds from start to the archive's commit.
+    public var elapsed: Double
+}
+
+/// Feeds a strategy's bytes into one archive chunk and counts them for progress.
+final class ArchiveChunkSink: ChunkSink {
+    private let output: ArchiveChunkWriter
+    private let progress: TransferProgress
+
+    init(output: ArchiveChunkWriter, progress: TransferProgress) {
+        self.output = output
+        self.progress = progress
+    }
+
+    func write(_ bytes: [UInt8]) async throws {
+        try await output.write(bytes)
+        progress.addBytes(bytes.count)
+    }
+}
+
+/// The version written into archives and printed by `poolkit --version`.
+public enum PoolKitVersion {
+    public static let current = "0.1.0"
+}
