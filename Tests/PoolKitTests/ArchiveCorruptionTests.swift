@@ -209,3 +209,95 @@ struct ArchiveCorruptionTests {
         #expect(error.message.contains("payload fails its checksum"))
     }
 }
+
+@Suite("Archive versioning")
+struct ArchiveVersioningTests {
+    /// Rebuilds `archive` from `frames` (header + payload each): renumbers the stream sequence,
+    /// recomputes header checksums, and writes a fresh trailer with the right length and digest.
+    static func restamp(_ archive: [UInt8], identity: ArchiveIdentity, frames: [[UInt8]]) -> [UInt8] {
+        var out = Array(archive[..<ArchiveFormat.fileHeaderSize])
+        for (sequence, frame) in frames.enumerated() {
+            var frame = frame
+            var header = frame.withUnsafeBytes { FrameHeader(loading: $0) }
+            header.streamSequence = UInt64(sequence)
+            frame.withUnsafeMutableBytes { header.store(into: $0, identity: identity) }
+            out += frame
+        }
+        let oldTrailer = frameRanges(archive).last!
+        var trailer = Array(archive[oldTrailer]).withUnsafeBytes {
+            ArchiveTrailer(decoding: UnsafeRawBufferPointer(rebasing: $0[ArchiveFormat.frameHeaderSize...]))
+        }
+        trailer.frameCount = UInt64(frames.count)
+        trailer.archiveLength = UInt64(out.count)
+        trailer.digest = SHA256Hasher.hash(out)
+        let payload = trailer.encoded()
+        let header = FrameHeader(
+            kind: FrameKind.trailer.rawValue, compression: 0, objectID: 0, chunkID: 0, chunkSequence: 0,
+            streamSequence: UInt64(frames.count), uncompressedLength: UInt32(payload.count),
+            storedLength: UInt32(payload.count), payloadCRC: CRC32C.checksum(payload))
+        var frame = [UInt8](repeating: 0, count: ArchiveFormat.frameHeaderSize) + payload
+        frame.withUnsafeMutableBytes { header.store(into: $0, identity: identity) }
+        return out + frame
+    }
+
+    static func frame(kind: UInt8, payload: [UInt8]) -> [UInt8] {
+        var bytes = [UInt8](repeating: 0, count: ArchiveFormat.frameHeaderSize)
+        bytes[0] = kind
+        let lengths = UInt32(payload.count)
+        bytes.withUnsafeMutableBytes { raw in
+            raw.storeLE(lengths, at: 24)
+            raw.storeLE(lengths, at: 28)
+            raw.storeLE(CRC32C.checksum(payload), at: 32)
+        }
+        return bytes + payload
+    }
+
+    @Test("a 1.x reader skips frame kinds 0x80-0xFF it does not know and rejects unknown kinds below")
+    func unknownKinds() async throws {
+        let archiveID = UUID()
+        let identity = ArchiveIdentity(archiveID)
+        let chunks = [TestChunk(objectID: 1, chunkID: 0, data: testBytes(10_000, seed: 3, compressible: true), rows: 4)]
+        let (archive, _) = try await writeArchive(
+            manifest: testManifest(tables: 1, chunksPerTable: 1), chunks: chunks,
+            configuration: .init(frameSize: 4 << 10), archiveID: archiveID)
+        var frames = frameRanges(archive).dropLast().map { Array(archive[$0]) }
+        #expect(verificationError(Self.restamp(archive, identity: identity, frames: frames)) == nil)
+
+        frames.insert(Self.frame(kind: 0x80, payload: Array("a later addition".utf8)), at: 2)
+        let extended = Self.restamp(archive, identity: identity, frames: frames)
+        #expect(verificationError(extended) == nil)
+        let (back, _) = try readBack(extended)
+        #expect(back == chunks)
+
+        frames[2] = Self.frame(kind: 0x10, payload: [])
+        let error = verificationError(Self.restamp(archive, identity: identity, frames: frames))
+        #expect(error?.code == .archiveUnsupported)
+        #expect(error?.message.contains("upgrade") == true)
+    }
+
+    @Test("a newer minor version is read")
+    func newerMinor() async throws {
+        let (archive, _) = try await writeArchive(
+            manifest: testManifest(tables: 1), chunks: [TestChunk(objectID: 1, chunkID: 0, data: [1, 2, 3], rows: 1)],
+            configuration: .init())
+        // Minor 7, with the header checksum and the trailer's digest (which covers the header) recomputed.
+        var header = Array(archive[..<ArchiveFormat.fileHeaderSize])
+        header[10] = 7
+        let crc = Array(header[0..<52]).withUnsafeBytes { CRC32C.checksum($0) }
+        withUnsafeBytes(of: crc.littleEndian) { header.replaceSubrange(52..<56, with: $0) }
+        let renewed = header + archive[ArchiveFormat.fileHeaderSize...]
+        let identity = ArchiveIdentity(try ArchiveReaderPeek.archiveID(archive))
+        let rebuilt = ArchiveVersioningTests.restamp(
+            renewed, identity: identity, frames: frameRanges(renewed).dropLast().map { Array(renewed[$0]) })
+        let reader = try ArchiveReader(source: MemorySource(rebuilt))
+        #expect(reader.formatVersion == ArchiveFormatVersion(major: 1, minor: 7))
+        while try reader.next() != nil {}
+        #expect(reader.trailer != nil)
+    }
+}
+
+enum ArchiveReaderPeek {
+    static func archiveID(_ archive: [UInt8]) throws -> UUID {
+        try #require(archive.withUnsafeBytes { ArchiveIdentity.uuid(UnsafeRawBufferPointer(rebasing: $0[16..<32])) })
+    }
+}

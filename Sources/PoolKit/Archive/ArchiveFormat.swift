@@ -50,6 +50,7 @@ public struct ArchiveFormatVersion: Sendable, Hashable, Comparable, CustomString
     /// `major.minor`, e.g. `1.0`.
     public var description: String { "\(major).\(minor)" }
 
+    /// Orders by major, then minor version.
     public static func < (lhs: Self, rhs: Self) -> Bool {
         (lhs.major, lhs.minor) < (rhs.major, rhs.minor)
     }

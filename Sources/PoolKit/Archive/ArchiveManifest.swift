@@ -130,16 +130,27 @@ public struct ArchiveObject: Codable, Sendable, Hashable {
         /// The kind's name.
         public var description: String { rawValue }
 
+        /// A schema (PostgreSQL) or database (MariaDB).
         public static let schema: Kind = "schema"
+        /// A table.
         public static let table: Kind = "table"
+        /// A view.
         public static let view: Kind = "view"
+        /// A materialized view.
         public static let materializedView: Kind = "materialized-view"
+        /// A sequence (its value is restored in the data section).
         public static let sequence: Kind = "sequence"
+        /// An index (post-data).
         public static let index: Kind = "index"
+        /// A constraint: primary key, unique, foreign key, check.
         public static let constraint: Kind = "constraint"
+        /// A trigger (post-data).
         public static let trigger: Kind = "trigger"
+        /// A function or procedure.
         public static let function: Kind = "function"
+        /// A user-defined type (enum, composite, domain).
         public static let type: Kind = "type"
+        /// An extension (PostgreSQL).
         public static let `extension`: Kind = "extension"
     }
 

@@ -52,10 +52,12 @@ public final class FileDescriptorArchiveSink: ArchiveSink {
 
     deinit { closeIfOwned() }
 
+    /// Writes all of `bytes`; `ENOSPC`, `EPIPE` and other failures become `.io` errors with advice.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         try POSIXIO.writeAll(fd, bytes, target: name)
     }
 
+    /// `fsync`s a regular file (pipes and terminals need nothing) and closes the descriptor if owned.
     public func commit() throws {
         defer { closeIfOwned() }
         if fsync(fd) != 0 {
@@ -67,6 +69,7 @@ public final class FileDescriptorArchiveSink: ArchiveSink {
         }
     }
 
+    /// Closes the descriptor if owned; bytes already written cannot be taken back.
     public func abort() { closeIfOwned() }
 
     private func closeIfOwned() {

@@ -59,6 +59,7 @@ public final class FileArchiveSource: ArchiveSource {
         if closeWhenDone { _ = close(fd) }
     }
 
+    /// Reads what is available (retrying on `EINTR`, waiting on non-blocking descriptors); 0 at the end.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         try POSIXIO.readSome(fd, into: buffer, source: name)
     }

@@ -12,6 +12,7 @@ import Synchronization
 /// // The loop ended without throwing: the trailer was verified.
 /// ```
 public final class AsyncArchiveReader: AsyncSequence, Sendable {
+    /// Verified data frames and chunk ends.
     public typealias Element = ArchiveRecord
 
     /// The archive's id.

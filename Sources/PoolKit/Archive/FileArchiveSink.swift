@@ -67,6 +67,7 @@ public final class FileArchiveSink: ArchiveSink {
 
     deinit { abort() }
 
+    /// Appends `bytes` to the temporary file.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard !isFinished else {
             throw PoolKitError(.io, "the archive '\(path)' is already committed or aborted")
