@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PoolKit
 
 @main
 struct PoolKitCommand: AsyncParsableCommand {
@@ -35,11 +36,13 @@ struct PoolKitCommand: AsyncParsableCommand {
               poolkit drivers
               poolkit ping 'postgres://app:secret@127.0.0.1:5432/app'
               poolkit ping sqlite:///var/lib/app/app.db
+              poolkit backup sqlite:///var/lib/app/app.db -o app.poolkit
+              poolkit backup 'postgres://app@db/app' -o - | poolkit restore - 'postgres://app@db2/app_copy'
+              poolkit verify app.poolkit
             """,
         version: PoolKitVersion.current,
-        subcommands: [DriversCommand.self, PingCommand.self])
-}
-
-enum PoolKitVersion {
-    static let current = "0.1.0"
+        subcommands: [
+            DriversCommand.self, PingCommand.self, BackupCommand.self, RestoreCommand.self, VerifyCommand.self,
+            InspectCommand.self,
+        ])
 }

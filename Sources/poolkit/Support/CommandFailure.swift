@@ -15,6 +15,10 @@ enum ExitStatus {
     static let connection: Int32 = 3
     /// Anything else that failed.
     static let failure: Int32 = 1
+    /// An archive is damaged, truncated or of an unsupported version.
+    static let damaged: Int32 = 4
+    /// Interrupted (Ctrl-C or SIGTERM), as shells report it.
+    static let interrupted: Int32 = 130
 }
 
 /// Prints one line `poolkit: <what went wrong>` (plus a hint where one helps) to stderr and turns
@@ -31,6 +35,10 @@ func reportFailure(_ error: any Error) -> ExitCode {
     case .invalidURL, .unknownScheme, .unknownOption, .invalidOption, .usage: return ExitCode(ExitStatus.usage)
     case .connectionFailed, .authenticationFailed, .databaseNotFound, .acquireTimeout, .connectionClosed:
         return ExitCode(ExitStatus.connection)
+    case .archiveCorrupt, .archiveTruncated, .archiveUnsupported:
+        return ExitCode(ExitStatus.damaged)
+    case .cancelled:
+        return ExitCode(ExitStatus.interrupted)
     default: return ExitCode(ExitStatus.failure)
     }
 }

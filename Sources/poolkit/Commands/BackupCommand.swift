@@ -1,0 +1,136 @@
+import ArgumentParser
+import Foundation
+import PoolKit
+
+/// `poolkit backup <url>`: one consistent snapshot, dumped by several pooled connections into one archive stream.
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Back up a database into one archive (a file or standard output), with several connections at once.",
+        discussion: """
+            The archive is written to a temporary name and renamed only when complete; on error or
+            Ctrl-C nothing is left behind and the exit code is non-zero. The archive digest printed at
+            the end is the one `poolkit verify` prints.
+
+            Examples:
+              poolkit backup sqlite:///var/lib/app/app.db -o app.poolkit
+              poolkit backup sqlite:///var/lib/app/app.db -o app.poolkit --strategy logical --table orders
+              poolkit backup 'postgres://app@db/app' --jobs 4 -o - | aws s3 cp - s3://bucket/app.poolkit
+            """)
+
+    @Argument(help: "The database URL (postgres://, mariadb://, mysql://, sqlite:).")
+    var url: String
+
+    @Option(name: .shortAndLong, help: "Where to write the archive: a file name, or - for standard output.")
+    var output: String = "-"
+
+    @Flag(help: "Replace the output file if it exists.")
+    var force = false
+
+    @Option(name: .shortAndLong, help: "Connections dumping at once (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "The driver's backup strategy (see `poolkit drivers`); default: the driver's first.")
+    var strategy: String?
+
+    @Option(help: "zstd or none.")
+    var compression: String = "zstd"
+
+    @Option(help: "zstd level (1 is fast; up to 19 is smaller).")
+    var compressionLevel: Int = 1
+
+    @Option(name: .customLong("table"), help: "Only this table (repeatable; schema.table where the engine has schemas).")
+    var tables: [String] = []
+
+    @Option(name: .customLong("exclude-table"), help: "Not this table (repeatable).")
+    var excludedTables: [String] = []
+
+    @Flag(help: "Definitions only, no rows.")
+    var schemaOnly = false
+
+    @Flag(help: "Rows only, no definitions.")
+    var dataOnly = false
+
+    @Option(help: "Progress display: auto (a bar on a terminal), bar, json (JSON lines on stderr) or none.")
+    var progress: ProgressMode = .auto
+
+    @Flag(name: .shortAndLong, help: "No progress and no summary.")
+    var quiet = false
+
+    func run() async throws {
+        do {
+            try await backup()
+        } catch {
+            throw reportFailure(error)
+        }
+    }
+
+    private func backup() async throws {
+        let url = try ConnectionURL(self.url)
+        var options = BackupOptions()
+        options.jobs = jobs
+        options.includeTables = tables
+        options.excludeTables = excludedTables
+        options.schemaOnly = schemaOnly
+        options.dataOnly = dataOnly
+        let compression: ArchiveCompression
+        switch self.compression.lowercased() {
+        case "none": compression = .none
+        case "zstd": compression = .zstd(level: compressionLevel)
+        default: throw PoolKitError(.usage, "--compression '\(self.compression)' is not known: use zstd or none")
+        }
+        let archive = ArchiveWriter.Configuration(compression: compression)
+        let sink: any ArchiveSink
+        if output == "-" {
+            guard !isTerminal(1) else {
+                throw PoolKitError(
+                    .usage, "refusing to write an archive to a terminal: give a file with -o FILE, or pipe standard output")
+            }
+            sink = FileDescriptorArchiveSink.standardOutput()
+        } else {
+            sink = try FileArchiveSink(path: output, overwrite: force)
+        }
+        let tracker = TransferProgress()
+        let reporter = ProgressReporter(progress: tracker, mode: progress, quiet: quiet, verb: "backup")
+        let engine = BackupEngine(registry: Drivers.registry)
+        let strategy = self.strategy
+        let sinkBox = SinkBox(sink)
+        let chosen = options
+        let summary: BackupSummary
+        do {
+            summary = try await runInterruptibly {
+                try await engine.backup(
+                    url: url, to: sinkBox.take(), strategy: strategy, options: chosen, archive: archive, progress: tracker)
+            }
+        } catch {
+            reporter.stop()
+            throw error
+        }
+        reporter.stop()
+        guard !quiet else { return }
+        let trailer = summary.archive.trailer
+        let ratio = summary.archive.totalBytes > 0 ? Double(trailer.dataBytes) / Double(summary.archive.totalBytes) : 0
+        let lines = [
+            "backup of \(url) complete (\(summary.manifest.strategy) strategy, \(jobs) jobs)",
+            "  objects \(summary.manifest.objects.count), tables \(summary.manifest.tables.count), blobs \(summary.manifest.blobs.count), chunks \(trailer.tableChunks + trailer.blobChunks), rows \(trailer.rows)",
+            "  data \(formatBytes(trailer.dataBytes)) → archive \(formatBytes(summary.archive.totalBytes)) (\(String(format: "%.2f", ratio))× compression, \(compression))",
+            "  time \(String(format: "%.2f", summary.elapsed)) s, \(formatBytes(UInt64(Double(trailer.dataBytes) / max(summary.elapsed, 0.001))))/s",
+            "  archive \(output == "-" ? "(standard output)" : output)",
+            "  digest sha256:\(trailer.digest)",
+        ]
+        writeToStandardError(lines.joined(separator: "\n") + "\n")
+    }
+}
+
+/// Hands a non-Sendable sink to the task that writes the archive, exactly once.
+final class SinkBox: @unchecked Sendable {
+    // @unchecked Sendable: the sink is taken once, by the single task that runs the backup; the
+    // command never touches it after handing it over.
+    private var sink: (any ArchiveSink)?
+    init(_ sink: any ArchiveSink) { self.sink = sink }
+    func take() -> sending any ArchiveSink {
+        let taken = sink!
+        sink = nil
+        return taken
+    }
+}

@@ -1,0 +1,116 @@
+import ArgumentParser
+import Foundation
+import PoolKit
+
+/// `poolkit restore <archive|-> <url>`: read the archive once and load it with several connections.
+struct RestoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Restore an archive (a file or standard input) into a database, loading tables in parallel.",
+        discussion: """
+            By default the restore refuses a target that already holds any of the archive's tables,
+            naming them; --clean drops them first. Every chunk's row count and SHA-256 are checked, and
+            success is reported only after the archive's trailer was verified.
+
+            Examples:
+              poolkit restore app.poolkit sqlite:///tmp/app-copy.db
+              poolkit restore app.poolkit 'postgres://app@db2/app' --jobs 4 --clean
+              poolkit backup 'postgres://app@db/app' -o - | poolkit restore - 'postgres://app@db2/app'
+            """)
+
+    @Argument(help: "The archive file, or - for standard input.")
+    var archive: String
+
+    @Argument(help: "The target database URL.")
+    var url: String
+
+    @Option(name: .shortAndLong, help: "Connections loading at once (default: the number of cores).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Drop the archive's objects that exist in the target first.")
+    var clean = false
+
+    @Flag(help: "Load everything in one transaction on one connection.")
+    var singleTransaction = false
+
+    @Option(name: .customLong("table"), help: "Only this table (repeatable).")
+    var tables: [String] = []
+
+    @Flag(help: "Definitions only, no rows.")
+    var schemaOnly = false
+
+    @Flag(help: "Rows only, into tables that exist.")
+    var dataOnly = false
+
+    @Option(help: "Progress display: auto (a bar on a terminal), bar, json (JSON lines on stderr) or none.")
+    var progress: ProgressMode = .auto
+
+    @Flag(name: .shortAndLong, help: "No progress and no summary.")
+    var quiet = false
+
+    func run() async throws {
+        do {
+            try await restore()
+        } catch {
+            throw reportFailure(error)
+        }
+    }
+
+    private func restore() async throws {
+        let url = try ConnectionURL(self.url)
+        var options = RestoreOptions()
+        options.jobs = jobs
+        options.clean = clean
+        options.singleTransaction = singleTransaction
+        options.includeTables = tables
+        options.schemaOnly = schemaOnly
+        options.dataOnly = dataOnly
+        let source: any ArchiveSource = try openArchive(archive)
+        let tracker = TransferProgress()
+        let reporter = ProgressReporter(progress: tracker, mode: progress, quiet: quiet, verb: "restore")
+        let engine = RestoreEngine(registry: Drivers.registry)
+        let sourceBox = SourceBox(source)
+        let chosen = options
+        let summary: RestoreSummary
+        do {
+            summary = try await runInterruptibly {
+                try await engine.restore(from: sourceBox.take(), into: url, options: chosen, progress: tracker)
+            }
+        } catch {
+            reporter.stop()
+            throw error
+        }
+        reporter.stop()
+        guard !quiet else { return }
+        let lines = [
+            "restore into \(url) complete (\(summary.manifest.strategy) strategy from \(summary.manifest.engine) \(summary.manifest.serverVersion))",
+            "  objects \(summary.objects), chunks \(summary.chunks), rows \(summary.rows), data \(formatBytes(summary.bytes))",
+            "  time \(String(format: "%.2f", summary.elapsed)) s, \(formatBytes(UInt64(Double(summary.bytes) / max(summary.elapsed, 0.001))))/s",
+        ]
+        writeToStandardError(lines.joined(separator: "\n") + "\n")
+    }
+}
+
+/// Opens an archive argument: a path, or `-` for standard input (refused when it is a terminal).
+func openArchive(_ argument: String) throws -> any ArchiveSource {
+    if argument == "-" {
+        guard !isTerminal(0) else {
+            throw PoolKitError(.usage, "refusing to read an archive from a terminal: give a file, or pipe the archive in")
+        }
+        return FileArchiveSource.standardInput()
+    }
+    return try FileArchiveSource(path: argument)
+}
+
+/// Hands a non-Sendable archive source to the task that reads it, exactly once.
+final class SourceBox: @unchecked Sendable {
+    // @unchecked Sendable: the source is taken once, by the single task that reads the archive;
+    // the command never touches it after handing it over.
+    private var source: (any ArchiveSource)?
+    init(_ source: any ArchiveSource) { self.source = source }
+    func take() -> sending any ArchiveSource {
+        let taken = source!
+        source = nil
+        return taken
+    }
+}
