@@ -1,0 +1,213 @@
+import Foundation
+import Logging
+import Testing
+@testable import PoolKit
+
+/// The engine-independent half of backup and restore, on the in-memory driver.
+@Suite("Backup and restore engine")
+struct BackupRestoreEngineTests {
+    let store = MemoryStore()
+
+    func sourceDatabase() -> MemoryStore.Database {
+        var database = MemoryStore.Database()
+        database.tables["orders"] = (0..<1_000).map { "order \($0) \(String(repeating: "x", count: $0 % 17))" }
+        database.tables["customers"] = (0..<230).map { "customer \($0)" }
+        database.tables["empty"] = []
+        database.tables["odd \"name\""] = ["tab\there", "unicode ✓ 東京", ""]
+        return database
+    }
+
+    func registry(_ behaviour: MemoryBehaviour = MemoryBehaviour()) -> DriverRegistry {
+        DriverRegistry([MemoryDriver(store: store, behaviour: behaviour)])
+    }
+
+    /// Backs `source` up into a temporary file; returns its path.
+    func backup(
+        _ behaviour: MemoryBehaviour = MemoryBehaviour(), jobs: Int = 3, options: (inout BackupOptions) -> Void = { _ in },
+        to path: String = temporaryPath()
+    ) async throws -> (path: String, summary: BackupSummary) {
+        store.set("source", sourceDatabase())
+        var backupOptions = BackupOptions()
+        backupOptions.jobs = jobs
+        options(&backupOptions)
+        let summary = try await BackupEngine(registry: registry(behaviour)).backup(
+            url: ConnectionURL("memory://h/source"), to: FileArchiveSink(path: path), options: backupOptions,
+            archive: .init(compression: .default, frameSize: 4096, queueDepth: 2))
+        return (path, summary)
+    }
+
+    func restore(
+        _ path: String, into target: String = "target", _ behaviour: MemoryBehaviour = MemoryBehaviour(), jobs: Int = 3,
+        options: (inout RestoreOptions) -> Void = { _ in }
+    ) async throws -> RestoreSummary {
+        var restoreOptions = RestoreOptions()
+        restoreOptions.jobs = jobs
+        options(&restoreOptions)
+        return try await RestoreEngine(registry: registry(behaviour)).restore(
+            from: FileArchiveSource(path: path), into: ConnectionURL("memory://h/\(target)"), options: restoreOptions)
+    }
+
+    /// The restored rows of each table in their original order (chunks are consecutive ranges).
+    func restoredTables(_ name: String = "target") -> [String: [String]] {
+        store.get(name).tables.mapValues { rows in
+            rows.enumerated().sorted { lhs, rhs in
+                let l = Int(lhs.element.prefix { $0 != ":" })!
+                let r = Int(rhs.element.prefix { $0 != ":" })!
+                return (l, lhs.offset) < (r, rhs.offset)
+            }.map { String($0.element.drop { $0 != ":" }.dropFirst()) }
+        }
+    }
+
+    @Test("backup with 3 jobs and restore with 3 jobs give back every row of every table, in order")
+    func roundTrip() async throws {
+        let (path, summary) = try await backup()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(summary.archive.trailer.rows == 1_233)
+        #expect(summary.manifest.tables.first { $0.name == "orders" }?.chunks == 20)
+        let restored = try await restore(path)
+        #expect(restored.rows == 1_233)
+        #expect(restoredTables() == sourceDatabase().tables)
+        #expect(store.get("target").appliedObjects.filter { $0.hasPrefix("INDEX") }.count == 4, "post-data applied")
+    }
+
+    @Test("a restore with fewer jobs than the backup spills chunks to disk and still restores everything", arguments: [1, 2])
+    func fewerJobsSpill(jobs: Int) async throws {
+        let (path, _) = try await backup(jobs: 4)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try await restore(path, jobs: jobs)
+        #expect(restoredTables() == sourceDatabase().tables)
+    }
+
+    @Test("a strategy with a single writer (maxParallelLoads 1) restores everything")
+    func singleWriter() async throws {
+        let (path, _) = try await backup(jobs: 3)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var behaviour = MemoryBehaviour()
+        behaviour.maxParallelLoads = 1
+        _ = try await restore(path, behaviour, jobs: 4)
+        #expect(restoredTables() == sourceDatabase().tables)
+    }
+
+    @Test("--single-transaction restores on one connection")
+    func singleTransaction() async throws {
+        let (path, _) = try await backup()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try await restore(path) { $0.singleTransaction = true }
+        #expect(restoredTables() == sourceDatabase().tables)
+    }
+
+    @Test("a target that already has a table is refused, naming it; --clean replaces it")
+    func conflict() async throws {
+        let (path, _) = try await backup()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        store.update("target") { $0.tables["customers"] = ["stale"] }
+        do {
+            _ = try await restore(path)
+            Issue.record("restore over an existing table succeeded")
+        } catch let error as PoolKitError {
+            #expect(error.code == .restoreConflict)
+            #expect(error.message.contains("customers"))
+        }
+        _ = try await restore(path) { $0.clean = true }
+        #expect(restoredTables() == sourceDatabase().tables)
+    }
+
+    @Test("--table, --exclude-table and --schema-only shape the backup; --table and --schema-only shape the restore")
+    func selection() async throws {
+        let (onlyOrders, summary) = try await backup(options: { $0.includeTables = ["orders"] })
+        defer { try? FileManager.default.removeItem(atPath: onlyOrders) }
+        #expect(summary.manifest.tables.map(\.name) == ["orders"])
+        let (withoutOrders, excluded) = try await backup(options: { $0.excludeTables = ["orders"] })
+        defer { try? FileManager.default.removeItem(atPath: withoutOrders) }
+        #expect(!excluded.manifest.tables.contains { $0.name == "orders" })
+
+        let (full, _) = try await backup()
+        defer { try? FileManager.default.removeItem(atPath: full) }
+        _ = try await restore(full, into: "schema") { $0.schemaOnly = true }
+        #expect(store.get("schema").tables.values.allSatisfy { $0.isEmpty })
+        #expect(store.get("schema").tables.count == 4)
+        _ = try await restore(full, into: "subset") { $0.includeTables = ["customers"] }
+        #expect(Array(restoredTables("subset").keys) == ["customers"])
+    }
+
+    @Test("a chunk whose loaded row count differs from the archive fails the restore")
+    func rowCountMismatch() async throws {
+        let (path, _) = try await backup()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var behaviour = MemoryBehaviour()
+        behaviour.miscountLoadOf = "customers"
+        await #expect(throws: PoolKitError.self) { try await restore(path, behaviour) }
+    }
+
+    @Test("a damaged or truncated archive never restores successfully, and the error says how far it got")
+    func damagedArchive() async throws {
+        let (path, _) = try await backup()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let original = try Data(contentsOf: URL(fileURLWithPath: path))
+        for damage in ["flip", "truncate"] {
+            var bytes = [UInt8](original)
+            if damage == "flip" { bytes[bytes.count / 2] ^= 0x10 } else { bytes.removeLast(bytes.count / 3) }
+            let damaged = temporaryPath()
+            defer { try? FileManager.default.removeItem(atPath: damaged) }
+            try Data(bytes).write(to: URL(fileURLWithPath: damaged))
+            do {
+                _ = try await restore(damaged, into: "damaged-\(damage)")
+                Issue.record("restore of a \(damage)d archive reported success")
+            } catch let error as PoolKitError {
+                #expect([.archiveCorrupt, .archiveTruncated].contains(error.code), "\(error)")
+                #expect(error.message.contains("restore failed"))
+                #expect(error.message.contains("progress"))
+            }
+            await #expect(throws: PoolKitError.self) { try await ArchiveVerifier().verify(path: damaged) }
+        }
+    }
+
+    @Test("a backup that fails midway leaves no archive file behind")
+    func failedBackupLeavesNothing() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("poolkit-engine-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var behaviour = MemoryBehaviour()
+        behaviour.failDumpOf = "orders"
+        await #expect(throws: PoolKitError.self) {
+            _ = try await backup(behaviour, to: directory.appendingPathComponent("out.poolkit").path)
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    }
+
+    @Test("cancelling a backup discards the archive")
+    func cancelledBackup() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("poolkit-engine-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("out.poolkit").path
+        let task = Task { try await backup(to: path) }
+        task.cancel()
+        _ = try? await task.value
+        #expect(!FileManager.default.fileExists(atPath: path) || (try? ArchiveVerifier().verifySynchronously(FileArchiveSource(path: path))) != nil)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".partial") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test("an archive of one driver is refused by another")
+    func wrongDriver() async throws {
+        let (path, _) = try await backup()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let other = DriverRegistry([OtherDriver()])
+        await #expect(throws: PoolKitError.self) {
+            _ = try await RestoreEngine(registry: other).restore(
+                from: FileArchiveSource(path: path), into: ConnectionURL("other://h/x"))
+        }
+    }
+}
+
+struct OtherDriver: Driver {
+    var name: String { "other" }
+    var schemes: [String] { ["other"] }
+    var supportedOptions: [DriverOption] { [] }
+    func connect(to url: ConnectionURL, logger: Logger) async throws -> any DatabaseConnection { MemoryConnection(database: "x") }
+}
+
+func temporaryPath() -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("poolkit-engine-\(UUID().uuidString).poolkit").path
+}
