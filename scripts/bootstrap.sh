@@ -19,6 +19,8 @@ packages=(
     zstd              # inspecting archives by hand
     mydumper          # side-by-side comparisons
     pkg-config        # SwiftPM finds the C libraries through it
+    bc                # benchmark arithmetic (scripts/bench-*.sh)
+    time              # /usr/bin/time: peak RSS in benchmarks
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
