@@ -93,15 +93,16 @@ struct DriverTemplates {
         import PoolKit\(name)
         import Testing
 
+        /// The test server's URL, from the environment.
+        private let \(name.prefix(1).lowercased() + name.dropFirst())URLText = ProcessInfo.processInfo.environment["POOLKIT_TEST_\(upperName)_URL"]
+
         /// Runs PoolKit's conformance kit against a real \(name) server named by POOLKIT_TEST_\(upperName)_URL.
         /// Without the URL the suite is skipped, unless POOLKIT_REQUIRE_SERVERS=1 (then it fails).
-        @Suite("\(name) conformance", .enabled(if: \(name)ConformanceTests.urlText != nil || TestServers.serversRequired))
+        @Suite("\(name) conformance", .enabled(if: \(name.prefix(1).lowercased() + name.dropFirst())URLText != nil || TestServers.serversRequired))
         struct \(name)ConformanceTests {
-            static let urlText = ProcessInfo.processInfo.environment["POOLKIT_TEST_\(upperName)_URL"]
-
             @Test(arguments: ConformanceCheck.all)
             func conformance(_ check: ConformanceCheck) async throws {
-                let text = try #require(Self.urlText, "set POOLKIT_TEST_\(upperName)_URL to a \(scheme):// URL of a test server")
+                let text = try #require(\(name.prefix(1).lowercased() + name.dropFirst())URLText, "set POOLKIT_TEST_\(upperName)_URL to a \(scheme):// URL of a test server")
                 let context = ConformanceContext(
                     url: try ConnectionURL(text),
                     registry: DriverRegistry([\(name)Driver()]),
