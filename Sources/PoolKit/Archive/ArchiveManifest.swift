@@ -113,22 +113,11 @@ public enum ArchiveSection: String, Codable, Sendable, Hashable, CaseIterable {
 /// One catalog object: a schema, table, view, index, constraint, trigger, function, …
 public struct ArchiveObject: Codable, Sendable, Hashable {
     /// An open-ended object kind (`table`, `index`, …); drivers may add their own.
-    public struct Kind: RawRepresentable, Codable, Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
+    public struct Kind: OpenStringValue {
         /// The kind's name as stored.
         public var rawValue: String
         /// A kind named `rawValue`.
         public init(rawValue: String) { self.rawValue = rawValue }
-        /// A kind named `value`.
-        public init(stringLiteral value: String) { self.rawValue = value }
-        /// Decodes a bare JSON string.
-        public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-        /// Encodes a bare JSON string.
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.singleValueContainer()
-            try container.encode(rawValue)
-        }
-        /// The kind's name.
-        public var description: String { rawValue }
 
         /// A schema (PostgreSQL) or database (MariaDB).
         public static let schema: Kind = "schema"
@@ -188,24 +177,11 @@ public struct ArchiveObject: Codable, Sendable, Hashable {
 }
 
 /// The name of a payload encoding, so a later reader knows how to parse (or convert) the bytes.
-public struct ArchiveEncoding: RawRepresentable, Codable, Sendable, Hashable, ExpressibleByStringLiteral,
-    CustomStringConvertible
-{
+public struct ArchiveEncoding: OpenStringValue {
     /// The encoding's name as stored.
     public var rawValue: String
     /// An encoding named `rawValue`.
     public init(rawValue: String) { self.rawValue = rawValue }
-    /// An encoding named `value`.
-    public init(stringLiteral value: String) { self.rawValue = value }
-    /// Decodes a bare JSON string.
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
-    /// Encodes a bare JSON string.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(rawValue)
-    }
-    /// The encoding's name.
-    public var description: String { rawValue }
 
     /// PostgreSQL `COPY … TO STDOUT` text format, as the server sends it.
     public static let postgresCopyText: ArchiveEncoding = "postgres-copy-text"
@@ -290,4 +266,26 @@ public struct ArchiveBlob: Codable, Sendable, Hashable {
         self.chunks = chunks
         self.size = size
     }
+}
+
+/// A name from an open-ended set (object kinds, encodings): written as a string literal, stored
+/// in JSON as a bare string, so readers keep values they do not know.
+public protocol OpenStringValue: RawRepresentable<String>, Codable, Sendable, Hashable, ExpressibleByStringLiteral,
+    CustomStringConvertible
+{
+    init(rawValue: String)
+}
+
+extension OpenStringValue {
+    /// A value named `value`.
+    public init(stringLiteral value: String) { self.init(rawValue: value) }
+    /// Decodes a bare JSON string.
+    public init(from decoder: any Decoder) throws { self.init(rawValue: try decoder.singleValueContainer().decode(String.self)) }
+    /// Encodes a bare JSON string.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+    /// The name.
+    public var description: String { rawValue }
 }
