@@ -51,11 +51,7 @@ struct BackupCommand: AsyncParsableCommand {
     @Flag(help: "Rows only, no definitions.")
     var dataOnly = false
 
-    @Option(help: "Progress display: auto (a bar on a terminal), bar, json (JSON lines on stderr) or none.")
-    var progress: ProgressMode = .auto
-
-    @Flag(name: .shortAndLong, help: "No progress and no summary.")
-    var quiet = false
+    @OptionGroup var display: ProgressOptions
 
     func run() async throws {
         do {
@@ -90,24 +86,15 @@ struct BackupCommand: AsyncParsableCommand {
         } else {
             sink = try FileArchiveSink(path: output, overwrite: force)
         }
-        let tracker = TransferProgress()
-        let reporter = ProgressReporter(progress: tracker, mode: progress, quiet: quiet, verb: "backup")
         let engine = BackupEngine(registry: Drivers.registry)
         let strategy = self.strategy
         let sinkBox = SinkBox(sink)
         let chosen = options
-        let summary: BackupSummary
-        do {
-            summary = try await runInterruptibly {
-                try await engine.backup(
-                    url: url, to: sinkBox.take(), strategy: strategy, options: chosen, archive: archive, progress: tracker)
-            }
-        } catch {
-            reporter.stop()
-            throw error
+        let summary = try await display.run(verb: "backup") { tracker in
+            try await engine.backup(
+                url: url, to: sinkBox.take(), strategy: strategy, options: chosen, archive: archive, progress: tracker)
         }
-        reporter.stop()
-        guard !quiet else { return }
+        guard !display.quiet else { return }
         let trailer = summary.archive.trailer
         let ratio = summary.archive.totalBytes > 0 ? Double(trailer.dataBytes) / Double(summary.archive.totalBytes) : 0
         let lines = [

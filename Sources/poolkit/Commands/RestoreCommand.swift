@@ -42,11 +42,7 @@ struct RestoreCommand: AsyncParsableCommand {
     @Flag(help: "Rows only, into tables that exist.")
     var dataOnly = false
 
-    @Option(help: "Progress display: auto (a bar on a terminal), bar, json (JSON lines on stderr) or none.")
-    var progress: ProgressMode = .auto
-
-    @Flag(name: .shortAndLong, help: "No progress and no summary.")
-    var quiet = false
+    @OptionGroup var display: ProgressOptions
 
     func run() async throws {
         do {
@@ -66,22 +62,13 @@ struct RestoreCommand: AsyncParsableCommand {
         options.schemaOnly = schemaOnly
         options.dataOnly = dataOnly
         let source: any ArchiveSource = try openArchive(archive)
-        let tracker = TransferProgress()
-        let reporter = ProgressReporter(progress: tracker, mode: progress, quiet: quiet, verb: "restore")
         let engine = RestoreEngine(registry: Drivers.registry)
         let sourceBox = SourceBox(source)
         let chosen = options
-        let summary: RestoreSummary
-        do {
-            summary = try await runInterruptibly {
-                try await engine.restore(from: sourceBox.take(), into: url, options: chosen, progress: tracker)
-            }
-        } catch {
-            reporter.stop()
-            throw error
+        let summary = try await display.run(verb: "restore") { tracker in
+            try await engine.restore(from: sourceBox.take(), into: url, options: chosen, progress: tracker)
         }
-        reporter.stop()
-        guard !quiet else { return }
+        guard !display.quiet else { return }
         let lines = [
             "restore into \(url) complete (\(summary.manifest.strategy) strategy from \(summary.manifest.engine) \(summary.manifest.serverVersion))",
             "  objects \(summary.objects), chunks \(summary.chunks), rows \(summary.rows), data \(formatBytes(summary.bytes))",

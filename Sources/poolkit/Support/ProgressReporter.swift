@@ -89,3 +89,20 @@ func formatSeconds(_ seconds: Double) -> String {
         ? String(format: "%d:%02d:%02d", total / 3600, total / 60 % 60, total % 60)
         : String(format: "%d:%02d", total / 60, total % 60)
 }
+
+/// The progress options of long-running commands, and the run that shows progress while it works.
+struct ProgressOptions: ParsableArguments {
+    @Option(help: "Progress display: auto (a bar on a terminal), bar, json (JSON lines on stderr) or none.")
+    var progress: ProgressMode = .auto
+
+    @Flag(name: .shortAndLong, help: "No progress and no summary.")
+    var quiet = false
+
+    /// Runs `body` interruptibly (Ctrl-C cancels it) while its progress is drawn on stderr.
+    func run<T: Sendable>(verb: String, _ body: @escaping @Sendable (TransferProgress) async throws -> T) async throws -> T {
+        let tracker = TransferProgress()
+        let reporter = ProgressReporter(progress: tracker, mode: progress, quiet: quiet, verb: verb)
+        defer { reporter.stop() }
+        return try await runInterruptibly { try await body(tracker) }
+    }
+}
