@@ -88,11 +88,11 @@ struct BackupCommand: AsyncParsableCommand {
         }
         let engine = BackupEngine(registry: Drivers.registry)
         let strategy = self.strategy
-        let sinkBox = SinkBox(sink)
+        let sinkBox = TransferBox(sink)
         let chosen = options
         let summary = try await display.run(verb: "backup") { tracker in
             try await engine.backup(
-                url: url, to: sinkBox.take(), strategy: strategy, options: chosen, archive: archive, progress: tracker)
+                url: url, to: sinkBox.take()!, strategy: strategy, options: chosen, archive: archive, progress: tracker)
         }
         guard !display.quiet else { return }
         let trailer = summary.archive.trailer
@@ -106,18 +106,5 @@ struct BackupCommand: AsyncParsableCommand {
             "  digest sha256:\(trailer.digest)",
         ]
         writeToStandardError(lines.joined(separator: "\n") + "\n")
-    }
-}
-
-/// Hands a non-Sendable sink to the task that writes the archive, exactly once.
-final class SinkBox: @unchecked Sendable {
-    // @unchecked Sendable: the sink is taken once, by the single task that runs the backup; the
-    // command never touches it after handing it over.
-    private var sink: (any ArchiveSink)?
-    init(_ sink: any ArchiveSink) { self.sink = sink }
-    func take() -> sending any ArchiveSink {
-        let taken = sink!
-        sink = nil
-        return taken
     }
 }

@@ -23,8 +23,8 @@ struct InspectCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let source = SourceBox(try openArchive(archive))
-            let report = try await ArchiveVerifier().verify(source.take())
+            let source = TransferBox(try openArchive(archive))
+            let report = try await ArchiveVerifier().verify(source.take()!)
             if json {
                 try printJSON(report)
             } else {

@@ -63,10 +63,10 @@ struct RestoreCommand: AsyncParsableCommand {
         options.dataOnly = dataOnly
         let source: any ArchiveSource = try openArchive(archive)
         let engine = RestoreEngine(registry: Drivers.registry)
-        let sourceBox = SourceBox(source)
+        let sourceBox = TransferBox(source)
         let chosen = options
         let summary = try await display.run(verb: "restore") { tracker in
-            try await engine.restore(from: sourceBox.take(), into: url, options: chosen, progress: tracker)
+            try await engine.restore(from: sourceBox.take()!, into: url, options: chosen, progress: tracker)
         }
         guard !display.quiet else { return }
         let lines = [
@@ -87,17 +87,4 @@ func openArchive(_ argument: String) throws -> any ArchiveSource {
         return FileArchiveSource.standardInput()
     }
     return try FileArchiveSource(path: argument)
-}
-
-/// Hands a non-Sendable archive source to the task that reads it, exactly once.
-final class SourceBox: @unchecked Sendable {
-    // @unchecked Sendable: the source is taken once, by the single task that reads the archive;
-    // the command never touches it after handing it over.
-    private var source: (any ArchiveSource)?
-    init(_ source: any ArchiveSource) { self.source = source }
-    func take() -> sending any ArchiveSource {
-        let taken = source!
-        source = nil
-        return taken
-    }
 }

@@ -22,8 +22,8 @@ struct VerifyCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let source = SourceBox(try openArchive(archive))
-            let report = try await ArchiveVerifier().verify(source.take())
+            let source = TransferBox(try openArchive(archive))
+            let report = try await ArchiveVerifier().verify(source.take()!)
             guard !quiet else { return }
             let trailer = report.trailer
             print("\(archive): intact")

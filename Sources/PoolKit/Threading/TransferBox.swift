@@ -4,15 +4,15 @@ import Synchronization
 ///
 /// The box is `Sendable` because its only state is a `Mutex`; ``take()`` moves the value out,
 /// so no two threads ever hold it.
-final class TransferBox<Value>: Sendable {
+public final class TransferBox<Value>: Sendable {
     private let value: Mutex<Value?>
 
-    init(_ value: sending Value) {
+    public init(_ value: sending Value) {
         self.value = Mutex(value)
     }
 
     /// The value, or nil if it was taken before.
-    func take() -> sending Value? {
+    public func take() -> sending Value? {
         value.withLock { $0.take() }
     }
 }
