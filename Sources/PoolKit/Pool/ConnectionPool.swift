@@ -134,7 +134,7 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
     /// Waiters are served first come, first served; a cancelled task stops waiting at once and
     /// gets `CancellationError`.
     public func lease(timeout: Duration? = nil, fileID: String = #fileID, line: Int = #line) async throws -> PoolLease<Connection> {
-        let location = "\(fileID):\(line)"
+        let location = LeaseLocation(fileID: fileID, line: line)
         let start = clock.now
         let deadline = start + (timeout ?? configuration.acquireTimeout)
         var waited = false
@@ -184,7 +184,7 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
         effects.run(self)
     }
 
-    private func waitForConnection(now: PoolInstant, deadline: PoolInstant, location: String) async throws -> Handoff {
+    private func waitForConnection(now: PoolInstant, deadline: PoolInstant, location: LeaseLocation) async throws -> Handoff {
         let requestID = state.withLock { state in
             state.nextRequestID += 1
             return state.nextRequestID

@@ -28,9 +28,9 @@ struct PoolStateMachine<Connection> {
         /// Resume the waiter with the connection; it validates first if `validate` is set.
         case resume(RequestID, Connection, ConnectionID, validate: Bool)
         case fail(RequestID, PoolKitError)
-        case reportLeak(ConnectionID, location: String, heldFor: Duration)
+        case reportLeak(ConnectionID, location: LeaseLocation, heldFor: Duration)
         /// A lease reported as a leak came back after all.
-        case leakReturned(ConnectionID, location: String, heldFor: Duration)
+        case leakReturned(ConnectionID, location: LeaseLocation, heldFor: Duration)
         /// Cancel the statement a leased connection runs (forced shutdown).
         case cancelStatement(Connection, ConnectionID)
     }
@@ -64,14 +64,14 @@ struct PoolStateMachine<Connection> {
         var validatedGeneration: Int
         var needsValidation = false
         var leasedAt: PoolInstant = PoolInstant(nanoseconds: 0)
-        var leaseLocation = ""
+        var leaseLocation = LeaseLocation(fileID: "", line: 0)
         var leakReported = false
         var leaseSerial = 0
     }
 
     struct Waiter {
         let deadline: PoolInstant
-        let location: String
+        let location: LeaseLocation
     }
 
     enum Phase { case running, shuttingDown(deadline: PoolInstant), shutDown }
@@ -149,7 +149,7 @@ struct PoolStateMachine<Connection> {
 
     /// The fast path: an idle connection, if there is one and no one waits before us.
     /// An expired connection on top of the idle stack sends the caller to the full path, which closes it.
-    mutating func leaseIdle(now: PoolInstant, location: String) -> (Connection, ConnectionID, validate: Bool)? {
+    mutating func leaseIdle(now: PoolInstant, location: LeaseLocation) -> (Connection, ConnectionID, validate: Bool)? {
         guard isRunning, waiters.isEmpty, let id = idleStack.last, !isExpired(id, now: now) else { return nil }
         idleStack.removeLast()
         return markLeased(id, now: now, location: location)
@@ -177,7 +177,7 @@ struct PoolStateMachine<Connection> {
 
     /// The full path: lease an idle connection, or queue the request and open connections as needed.
     mutating func leaseRequested(
-        _ request: RequestID, now: PoolInstant, deadline: PoolInstant, location: String
+        _ request: RequestID, now: PoolInstant, deadline: PoolInstant, location: LeaseLocation
     ) -> LeaseResult {
         guard isRunning else {
             return .failed(PoolKitError(.poolShutdown, "pool \(configuration.name) is shut down: no new leases"))
@@ -427,7 +427,7 @@ struct PoolStateMachine<Connection> {
 
     // MARK: Helpers
 
-    private mutating func markLeased(_ id: ConnectionID, now: PoolInstant, location: String)
+    private mutating func markLeased(_ id: ConnectionID, now: PoolInstant, location: LeaseLocation)
         -> (Connection, ConnectionID, validate: Bool)
     {
         var slot = slots[id]!

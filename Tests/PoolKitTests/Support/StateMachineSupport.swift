@@ -60,10 +60,10 @@ extension Array where Element == MachineAction {
         compactMap { if case .fail(let request, let error) = $0 { (request, error) } else { nil } }
     }
     var leaks: [(id: Int, location: String, heldFor: Duration)] {
-        compactMap { if case .reportLeak(let id, let location, let heldFor) = $0 { (id, location, heldFor) } else { nil } }
+        compactMap { if case .reportLeak(let id, let location, let heldFor) = $0 { (id, location.description, heldFor) } else { nil } }
     }
     var leaksReturned: [(id: Int, location: String, heldFor: Duration)] {
-        compactMap { if case .leakReturned(let id, let location, let heldFor) = $0 { (id, location, heldFor) } else { nil } }
+        compactMap { if case .leakReturned(let id, let location, let heldFor) = $0 { (id, location.description, heldFor) } else { nil } }
     }
     var statementCancels: [Int] {
         compactMap { if case .cancelStatement(_, let id) = $0 { id } else { nil } }
@@ -77,12 +77,12 @@ extension PoolStateMachine where Connection == TestConn {
     }
 
     /// Requests a lease with the default acquire timeout.
-    mutating func request(_ request: Int, at now: PoolInstant, location: String = "Test.swift:1") -> LeaseResult {
+    mutating func request(_ request: Int, at now: PoolInstant, location: LeaseLocation = "Test.swift:1") -> LeaseResult {
         leaseRequested(request, now: now, deadline: now + configuration.acquireTimeout, location: location)
     }
 
     /// Requests a lease that must be queued, and returns the actions that came with queueing it.
-    mutating func enqueue(_ request: Int, at now: PoolInstant, location: String = "Test.swift:1") -> [Action]? {
+    mutating func enqueue(_ request: Int, at now: PoolInstant, location: LeaseLocation = "Test.swift:1") -> [Action]? {
         if case .enqueued(let actions) = self.request(request, at: now, location: location) { return actions }
         return nil
     }
