@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job on an embedded SQLite database, no server needed: installs what is missing, builds
-# poolkit, creates a small SQLite database and opens it through a pool.
+# poolkit, creates a small SQLite database, opens it through a pool, backs it up with both
+# strategies, verifies and inspects the archives, restores them and compares with the original.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
@@ -22,3 +23,26 @@ SQL
 echo "demo database: $db" >&2
 "$poolkit" drivers
 "$poolkit" ping "sqlite://$db"
+
+for strategy in pages logical; do
+    archive="$work/demo-$strategy.poolkit"
+    restored="$work/restored-$strategy.db"
+    rm -f "$archive" "$restored"
+    echo "== backup with the $strategy strategy" >&2
+    "$poolkit" backup "sqlite://$db" -o "$archive" --strategy "$strategy" --jobs 2
+    "$poolkit" verify "$archive"
+    "$poolkit" inspect "$archive"
+    "$poolkit" restore "$archive" "sqlite://$restored" --jobs 2
+    fingerprint() {
+        sqlite3 "$1" "SELECT type, name, sql FROM sqlite_schema ORDER BY name;
+                      SELECT count(*), sum(id), total(total) FROM orders; SELECT count(*), group_concat(email) FROM customers;
+                      PRAGMA user_version; PRAGMA integrity_check;" | sha256sum
+    }
+    if [[ $(fingerprint "$db") == "$(fingerprint "$restored")" ]]; then
+        echo "== $strategy: the restored database matches the original" >&2
+    else
+        echo "== $strategy: the restored database DIFFERS from the original" >&2
+        exit 1
+    fi
+done
+echo "demo files are in $work" >&2
