@@ -1,0 +1,88 @@
+import CPoolKitSQLite
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Copies the main database of a connection into a new file with SQLite's online backup API, in
+/// slices, from inside the connection's open read transaction — so the copy is exactly that
+/// transaction's snapshot, whatever other connections commit meanwhile.
+enum SQLiteOnlineBackup {
+    /// Pages copied per `sqlite3_backup_step`; cancellation is looked at between steps.
+    static let pagesPerStep: Int32 = 4096
+
+    /// Copies `connection`'s main database into a new temporary file in `$TMPDIR` and returns its
+    /// path. `schemaVersion` (the snapshot's schema cookie) is written back into the copy's header,
+    /// because the backup API bumps it. Cancelling the task stops the copy and removes the file.
+    static func copy(_ connection: SQLiteConnection, schemaVersion: Int64) async throws -> String {
+        let stop = StopFlag()
+        return try await withTaskCancellationHandler {
+            try await connection.withHandle { db in
+                let (fd, path) = try SQLiteFileIO.createTemporary(
+                    in: SQLiteFileIO.temporaryDirectory, prefix: ".poolkit-sqlite-copy", suffix: ".db")
+                close(fd)  // SQLite opens it below; no SQLite connection had it, so no lock is lost.
+                do {
+                    try copy(from: db, to: path, stop: stop)
+                    try patchSchemaCookie(path, schemaVersion)
+                    return path
+                } catch {
+                    SQLiteFileIO.remove(path)
+                    SQLiteFileIO.remove(path + "-journal")
+                    throw error
+                }
+            }
+        } onCancel: {
+            stop.set()
+        }
+    }
+
+    private static func copy(from source: OpaquePointer, to path: String, stop: StopFlag) throws {
+        var destination: OpaquePointer?
+        let opened = sqlite3_open_v2(path, &destination, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
+        defer { sqlite3_close_v2(destination) }
+        guard opened == SQLITE_OK, let destination else {
+            throw PoolKitError(
+                .io, "cannot open the temporary copy '\(path)': \(String(cString: sqlite3_errstr(opened)))",
+                engineCode: SQLiteResultCode(opened).engineCode, underlying: SQLiteResultCode(opened))
+        }
+        // The copy is scratch space read back at once: no journal, no fsync.
+        try SQLiteRaw.execute(destination, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF")
+        guard let backup = sqlite3_backup_init(destination, "main", source, "main") else {
+            throw SQLiteResultCode.error(sqlite3_errcode(destination), on: destination)
+        }
+        var code: Int32
+        repeat {
+            if stop.isSet {
+                sqlite3_backup_finish(backup)
+                throw PoolKitError(.cancelled, "the copy of the database was cancelled")
+            }
+            code = sqlite3_backup_step(backup, pagesPerStep)
+        } while code == SQLITE_OK
+        let finished = sqlite3_backup_finish(backup)
+        guard code == SQLITE_DONE, finished == SQLITE_OK else {
+            throw SQLiteResultCode.error(code == SQLITE_DONE ? finished : code, on: destination)
+        }
+    }
+
+    /// Writes `schemaVersion` into bytes 40..<44 (big-endian) of the closed copy at `path`.
+    private static func patchSchemaCookie(_ path: String, _ schemaVersion: Int64) throws {
+        guard let size = try SQLiteFileIO.size(of: path), size >= 100 else { return }
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw SQLiteFileIO.error(errno, "cannot open '\(path)'") }
+        defer { close(fd) }
+        let cookie = UInt32(truncatingIfNeeded: schemaVersion).bigEndian
+        try withUnsafeBytes(of: cookie) { try SQLiteFileIO.write(fd, $0, at: 40, path: path) }
+    }
+
+    /// Set from any thread to stop the copy between two steps.
+    final class StopFlag: Sendable {
+        private let flag = Atomic<Bool>(false)
+        var isSet: Bool { flag.load(ordering: .relaxed) }
+        func set() { flag.store(true, ordering: .relaxed) }
+    }
+}
