@@ -13,7 +13,7 @@ struct BackupCommandTests {
         sqlite.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
         sqlite.arguments = [
             directory.appendingPathComponent("source.db").path,
-            """
+            #"""
             PRAGMA journal_mode = wal;
             CREATE TABLE "odd ""table""" (id INTEGER PRIMARY KEY, name TEXT, score REAL, data BLOB);
             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 5000)
@@ -22,7 +22,7 @@ struct BackupCommandTests {
             INSERT INTO other VALUES ('a', 1), ('b', NULL), ('c', x'00ff');
             CREATE INDEX by_name ON "odd ""table"""(name);
             PRAGMA user_version = 42;
-            """,
+            """#,
         ]
         try sqlite.run()
         sqlite.waitUntilExit()
