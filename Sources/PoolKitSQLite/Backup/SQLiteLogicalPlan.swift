@@ -137,7 +137,13 @@ struct SQLiteLogicalPlan: Sendable {
                         ddl: "INSERT INTO main.\(quoted)(\(quoted)) VALUES ('rebuild');")
                 }
                 if snapshot.hasStatistics {
-                    let rows = snapshot.statistics.filter { builder.names[sqliteFoldName($0.table)] != nil }
+                    // Statistics of the chosen tables, and of the shadow tables their virtual tables create.
+                    let shadows = snapshot.tables.compactMap { table -> String? in
+                        guard case .shadow(let owner) = table.kind, builder.names[sqliteFoldName(owner)] != nil else { return nil }
+                        return sqliteFoldName(table.name)
+                    }
+                    let covered = Set(builder.names.keys).union(shadows)
+                    let rows = snapshot.statistics.filter { covered.contains(sqliteFoldName($0.table)) }
                     let tables = Set(rows.map(\.table)).sorted()
                     var ddl = ["ANALYZE main.sqlite_schema;"]  // creates sqlite_stat1 if missing (it cannot be created by name)
                     ddl += tables.map { "DELETE FROM main.sqlite_stat1 WHERE tbl = \(sqliteQuoteString($0));" }
