@@ -78,14 +78,18 @@ final class ChunkQueue: Sendable {
 }
 
 /// Backs up the database at `path` with the named strategy on one coordinator and `jobs` workers.
-func runBackup(_ path: String, strategy: String, options: BackupOptions = BackupOptions(), jobs: Int = 3, url: String = "")
-    async throws -> DumpedArchive
-{
+/// `setup` runs on the coordinator before the backup begins; `afterJoin` once the workers have
+/// joined the snapshot, before any chunk is dumped.
+func runBackup(
+    _ path: String, strategy: String, options: BackupOptions = BackupOptions(), jobs: Int = 3, url: String = "",
+    setup: ((SQLiteConnection) async throws -> Void)? = nil, afterJoin: (() async throws -> Void)? = nil
+) async throws -> DumpedArchive {
     let coordinator = try await connect(path, url)
     var workers: [SQLiteConnection] = []
     for _ in 0..<jobs { workers.append(try await connect(path, url)) }
     return try await closingAfterwards([coordinator] + workers) {
-        try await backup(coordinator: coordinator, workers: workers, strategy: strategy, options: options)
+        try await setup?(coordinator)
+        return try await backup(coordinator: coordinator, workers: workers, strategy: strategy, options: options, afterJoin: afterJoin)
     }
 }
 
@@ -101,13 +105,15 @@ func closingAfterwards<T>(_ connections: [SQLiteConnection], _ body: () async th
     }
 }
 
-private func backup(coordinator: SQLiteConnection, workers: [SQLiteConnection], strategy: String, options: BackupOptions)
-    async throws -> DumpedArchive
-{
+private func backup(
+    coordinator: SQLiteConnection, workers: [SQLiteConnection], strategy: String, options: BackupOptions,
+    afterJoin: (() async throws -> Void)?
+) async throws -> DumpedArchive {
     let session = try await SQLiteDriver().backupStrategy(named: strategy).begin(on: coordinator, options: options)
     do {
         for worker in workers { try await session.join(worker) }
         try await session.workersJoined()
+        try await afterJoin?()
         let queue = ChunkQueue(session.chunks)
         let results = try await withThrowingTaskGroup(of: [(ChunkKey, [UInt8], UInt64)].self) { group in
             for worker in workers {
