@@ -290,6 +290,28 @@ struct BackupLogicalTests {
         }
     }
 
+    @Test("a virtual table whose module is missing is refused naming it, unless it is left out")
+    func missingModule() async throws {
+        try await withTemporaryDirectory { directory in
+            let source = directory + "/source.db"
+            try await BackupFixture.create(
+                source,
+                """
+                CREATE TABLE t(x); INSERT INTO t VALUES (1);
+                PRAGMA writable_schema = ON;
+                INSERT INTO sqlite_schema VALUES ('table', 'vx', 'vx', 0, 'CREATE VIRTUAL TABLE vx USING nosuchmodule(a)');
+                """)
+            let error = await #expect(throws: PoolKitError.self) { try await runBackup(source, strategy: "logical", jobs: 1) }
+            #expect(error?.code == .unsupported)
+            #expect(error?.message.contains("'nosuchmodule'") == true)
+            #expect(error?.message.contains("--exclude-table") == true)
+            var options = BackupOptions()
+            options.excludeTables = ["vx"]
+            let archive = try await runBackup(source, strategy: "logical", options: options, jobs: 1)
+            #expect(archive.catalog.tables.map(\.name) == ["t"])
+        }
+    }
+
     @Test("a read-only or in-memory source is refused with advice")
     func refusedSources() async throws {
         try await withTemporaryDirectory { directory in

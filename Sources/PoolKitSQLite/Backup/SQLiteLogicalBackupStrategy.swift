@@ -53,7 +53,7 @@ struct SQLiteLogicalBackupStrategy: BackupStrategy {
         }
         do {
             try Self.checkSelection(options, snapshot)
-            let plan = SQLiteLogicalPlan(snapshot: snapshot, sizes: sizes, options: options, serverVersion: coordinator.serverVersion)
+            let plan = try SQLiteLogicalPlan(snapshot: snapshot, sizes: sizes, options: options, serverVersion: coordinator.serverVersion)
             return SQLiteLogicalBackupSession(
                 plan: plan, coordinator: coordinator, path: path, schemaVersion: snapshot.header.schemaVersion)
         } catch {

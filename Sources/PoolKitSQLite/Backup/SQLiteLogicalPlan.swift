@@ -27,7 +27,8 @@ struct SQLiteLogicalPlan: Sendable {
     /// How to read each table, by table id.
     var dumps: [UInt32: SQLiteTableDump] = [:]
 
-    init(snapshot: SQLiteCatalogSnapshot, sizes: SQLiteTableSizes?, options: BackupOptions, serverVersion: String) {
+    /// Throws `.unsupported` when a chosen virtual table cannot be read.
+    init(snapshot: SQLiteCatalogSnapshot, sizes: SQLiteTableSizes?, options: BackupOptions, serverVersion: String) throws {
         let header = snapshot.header
         catalog = BackupCatalog(
             engine: "sqlite", serverVersion: serverVersion,
@@ -40,7 +41,7 @@ struct SQLiteLogicalPlan: Sendable {
         var builder = Builder()
         let withSchema = !options.dataOnly
         let withData = !options.schemaOnly
-        let selected = { (name: String) in options.selects(schema: nil, name: name) }
+        let selected = { (name: String) in options.selects(schema: "main", name: name) }
 
         if withSchema {
             builder.add(
@@ -65,6 +66,7 @@ struct SQLiteLogicalPlan: Sendable {
                 dataTables.append((table, id))
             case .virtual(_, let data):
                 guard selected(table.name) else { continue }
+                if let unavailable = table.unavailable { throw unavailable }
                 let id = withSchema ? builder.add(.virtualTable, table.name, .preData, ddl: table.sql + ";") : nil
                 builder.names.updateValue(id, forKey: sqliteFoldName(table.name))
                 switch data {
