@@ -51,7 +51,7 @@ struct BackupEncodingTests {
     /// Encodes `rows` with buffers of `bufferSize` bytes; returns the buffers.
     private static func encode(_ rows: [[Value]], bufferSize: Int) throws -> [[UInt8]] {
         var buffers: [[UInt8]] = []
-        var writer = SQLiteRowWriter(bufferSize: bufferSize) { buffers.append($0) }
+        let writer = SQLiteRowWriter(bufferSize: bufferSize) { buffers.append($0) }
         for row in rows {
             for value in row {
                 switch value {

@@ -183,9 +183,9 @@ final class SQLiteChunkLoader: Sendable {
             default:
                 throw PoolKitError(.archiveCorrupt, "a row of '\(table.name)' has a rowid slot that is neither NULL nor an integer")
             }
-            for (offset, value) in values.dropFirst().enumerated() {
-                let index = first + Int32(offset)
-                switch value {
+            for position in 1..<values.count {
+                let index = first + Int32(position - 1)
+                switch values[position] {
                 case .null: try statement.bindNull(index)
                 case .integer(let integer): try statement.bind(index, integer)
                 case .real(let real): try statement.bindDouble(index, real)

@@ -161,7 +161,7 @@ final class SQLiteLogicalBackupSession: BackupSession {
                 throw PoolKitError(.usage, "the worker dumping '\(name)' has not joined the snapshot")
             }
             let statement = try SQLiteStatement(db, sql)
-            var writer = SQLiteRowWriter(bufferSize: SQLiteLogicalBackupStrategy.bufferSize) { try channel.send($0) }
+            let writer = SQLiteRowWriter(bufferSize: SQLiteLogicalBackupStrategy.bufferSize) { try channel.send($0) }
             var rows: UInt64 = 0
             while try statement.step() {
                 for column in 0..<valuesPerRow {
