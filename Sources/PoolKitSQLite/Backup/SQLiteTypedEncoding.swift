@@ -31,8 +31,6 @@ final class SQLiteRowWriter {
     private var count = 0
     private let bufferSize: Int
     private let flush: ([UInt8]) throws -> Void
-    /// Bytes handed to `flush` so far plus those still buffered.
-    private(set) var byteCount: Int64 = 0
 
     init(bufferSize: Int, flush: @escaping ([UInt8]) throws -> Void) {
         precondition(bufferSize >= 16, "buffers must hold at least one fixed-size value")
@@ -47,7 +45,6 @@ final class SQLiteRowWriter {
         try reserve(1)
         storage.storeBytes(of: SQLiteTypedEncoding.null, toByteOffset: count, as: UInt8.self)
         count += 1
-        byteCount += 1
     }
 
     func appendInteger(_ value: Int64) throws {
@@ -86,7 +83,6 @@ final class SQLiteRowWriter {
         storage.storeBytes(of: tag, toByteOffset: count, as: UInt8.self)
         storage.storeBytes(of: bits.littleEndian, toByteOffset: count + 1, as: UInt64.self)
         count += 9
-        byteCount += 9
     }
 
     private func appendVariable(_ tag: UInt8, _ bytes: UnsafeRawBufferPointer) throws {
@@ -97,7 +93,6 @@ final class SQLiteRowWriter {
         storage.storeBytes(of: tag, toByteOffset: count, as: UInt8.self)
         storage.storeBytes(of: UInt32(bytes.count).littleEndian, toByteOffset: count + 1, as: UInt32.self)
         count += 5
-        byteCount += 5 + Int64(bytes.count)
         guard let source = bytes.baseAddress else { return }
         var done = 0
         while done < bytes.count {
