@@ -151,8 +151,15 @@ final class SQLiteHandle: @unchecked Sendable {
         return wasOpen
     }
 
-    /// Statements are finalized first: a statement must never outlive the job that prepared it.
+    /// Closes the connection; statements a job left behind are finalized, since a statement must
+    /// never outlive the job that prepared it.
+    ///
+    /// `sqlite3_close` is tried first because it disconnects virtual tables before it looks for
+    /// unfinalized statements: modules such as FTS5 keep prepared statements of their own and
+    /// finalize them in `xDisconnect`, so finalizing every statement up front would free theirs
+    /// twice. Only when statements are left after that (SQLITE_BUSY) are those finalized.
     private func closeNow() {
+        if sqlite3_close(raw) == SQLITE_OK { return }
         while let statement = sqlite3_next_stmt(raw, nil) {
             sqlite3_finalize(statement)
         }

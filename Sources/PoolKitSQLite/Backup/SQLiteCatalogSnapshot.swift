@@ -48,6 +48,9 @@ struct SQLiteCatalogSnapshot: Sendable {
         var rowidName: String?
         /// The INTEGER PRIMARY KEY column that is the rowid, if any.
         var rowidAlias: String?
+        /// Why the table cannot be read (a virtual table whose module this SQLite lacks); reported
+        /// only if the table is chosen for the backup.
+        var unavailable: PoolKitError?
 
         var isVirtual: Bool {
             if case .virtual = kind { return true }
@@ -217,7 +220,7 @@ struct SQLiteCatalogSnapshot: Sendable {
 
 extension SQLiteCatalogSnapshot.Table {
     /// Reads the columns (`PRAGMA table_xinfo`), the name that reaches the rowid and the rowid's
-    /// alias column. Throws `.unsupported` for a virtual table whose module this SQLite lacks.
+    /// alias column. A virtual table whose module this SQLite lacks is marked ``unavailable``.
     fileprivate mutating func readColumns(_ db: OpaquePointer) throws {
         let info = try SQLiteStatement(db, #"SELECT name, type, "notnull", pk, hidden FROM pragma_table_xinfo(?1, 'main') ORDER BY cid"#)
         try info.bind(1, name)
@@ -236,13 +239,12 @@ extension SQLiteCatalogSnapshot.Table {
                     ArchiveColumn(name: column, type: type, nullable: info.int64(2) == 0, generated: hidden >= 2 ? true : nil))
             }
         } catch let error as PoolKitError {
-            if case .virtual(let definition, _) = kind {
-                throw PoolKitError(
-                    .unsupported,
-                    "cannot read virtual table '\(name)': its module '\(definition.module)' is not available in this SQLite (\(error.message)); back the database up with --strategy pages, or leave the table out with --exclude-table",
-                    engineCode: error.engineCode, underlying: error.underlying)
-            }
-            throw error
+            guard case .virtual(let definition, _) = kind else { throw error }
+            unavailable = PoolKitError(
+                .unsupported,
+                "cannot read virtual table '\(name)': its module '\(definition.module)' is not available in this SQLite (\(error.message)); back the database up with --strategy pages, or leave the table out with --exclude-table",
+                engineCode: error.engineCode, underlying: error.underlying)
+            return
         }
         guard !withoutRowid else { return }
         rowidName = ["rowid", "_rowid_", "oid"].first { candidate in !allNames.contains { sqliteSameName($0, candidate) } }

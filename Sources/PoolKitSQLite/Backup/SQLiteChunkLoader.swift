@@ -22,9 +22,12 @@ struct SQLiteTableLoad: Sendable {
 /// end was verified.
 ///
 /// During the chunk the worker runs with `foreign_keys = OFF` (rows of tables in a foreign-key
-/// cycle arrive in any order) and `synchronous = OFF` (the commit of one chunk need not reach the
+/// cycle arrive in any order), `synchronous = OFF` (the commit of one chunk need not reach the
 /// disk on its own: ``SQLiteLogicalRestoreSession/finish(on:)`` makes everything durable with one
-/// final synchronous commit); both are set back when the chunk ends.
+/// final synchronous commit) and triggers disabled (`SQLITE_DBCONFIG_ENABLE_TRIGGER`: rows are
+/// restored as they were, a trigger already in the target must not add to them); all three are set
+/// back when the chunk ends. Rows of a shadow table (copied for a contentless FTS table) are
+/// loaded with `INSERT OR REPLACE`, replacing the rows its virtual table put there when created.
 final class SQLiteChunkLoader: Sendable {
     private struct State {
         var decoder: SQLiteChunkDecoder?
@@ -32,6 +35,8 @@ final class SQLiteChunkLoader: Sendable {
         var rowidName: String?
         var savedForeignKeys: Int64?
         var savedSynchronous: Int64?
+        var savedTriggers: Int32?
+        var replace = false
         var began = false
     }
 
@@ -56,11 +61,21 @@ final class SQLiteChunkLoader: Sendable {
             throw PoolKitError(.statementFailed, "cannot load rows into '\(table.name)': the target has no such table")
         }
         let rowidName = ["rowid", "_rowid_", "oid"].first { candidate in !columns.contains { sqliteSameName($0, candidate) } }
+        let kind = try SQLiteStatement(db, "SELECT type FROM pragma_table_list WHERE schema = 'main' AND name = ?1")
+        try kind.bind(1, table.name)
+        let isShadow = try kind.step() && kind.text(0) == "shadow"
         let decoder = SQLiteChunkDecoder(
             valuesPerRow: table.valuesPerRow, maxValueLength: Int(sqlite3_limit(db, SQLITE_LIMIT_LENGTH, -1)))
         try state.withLock { state in
             state.decoder = decoder
             state.rowidName = rowidName
+            state.replace = isShadow
+            // The out parameter reports the setting after the call: ask first (-1), then turn off.
+            var triggers: Int32 = 1
+            var off: Int32 = 0
+            try Self.check(cpoolkit_sqlite_db_config_flag(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &triggers), db)
+            try Self.check(cpoolkit_sqlite_db_config_flag(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, 0, &off), db)
+            state.savedTriggers = triggers
             guard ownsTransaction else { return }
             state.savedForeignKeys = try SQLiteRaw.integer(db, "PRAGMA foreign_keys")
             state.savedSynchronous = try SQLiteRaw.integer(db, "PRAGMA synchronous")
@@ -73,8 +88,8 @@ final class SQLiteChunkLoader: Sendable {
     /// Decodes `payload` (carrying an incomplete row over to the next one) and inserts every row it
     /// completes. Connection thread.
     func feed(_ payload: [UInt8], on db: OpaquePointer) throws {
-        let rowidName = state.withLock { $0.rowidName }
-        var inserter = Inserter(db: db, table: table, rowidName: rowidName)
+        let (rowidName, replace) = state.withLock { ($0.rowidName, $0.replace) }
+        var inserter = Inserter(db: db, table: table, rowidName: rowidName, replace: replace)
         do {
             try state.withLock { state in
                 guard state.decoder != nil else { throw PoolKitError(.usage, "the loader of '\(table.name)' was not started") }
@@ -122,6 +137,15 @@ final class SQLiteChunkLoader: Sendable {
             try SQLiteRaw.execute(db, "PRAGMA foreign_keys = \(foreignKeys)")
             state.savedForeignKeys = nil
         }
+        if let triggers = state.savedTriggers {
+            var current: Int32 = 0
+            try check(cpoolkit_sqlite_db_config_flag(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, triggers, &current), db)
+            state.savedTriggers = nil
+        }
+    }
+
+    private static func check(_ code: Int32, _ db: OpaquePointer) throws {
+        guard code == SQLITE_OK else { throw SQLiteResultCode.error(code, on: db) }
     }
 
     /// The prepared INSERTs of one payload's job: with a rowid (`?1` is the rowid) and without.
@@ -129,13 +153,15 @@ final class SQLiteChunkLoader: Sendable {
         let db: OpaquePointer
         let table: SQLiteTableLoad
         let rowidName: String?
+        let replace: Bool
         var withRowid: SQLiteStatement?
         var withoutRowid: SQLiteStatement?
 
-        init(db: OpaquePointer, table: SQLiteTableLoad, rowidName: String?) {
+        init(db: OpaquePointer, table: SQLiteTableLoad, rowidName: String?, replace: Bool) {
             self.db = db
             self.table = table
             self.rowidName = rowidName
+            self.replace = replace
         }
 
         mutating func insert(_ values: [SQLiteValueRef]) throws {
@@ -157,9 +183,9 @@ final class SQLiteChunkLoader: Sendable {
             default:
                 throw PoolKitError(.archiveCorrupt, "a row of '\(table.name)' has a rowid slot that is neither NULL nor an integer")
             }
-            for (offset, value) in values.dropFirst().enumerated() {
-                let index = first + Int32(offset)
-                switch value {
+            for position in 1..<values.count {
+                let index = first + Int32(position - 1)
+                switch values[position] {
                 case .null: try statement.bindNull(index)
                 case .integer(let integer): try statement.bind(index, integer)
                 case .real(let real): try statement.bindDouble(index, real)
@@ -175,7 +201,7 @@ final class SQLiteChunkLoader: Sendable {
             let names = (rowid.map { [$0] } ?? []) + table.columns.map(sqliteQuoteIdentifier)
             let parameters = (1...names.count).map { "?\($0)" }.joined(separator: ", ")
             return try SQLiteStatement(
-                db, "INSERT INTO \(sqliteQualifiedName(table.name)) (\(names.joined(separator: ", "))) VALUES (\(parameters))")
+                db, "INSERT \(replace ? "OR REPLACE " : "")INTO \(sqliteQualifiedName(table.name)) (\(names.joined(separator: ", "))) VALUES (\(parameters))")
         }
     }
 }

@@ -39,7 +39,7 @@ struct SQLiteLogicalBackupStrategy: BackupStrategy {
             }
             // Estimates first, in a transaction of their own: dbstat reads every page, and no lock
             // that keeps writers waiting should be held meanwhile.
-            let sizes = try Self.inTransaction(db, "BEGIN", commit: true) {
+            let sizes = try Self.inReadTransaction(db) {
                 try SQLiteTableSizes.read(db, for: SQLiteCatalogSnapshot.read(db))
             }
             // The snapshot: RESERVED is held from here until every worker has joined.
@@ -53,7 +53,7 @@ struct SQLiteLogicalBackupStrategy: BackupStrategy {
         }
         do {
             try Self.checkSelection(options, snapshot)
-            let plan = SQLiteLogicalPlan(snapshot: snapshot, sizes: sizes, options: options, serverVersion: coordinator.serverVersion)
+            let plan = try SQLiteLogicalPlan(snapshot: snapshot, sizes: sizes, options: options, serverVersion: coordinator.serverVersion)
             return SQLiteLogicalBackupSession(
                 plan: plan, coordinator: coordinator, path: path, schemaVersion: snapshot.header.schemaVersion)
         } catch {
@@ -62,12 +62,12 @@ struct SQLiteLogicalBackupStrategy: BackupStrategy {
         }
     }
 
-    /// Runs `body` between `begin` and COMMIT (or ROLLBACK when `commit` is false or `body` throws).
-    private static func inTransaction<T>(_ db: OpaquePointer, _ begin: String, commit: Bool, _ body: () throws -> T) throws -> T {
-        try SQLiteRaw.execute(db, begin)
+    /// Runs `body` between BEGIN and COMMIT (ROLLBACK when it throws).
+    private static func inReadTransaction<T>(_ db: OpaquePointer, _ body: () throws -> T) throws -> T {
+        try SQLiteRaw.execute(db, "BEGIN")
         do {
             let result = try body()
-            try SQLiteRaw.execute(db, commit ? "COMMIT" : "ROLLBACK")
+            try SQLiteRaw.execute(db, "COMMIT")
             return result
         } catch {
             try? SQLiteRaw.execute(db, "ROLLBACK")
@@ -161,7 +161,7 @@ final class SQLiteLogicalBackupSession: BackupSession {
                 throw PoolKitError(.usage, "the worker dumping '\(name)' has not joined the snapshot")
             }
             let statement = try SQLiteStatement(db, sql)
-            var writer = SQLiteRowWriter(bufferSize: SQLiteLogicalBackupStrategy.bufferSize) { try channel.send($0) }
+            let writer = SQLiteRowWriter(bufferSize: SQLiteLogicalBackupStrategy.bufferSize) { try channel.send($0) }
             var rows: UInt64 = 0
             while try statement.step() {
                 for column in 0..<valuesPerRow {

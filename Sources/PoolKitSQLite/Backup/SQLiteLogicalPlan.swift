@@ -27,7 +27,8 @@ struct SQLiteLogicalPlan: Sendable {
     /// How to read each table, by table id.
     var dumps: [UInt32: SQLiteTableDump] = [:]
 
-    init(snapshot: SQLiteCatalogSnapshot, sizes: SQLiteTableSizes?, options: BackupOptions, serverVersion: String) {
+    /// Throws `.unsupported` when a chosen virtual table cannot be read.
+    init(snapshot: SQLiteCatalogSnapshot, sizes: SQLiteTableSizes?, options: BackupOptions, serverVersion: String) throws {
         let header = snapshot.header
         catalog = BackupCatalog(
             engine: "sqlite", serverVersion: serverVersion,
@@ -40,7 +41,7 @@ struct SQLiteLogicalPlan: Sendable {
         var builder = Builder()
         let withSchema = !options.dataOnly
         let withData = !options.schemaOnly
-        let selected = { (name: String) in options.selects(schema: nil, name: name) }
+        let selected = { (name: String) in options.selects(schema: "main", name: name) }
 
         if withSchema {
             builder.add(
@@ -65,6 +66,7 @@ struct SQLiteLogicalPlan: Sendable {
                 dataTables.append((table, id))
             case .virtual(_, let data):
                 guard selected(table.name) else { continue }
+                if let unavailable = table.unavailable { throw unavailable }
                 let id = withSchema ? builder.add(.virtualTable, table.name, .preData, ddl: table.sql + ";") : nil
                 builder.names.updateValue(id, forKey: sqliteFoldName(table.name))
                 switch data {
@@ -137,7 +139,13 @@ struct SQLiteLogicalPlan: Sendable {
                         ddl: "INSERT INTO main.\(quoted)(\(quoted)) VALUES ('rebuild');")
                 }
                 if snapshot.hasStatistics {
-                    let rows = snapshot.statistics.filter { builder.names[sqliteFoldName($0.table)] != nil }
+                    // Statistics of the chosen tables, and of the shadow tables their virtual tables create.
+                    let shadows = snapshot.tables.compactMap { table -> String? in
+                        guard case .shadow(let owner) = table.kind, builder.names[sqliteFoldName(owner)] != nil else { return nil }
+                        return sqliteFoldName(table.name)
+                    }
+                    let covered = Set(builder.names.keys).union(shadows)
+                    let rows = snapshot.statistics.filter { covered.contains(sqliteFoldName($0.table)) }
                     let tables = Set(rows.map(\.table)).sorted()
                     var ddl = ["ANALYZE main.sqlite_schema;"]  // creates sqlite_stat1 if missing (it cannot be created by name)
                     ddl += tables.map { "DELETE FROM main.sqlite_stat1 WHERE tbl = \(sqliteQuoteString($0));" }

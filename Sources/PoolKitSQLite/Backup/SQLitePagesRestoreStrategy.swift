@@ -214,9 +214,16 @@ final class SQLiteRestoreFile: Sendable {
         guard opened == SQLITE_OK, let db else {
             throw PoolKitError(.io, "cannot open the restored database '\(path)': \(String(cString: sqlite3_errstr(opened)))")
         }
-        let statement = try SQLiteStatement(db, "PRAGMA main.quick_check")
         var problems: [String] = []
-        while try statement.step() { problems.append(statement.text(0) ?? "") }
+        do {
+            let statement = try SQLiteStatement(db, "PRAGMA main.quick_check")
+            while try statement.step() { problems.append(statement.text(0) ?? "") }
+        } catch let error as PoolKitError {
+            throw PoolKitError(
+                .archiveCorrupt,
+                "the restored file is not a database SQLite can read (\(error.message)): the backed-up data was damaged; the target was left unchanged",
+                engineCode: error.engineCode, underlying: error.underlying)
+        }
         guard problems == ["ok"] else {
             throw PoolKitError(
                 .archiveCorrupt,

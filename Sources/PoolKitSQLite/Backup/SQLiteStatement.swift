@@ -38,13 +38,6 @@ final class SQLiteStatement {
         sqlite3_reset(statement)
     }
 
-    /// Sets every parameter back to NULL.
-    func clearBindings() {
-        sqlite3_clear_bindings(statement)
-    }
-
-    var columnCount: Int32 { sqlite3_column_count(statement) }
-
     // MARK: Binding (parameters count from 1)
 
     func bind(_ index: Int32, _ value: Int64) throws {

@@ -23,91 +23,91 @@ enum SQLiteTypedEncoding {
 }
 
 /// Encodes rows into buffers of about `bufferSize` bytes and hands each full buffer to `flush`.
-/// A value larger than a buffer is split across buffers, so memory stays at one buffer.
-struct SQLiteRowWriter {
-    private var buffer: [UInt8]
+/// A value larger than a buffer is split across buffers, so memory stays at one buffer. Values are
+/// written with plain stores and `memcpy` into one preallocated buffer: this runs once per value of
+/// every row dumped. Used inside one job on a connection thread.
+final class SQLiteRowWriter {
+    private let storage: UnsafeMutableRawPointer
+    private var count = 0
     private let bufferSize: Int
     private let flush: ([UInt8]) throws -> Void
-    /// Bytes handed to `flush` so far plus those still buffered.
-    private(set) var byteCount: Int64 = 0
 
     init(bufferSize: Int, flush: @escaping ([UInt8]) throws -> Void) {
         precondition(bufferSize >= 16, "buffers must hold at least one fixed-size value")
         self.bufferSize = bufferSize
         self.flush = flush
-        buffer = []
-        buffer.reserveCapacity(bufferSize)
+        storage = UnsafeMutableRawPointer.allocate(byteCount: bufferSize, alignment: 16)
     }
 
-    mutating func appendNull() throws {
+    deinit { storage.deallocate() }
+
+    func appendNull() throws {
         try reserve(1)
-        buffer.append(SQLiteTypedEncoding.null)
-        byteCount += 1
+        storage.storeBytes(of: SQLiteTypedEncoding.null, toByteOffset: count, as: UInt8.self)
+        count += 1
     }
 
-    mutating func appendInteger(_ value: Int64) throws {
-        try reserve(9)
-        buffer.append(SQLiteTypedEncoding.integer)
-        appendFixed(UInt64(bitPattern: value))
-        byteCount += 9
+    func appendInteger(_ value: Int64) throws {
+        try appendFixed(SQLiteTypedEncoding.integer, UInt64(bitPattern: value))
     }
 
-    mutating func appendReal(_ value: Double) throws {
-        try reserve(9)
-        buffer.append(SQLiteTypedEncoding.real)
-        appendFixed(value.bitPattern)
-        byteCount += 9
+    func appendReal(_ value: Double) throws {
+        try appendFixed(SQLiteTypedEncoding.real, value.bitPattern)
     }
 
-    mutating func appendText(_ bytes: UnsafeRawBufferPointer) throws {
+    func appendText(_ bytes: UnsafeRawBufferPointer) throws {
         try appendVariable(SQLiteTypedEncoding.text, bytes)
     }
 
-    mutating func appendBlob(_ bytes: UnsafeRawBufferPointer) throws {
+    func appendBlob(_ bytes: UnsafeRawBufferPointer) throws {
         try appendVariable(SQLiteTypedEncoding.blob, bytes)
     }
 
     /// Hands the last, partly filled buffer to `flush` (nothing when it is empty).
-    mutating func finish() throws {
-        if !buffer.isEmpty { try flushBuffer() }
+    func finish() throws {
+        if count > 0 { try flushBuffer() }
     }
 
     /// True when the buffer is full enough to be handed on after the current row.
-    var isFull: Bool { buffer.count >= bufferSize }
+    var isFull: Bool { count >= bufferSize }
 
     /// Hands the buffer on now.
-    mutating func flushBuffer() throws {
-        let full = buffer
-        buffer = []
-        buffer.reserveCapacity(bufferSize)
+    func flushBuffer() throws {
+        let full = [UInt8](UnsafeRawBufferPointer(start: storage, count: count))
+        count = 0
         try flush(full)
     }
 
-    private mutating func appendVariable(_ tag: UInt8, _ bytes: UnsafeRawBufferPointer) throws {
+    private func appendFixed(_ tag: UInt8, _ bits: UInt64) throws {
+        try reserve(9)
+        storage.storeBytes(of: tag, toByteOffset: count, as: UInt8.self)
+        storage.storeBytes(of: bits.littleEndian, toByteOffset: count + 1, as: UInt64.self)
+        count += 9
+    }
+
+    private func appendVariable(_ tag: UInt8, _ bytes: UnsafeRawBufferPointer) throws {
         guard bytes.count <= Int(UInt32.max) else {
             throw PoolKitError(.unsupported, "a value of \(bytes.count) bytes is larger than sqlite-typed-v1 can hold (4 GiB)")
         }
         try reserve(5)
-        buffer.append(tag)
-        appendFixed(UInt32(bytes.count))
-        byteCount += 5 + Int64(bytes.count)
-        var remaining = bytes[...]
-        while !remaining.isEmpty {
-            if buffer.count >= bufferSize { try flushBuffer() }
-            let take = min(remaining.count, bufferSize - buffer.count)
-            buffer.append(contentsOf: remaining.prefix(take))
-            remaining = remaining.dropFirst(take)
+        storage.storeBytes(of: tag, toByteOffset: count, as: UInt8.self)
+        storage.storeBytes(of: UInt32(bytes.count).littleEndian, toByteOffset: count + 1, as: UInt32.self)
+        count += 5
+        guard let source = bytes.baseAddress else { return }
+        var done = 0
+        while done < bytes.count {
+            if count >= bufferSize { try flushBuffer() }
+            let take = min(bytes.count - done, bufferSize - count)
+            (storage + count).copyMemory(from: source + done, byteCount: take)
+            count += take
+            done += take
         }
     }
 
-    /// Flushes first when `count` more bytes would overflow the buffer, so a fixed-size piece is
+    /// Flushes first when `size` more bytes would overflow the buffer, so a fixed-size piece is
     /// never split (splitting would be allowed; keeping it whole is simpler to read in a hex dump).
-    private mutating func reserve(_ count: Int) throws {
-        if buffer.count + count > bufferSize && !buffer.isEmpty { try flushBuffer() }
-    }
-
-    private mutating func appendFixed<T: FixedWidthInteger>(_ value: T) {
-        withUnsafeBytes(of: value.littleEndian) { buffer.append(contentsOf: $0) }
+    private func reserve(_ size: Int) throws {
+        if count + size > bufferSize && count > 0 { try flushBuffer() }
     }
 }
 
@@ -181,7 +181,7 @@ enum SQLiteRowParser {
                         progress.needed = offset + 5 + length - progress.consumed
                         break rows
                     }
-                    let value = UnsafeRawBufferPointer(rebasing: bytes[(offset + 5)..<(offset + 5 + length)])
+                    let value = UnsafeRawBufferPointer(start: bytes.baseAddress! + offset + 5, count: length)
                     values.append(tag == SQLiteTypedEncoding.text ? .text(value) : .blob(value))
                     offset += 5 + length
                 default:
