@@ -22,7 +22,7 @@ DB="$W/bench.db"
 if [[ ! -f $DB ]]; then
     echo "generating a ~${SIZE_MB} MB SQLite database in $DB" >&2
     rows=$((SIZE_MB * 4200))
-    sqlite3 "$DB" <<SQL
+    sqlite3 "$DB" >/dev/null <<SQL
 PRAGMA journal_mode = wal;
 PRAGMA synchronous = off;
 CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT NOT NULL, email TEXT, created REAL, notes BLOB);
