@@ -19,7 +19,7 @@ func runInterruptibly<T: Sendable>(_ body: @escaping @Sendable () async throws -
         signal(signalNumber, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
         source.setEventHandler {
-            writeToStandardError("\npoolkit: interrupted; stopping (the partial result is discarded)\n")
+            writeToStandardError("\npoolkit: interrupted; stopping\n")
             task.cancel()
         }
         source.resume()

@@ -50,9 +50,10 @@ final class ProgressReporter: Sendable {
                 writeToStandardError(String(decoding: data, as: UTF8.self) + "\n")
             }
         case .bar:
+            // Bytes against the strategy's estimate track progress best; chunk counts are the fallback.
             let fraction =
-                snapshot.chunksTotal > 0 ? Double(snapshot.chunksDone) / Double(snapshot.chunksTotal)
-                : snapshot.bytesEstimated > 0 ? min(1, Double(snapshot.bytes) / Double(snapshot.bytesEstimated)) : 0
+                snapshot.bytesEstimated > 0 ? min(1, Double(snapshot.bytes) / Double(snapshot.bytesEstimated))
+                : snapshot.chunksTotal > 0 ? Double(snapshot.chunksDone) / Double(snapshot.chunksTotal) : 0
             let width = 24
             let filled = Int((fraction * Double(width)).rounded(.down))
             let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
