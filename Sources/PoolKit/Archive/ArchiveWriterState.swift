@@ -144,7 +144,7 @@ struct ArchiveWriterState: Sendable {
         let sequence = nextSequence
         nextSequence += 1
         // The frames from `completed` to `sequence` are unwritten; wait if they are more than the queue holds.
-        return .accept(sequence: sequence, mustWait: sequence + 1 - completed > UInt64(queueDepth))
+        return .accept(sequence: sequence, mustWait: !hasSpace(for: sequence))
     }
 
     enum WaitAction: Sendable {
@@ -156,10 +156,17 @@ struct ArchiveWriterState: Sendable {
     /// A producer whose frame has `sequence` is about to wait for queue space.
     mutating func wait(sequence: UInt64, continuation: CheckedContinuation<Void, any Error>, cancelled: Bool) -> WaitAction {
         if case .failed(let error) = phase { return .fail(error) }
-        if sequence + 1 - completed <= UInt64(queueDepth) { return .resume }
+        if hasSpace(for: sequence) { return .resume }
         if cancelled { return .fail(CancellationError()) }
         waiters.append(Waiter(sequence: sequence, continuation: continuation))
         return .wait
+    }
+
+    /// Whether the frame with `sequence` fits in the queue: at most `queueDepth` frames up to and
+    /// including it are unwritten. Written without subtraction: by the time a producer asks, the
+    /// writer may already have written its frame and later ones (`completed` > `sequence` + 1).
+    func hasSpace(for sequence: UInt64) -> Bool {
+        sequence + 1 <= completed + UInt64(queueDepth)
     }
 
     /// The waiting task of the frame with `sequence` was cancelled.
@@ -172,7 +179,7 @@ struct ArchiveWriterState: Sendable {
     mutating func frameCompleted() -> Resumptions {
         completed += 1
         var resumptions = Resumptions()
-        while let first = waiters.first, first.sequence + 1 - completed <= UInt64(queueDepth) {
+        while let first = waiters.first, hasSpace(for: first.sequence) {
             resumptions.waiters.append(waiters.removeFirst().continuation)
         }
         return resumptions
