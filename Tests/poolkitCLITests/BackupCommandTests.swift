@@ -137,4 +137,20 @@ struct BackupCommandTests {
             #expect(leftovers.isEmpty)
         }
     }
+
+    @Test("--progress json writes JSON lines on stderr, ending with the done phase")
+    func jsonProgress() throws {
+        try withDatabase { directory in
+            let source = directory.appendingPathComponent("source.db")
+            let archive = directory.appendingPathComponent("backup.poolkit").path
+            let result = try runPoolKit(["backup", "sqlite://\(source.path)", "-o", archive, "--strategy", "logical", "--progress", "json"])
+            #expect(result.status == 0, "\(result.all)")
+            let lines = result.standardError.split(separator: "\n").filter { $0.hasPrefix("{") }
+            let last = try #require(lines.last)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any])
+            #expect(object["phase"] as? String == "done")
+            #expect(object["rows"] as? Int == 5003)
+            #expect(object["tablesDone"] as? Int == 2)
+        }
+    }
 }
