@@ -11,7 +11,7 @@ public struct BackupOptions: Sendable, Hashable {
     /// Rows only, no definitions.
     public var dataOnly = false
     /// A table larger than this (estimated) is split into chunks of about this size.
-    public var targetChunkBytes: Int64 = 64 << 20
+    public var targetChunkBytes: Int64 = 16 << 20
 
     public init() {}
 
