@@ -101,20 +101,8 @@ public final class MariaDBConnection: DatabaseConnection {
 
     /// Runs `work` on the connection's thread as one cancellable statement.
     private func perform<T: Sendable>(_ work: @escaping @Sendable (MariaDBHandle) throws -> T) async throws -> T {
-        let token = cancellation.makeToken()
-        defer { cancellation.finish(token) }
-        return try await withTaskCancellationHandler {
-            try await thread.run { [handle, cancellation] in
-                guard cancellation.begin(token) else {
-                    throw PoolKitError(.cancelled, "the statement was cancelled before it was sent to MariaDB")
-                }
-                defer { cancellation.end(token) }
-                return try work(handle)
-            }
-        } onCancel: {
-            if cancellation.cancel(token) == .running {
-                sendKill(for: token)
-            }
+        try await cancellation.perform(on: thread, engine: "MariaDB", signal: { [self] token in sendKill(for: token) }) {
+            [handle] in try work(handle)
         }
     }
 

@@ -92,35 +92,18 @@ public final class PostgresConnection: DatabaseConnection {
 
     /// Runs `work` on the connection's thread as one cancellable statement.
     private func perform<T: Sendable>(_ work: @escaping @Sendable (PGHandle) throws -> T) async throws -> T {
-        let token = cancellation.makeToken()
-        defer { cancellation.finish(token) }
-        return try await withTaskCancellationHandler {
-            try await thread.run { [handle, cancellation] in
-                guard cancellation.begin(token) else {
-                    throw PoolKitError(.cancelled, "the statement was cancelled before it was sent to PostgreSQL")
-                }
-                do {
-                    let value = try work(handle)
-                    cancellation.end(token)
-                    return value
-                } catch let error as PoolKitError {
-                    let cancelRequested = cancellation.end(token)
-                    if cancelRequested, error.code == .statementFailed, error.engineCode == PostgresError.queryCanceled {
-                        throw PoolKitError(
-                            .cancelled, "the statement was cancelled: \(error.message)", engineCode: error.engineCode,
-                            underlying: error.underlying)
-                    }
-                    throw error
-                } catch {
-                    cancellation.end(token)
-                    throw error
-                }
-            }
-        } onCancel: {
-            if cancellation.cancel(token) == .running {
-                sendCancel(for: token)
-            }
-        }
+        try await cancellation.perform(
+            on: thread, engine: "PostgreSQL",
+            interpret: { error, cancelRequested in
+                guard cancelRequested, let error = error as? PoolKitError, error.code == .statementFailed,
+                    error.engineCode == PostgresError.queryCanceled
+                else { return error }
+                return PoolKitError(
+                    .cancelled, "the statement was cancelled: \(error.message)", engineCode: error.engineCode,
+                    underlying: error.underlying)
+            },
+            signal: { [self] token in sendCancel(for: token) }
+        ) { [handle] in try work(handle) }
     }
 
     /// Sends `PQcancel` from a new thread, while `token`'s statement still runs.

@@ -115,3 +115,38 @@ package final class StatementCancellation: Sendable {
         }
     }
 }
+
+extension StatementCancellation {
+    /// Runs `work` as one statement on `thread`, following the protocol above: the calling task's
+    /// cancellation calls `signal` with the statement's token while (and only while) it runs;
+    /// a task cancelled before its statement started never runs it. An error `work` throws goes
+    /// through `interpret` with whether a cancel was requested meanwhile, so a driver can report
+    /// the engine's "query cancelled" as `.cancelled`.
+    package func perform<T: Sendable>(
+        on thread: ConnectionThread,
+        engine: String,
+        interpret: @escaping @Sendable (_ error: any Error, _ cancelRequested: Bool) -> any Error = { error, _ in error },
+        signal: @escaping @Sendable (Token) -> Void,
+        _ work: @escaping @Sendable () throws -> T
+    ) async throws -> T {
+        let token = makeToken()
+        defer { finish(token) }
+        return try await withTaskCancellationHandler {
+            try await thread.run { [self] in
+                guard begin(token) else {
+                    throw PoolKitError(.cancelled, "the statement was cancelled before it was sent to \(engine)")
+                }
+                do {
+                    let value = try work()
+                    end(token)
+                    return value
+                } catch {
+                    let cancelRequested = end(token)
+                    throw interpret(error, cancelRequested)
+                }
+            }
+        } onCancel: {
+            if cancel(token) == .running { signal(token) }
+        }
+    }
+}
