@@ -125,6 +125,31 @@ struct BackupLogicalTests {
         }
     }
 
+    @Test("large WITHOUT ROWID tables are split on their leading key; REAL, TEXT and BLOB keys between and after the ranges all arrive once")
+    func withoutRowidChunking() async throws {
+        try await withTemporaryDirectory { directory in
+            let source = directory + "/source.db"
+            let target = directory + "/target.db"
+            try await BackupFixture.create(
+                source,
+                """
+                CREATE TABLE w(k NOT NULL, line INTEGER, payload BLOB, PRIMARY KEY (k, line)) WITHOUT ROWID;
+                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 4000)
+                INSERT INTO w SELECT i * 7, i % 3, randomblob(60) FROM n;
+                INSERT INTO w VALUES (10.5, 0, x'01'), (14000.25, 1, x'02'), (-3.75, 2, x'03'),
+                                     ('text key', 0, x'04'), (x'ff00', 0, x'05'), (9223372036854775807, 0, x'06');
+                """)
+            var options = BackupOptions()
+            options.targetChunkBytes = 32 << 10
+            let archive = try await runBackup(source, strategy: "logical", options: options, jobs: 3)
+            let id = try #require(archive.catalog.tables.first { $0.name == "w" }?.id)
+            #expect(archive.data.keys.filter { $0.objectID == id }.count > 1, "the WITHOUT ROWID table was split")
+            #expect(archive.rowsPerTable == ["w": 4006])
+            try await runRestore(archive, into: target)
+            #expect(try await databaseFacts(target) == (try await databaseFacts(source)))
+        }
+    }
+
     @Test("with 3 workers, a backup taken while a writer commits sees one snapshot: tables written together have equal counts")
     func consistentSnapshot() async throws {
         try await withTemporaryDirectory { directory in

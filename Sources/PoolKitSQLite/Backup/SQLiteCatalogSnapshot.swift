@@ -48,6 +48,8 @@ struct SQLiteCatalogSnapshot: Sendable {
         var rowidName: String?
         /// The INTEGER PRIMARY KEY column that is the rowid, if any.
         var rowidAlias: String?
+        /// The first primary-key column of a WITHOUT ROWID table (its b-tree's leading key).
+        var leadingKeyColumn: String?
         /// Why the table cannot be read (a virtual table whose module this SQLite lacks); reported
         /// only if the table is chosen for the backup.
         var unavailable: PoolKitError?
@@ -57,10 +59,11 @@ struct SQLiteCatalogSnapshot: Sendable {
             return false
         }
 
-        /// The expression rowid ranges are taken on: the rowid (or its alias column); nil for tables
-        /// that are dumped whole (WITHOUT ROWID, virtual).
+        /// The expression ranges are taken on: the rowid (or its alias column), or the leading
+        /// primary-key column of a WITHOUT ROWID table; nil for tables dumped whole (virtual ones).
         var rangeExpression: String? {
-            guard !isVirtual && !withoutRowid else { return nil }
+            guard !isVirtual else { return nil }
+            if withoutRowid { return leadingKeyColumn.map(sqliteQuoteIdentifier) }
             return rowidName ?? rowidAlias.map(sqliteQuoteIdentifier)
         }
 
@@ -226,6 +229,7 @@ extension SQLiteCatalogSnapshot.Table {
         try info.bind(1, name)
         var allNames: [String] = []
         var primaryKey: [(name: String, type: String)] = []
+        var leadingKey: String?
         do {
             while try info.step() {
                 let column = info.text(0) ?? ""
@@ -233,6 +237,7 @@ extension SQLiteCatalogSnapshot.Table {
                 let hidden = info.int64(4)
                 allNames.append(column)
                 if info.int64(3) > 0 { primaryKey.append((column, type)) }
+                if info.int64(3) == 1 { leadingKey = column }
                 // hidden: 0 ordinary, 1 hidden column of a virtual table, 2 virtual generated, 3 stored generated.
                 guard hidden != 1 else { continue }
                 columns.append(
@@ -246,7 +251,10 @@ extension SQLiteCatalogSnapshot.Table {
                 engineCode: error.engineCode, underlying: error.underlying)
             return
         }
-        guard !withoutRowid else { return }
+        guard !withoutRowid else {
+            leadingKeyColumn = leadingKey
+            return
+        }
         rowidName = ["rowid", "_rowid_", "oid"].first { candidate in !allNames.contains { sqliteSameName($0, candidate) } }
         guard !isVirtual else { return }
         if let rowidName {

@@ -9,12 +9,17 @@ struct SQLiteTableDump: Sendable, Hashable {
     /// The rowid slot plus the stored columns.
     var valuesPerRow: Int
 
-    /// The query for rowids `lower...upper` (either bound may be open), in rowid order.
+    /// The query for keys `lower...upper` (either bound may be open), in key order. The upper
+    /// bound is written half-open (`< upper + 1`): the same for integer rowids, and for the
+    /// leading key of a WITHOUT ROWID table it also takes the REAL values between two ranges.
+    /// TEXT and BLOB keys sort after every number, so the last, open-ended range takes them.
     func sql(lower: Int64?, upper: Int64?) -> String {
         guard let rangeExpression else { return selectSQL }
         var conditions: [String] = []
         if let lower { conditions.append("\(rangeExpression) >= \(lower)") }
-        if let upper { conditions.append("\(rangeExpression) <= \(upper)") }
+        if let upper {
+            conditions.append(upper == .max ? "\(rangeExpression) <= \(upper)" : "\(rangeExpression) < \(upper + 1)")
+        }
         let filter = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         return selectSQL + filter + " ORDER BY \(rangeExpression)"
     }

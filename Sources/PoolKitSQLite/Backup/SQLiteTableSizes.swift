@@ -26,7 +26,15 @@ struct SQLiteTableSizes: Sendable {
         }
         for table in snapshot.tables {
             guard let expression = table.rangeExpression else { continue }
-            let bounds = try SQLiteStatement(db, "SELECT min(\(expression)), max(\(expression)) FROM \(sqliteQualifiedName(table.name))")
+            // Numbers sort before every TEXT and BLOB, so `< ''` keeps the numeric keys of a WITHOUT
+            // ROWID table (a rowid always passes). Keys that are not integers still arrive: the outer
+            // ranges are open-ended and the ranges half-open (SQLiteTableDump). min and max are asked
+            // in two subqueries: SQLite reads a lone min() or max() off the b-tree's edge, but scans
+            // the whole table for both in one.
+            let from = "FROM \(sqliteQualifiedName(table.name)) WHERE \(expression) < ''"
+            let bounds = try SQLiteStatement(
+                db,
+                "SELECT (SELECT CAST(min(\(expression)) AS INTEGER) \(from)), (SELECT CAST(max(\(expression)) AS INTEGER) \(from))")
             guard try bounds.step(), bounds.type(0) == SQLITE_INTEGER, bounds.type(1) == SQLITE_INTEGER else { continue }
             sizes.rowids[sqliteFoldName(table.name)] = (bounds.int64(0), bounds.int64(1))
         }
