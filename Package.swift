@@ -39,6 +39,9 @@ let package = Package(
             name: "CPoolKitCrypto", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
 
+        // Small C helpers of PoolKit's own (hardware CRC-32C).
+        .target(name: "CPoolKitChecksum"),
+
         // The engine-independent core: pool, URL, driver protocols, archive, backup/restore engine.
         .target(
             name: "PoolKit",
@@ -49,6 +52,7 @@ let package = Package(
                 .product(name: "DequeModule", package: "swift-collections"),
                 "CPoolKitZstd",
                 "CPoolKitCrypto",
+                "CPoolKitChecksum",
             ]),
         .target(
             name: "PoolKitSQLite",
