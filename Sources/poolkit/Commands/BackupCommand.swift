@@ -8,9 +8,7 @@ struct BackupCommand: AsyncParsableCommand {
         commandName: "backup",
         abstract: "Back up a database into one archive (a file or standard output), with several connections at once.",
         discussion: """
-            The archive is written to a temporary name and renamed only when complete; on error or
-            Ctrl-C nothing is left behind and the exit code is non-zero. The archive digest printed at
-            the end is the one `poolkit verify` prints.
+            The archive is written to a temporary name and renamed only when complete; on error or Ctrl-C nothing is left behind and the exit code is non-zero. The archive digest printed at the end is the one `poolkit verify` prints.
 
             Examples:
               poolkit backup sqlite:///var/lib/app/app.db -o app.poolkit

@@ -8,9 +8,7 @@ struct RestoreCommand: AsyncParsableCommand {
         commandName: "restore",
         abstract: "Restore an archive (a file or standard input) into a database, loading tables in parallel.",
         discussion: """
-            By default the restore refuses a target that already holds any of the archive's tables,
-            naming them; --clean drops them first. Every chunk's row count and SHA-256 are checked, and
-            success is reported only after the archive's trailer was verified.
+            By default the restore refuses a target that already holds any of the archive's tables, naming them; --clean drops them first. Every chunk's row count and SHA-256 are checked, and success is reported only after the archive's trailer was verified.
 
             Examples:
               poolkit restore app.poolkit sqlite:///tmp/app-copy.db
