@@ -89,11 +89,11 @@ public struct RestoreEngine: Sendable {
                 progress: progress, log: log)
             log.note("data: \(loaded.chunks) chunks, \(loaded.rows) rows loaded and verified; the archive's trailer is verified")
             progress.setPhase(.postData)
-            for object in selection.postData {
-                try await session.apply(object, on: coordinator.connection)
-                progress.objectDone()
-                log.objectApplied()
-            }
+            let objectWorkers =
+                options.singleTransaction ? 1 : max(1, min(options.jobs, session.maxParallelObjects ?? options.jobs))
+            try await applyPostData(
+                selection.postData, session: session, pool: pool, coordinator: coordinator.connection, workers: objectWorkers,
+                progress: progress, log: log)
             progress.setPhase(.finishing)
             try await session.finish(on: coordinator.connection)
             await pool.release(coordinator)
@@ -104,6 +104,58 @@ public struct RestoreEngine: Sendable {
         } catch {
             await pool.release(coordinator, after: error)
             throw error
+        }
+    }
+
+    /// Creates the post-data objects in waves: every object whose dependencies (among these
+    /// objects) exist is created in the same wave, on up to `workers` connections at once.
+    /// With one worker they are created in manifest order on the coordinator.
+    private func applyPostData(
+        _ objects: [ArchiveObject], session: any RestoreSession, pool: ConnectionPool<DriverConnectionSource>,
+        coordinator: any DatabaseConnection, workers: Int, progress: TransferProgress, log: RestoreProgressLog
+    ) async throws {
+        guard workers > 1, objects.count > 1 else {
+            for object in objects {
+                try await session.apply(object, on: coordinator)
+                progress.objectDone()
+                log.objectApplied()
+            }
+            return
+        }
+        let pending = Set(objects.map(\.id))
+        var created = Set<UInt32>()
+        var remaining = objects
+        while !remaining.isEmpty {
+            let wave = remaining.filter { object in
+                object.dependencies.allSatisfy { !pending.contains($0) || created.contains($0) }
+            }
+            guard !wave.isEmpty else {
+                throw PoolKitError(
+                    .archiveCorrupt,
+                    "the archive's post-data objects depend on each other in a cycle (\(remaining.map(\.name).joined(separator: ", ")))")
+            }
+            let queue = WorkQueue(wave)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<min(workers, wave.count) {
+                    group.addTask {
+                        let lease = try await pool.lease()
+                        do {
+                            while let object = queue.next() {
+                                try await session.apply(object, on: lease.connection)
+                                progress.objectDone()
+                                log.objectApplied()
+                            }
+                        } catch {
+                            await pool.release(lease, after: error)
+                            throw error
+                        }
+                        await pool.release(lease)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            created.formUnion(wave.map(\.id))
+            remaining.removeAll { created.contains($0.id) }
         }
     }
 

@@ -31,6 +31,10 @@ public protocol RestoreSession: Sendable {
     /// How many chunks may load at once (e.g. 1 for an engine with a single writer); nil = as
     /// many as the restore has jobs.
     var maxParallelLoads: Int? { get }
+    /// How many post-data objects (indexes, constraints, triggers) may be created at once, each
+    /// on its own connection, once the objects they depend on exist; nil = as many as the
+    /// restore has jobs. Defaults to ``maxParallelLoads``.
+    var maxParallelObjects: Int? { get }
     /// Loads one chunk of a table (or a blob) from `source` on `worker`, returning the rows
     /// loaded. `source.next()` returns the chunk's payloads in order and nil once the chunk's end
     /// frame has been verified; commit the chunk's work only then, so a damaged chunk is never
@@ -39,6 +43,10 @@ public protocol RestoreSession: Sendable {
         -> UInt64
     /// After every object and chunk: sequences, auto-increment values, final checks.
     func finish(on coordinator: any DatabaseConnection) async throws
+}
+
+extension RestoreSession {
+    public var maxParallelObjects: Int? { maxParallelLoads }
 }
 
 /// Where a restore strategy reads a chunk's bytes from.

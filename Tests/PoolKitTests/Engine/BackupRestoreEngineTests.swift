@@ -68,6 +68,7 @@ struct BackupRestoreEngineTests {
         #expect(restored.rows == 1_233)
         #expect(restoredTables() == sourceDatabase().tables)
         #expect(store.get("target").appliedObjects.filter { $0.hasPrefix("INDEX") }.count == 4, "post-data applied")
+        #expect(store.get("target").appliedObjects.filter { $0.hasPrefix("CHECK") }.count == 4, "post-data applied")
     }
 
     @Test("a restore with fewer jobs than the backup spills chunks to disk and still restores everything", arguments: [1, 2])
@@ -86,6 +87,31 @@ struct BackupRestoreEngineTests {
         behaviour.maxParallelLoads = 1
         _ = try await restore(path, behaviour, jobs: 4)
         #expect(restoredTables() == sourceDatabase().tables)
+    }
+
+    @Test("post-data objects are created on several connections at once, each after the objects it depends on")
+    func parallelPostData() async throws {
+        let (path, _) = try await backup()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try await restore(path, jobs: 3)
+        let target = store.get("target")
+        #expect(target.mostCreatingAtOnce > 1, "post-data objects were created one at a time")
+        #expect(target.mostCreatingAtOnce <= 3)
+        for name in sourceDatabase().tables.keys {
+            let index = try #require(target.appliedObjects.firstIndex(of: "INDEX \(name)"))
+            let check = try #require(target.appliedObjects.firstIndex(of: "CHECK \(name)"))
+            #expect(index < check, "\(name): a dependent post-data object was created before its dependency")
+        }
+    }
+
+    @Test("a strategy that allows one post-data object at a time gets them one at a time, in order")
+    func sequentialPostData() async throws {
+        let (path, _) = try await backup()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var behaviour = MemoryBehaviour()
+        behaviour.maxParallelObjects = 1
+        _ = try await restore(path, behaviour, jobs: 3)
+        #expect(store.get("target").mostCreatingAtOnce == 1)
     }
 
     @Test("--single-transaction restores on one connection")

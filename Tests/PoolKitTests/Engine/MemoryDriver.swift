@@ -10,6 +10,9 @@ final class MemoryStore: Sendable {
     struct Database: Sendable {
         var tables: [String: [String]] = [:]
         var appliedObjects: [String] = []
+        /// Post-data objects being created now, and the most at once.
+        var creating = 0
+        var mostCreatingAtOnce = 0
     }
     private let databases = Mutex<[String: Database]>([:])
 
@@ -25,6 +28,7 @@ struct MemoryBehaviour: Sendable {
     var rowsPerChunk = 50
     var payloadBytes = 300
     var maxParallelLoads: Int? = nil
+    var maxParallelObjects: Int? = nil
     /// Dumping this table throws after its first payload.
     var failDumpOf: String? = nil
     /// Loading reports one row more than it loaded for this table.
@@ -84,6 +88,10 @@ struct MemoryBackup: BackupStrategy {
             if !options.dataOnly {
                 objects.append(ArchiveObject(id: id, kind: "table", name: name, section: .preData, dependencies: [], ddl: "CREATE \(name)"))
                 objects.append(ArchiveObject(id: id + 1, kind: "index", name: "\(name)_idx", section: .postData, dependencies: [id], ddl: "INDEX \(name)"))
+                // A post-data object that needs another post-data object first.
+                objects.append(ArchiveObject(
+                    id: 1_000 + id, kind: "constraint", name: "\(name)_check", section: .postData, dependencies: [id + 1],
+                    ddl: "CHECK \(name)"))
             }
             tables.append(ArchiveTable(id: id, name: name, columns: [ArchiveColumn(name: "line", type: "text")], encoding: "memory-lines"))
             guard !options.schemaOnly else { continue }
@@ -153,10 +161,23 @@ struct MemoryRestoreSession: RestoreSession {
     let behaviour: MemoryBehaviour
     let names: [UInt32: String]
     var maxParallelLoads: Int? { behaviour.maxParallelLoads }
+    var maxParallelObjects: Int? { behaviour.maxParallelObjects }
 
     func apply(_ object: ArchiveObject, on connection: any DatabaseConnection) async throws {
+        guard object.section == .postData else {
+            store.update(database) { database in
+                if object.kind == "table" { database.tables[object.name] = [] }
+                database.appliedObjects.append(object.ddl ?? object.name)
+            }
+            return
+        }
         store.update(database) { database in
-            if object.kind == "table" { database.tables[object.name] = [] }
+            database.creating += 1
+            database.mostCreatingAtOnce = max(database.mostCreatingAtOnce, database.creating)
+        }
+        for _ in 0..<20 { await Task.yield() }  // an index build takes a while: let others overlap
+        store.update(database) { database in
+            database.creating -= 1
             database.appliedObjects.append(object.ddl ?? object.name)
         }
     }
