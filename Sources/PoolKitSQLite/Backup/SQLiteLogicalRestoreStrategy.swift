@@ -6,8 +6,8 @@ import CPoolKitSQLite
 struct SQLiteLogicalRestoreStrategy: RestoreStrategy {
     var name: String { "logical" }
 
-    func begin(manifest: ArchiveManifest, on coordinator: any DatabaseConnection, options: RestoreOptions) async throws
-        -> any RestoreSession
+    func begin(manifest: ArchiveManifest, on coordinator: SQLiteConnection, options: RestoreOptions) async throws
+        -> SQLiteLogicalRestoreSession
     {
         if options.schemaOnly && options.dataOnly {
             throw PoolKitError(.usage, "--schema-only and --data-only exclude each other: choose one")
@@ -17,7 +17,6 @@ struct SQLiteLogicalRestoreStrategy: RestoreStrategy {
                 .archiveUnsupported,
                 "table '\(table.qualifiedName)' is stored as '\(table.encoding)', which the sqlite logical restore cannot load (it reads '\(ArchiveEncoding.sqliteTypedV1)')")
         }
-        let coordinator = try SQLiteConnection.required(coordinator, by: name)
         let candidates = options.dataOnly ? [] : Self.conflictCandidates(manifest, options)
         let format = options.dataOnly ? nil : manifest.objects.first { $0.kind == .databaseFormat }?.ddl
         let (clean, single) = (options.clean, options.singleTransaction)
@@ -115,7 +114,7 @@ final class SQLiteLogicalRestoreSession: RestoreSession {
     }
 
     /// Runs the object's statements. The database format was applied by `begin`, before any table.
-    func apply(_ object: ArchiveObject, on connection: any DatabaseConnection) async throws {
+    func apply(_ object: ArchiveObject, on connection: SQLiteConnection) async throws {
         guard object.kind != .databaseFormat, let ddl = object.ddl else { return }
         let connection = try sqliteConnection(connection)
         try await connection.withHandle { db in
@@ -132,7 +131,7 @@ final class SQLiteLogicalRestoreSession: RestoreSession {
     /// SQLite has one writer at a time.
     var maxParallelLoads: Int? { 1 }
 
-    func load(objectID: UInt32, chunkID: UInt32, from source: any ChunkSource, on worker: any DatabaseConnection) async throws
+    func load(objectID: UInt32, chunkID: UInt32, from source: any ChunkSource, on worker: SQLiteConnection) async throws
         -> UInt64
     {
         guard let table = loads[objectID] else {
@@ -156,7 +155,7 @@ final class SQLiteLogicalRestoreSession: RestoreSession {
     /// Sets the AUTOINCREMENT counters and the header values (again: loading rows moves the counters),
     /// commits a single-transaction restore, and ends with a synchronous commit so that everything
     /// loaded with `synchronous = OFF` is on disk when the restore reports success.
-    func finish(on coordinator: any DatabaseConnection) async throws {
+    func finish(on coordinator: SQLiteConnection) async throws {
         let coordinator = try sqliteConnection(coordinator)
         let include = options.includeTables
         let sequences =
@@ -177,8 +176,7 @@ final class SQLiteLogicalRestoreSession: RestoreSession {
     }
 
     /// `connection` as an SQLite connection; in a single-transaction restore, only the coordinator.
-    private func sqliteConnection(_ connection: any DatabaseConnection) throws -> SQLiteConnection {
-        let connection = try SQLiteConnection.required(connection, by: "logical")
+    private func sqliteConnection(_ connection: SQLiteConnection) throws -> SQLiteConnection {
         if options.singleTransaction && connection !== coordinator {
             throw PoolKitError(.usage, "a single-transaction restore runs every step on the coordinator connection")
         }
