@@ -197,7 +197,7 @@ struct ConnectionPoolTests {
                 await pool.release(lease)
             } catch let error as PoolKitError {
                 #expect(error.code == .acquireTimeout)
-                #expect(error.message.contains("leased 1, idle 0, opening 0, waiting 0, max 1"))
+                #expect(error.message.contains("leased 1, idle 0, opening 0, waiting 1, max 1"))
             }
             #expect(pool.statistics.timeouts == 1)
             await pool.release(held)

@@ -201,7 +201,7 @@ struct PoolStateMachineTests {
         #expect(error.code == .acquireTimeout)
         #expect(error.message.contains("leased 1"))
         #expect(error.message.contains("max 2"))
-        #expect(error.message.contains("waiting 0"))
+        #expect(error.message.contains("waiting 1"), "counted before the expired waiter left")
         #expect(error.message.contains("last connect error: connect failed: connection refused"))
         #expect((error.underlying as? PoolKitError)?.code == .connectionFailed)
         #expect(machine.counters.timeouts == 1)
@@ -217,7 +217,7 @@ struct PoolStateMachineTests {
         let errorResult = machine.timersFired(now: ms(30_000)).failures.first?.error
         let error = try #require(errorResult)
         #expect(error.code == .acquireTimeout)
-        #expect(error.message.contains("leased 1, idle 0, opening 0, waiting 0, max 1"))
+        #expect(error.message.contains("leased 1, idle 0, opening 0, waiting 1, max 1"))
         #expect(error.message.contains("raise pool_max"))
         #expect(error.underlying == nil)
     }
@@ -418,7 +418,7 @@ struct PoolStateMachineTests {
 
     // MARK: Health checks
 
-    @Test("an idle connection not used for the health-check period is checked, then available again")
+    @Test("an idle connection not used for the health-check period (less up to 10 % jitter) is checked, then available again")
     func healthCheckSuccess() {
         var machine = Machine(
             configuration: machineConfiguration {
@@ -427,7 +427,7 @@ struct PoolStateMachineTests {
             }, seed: 1)
         _ = machine.start(now: ms(0))
         _ = machine.establish(0, at: ms(0))
-        #expect(machine.timersFired(now: ms(59_999)).checks.isEmpty)
+        #expect(machine.timersFired(now: ms(53_999)).checks.isEmpty)
         #expect(machine.timersFired(now: ms(60_000)).checks == [0])
         #expect(machine.checkingCount == 1)
         #expect(machine.idleCount == 0)
@@ -437,6 +437,7 @@ struct PoolStateMachineTests {
         #expect(machine.healthCheckFinished(0, healthy: true, now: ms(60_010)).isEmpty)
         #expect(machine.idleCount == 1)
         #expect(machine.timersFired(now: ms(60_020)).checks.isEmpty)
+        #expect(machine.timersFired(now: ms(114_009)).checks.isEmpty)
         #expect(machine.timersFired(now: ms(120_010)).checks == [0])
     }
 
@@ -890,6 +891,9 @@ struct RandomExplorer {
 
     // The model.
     var opening = Set<Int>()
+    /// Connects in flight that the shutdown deadline abandoned: they close as soon as they open.
+    var abandoned = Set<Int>()
+    var shutdownDeadline: PoolInstant?
     var idle = Set<Int>()
     /// Leased connection → whether the borrower must validate it before use.
     var leased: [Int: Bool] = [:]
@@ -942,7 +946,8 @@ struct RandomExplorer {
             now = now + .milliseconds(below(8))
             if index == shutdownStep {
                 shutdownStarted = true
-                apply(machine.shutdown(now: now, deadline: now + .milliseconds(below(300))), subject: nil)
+                shutdownDeadline = now + .milliseconds(below(300))
+                apply(machine.shutdown(now: now, deadline: shutdownDeadline!), subject: nil)
                 if !waiting.isEmpty { fail("waiters left after shutdown: \(waiting)") }
             } else {
                 randomEvent()
@@ -953,26 +958,27 @@ struct RandomExplorer {
     }
 
     mutating func randomEvent() {
-        switch below(11) {
+        switch below(12) {
         case 0, 1:
             let request = nextRequest
             nextRequest += 1
-            let deadline = now + .milliseconds(1 + below(100))
-            switch machine.leaseRequested(request, now: now, deadline: deadline, location: "r\(request)") {
-            case .leased(let connection, let id, let validate):
+            let timeout = Duration.milliseconds(1 + below(100))
+            switch machine.leaseRequested(request, now: now, deadline: now + timeout, timeout: timeout, location: "r\(request)") {
+            case .leased(let connection, let id, let validate, let actions):
                 if connection.serial != id { fail("lease of \(id) hands out connection \(connection.serial)") }
                 if idle.remove(id) == nil { fail("leased \(id) that was not idle") }
                 leased[id] = validate
                 resolve(request)
-            case .failed:
+                // Expired idle connections closed on the way.
+                apply(actions, subject: nil)
+            case .failed(_, let actions):
                 if !shutdownStarted, machine.configuration.maxWaiting == nil { fail("request \(request) rejected without max_waiting") }
                 resolve(request)
+                apply(actions, subject: nil)
             case .enqueued(let actions):
                 waiting.insert(request)
                 apply(actions, subject: nil)
             }
-            // Expired idle connections closed on the way (the pool applies these after every request).
-            apply(machine.takePendingActions(), subject: nil)
         case 2:
             if let (connection, id, validate) = machine.leaseIdle(now: now, location: "fast") {
                 if connection.serial != id { fail("fast path hands out the wrong connection") }
@@ -992,15 +998,20 @@ struct RandomExplorer {
             guard let id = pick(leased.filter { !$0.value }.keys) else { return }
             leased[id] = nil
             let outcome: Machine.ReleaseOutcome
-            switch below(6) {
+            switch below(7) {
             case 0: outcome = .suspect
             case 1: outcome = .discard(.broken, connectionLost: chance(50))
             case 2: outcome = .discard(.resetFailed, connectionLost: false)
+            case 3: outcome = chance(20) ? .failover : .reusable
             default: outcome = .reusable
             }
             let actions = machine.released(id, outcome: outcome, now: now)
             apply(actions, subject: id)
             if case .discard = outcome, !actions.closedIDs.contains(id) { fail("discarded \(id) was not closed") }
+            if case .failover = outcome, !shutdownStarted {
+                if !actions.closedIDs.contains(id) { fail("\(id) that reported read-only was not closed") }
+                if !idle.isEmpty { fail("idle connections \(idle) survived a failover") }
+            }
         case 5:
             guard let id = pick(leased.filter { $0.value }.keys) else { return }
             if chance(70) {
@@ -1026,12 +1037,17 @@ struct RandomExplorer {
                 resolve(request)
             }
         case 7:
-            guard let id = pick(opening) else { return }
+            guard let id = pick(opening.union(abandoned)) else { return }
             opening.remove(id)
-            apply(machine.establish(id, at: now), subject: id)
+            let actions = machine.establish(id, at: now)
+            if abandoned.remove(id) != nil, actions.closes.map(\.id) != [id] {
+                fail("connection \(id) opened after the shutdown deadline was not closed at once")
+            }
+            apply(actions, subject: id)
         case 8:
-            guard let id = pick(opening) else { return }
+            guard let id = pick(opening.union(abandoned)) else { return }
             opening.remove(id)
+            abandoned.remove(id)
             let error = PoolKitError(.connectionFailed, "refused")
             apply(machine.connectFailed(id, error: error, permanent: chance(10), now: now), subject: nil)
         case 9:
@@ -1041,9 +1057,23 @@ struct RandomExplorer {
             let actions = machine.healthCheckFinished(id, healthy: healthy, now: now)
             apply(actions, subject: id)
             if !healthy, !actions.closedIDs.contains(id) { fail("unhealthy \(id) was not closed") }
+        case 11:
+            guard chance(10) else { return }
+            let actions = machine.softEvict(createdAtOrBefore: now, now: now)
+            apply(actions, subject: nil)
+            if !shutdownStarted, !idle.isEmpty { fail("idle connections \(idle) survived softEvictAll") }
         default:
             now = now + .milliseconds(below(40))
-            apply(machine.timersFired(now: now), subject: nil)
+            firedTimers()
+        }
+    }
+
+    /// Fires timers at `now`; past the shutdown deadline, connects in flight are abandoned.
+    mutating func firedTimers() {
+        apply(machine.timersFired(now: now), subject: nil)
+        if let shutdownDeadline, now >= shutdownDeadline {
+            abandoned.formUnion(opening)
+            opening.removeAll()
         }
     }
 
@@ -1071,6 +1101,8 @@ struct RandomExplorer {
                     if reason == .broken || reason == .resetFailed { fail("idle \(id) closed as \(reason)") }
                 } else if leased.removeValue(forKey: id) != nil {
                     if !shutdownStarted || reason != .shutdown { fail("leased \(id) closed (\(reason)) before shutdown deadline") }
+                } else if checking.remove(id) != nil {
+                    if !shutdownStarted || reason != .shutdown { fail("checked \(id) closed (\(reason)) before shutdown deadline") }
                 } else {
                     fail("closed \(id) that was not idle, leased or the event's subject")
                 }
@@ -1091,7 +1123,7 @@ struct RandomExplorer {
             case .reportLeak(let id, _, _), .leakReturned(let id, _, _):
                 if leased[id] == nil, id != subject { fail("leak event for \(id) that is not leased") }
             case .cancelStatement(_, let id):
-                if leased[id] == nil { fail("cancelStatement for \(id) that is not leased") }
+                if leased[id] == nil, !checking.contains(id) { fail("cancelStatement for \(id) that is not leased or checked") }
             }
         }
         if let subject, !subjectPlaced, !closed.contains(subject) {
@@ -1131,18 +1163,23 @@ struct RandomExplorer {
                 leased[id] = nil
                 apply(machine.released(id, outcome: .reusable, now: now), subject: id)
             }
-            for id in opening.sorted() {
+            for id in opening.union(abandoned).sorted() {
                 opening.remove(id)
+                abandoned.remove(id)
                 apply(machine.establish(id, at: now), subject: id)
             }
             for id in checking.sorted() {
                 checking.remove(id)
                 apply(machine.healthCheckFinished(id, healthy: true, now: now), subject: id)
             }
-            apply(machine.timersFired(now: now), subject: nil)
+            firedTimers()
             checkInvariants()
         }
         if machine.total != 0 { fail("after drain: \(machine.countsDescription())") }
+        for id in abandoned.sorted() {
+            abandoned.remove(id)
+            apply(machine.establish(id, at: now), subject: id)
+        }
         if !idle.isEmpty || !leased.isEmpty || !checking.isEmpty || !opening.isEmpty { fail("model not empty after drain") }
         if !waiting.isEmpty { fail("requests never resolved: \(waiting)") }
     }

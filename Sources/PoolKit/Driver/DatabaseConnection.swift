@@ -15,10 +15,23 @@ public protocol DatabaseConnection: AnyObject, Sendable {
     /// Puts the session back into a clean state for the next borrower (rolls back an open
     /// transaction, drops session settings, temporary objects and locks, as the engine allows).
     func resetSession() async throws
+    /// Resets as much as `policy` asks for: an open transaction is always rolled back, the full
+    /// ``resetSession()`` runs always, only when the session is dirty, or never. The default runs
+    /// the full reset under every policy (a driver that cannot tell what changed stays safe).
+    func resetSession(_ policy: SessionResetPolicy) async throws
+    /// Tells the connection that the borrower changed session state the driver cannot see (a
+    /// setting changed inside a function, say), so the next ``SessionResetPolicy/whenDirty`` reset
+    /// is a full one. Default: nothing (the default reset is always full).
+    func markSessionDirty()
     /// Asks the engine to stop the statement running now, from any thread; returns at once.
     func cancelRunningStatement()
     /// Closes the session. Safe to call more than once.
     func close() async
+}
+
+extension DatabaseConnection {
+    public func resetSession(_ policy: SessionResetPolicy) async throws { try await resetSession() }
+    public func markSessionDirty() {}
 }
 
 /// Rows returned by ``DatabaseConnection/query(_:)``, as text.

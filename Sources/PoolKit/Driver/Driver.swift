@@ -107,9 +107,13 @@ public struct StrategyDescription: Sendable, Hashable {
 public enum ErrorDisposition: Sendable, Hashable {
     /// An ordinary failure (a statement error): the connection is fine.
     case statement
-    /// The connection is dead (closed socket, admin shutdown, read-only after failover): discard it,
+    /// The connection is dead (closed socket, admin shutdown): discard it,
     /// and validate connections opened before this error before lending them again.
     case connectionBroken
+    /// The server answered that it is read-only (PostgreSQL 25006 on a hot standby, MariaDB 1290
+    /// under `read_only`): after a failover the old primary's sessions still work but cannot write.
+    /// The pool closes this connection and soft-evicts every connection opened before it.
+    case serverReadOnly
     /// A connect failure that may heal by waiting (refused, unreachable, too many connections).
     case transient
     /// A connect failure that waiting will not heal (wrong password, unknown database): report it at once.

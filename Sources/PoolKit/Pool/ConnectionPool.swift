@@ -50,6 +50,10 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
         var workWaiter: CheckedContinuation<Work?, Never>?
         var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
         var runStarted = false
+        /// When the timer task sleeps until, and how to wake it earlier.
+        var timerWakeAt: PoolInstant?
+        var timerWaiter: CheckedContinuation<Void, Never>?
+        var timerWakeRequested = false
         var totalAcquireWait: Duration = .zero
         var maxAcquireWait: Duration = .zero
     }
@@ -58,6 +62,7 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
     private struct Effects {
         var resumptions: [(CheckedContinuation<Handoff, any Error>, Result<Handoff, any Error>)] = []
         var workWaiter: (CheckedContinuation<Work?, Never>, Work?)?
+        var timerWaiter: CheckedContinuation<Void, Never>?
         var shutdownWaiters: [CheckedContinuation<Void, Never>] = []
         var cancellations: [Connection] = []
         var logs: [(Logger.Level, Logger.Message)] = []
@@ -68,15 +73,19 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
         mutating func merge(_ other: Effects) {
             resumptions += other.resumptions
             if workWaiter == nil { workWaiter = other.workWaiter }
+            if timerWaiter == nil { timerWaiter = other.timerWaiter }
             shutdownWaiters += other.shutdownWaiters
             cancellations += other.cancellations
             logs += other.logs
             closedReasons += other.closedReasons
+            timeouts += other.timeouts
+            leaks += other.leaks
         }
 
         func run(_ pool: ConnectionPool) {
             for (continuation, result) in resumptions { continuation.resume(with: result) }
             if let (continuation, work) = workWaiter { continuation.resume(returning: work) }
+            timerWaiter?.resume()
             for continuation in shutdownWaiters { continuation.resume() }
             for connection in cancellations { pool.source.cancel(connection) }
             for (level, message) in logs { pool.logger.log(level: level, message) }
@@ -132,11 +141,13 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
 
     /// Borrows a connection, waiting up to `timeout` (default: the configuration's acquire timeout).
     /// Waiters are served first come, first served; a cancelled task stops waiting at once and
-    /// gets `CancellationError`.
+    /// gets `CancellationError`. The timeout also bounds the validation of the connection on
+    /// checkout: a connection that does not answer in time is replaced.
     public func lease(timeout: Duration? = nil, fileID: String = #fileID, line: Int = #line) async throws -> PoolLease<Connection> {
         let location = LeaseLocation(fileID: fileID, line: line)
         let start = clock.now
-        let deadline = start + (timeout ?? configuration.acquireTimeout)
+        let timeout = timeout ?? configuration.acquireTimeout
+        let deadline = start + timeout
         var waited = false
         while true {
             try Task.checkCancellation()
@@ -149,11 +160,11 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
             if let fastPath {
                 handoff = fastPath
             } else {
-                handoff = try await waitForConnection(now: now, deadline: deadline, location: location)
+                handoff = try await waitForConnection(now: now, deadline: deadline, timeout: timeout, location: location)
                 waited = true
             }
-            if let lease = try await prepare(handoff) {
-                if waited { recordWait(clock.now - start) }
+            if let lease = try await prepare(handoff, deadline: deadline, timeout: timeout) {
+                recordWait(clock.now - start, waited: waited)
                 return lease
             }
         }
@@ -161,16 +172,35 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
 
     /// Gives a leased connection back. Pass the error the borrower hit, if any, so the pool can
     /// decide whether the connection is still good.
+    ///
+    /// The session is reset as ``PoolConfiguration/resetPolicy`` says, also when the calling task
+    /// is cancelled (the reset then runs in a task of its own): a cancelled borrower does not cost
+    /// the pool its connection. Only a connection the driver reports broken, or whose reset
+    /// failed, is closed.
     public func release(_ lease: PoolLease<Connection>, after error: (any Error)? = nil) async {
         var outcome = PoolStateMachine<Connection>.ReleaseOutcome.reusable
         if let error {
-            outcome =
-                source.classify(error) == .connectionBroken ? .discard(.broken, connectionLost: true) : .suspect
+            switch source.classify(error) {
+            case .connectionBroken: outcome = .discard(.broken, connectionLost: true)
+            case .serverReadOnly: outcome = .failover
+            default: outcome = .suspect
+            }
         }
-        if case .discard = outcome {} else {
+        switch outcome {
+        case .discard, .failover:
+            break
+        case .reusable, .suspect:
             do {
-                try await source.reset(lease.connection)
-                try await hooks.afterRelease?(lease.connection)
+                if Task.isCancelled {
+                    // The borrower's cancellation must not refuse the reset's statement.
+                    try await Task { [source, hooks, policy = configuration.resetPolicy] in
+                        try await source.reset(lease.connection, policy: policy)
+                        try await hooks.afterRelease?(lease.connection)
+                    }.value
+                } else {
+                    try await source.reset(lease.connection, policy: configuration.resetPolicy)
+                    try await hooks.afterRelease?(lease.connection)
+                }
             } catch {
                 logger.debug("connection reset failed; closing it", metadata: ["error": "\(error)"])
                 outcome = .discard(.resetFailed, connectionLost: source.classify(error) == .connectionBroken)
@@ -182,9 +212,28 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
             return Self.apply(actions, to: &state)
         }
         effects.run(self)
+        if case .failover = outcome {
+            logger.warning(
+                "the server turned read-only (failover?): connections opened before now are closed when next idle",
+                metadata: ["error": "\(error.map { "\($0)" } ?? "")"])
+        }
     }
 
-    private func waitForConnection(now: PoolInstant, deadline: PoolInstant, location: LeaseLocation) async throws -> Handoff {
+    /// Closes every connection open now as soon as it is idle (HikariCP's soft eviction): idle ones
+    /// at once, leased ones when they come back, ones being checked when the check ends. New leases
+    /// get connections opened after this call. For operators after a failover or a credentials
+    /// change; the pool does it by itself when a statement reports that the server turned read-only.
+    public func softEvictAll() {
+        let now = clock.now
+        let effects = state.withLock { state in
+            Self.apply(state.machine.softEvict(createdAtOrBefore: now, now: now), to: &state)
+        }
+        effects.run(self)
+    }
+
+    private func waitForConnection(
+        now: PoolInstant, deadline: PoolInstant, timeout: Duration, location: LeaseLocation
+    ) async throws -> Handoff {
         let requestID = state.withLock { state in
             state.nextRequestID += 1
             return state.nextRequestID
@@ -197,19 +246,19 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
                         effects.resumptions.append((continuation, .failure(CancellationError())))
                         return effects
                     }
-                    switch state.machine.leaseRequested(requestID, now: now, deadline: deadline, location: location) {
-                    case .leased(let connection, let id, let validate):
+                    switch state.machine.leaseRequested(requestID, now: now, deadline: deadline, timeout: timeout, location: location) {
+                    case .leased(let connection, let id, let validate, let actions):
+                        effects = Self.apply(actions, to: &state)
                         let handoff = Handoff(
                             connection: connection, id: id, validate: validate, serial: state.machine.leaseSerial(of: id))
                         effects.resumptions.append((continuation, .success(handoff)))
-                    case .failed(let error):
+                    case .failed(let error, let actions):
+                        effects = Self.apply(actions, to: &state)
                         effects.resumptions.append((continuation, .failure(error)))
                     case .enqueued(let actions):
                         state.continuations[requestID] = continuation
                         effects = Self.apply(actions, to: &state)
                     }
-                    let pending = state.machine.takePendingActions()
-                    if !pending.isEmpty { effects.merge(Self.apply(pending, to: &state)) }
                     return effects
                 }
                 effects.run(self)
@@ -223,21 +272,28 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
     }
 
     /// Validates (if asked) and runs the before-lease hook. Returns nil when the connection failed
-    /// validation and was discarded, so the caller leases again.
-    private func prepare(_ handoff: Handoff) async throws -> PoolLease<Connection>? {
+    /// validation and was discarded, so the caller leases again. Validation waits at most
+    /// ``PoolConfiguration/validationTimeout`` and never past the lease's deadline; a connection
+    /// that does not answer in time has its statement cancelled and is closed.
+    private func prepare(_ handoff: Handoff, deadline: PoolInstant, timeout: Duration) async throws -> PoolLease<Connection>? {
         let lease = PoolLease(connection: handoff.connection, id: handoff.id, serial: handoff.serial)
         if handoff.validate {
-            do {
-                try await source.validate(handoff.connection)
-                let now = clock.now
+            let limit = min(configuration.validationTimeout, max(deadline - clock.now, .zero))
+            let outcome = await validate(handoff.connection, within: limit)
+            let now = clock.now
+            if case .healthy = outcome {
                 state.withLock { $0.machine.validationSucceeded(handoff.id, now: now) }
-            } catch {
-                logger.info("connection failed validation on checkout; replacing it", metadata: ["error": "\(error)"])
-                let now = clock.now
+            } else {
+                logger.info("connection failed validation on checkout; replacing it", metadata: ["outcome": "\(outcome)"])
                 let effects = state.withLock { state in
                     Self.apply(state.machine.validationFailed(handoff.id, now: now), to: &state)
                 }
                 effects.run(self)
+                if case .timedOut = outcome, now >= deadline {
+                    throw PoolKitError(
+                        .acquireTimeout,
+                        "pool \(configuration.name): no connection available within \(timeout.shortDescription): the connection lent did not answer its validation within \(limit.shortDescription) and was closed; the server may be overloaded or unreachable")
+                }
                 return nil
             }
         }
@@ -256,10 +312,45 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
         return lease
     }
 
-    private func recordWait(_ wait: Duration) {
-        state.withLock { state in
-            state.totalAcquireWait += wait
-            state.maxAcquireWait = max(state.maxAcquireWait, wait)
+    /// What a health check or checkout validation found.
+    enum ValidationOutcome: Sendable, CustomStringConvertible {
+        case healthy
+        case failed(any Error)
+        /// No answer within the limit: the check was cancelled and the connection must be closed.
+        case timedOut(Duration)
+
+        var description: String {
+            switch self {
+            case .healthy: "healthy"
+            case .failed(let error): "failed: \(error)"
+            case .timedOut(let limit): "no answer within \(limit.shortDescription)"
+            }
+        }
+    }
+
+    /// Validates `connection`, waiting at most `limit` (real time: a stuck server does not follow
+    /// an injected clock). After the limit the running check is cancelled and left to end on its
+    /// own; the caller closes the connection, which never waits on the server.
+    func validate(_ connection: Connection, within limit: Duration) async -> ValidationOutcome {
+        let source = self.source
+        let outcome = await TimeLimit.run(limit) { try await source.validate(connection) }
+        switch outcome {
+        case .finished(.success): return .healthy
+        case .finished(.failure(let error)): return .failed(error)
+        case .timedOut:
+            source.cancel(connection)
+            return .timedOut(limit)
+        }
+    }
+
+    /// Records the time a lease took, for every lease (zero-wait ones too, so the timer's
+    /// percentiles describe all leases); the totals count only leases that waited.
+    private func recordWait(_ wait: Duration, waited: Bool) {
+        if waited {
+            state.withLock { state in
+                state.totalAcquireWait += wait
+                state.maxAcquireWait = max(state.maxAcquireWait, wait)
+            }
         }
         metrics.acquireWait.recordNanoseconds(wait.nanosecondsClamped)
     }
@@ -360,16 +451,64 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
         metrics.refresh(statistics)
     }
 
+    /// Wakes at the machine's next deadline (a waiter's timeout fires at its deadline, not at the
+    /// next tick), at the latest every ``PoolConfiguration/timerResolution``, and earlier when a
+    /// new, earlier deadline is set meanwhile.
     private func runTimers() async {
-        while !state.withLock({ $0.machine.isShutDown }) {
-            let resolution = configuration.timerResolution
-            if Task.isCancelled {
-                // Shutting down after cancellation: keep ticking so the grace deadline is enforced.
-                await Task.detached { try? await Task.sleep(for: resolution) }.value
-            } else {
-                try? await Task.sleep(for: resolution)
+        while true {
+            let now = clock.now
+            let sleep = state.withLock { state -> Duration? in
+                if state.machine.isShutDown { return nil }
+                _ = state.machine.takeNewDeadline()
+                var wakeAt = now + configuration.timerResolution
+                if let next = state.machine.nextDeadline(), next < wakeAt { wakeAt = next }
+                state.timerWakeAt = wakeAt
+                state.timerWakeRequested = false
+                return max(wakeAt - now, .milliseconds(1))
             }
+            guard let sleep else { return }
+            await sleepUntilTimerWake(sleep)
             handleTimers()
+        }
+    }
+
+    /// Sleeps for `duration` or until ``apply(_:to:)`` wakes the timer for an earlier deadline.
+    private func sleepUntilTimerWake(_ duration: Duration) async {
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                if Task.isCancelled {
+                    // Shutting down after run() was cancelled: keep real sleeps so the grace deadline is kept.
+                    await Task.detached { try? await Task.sleep(for: duration) }.value
+                } else {
+                    try? await Task.sleep(for: duration)
+                }
+            }
+            group.addTask { await self.waitForTimerWake() }
+            await group.next()
+            group.cancelAll()
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                guard let waiter = state.timerWaiter else {
+                    state.timerWakeRequested = true
+                    return nil
+                }
+                state.timerWaiter = nil
+                return waiter
+            }
+            waiter?.resume()
+        }
+    }
+
+    private func waitForTimerWake() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.timerWakeRequested {
+                    state.timerWakeRequested = false
+                    return true
+                }
+                state.timerWaiter = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
         }
     }
 
@@ -416,10 +555,11 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
             await hooks.beforeClose?(connection)
             await source.close(connection)
         case .check(let connection, let id):
+            let outcome = await validate(connection, within: configuration.validationTimeout)
             var healthy = true
-            do { try await source.validate(connection) } catch {
+            if case .healthy = outcome {} else {
                 healthy = false
-                logger.info("idle connection failed its health check; replacing it", metadata: ["error": "\(error)"])
+                logger.info("idle connection failed its health check; replacing it", metadata: ["outcome": "\(outcome)"])
             }
             let now = clock.now
             let effects = state.withLock { state in
@@ -462,6 +602,15 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
                     (.info, "connection leased at \(location) and reported as a leak came back after \(heldFor.shortDescription)"))
             case .cancelStatement(let connection, _):
                 effects.cancellations.append(connection)
+            }
+        }
+        if let deadline = state.machine.takeNewDeadline(), let wakeAt = state.timerWakeAt, deadline < wakeAt {
+            state.timerWakeAt = deadline
+            if let waiter = state.timerWaiter {
+                state.timerWaiter = nil
+                effects.timerWaiter = waiter
+            } else {
+                state.timerWakeRequested = true
             }
         }
         if state.workWaiter != nil {

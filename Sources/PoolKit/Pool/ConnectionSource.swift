@@ -11,12 +11,22 @@ public protocol ConnectionSource: Sendable {
     func validate(_ connection: Connection) async throws
     /// Cleans session state before the connection is lent again; throws if it could not.
     func reset(_ connection: Connection) async throws
+    /// Cleans as much session state as `policy` asks for: an open transaction is always rolled
+    /// back; the full reset runs always, when the session is dirty, or never. The default does
+    /// the full ``reset(_:)`` whatever the policy, for sources that cannot tell what changed.
+    func reset(_ connection: Connection, policy: SessionResetPolicy) async throws
     /// Closes the connection; must not throw.
     func close(_ connection: Connection) async
     /// Stops the statement the connection is running, from any thread, at once.
     func cancel(_ connection: Connection)
     /// What an error raised by `connect` or by a statement means.
     func classify(_ error: any Error) -> ErrorDisposition
+}
+
+extension ConnectionSource {
+    public func reset(_ connection: Connection, policy: SessionResetPolicy) async throws {
+        try await reset(connection)
+    }
 }
 
 /// Opens connections for a URL through the driver the registry picks for its scheme.
@@ -36,6 +46,9 @@ public struct DriverConnectionSource: ConnectionSource {
     public func connect() async throws -> any DatabaseConnection { try await driver.connect(to: url, logger: logger) }
     public func validate(_ connection: any DatabaseConnection) async throws { try await connection.ping() }
     public func reset(_ connection: any DatabaseConnection) async throws { try await connection.resetSession() }
+    public func reset(_ connection: any DatabaseConnection, policy: SessionResetPolicy) async throws {
+        try await connection.resetSession(policy)
+    }
     public func close(_ connection: any DatabaseConnection) async { await connection.close() }
     public func cancel(_ connection: any DatabaseConnection) { connection.cancelRunningStatement() }
     public func classify(_ error: any Error) -> ErrorDisposition { driver.classify(error) }

@@ -24,6 +24,14 @@ public struct PoolConfiguration: Sendable {
     public var healthCheckPeriod: Duration? = .seconds(60)
     /// A connection idle longer than this is validated (pinged) before it is handed out.
     public var validationBypassWindow: Duration = .milliseconds(500)
+    /// How long a validation (on checkout) or a health check may take (HikariCP's
+    /// `validationTimeout`). A connection that does not answer in time has its statement cancelled
+    /// and is closed without waiting on the server. A lease's acquire timeout also bounds it.
+    public var validationTimeout: Duration = .seconds(5)
+    /// How much session state is reset when a connection comes back (URL option `pool_reset`).
+    /// The default, ``SessionResetPolicy/whenDirty``, rolls back an open transaction and runs the
+    /// engine's full reset only when the session changed state.
+    public var resetPolicy: SessionResetPolicy = .whenDirty
     /// A lease held longer than this logs a warning with where it was taken; `nil` = off.
     public var leakDetectionThreshold: Duration? = nil
     /// Waiters beyond this many are rejected at once with `.tooManyWaiters`; `nil` = unbounded.
@@ -39,8 +47,10 @@ public struct PoolConfiguration: Sendable {
     public var failFast: Bool = false
     /// How long a graceful shutdown waits for leased connections to come back.
     public var shutdownGracePeriod: Duration = .seconds(30)
-    /// How often the background task looks at timers (timeouts, idle, lifetime, health, leaks).
-    public var timerResolution: Duration = .milliseconds(100)
+    /// The longest the background task sleeps between looks at idle connections, lifetimes,
+    /// health checks and leaks. Acquire timeouts, connect retries and the shutdown deadline do
+    /// not wait for it: the task wakes at their deadlines.
+    public var timerResolution: Duration = .seconds(1)
 
     public init() {}
 
@@ -55,6 +65,8 @@ public struct PoolConfiguration: Sendable {
         if let value = options.healthCheckPeriod { copy.healthCheckPeriod = value == .zero ? nil : value }
         if let value = options.leakDetectionThreshold { copy.leakDetectionThreshold = value == .zero ? nil : value }
         if let value = options.maxWaiting { copy.maxWaiting = value }
+        if let value = options.validationTimeout { copy.validationTimeout = value }
+        if let value = options.resetPolicy { copy.resetPolicy = value }
         return copy
     }
 
@@ -69,6 +81,9 @@ public struct PoolConfiguration: Sendable {
         }
         guard maxLifetimeJitter >= 0, maxLifetimeJitter < 1 else {
             throw PoolKitError(.invalidOption, "pool \(name): maxLifetimeJitter must be in 0..<1")
+        }
+        guard validationTimeout > .zero else {
+            throw PoolKitError(.invalidOption, "pool \(name): validationTimeout (validation_timeout) must be more than zero")
         }
         guard maxConcurrentConnects >= 1 else {
             throw PoolKitError(.invalidOption, "pool \(name): maxConcurrentConnects must be at least 1")

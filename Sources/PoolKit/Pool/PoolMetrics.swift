@@ -27,7 +27,7 @@ struct PoolMetrics: Sendable {
         leaks = Counter(label: "poolkit_pool_leaks_reported_total", dimensions: dimensions)
         acquireWait = Metrics.Timer(label: "poolkit_pool_acquire_wait", dimensions: dimensions, preferredDisplayUnit: .milliseconds)
         var closed: [String: Counter] = [:]
-        for reason in PoolStateMachine<Void>.CloseReason.allCases {
+        for reason in PoolCloseReason.allCases {
             closed[reason.rawValue] = Counter(
                 label: "poolkit_pool_connections_closed_total", dimensions: dimensions + [("reason", reason.rawValue)])
         }

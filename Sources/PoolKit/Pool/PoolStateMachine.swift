@@ -1,5 +1,20 @@
 import DequeModule
 
+/// Why the pool closed a connection; the `reason` label of `poolkit_pool_connections_closed_total`
+/// and the keys of ``PoolStatistics/closed``.
+enum PoolCloseReason: String, Sendable, CaseIterable {
+    case idleTimeout = "idle_timeout"
+    case maxLifetime = "max_lifetime"
+    case broken
+    case validationFailed = "validation_failed"
+    case resetFailed = "reset_failed"
+    /// The connection reported that the server turned read-only (a failover).
+    case readOnly = "read_only"
+    /// Soft-evicted: opened before a failover or ``ConnectionPool/softEvictAll()``, closed when next idle.
+    case evicted
+    case shutdown
+}
+
 /// Every decision of the pool, as a value type with no I/O and no clock of its own.
 ///
 /// Each event (a lease is requested, a connection is established, a timer fires, …) is a method that
@@ -10,14 +25,7 @@ struct PoolStateMachine<Connection> {
     typealias ConnectionID = Int
     typealias RequestID = Int
 
-    enum CloseReason: String, Sendable, CaseIterable {
-        case idleTimeout = "idle_timeout"
-        case maxLifetime = "max_lifetime"
-        case broken
-        case validationFailed = "validation_failed"
-        case resetFailed = "reset_failed"
-        case shutdown
-    }
+    typealias CloseReason = PoolCloseReason
 
     enum Action {
         /// Open a connection and report `connectionEstablished` or `connectFailed` with this id.
@@ -36,8 +44,9 @@ struct PoolStateMachine<Connection> {
     }
 
     enum LeaseResult {
-        case leased(Connection, ConnectionID, validate: Bool)
-        case failed(PoolKitError)
+        /// Leased at once; `actions` are what else was decided (e.g. an expired idle connection closed).
+        case leased(Connection, ConnectionID, validate: Bool, actions: [Action])
+        case failed(PoolKitError, actions: [Action])
         case enqueued([Action])
     }
 
@@ -48,6 +57,9 @@ struct PoolStateMachine<Connection> {
         case suspect
         /// It must not be reused.
         case discard(CloseReason, connectionLost: Bool)
+        /// The server turned read-only (a failover): close it, and every connection opened before
+        /// now when it is next idle (soft eviction).
+        case failover
     }
 
     struct Slot {
@@ -67,10 +79,17 @@ struct PoolStateMachine<Connection> {
         var leaseLocation = LeaseLocation(fileID: "", line: 0)
         var leakReported = false
         var leaseSerial = 0
+        /// Set by a soft eviction: closed instead of being lent again.
+        var evicted = false
+        /// This connection's health-check period, shortened by a random fraction (jitter) so that
+        /// connections opened together are not all checked at the same tick.
+        var healthCheckPeriod: Duration?
     }
 
     struct Waiter {
         let deadline: PoolInstant
+        /// The lease's own timeout, for the message when it expires.
+        let timeout: Duration
         let location: LeaseLocation
     }
 
@@ -85,25 +104,35 @@ struct PoolStateMachine<Connection> {
     /// or compacted away (cancel is O(1)).
     private(set) var waiterOrder = Deque<RequestID>()
     private var waiters: [RequestID: Waiter] = [:]
-    private(set) var opening = 0
+    /// Connects in flight. At the shutdown deadline they are abandoned: the set is emptied, and a
+    /// connection that still opens afterwards is closed at once.
+    private var openingIDs = Set<ConnectionID>()
+    var opening: Int { openingIDs.count }
     private var nextConnectionID = 0
     /// Bumped when an error says a connection was lost (e.g. failover): older connections are
     /// validated before their next lease.
     private(set) var generation = 0
     private var consecutiveConnectFailures = 0
     private var nextConnectAttempt: PoolInstant?
+    /// When the last connect failed: a new lease may probe again once `connectBackoff` has passed
+    /// since then, instead of waiting out the whole (grown) backoff.
+    private var lastConnectFailureAt: PoolInstant?
     private(set) var lastConnectError: PoolKitError?
     private var hasEverConnected = false
     private var random: SplitMix64
     private(set) var counters = Counters()
-    /// Actions decided on a path whose result has no room for them (an expired idle connection
-    /// closed while a lease succeeds); the pool takes them with `takePendingActions()`.
-    private var pendingActions: [Action] = []
+    /// The earliest instant a new deadline was set (a waiter's timeout, a connect retry, the
+    /// shutdown deadline) since the pool last looked; the pool wakes its timer earlier if needed.
+    private(set) var newDeadline: PoolInstant?
 
-    mutating func takePendingActions() -> [Action] {
-        guard !pendingActions.isEmpty else { return [] }
-        defer { pendingActions = [] }
-        return pendingActions
+    /// Returns and forgets ``newDeadline``.
+    mutating func takeNewDeadline() -> PoolInstant? {
+        defer { newDeadline = nil }
+        return newDeadline
+    }
+
+    private mutating func noteDeadline(_ instant: PoolInstant) {
+        if newDeadline.map({ instant < $0 }) ?? true { newDeadline = instant }
     }
 
     struct Counters {
@@ -116,6 +145,7 @@ struct PoolStateMachine<Connection> {
         var cancelledWaits = 0
         var rejected = 0
         var leaksReported = 0
+        var softEvictions = 0
     }
 
     init(configuration: PoolConfiguration, seed: UInt64) {
@@ -176,32 +206,32 @@ struct PoolStateMachine<Connection> {
     }
 
     /// The full path: lease an idle connection, or queue the request and open connections as needed.
+    /// `timeout` is the lease's own acquire timeout, named in the message should `deadline` pass.
     mutating func leaseRequested(
-        _ request: RequestID, now: PoolInstant, deadline: PoolInstant, location: LeaseLocation
+        _ request: RequestID, now: PoolInstant, deadline: PoolInstant, timeout: Duration, location: LeaseLocation
     ) -> LeaseResult {
         guard isRunning else {
-            return .failed(PoolKitError(.poolShutdown, "pool \(configuration.name) is shut down: no new leases"))
+            return .failed(PoolKitError(.poolShutdown, "pool \(configuration.name) is shut down: no new leases"), actions: [])
         }
-        let closed = dropExpiredIdle(now: now)
+        var actions = dropExpiredIdle(now: now)
         if waiters.isEmpty, let id = idleStack.popLast() {
             let (connection, id, validate) = markLeased(id, now: now, location: location)
-            if !closed.isEmpty { pendingActions += closed + connectActions(now: now) }
-            return .leased(connection, id, validate: validate)
+            if !actions.isEmpty { actions += connectActions(now: now) }
+            return .leased(connection, id, validate: validate, actions: actions)
         }
-        if !closed.isEmpty { pendingActions += closed }
         if let maxWaiting = configuration.maxWaiting, waiters.count >= maxWaiting {
             counters.rejected += 1
             return .failed(
                 PoolKitError(
                     .tooManyWaiters,
                     "pool \(configuration.name) already has \(waiters.count) waiting tasks (max_waiting=\(maxWaiting)): the database is overloaded or connections leak; raise pool_max or max_waiting"
-                ))
+                ), actions: actions)
         }
-        waiters[request] = Waiter(deadline: deadline, location: location)
-        let expiredClosed = takePendingActions()
+        waiters[request] = Waiter(deadline: deadline, timeout: timeout, location: location)
+        noteDeadline(deadline)
         waiterOrder.append(request)
         counters.leasesWaited += 1
-        return .enqueued(expiredClosed + connectActions(now: now))
+        return .enqueued(actions + connectActions(now: now, newWaiter: true))
     }
 
     /// A waiting task was cancelled. Returns true if it was still waiting (it must then be resumed with
@@ -215,7 +245,7 @@ struct PoolStateMachine<Connection> {
 
     /// The borrower validated the connection it was given (checkout validation) and it is fine.
     mutating func validationSucceeded(_ id: ConnectionID, now: PoolInstant) {
-        guard var slot = slots[id] else { return }
+        guard var slot = slots[id], case .leased = slot.state else { return }
         slot.validatedGeneration = generation
         slot.needsValidation = false
         slot.lastCheckedAt = now
@@ -224,7 +254,8 @@ struct PoolStateMachine<Connection> {
 
     /// The borrower's checkout validation failed: close the connection (the borrower then leases again).
     mutating func validationFailed(_ id: ConnectionID, now: PoolInstant) -> [Action] {
-        guard let slot = slots.removeValue(forKey: id), case .leased(let connection) = slot.state else { return [] }
+        guard let slot = slots[id], case .leased(let connection) = slot.state else { return [] }
+        slots[id] = nil
         counters.closed[.validationFailed, default: 0] += 1
         let actions = [.close(connection, id, .validationFailed)] + connectActions(now: now)
         finishShutdownIfDone()
@@ -246,8 +277,14 @@ struct PoolStateMachine<Connection> {
         case .discard(let reason, let connectionLost):
             closeReason = reason
             if connectionLost { generation += 1 }
+        case .failover:
+            closeReason = .readOnly
+            slots[id] = slot
+            actions += softEvict(createdAtOrBefore: now, now: now)
+            slot = slots[id]!
         }
         if closeReason == nil, !isRunning { closeReason = .shutdown }
+        if closeReason == nil, slot.evicted { closeReason = .evicted }
         if closeReason == nil, let expiresAt = slot.expiresAt, now >= expiresAt { closeReason = .maxLifetime }
         if let closeReason {
             slots[id] = nil
@@ -267,7 +304,12 @@ struct PoolStateMachine<Connection> {
     // MARK: Opening connections
 
     mutating func connectionEstablished(_ id: ConnectionID, _ connection: Connection, now: PoolInstant) -> [Action] {
-        opening -= 1
+        guard openingIDs.remove(id) != nil else {
+            // Abandoned at the shutdown deadline.
+            counters.created += 1
+            counters.closed[.shutdown, default: 0] += 1
+            return [.close(connection, id, .shutdown)]
+        }
         hasEverConnected = true
         consecutiveConnectFailures = 0
         nextConnectAttempt = nil
@@ -285,13 +327,14 @@ struct PoolStateMachine<Connection> {
         }
         slots[id] = Slot(
             state: .idle(connection), createdAt: now, expiresAt: expiresAt, idleSince: now, lastCheckedAt: now,
-            validatedGeneration: generation)
+            validatedGeneration: generation, healthCheckPeriod: jitteredHealthCheckPeriod())
         return makeAvailable(id, connection: connection, now: now) + connectActions(now: now)
     }
 
     mutating func connectFailed(_ id: ConnectionID, error: PoolKitError, permanent: Bool, now: PoolInstant) -> [Action] {
-        opening -= 1
         counters.connectFailures += 1
+        guard openingIDs.remove(id) != nil else { return [] }  // abandoned at the shutdown deadline
+        lastConnectFailureAt = now
         lastConnectError = error
         consecutiveConnectFailures += 1
         guard isRunning else {
@@ -302,6 +345,7 @@ struct PoolStateMachine<Connection> {
         let capped = min(base, configuration.maxConnectBackoff.seconds)
         let jittered = capped * (0.8 + 0.4 * random.nextUnitInterval())
         nextConnectAttempt = now + .nanoseconds(Int64(jittered * 1e9))
+        noteDeadline(nextConnectAttempt!)
         var actions: [Action] = []
         if permanent || (configuration.failFast && !hasEverConnected) {
             // Waiting cannot heal this (or the user asked to fail fast): every waiter learns now.
@@ -316,9 +360,9 @@ struct PoolStateMachine<Connection> {
 
     mutating func healthCheckFinished(_ id: ConnectionID, healthy: Bool, now: PoolInstant) -> [Action] {
         guard let slot = slots[id], case .checking(let connection) = slot.state else { return [] }
-        guard healthy, isRunning else {
+        guard healthy, isRunning, !slot.evicted else {
             slots[id] = nil
-            let reason: CloseReason = healthy ? .shutdown : .validationFailed
+            let reason: CloseReason = !healthy ? .validationFailed : isRunning ? .evicted : .shutdown
             counters.closed[reason, default: 0] += 1
             var actions: [Action] = [.close(connection, id, reason)]
             actions += connectActions(now: now)
@@ -329,6 +373,7 @@ struct PoolStateMachine<Connection> {
         updated.lastCheckedAt = now
         updated.validatedGeneration = generation
         updated.needsValidation = false
+        updated.healthCheckPeriod = jitteredHealthCheckPeriod()
         slots[id] = updated
         return makeAvailable(id, connection: connection, now: now)
     }
@@ -339,26 +384,36 @@ struct PoolStateMachine<Connection> {
     /// leak reports, connect retries and the shutdown deadline.
     mutating func timersFired(now: PoolInstant) -> [Action] {
         var actions: [Action] = []
-        // Waiters past their deadline.
+        // Waiters past their deadline. The counts in their message are taken before any is removed.
         if !waiters.isEmpty {
-            let expired = waiters.filter { $0.value.deadline <= now }.map(\.key)
-            for request in expired {
-                waiters[request] = nil
-                counters.timeouts += 1
-                actions.append(.fail(request, timeoutError()))
+            let expired = waiters.filter { $0.value.deadline <= now }
+            if !expired.isEmpty {
+                let counts = countsDescription()
+                for (request, waiter) in expired.sorted(by: { $0.key < $1.key }) {
+                    waiters[request] = nil
+                    counters.timeouts += 1
+                    actions.append(.fail(request, timeoutError(timeout: waiter.timeout, counts: counts)))
+                }
+                compactWaiterOrderIfSparse()
             }
-            compactWaiterOrderIfSparse()
         }
         if case .shuttingDown(let deadline) = phase {
             if now >= deadline {
-                for (id, slot) in slots {
-                    if case .leased(let connection) = slot.state {
+                // Nothing outlives the deadline: leased connections (also those being validated on
+                // checkout) and health checks have their statement cancelled and are closed; connects
+                // still in flight are abandoned (closed as soon as they open).
+                for (id, slot) in slots.sorted(by: { $0.key < $1.key }) {
+                    switch slot.state {
+                    case .leased(let connection), .checking(let connection):
                         actions.append(.cancelStatement(connection, id))
                         actions.append(.close(connection, id, .shutdown))
                         counters.closed[.shutdown, default: 0] += 1
                         slots[id] = nil
+                    case .idle:
+                        break
                     }
                 }
+                openingIDs.removeAll()
                 finishShutdownIfDone()
             }
             return actions
@@ -376,7 +431,7 @@ struct PoolStateMachine<Connection> {
             {
                 closeIdle(id, connection, .idleTimeout, into: &actions)
                 keep -= 1
-            } else if let period = configuration.healthCheckPeriod,
+            } else if let period = slot.healthCheckPeriod,
                 now - max(slot.lastCheckedAt, slot.idleSince) >= period
             {
                 idleStack.removeAll { $0 == id }
@@ -405,6 +460,7 @@ struct PoolStateMachine<Connection> {
     mutating func shutdown(now: PoolInstant, deadline: PoolInstant) -> [Action] {
         guard isRunning else { return [] }
         phase = .shuttingDown(deadline: deadline)
+        noteDeadline(deadline)
         var actions: [Action] = []
         let error = PoolKitError(.poolShutdown, "pool \(configuration.name) is shutting down")
         while let request = waiterOrder.popFirst() {
@@ -479,10 +535,16 @@ struct PoolStateMachine<Connection> {
     }
 
     /// Opens as many connections as the floor and the waiters need, within `maxConnections`, the
-    /// concurrent-connect limit and the backoff after failures.
-    private mutating func connectActions(now: PoolInstant) -> [Action] {
+    /// concurrent-connect limit and the backoff after failures. A new waiter cuts the backoff short
+    /// when no connect is in flight and `connectBackoff` has passed since the last failure, so a
+    /// server that came back is used at once rather than after a backoff grown during the outage.
+    private mutating func connectActions(now: PoolInstant, newWaiter: Bool = false) -> [Action] {
         guard isRunning else { return [] }
-        if let nextConnectAttempt, now < nextConnectAttempt { return [] }
+        if let nextConnectAttempt, now < nextConnectAttempt {
+            guard newWaiter, openingIDs.isEmpty, let failedAt = lastConnectFailureAt,
+                now - failedAt >= configuration.connectBackoff
+            else { return [] }
+        }
         let belowFloor = configuration.minConnections - total
         let unservedWaiters = waiters.count - opening
         var wanted = max(belowFloor, unservedWaiters)
@@ -494,22 +556,86 @@ struct PoolStateMachine<Connection> {
         for _ in 0..<wanted {
             let id = nextConnectionID
             nextConnectionID += 1
-            opening += 1
+            openingIDs.insert(id)
             actions.append(.open(id))
         }
         if consecutiveConnectFailures > 0 { nextConnectAttempt = .init(nanoseconds: .max) }  // until this probe reports
         return actions
     }
 
-    private func timeoutError() -> PoolKitError {
+    /// The health-check period of a connection, shortened by up to 10 % at random.
+    private mutating func jitteredHealthCheckPeriod() -> Duration? {
+        guard let period = configuration.healthCheckPeriod else { return nil }
+        return period * (1 - 0.1 * random.nextUnitInterval())
+    }
+
+    private func timeoutError(timeout: Duration, counts: String) -> PoolKitError {
         var message =
-            "pool \(configuration.name): no connection available within \(configuration.acquireTimeout.shortDescription) (\(countsDescription()))"
+            "pool \(configuration.name): no connection available within \(timeout.shortDescription) (\(counts))"
         if let lastConnectError {
             message += "; last connect error: \(lastConnectError.message)"
             return PoolKitError(.acquireTimeout, message, engineCode: lastConnectError.engineCode, underlying: lastConnectError)
         }
         message += ": raise pool_max or acquire_timeout, or look for leases that are not returned (leak_detection_threshold)"
         return PoolKitError(.acquireTimeout, message)
+    }
+
+    // MARK: Soft eviction
+
+    /// Soft-evicts every connection opened at or before `cutoff`: idle ones close now, leased ones
+    /// when they come back, ones being health-checked when the check ends. Connections opened
+    /// later are kept. Replacements are opened as the floor and the waiters need.
+    mutating func softEvict(createdAtOrBefore cutoff: PoolInstant, now: PoolInstant) -> [Action] {
+        guard isRunning else { return [] }
+        var actions: [Action] = []
+        for (id, slot) in slots.sorted(by: { $0.key < $1.key }) where slot.createdAt <= cutoff && !slot.evicted {
+            counters.softEvictions += 1
+            if case .idle(let connection) = slot.state {
+                closeIdle(id, connection, .evicted, into: &actions)
+            } else {
+                slots[id]?.evicted = true
+            }
+        }
+        if !actions.isEmpty { actions += connectActions(now: now) }
+        return actions
+    }
+
+    // MARK: Deadlines
+
+    /// The earliest instant at which ``timersFired(now:)`` has something to do, or nil if nothing
+    /// is scheduled: a waiter's deadline, the shutdown deadline, a connect retry, an idle
+    /// connection's lifetime, idle timeout or health check, a lease's leak threshold.
+    func nextDeadline() -> PoolInstant? {
+        var earliest: PoolInstant?
+        func consider(_ instant: PoolInstant?) {
+            guard let instant else { return }
+            if earliest.map({ instant < $0 }) ?? true { earliest = instant }
+        }
+        for waiter in waiters.values { consider(waiter.deadline) }
+        switch phase {
+        case .shuttingDown(let deadline): consider(deadline)
+        case .shutDown: return earliest
+        case .running: break
+        }
+        if let nextConnectAttempt, nextConnectAttempt.nanoseconds != .max, openingIDs.isEmpty {
+            let wanted = max(configuration.minConnections - total, waiters.count - opening)
+            if wanted > 0 { consider(nextConnectAttempt) }
+        }
+        for slot in slots.values {
+            switch slot.state {
+            case .idle:
+                consider(slot.expiresAt)
+                if let idleTimeout = configuration.idleTimeout, slots.count + opening > configuration.minConnections {
+                    consider(slot.idleSince + idleTimeout)
+                }
+                if let period = slot.healthCheckPeriod { consider(max(slot.lastCheckedAt, slot.idleSince) + period) }
+            case .leased:
+                if let threshold = configuration.leakDetectionThreshold, !slot.leakReported { consider(slot.leasedAt + threshold) }
+            case .checking:
+                break
+            }
+        }
+        return earliest
     }
 
     private func pow2(_ exponent: Int) -> Double {

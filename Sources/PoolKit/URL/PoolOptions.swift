@@ -8,13 +8,15 @@ public struct PoolOptions: Sendable, Hashable {
     public var healthCheckPeriod: Duration?
     public var leakDetectionThreshold: Duration?
     public var maxWaiting: Int?
+    public var validationTimeout: Duration?
+    public var resetPolicy: SessionResetPolicy?
 
     public init() {}
 
     /// The URL keys these options are read from.
     public static let keys: Set<String> = [
         "pool_min", "pool_max", "acquire_timeout", "max_lifetime", "idle_timeout",
-        "health_check_period", "leak_detection_threshold", "max_waiting",
+        "health_check_period", "leak_detection_threshold", "max_waiting", "validation_timeout", "pool_reset",
     ]
 
     mutating func set(_ key: String, _ value: String) throws {
@@ -41,6 +43,14 @@ public struct PoolOptions: Sendable, Hashable {
         case "health_check_period": healthCheckPeriod = try duration()
         case "leak_detection_threshold": leakDetectionThreshold = try duration()
         case "max_waiting": maxWaiting = try count()
+        case "validation_timeout":
+            validationTimeout = try duration()
+            if validationTimeout == .zero { throw PoolKitError(.invalidOption, "option validation_timeout must be more than zero") }
+        case "pool_reset":
+            guard let policy = SessionResetPolicy(rawValue: value) else {
+                throw PoolKitError(.invalidOption, "option pool_reset='\(value)' must be always, dirty or never")
+            }
+            resetPolicy = policy
         default: throw PoolKitError(.unknownOption, "unknown pool option '\(key)'")
         }
     }
@@ -55,6 +65,8 @@ public struct PoolOptions: Sendable, Hashable {
         if let healthCheckPeriod { items.append("health_check_period=\(healthCheckPeriod.shortDescription)") }
         if let leakDetectionThreshold { items.append("leak_detection_threshold=\(leakDetectionThreshold.shortDescription)") }
         if let maxWaiting { items.append("max_waiting=\(maxWaiting)") }
+        if let validationTimeout { items.append("validation_timeout=\(validationTimeout.shortDescription)") }
+        if let resetPolicy { items.append("pool_reset=\(resetPolicy.rawValue)") }
         return items
     }
 }

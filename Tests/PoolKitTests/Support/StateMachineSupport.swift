@@ -78,7 +78,8 @@ extension PoolStateMachine where Connection == TestConn {
 
     /// Requests a lease with the default acquire timeout.
     mutating func request(_ request: Int, at now: PoolInstant, location: LeaseLocation = "Test.swift:1") -> LeaseResult {
-        leaseRequested(request, now: now, deadline: now + configuration.acquireTimeout, location: location)
+        leaseRequested(
+            request, now: now, deadline: now + configuration.acquireTimeout, timeout: configuration.acquireTimeout, location: location)
     }
 
     /// Requests a lease that must be queued, and returns the actions that came with queueing it.
@@ -89,8 +90,14 @@ extension PoolStateMachine where Connection == TestConn {
 }
 
 extension PoolStateMachine.LeaseResult {
-    var leasedID: Int? { if case .leased(_, let id, _) = self { id } else { nil } }
-    var leasedValidate: Bool? { if case .leased(_, _, let validate) = self { validate } else { nil } }
-    var failure: PoolKitError? { if case .failed(let error) = self { error } else { nil } }
+    var leasedID: Int? { if case .leased(_, let id, _, _) = self { id } else { nil } }
+    var leasedValidate: Bool? { if case .leased(_, _, let validate, _) = self { validate } else { nil } }
+    /// What else was decided with the lease or the rejection (closes of expired idle connections, opens).
+    var sideActions: [PoolStateMachine.Action] {
+        switch self {
+        case .leased(_, _, _, let actions), .failed(_, let actions), .enqueued(let actions): actions
+        }
+    }
+    var failure: PoolKitError? { if case .failed(let error, _) = self { error } else { nil } }
     var enqueuedActions: [PoolStateMachine.Action]? { if case .enqueued(let actions) = self { actions } else { nil } }
 }
