@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PoolKit
+import Synchronization
 
 /// One MariaDB (or MySQL) session on MariaDB Connector/C.
 ///
@@ -24,10 +25,17 @@ public final class MariaDBConnection: DatabaseConnection {
     private let parameters: MariaDBConnectParameters
     private let cancellation = StatementCancellation()
     private let logger: Logger
+    /// Cuts the socket when a close must not wait for a server that stopped answering.
+    private let socketBreaker: SocketBreaker
+    /// Jobs sent to the connection's thread and not yet over.
+    private let jobsInFlight = Atomic<Int>(0)
+    /// Set when the server reported a session state change; see ``resetSession(_:)``.
+    let sessionDirty = Atomic<Bool>(false)
 
     private init(thread: ConnectionThread, opened: Opened, parameters: MariaDBConnectParameters, logger: Logger) {
         self.thread = thread
         self.handle = opened.handle
+        self.socketBreaker = SocketBreaker(descriptor: opened.socket)
         self.serverVersion = opened.serverVersion
         self.connectionID = opened.connectionID
         self.parameters = parameters
@@ -38,6 +46,7 @@ public final class MariaDBConnection: DatabaseConnection {
         let handle: MariaDBHandle
         let serverVersion: String
         let connectionID: UInt
+        let socket: Int32
     }
 
     /// Connects to the server `url` names, on a new connection thread.
@@ -48,7 +57,10 @@ public final class MariaDBConnection: DatabaseConnection {
         do {
             let opened = try await thread.run {
                 let handle = try MariaDBHandle.open(parameters)
-                return Opened(handle: handle, serverVersion: handle.serverVersion, connectionID: handle.threadID)
+                try handle.trackSessionStateChanges()
+                return Opened(
+                    handle: handle, serverVersion: handle.serverVersion, connectionID: handle.threadID,
+                    socket: handle.socketDescriptor)
             }
             var logger = logger
             logger[metadataKey: "mariadb.connection_id"] = "\(opened.connectionID)"
@@ -62,12 +74,14 @@ public final class MariaDBConnection: DatabaseConnection {
 
     /// Runs one or more statements, separated by semicolons, and discards every result set.
     public func execute(_ sql: String) async throws {
+        noteStatement(sql)
         try await perform { try $0.execute(sql) }
     }
 
     /// Runs `sql` and returns the rows of its last result set as text; SQL NULL is `nil`.
     public func query(_ sql: String) async throws -> QueryResult {
-        try await perform { try $0.query(sql) }
+        noteStatement(sql)
+        return try await perform { try $0.query(sql) }
     }
 
     /// `mysql_ping` (a COM_PING round trip), with reconnecting turned off.
@@ -78,7 +92,7 @@ public final class MariaDBConnection: DatabaseConnection {
     /// Rolls back an open transaction, then resets the session (`mysql_reset_connection`):
     /// session and user variables, temporary tables, prepared statements and locks go.
     public func resetSession() async throws {
-        try await perform { try $0.resetSession() }
+        try await resetSession(.always)
     }
 
     /// Asks the server to stop the statement running now, if any; returns at once. A
@@ -91,18 +105,31 @@ public final class MariaDBConnection: DatabaseConnection {
         }
     }
 
-    /// Closes the session (`mysql_close`). Waits for a running statement to end first; call
-    /// ``cancelRunningStatement()`` before to cut it short. Safe to call more than once.
+    /// Closes the session (`mysql_close`) without waiting on the server: a statement still
+    /// running is cancelled and its socket shut down, so it ends at once with a connection error.
+    /// Safe to call more than once.
     public func close() async {
-        let closedNow = (try? await thread.run { [handle] in handle.close() }) ?? false
+        if jobsInFlight.load(ordering: .acquiring) > 0 {
+            cancelRunningStatement()
+            socketBreaker.breakConnection()
+        }
+        let closedNow = (try? await thread.run { [handle, socketBreaker] in
+            socketBreaker.forget()
+            return handle.close()
+        }) ?? false
         thread.stop()
         if closedNow { logger.debug("closed the MariaDB connection to \(handle.endpoint)") }
     }
 
-    /// Runs `work` on the connection's thread as one cancellable statement.
-    private func perform<T: Sendable>(_ work: @escaping @Sendable (MariaDBHandle) throws -> T) async throws -> T {
-        try await cancellation.perform(on: thread, engine: "MariaDB", signal: { [self] token in sendKill(for: token) }) {
-            [handle] in try work(handle)
+    /// Runs `work` on the connection's thread as one cancellable statement, and notes whether the
+    /// server reported a session state change.
+    func perform<T: Sendable>(_ work: @escaping @Sendable (MariaDBHandle) throws -> T) async throws -> T {
+        jobsInFlight.add(1, ordering: .acquiringAndReleasing)
+        defer { jobsInFlight.subtract(1, ordering: .acquiringAndReleasing) }
+        return try await cancellation.perform(on: thread, engine: "MariaDB", signal: { [self] token in sendKill(for: token) }) {
+            [handle, self] in
+            defer { if handle.sessionStateChanged { self.sessionDirty.store(true, ordering: .releasing) } }
+            return try work(handle)
         }
     }
 

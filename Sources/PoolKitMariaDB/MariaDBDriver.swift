@@ -41,9 +41,13 @@ public struct MariaDBDriver: Driver {
 
     /// Says what an error means for the connection that raised it. Besides the code, the
     /// error number counts: lost connection (2006, 2013, 2055), connection killed (1927),
-    /// disconnected for inactivity (4031), server shutdown (1053) and read-only server (1290,
-    /// 1836: a primary that became a replica) mean that the connection is of no further use.
+    /// disconnected for inactivity (4031) and server shutdown (1053) mean that the connection is
+    /// of no further use; a read-only server (1290 under `--read-only`, 1836: a primary that
+    /// became a replica) means a failover, after which the pool soft-evicts older connections.
     public func classify(_ error: any Error) -> ErrorDisposition {
+        if let error = error as? PoolKitError, (error.underlying as? MariaDBError)?.isServerReadOnly == true {
+            return .serverReadOnly
+        }
         if let error = error as? PoolKitError, error.code == .statementFailed,
             let number = error.engineCode.flatMap(UInt32.init), MariaDBError.breaksConnection(number)
         {

@@ -24,10 +24,17 @@ public struct MariaDBError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// True for the error numbers after which the session is of no further use: 2006 server
     /// gone away, 2013 and 2055 lost connection, 1927 connection killed, 4031 disconnected for
-    /// inactivity, 1053 server shutdown, and 1290 / 1836 read-only (what a primary that was
-    /// demoted to a replica answers to a write after a failover).
+    /// inactivity, 1053 server shutdown. (A read-only server, ``isServerReadOnly``, leaves the
+    /// session usable.)
     public static func breaksConnection(_ number: UInt32) -> Bool {
-        [2006, 2013, 2055, 1927, 4031, 1053, 1290, 1836].contains(number)
+        [2006, 2013, 2055, 1927, 4031, 1053].contains(number)
+    }
+
+    /// True when the server refused a write because it is read-only: 1290
+    /// (`ER_OPTION_PREVENTS_STATEMENT`) naming the read-only option, or 1836 (`ER_READ_ONLY_MODE`) —
+    /// what a primary demoted to a replica answers after a failover.
+    public var isServerReadOnly: Bool {
+        number == 1836 || (number == 1290 && (message.contains("read-only") || message.contains("read_only")))
     }
 
     /// 1317, `ER_QUERY_INTERRUPTED`: the statement was stopped by `KILL QUERY`.

@@ -16,7 +16,7 @@ final class MariaDBHandle: @unchecked Sendable {
     // after the one before, so no two threads touch `mysql` at once. `deinit` runs when no job
     // holds the handle any more, so it cannot race with a job either. (The short side connection
     // that sends KILL QUERY is a handle of its own, used by one thread only.)
-    private var mysql: UnsafeMutablePointer<MYSQL>?
+    private(set) var mysql: UnsafeMutablePointer<MYSQL>?
     let endpoint: String
     private let redactor: SecretRedactor
 

@@ -12,7 +12,7 @@ final class PGHandle: @unchecked Sendable {
     // jobs of one ConnectionThread. That thread runs one job at a time, and its job queue's lock
     // orders each job after the one before, so no two threads ever touch `connection` at once.
     // `deinit` runs when no job holds the handle any more, so it cannot race with a job either.
-    private var connection: OpaquePointer?
+    private(set) var connection: OpaquePointer?
     private let noticeSink: NoticeSink
     let endpoint: String
     private let redactor: SecretRedactor

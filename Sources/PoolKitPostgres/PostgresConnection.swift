@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PoolKit
+import Synchronization
 
 /// One PostgreSQL session on libpq.
 ///
@@ -22,10 +23,17 @@ public final class PostgresConnection: DatabaseConnection {
     private let canceller: PGCanceller
     private let cancellation = StatementCancellation()
     private let logger: Logger
+    /// Cuts the socket when a close must not wait for a server that stopped answering.
+    private let socketBreaker: SocketBreaker
+    /// Jobs sent to the connection's thread and not yet over.
+    private let jobsInFlight = Atomic<Int>(0)
+    /// Set when a statement may have changed session state; see ``resetSession(_:)``.
+    let sessionDirty = Atomic<Bool>(false)
 
-    private init(thread: ConnectionThread, opened: PGHandle.Opened, logger: Logger) {
+    private init(thread: ConnectionThread, opened: PGHandle.Opened, socket: Int32, logger: Logger) {
         self.thread = thread
         self.handle = opened.handle
+        self.socketBreaker = SocketBreaker(descriptor: socket)
         self.canceller = opened.canceller
         self.serverVersion = opened.serverVersion
         self.backendPID = opened.backendPID
@@ -38,11 +46,14 @@ public final class PostgresConnection: DatabaseConnection {
         try Task.checkCancellation()
         let thread = ConnectionThread(name: "poolkit-pg")
         do {
-            let opened = try await thread.run { try PGHandle.open(parameters, logger: logger) }
+            let (opened, socket) = try await thread.run {
+                let opened = try PGHandle.open(parameters, logger: logger)
+                return (opened, opened.handle.socketDescriptor)
+            }
             var logger = logger
             logger[metadataKey: "postgres.backend_pid"] = "\(opened.backendPID)"
             logger.debug("connected to PostgreSQL \(opened.serverVersion) at \(parameters.endpoint)")
-            return PostgresConnection(thread: thread, opened: opened, logger: logger)
+            return PostgresConnection(thread: thread, opened: opened, socket: socket, logger: logger)
         } catch {
             thread.stop()
             throw error
@@ -51,12 +62,14 @@ public final class PostgresConnection: DatabaseConnection {
 
     /// Runs one or more statements, separated by semicolons, and discards any rows.
     public func execute(_ sql: String) async throws {
+        noteStatement(sql)
         try await perform { try $0.execute(sql) }
     }
 
     /// Runs `sql` and returns the rows of its last statement as text; SQL NULL is `nil`.
     public func query(_ sql: String) async throws -> QueryResult {
-        try await perform { try $0.query(sql) }
+        noteStatement(sql)
+        return try await perform { try $0.query(sql) }
     }
 
     /// Sends an empty query and waits for the answer.
@@ -79,20 +92,29 @@ public final class PostgresConnection: DatabaseConnection {
         }
     }
 
-    /// Closes the session (`PQfinish`). Waits for a running statement to end first; call
-    /// ``cancelRunningStatement()`` before to cut it short. Safe to call more than once.
+    /// Closes the session (`PQfinish`) without waiting on the server: a statement still running
+    /// is cancelled and its socket shut down, so it ends at once with a connection error. Safe to
+    /// call more than once.
     public func close() async {
-        let closedNow = (try? await thread.run { [handle, canceller] in
+        if jobsInFlight.load(ordering: .acquiring) > 0 {
+            cancelRunningStatement()
+            socketBreaker.breakConnection()
+        }
+        let closedNow = (try? await thread.run { [handle, canceller, socketBreaker] in
             canceller.free()
+            socketBreaker.forget()
             return handle.finish()
         }) ?? false
         thread.stop()
         if closedNow { logger.debug("closed the PostgreSQL connection to \(handle.endpoint)") }
     }
 
-    /// Runs `work` on the connection's thread as one cancellable statement.
-    private func perform<T: Sendable>(_ work: @escaping @Sendable (PGHandle) throws -> T) async throws -> T {
-        try await cancellation.perform(
+    /// Runs `work` on the connection's thread as one cancellable statement. A read-only error
+    /// (25006) records whether the server reports itself read-only, for ``PostgresDriver/classify(_:)``.
+    func perform<T: Sendable>(_ work: @escaping @Sendable (PGHandle) throws -> T) async throws -> T {
+        jobsInFlight.add(1, ordering: .acquiringAndReleasing)
+        defer { jobsInFlight.subtract(1, ordering: .acquiringAndReleasing) }
+        return try await cancellation.perform(
             on: thread, engine: "PostgreSQL",
             interpret: { error, cancelRequested in
                 guard cancelRequested, let error = error as? PoolKitError, error.code == .statementFailed,
@@ -103,7 +125,13 @@ public final class PostgresConnection: DatabaseConnection {
                     underlying: error.underlying)
             },
             signal: { [self] token in sendCancel(for: token) }
-        ) { [handle] in try work(handle) }
+        ) { [handle] in
+            do {
+                return try work(handle)
+            } catch let error as PoolKitError where error.engineCode == PostgresError.readOnlyTransaction {
+                throw handle.notingServerReadOnly(error)
+            }
+        }
     }
 
     /// Sends `PQcancel` from a new thread, while `token`'s statement still runs.

@@ -41,10 +41,16 @@ public struct PostgresDriver: Driver {
     }
 
     /// Says what an error means for the connection that raised it. Besides the code, the
-    /// SQLSTATE counts: admin shutdown, crash shutdown, `cannot_connect_now`,
-    /// `read_only_sql_transaction` (a primary that became a standby) and class 08 mean that the
-    /// connection is of no further use.
+    /// SQLSTATE counts: admin shutdown, crash shutdown, `cannot_connect_now` and class 08 mean
+    /// that the connection is of no further use; `read_only_sql_transaction` while the server
+    /// reports itself read-only (a primary that became a standby) means a failover, after which
+    /// the pool soft-evicts its older connections.
     public func classify(_ error: any Error) -> ErrorDisposition {
+        if let error = error as? PoolKitError, error.engineCode == PostgresError.readOnlyTransaction,
+            (error.underlying as? PostgresError)?.serverIsReadOnly == true
+        {
+            return .serverReadOnly
+        }
         if let error = error as? PoolKitError, error.code == .statementFailed,
             let state = error.engineCode, PostgresError.breaksConnection(sqlState: state)
         {
