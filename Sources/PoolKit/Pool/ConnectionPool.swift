@@ -622,6 +622,10 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
                 state.workWaiter = nil
             }
         }
+        if state.machine.isShutDown, let waiter = state.timerWaiter {
+            state.timerWaiter = nil
+            effects.timerWaiter = waiter
+        }
         if state.machine.isShutDown, !state.shutdownWaiters.isEmpty {
             effects.shutdownWaiters = state.shutdownWaiters
             state.shutdownWaiters = []

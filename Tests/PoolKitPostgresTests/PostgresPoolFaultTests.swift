@@ -1,0 +1,230 @@
+import Logging
+import PoolKit
+import PoolKitConformance
+@testable import PoolKitPostgres
+import Synchronization
+import Testing
+
+/// The pool on real PostgreSQL sessions under faults: a backend that stops answering (SIGSTOP on
+/// its server process), a cancelled borrower, a server that turns read-only, session state left
+/// behind by a borrower.
+@Suite(
+    "PostgreSQL pool under faults", .serialized, .timeLimit(.minutes(2)),
+    .enabled(if: TestServers.shouldRun(.postgres), Comment(rawValue: TestServers.skipReason(.postgres))))
+struct PostgresPoolFaultTests {
+    typealias Pool = ConnectionPool<DriverConnectionSource>
+    let registry = DriverRegistry([PostgresDriver()])
+    let logger = Logger(label: "poolkit.tests.postgres.pool")
+
+    func serverURL() throws -> ConnectionURL {
+        let text = try #require(TestServers.url(for: .postgres), Comment(rawValue: TestServers.missingMessage(for: .postgres)))
+        return try ConnectionURL(text)
+    }
+
+    func makePool(_ modify: (inout PoolConfiguration) -> Void = { _ in }) throws -> Pool {
+        var configuration = PoolConfiguration()
+        configuration.name = "pg-faults"
+        configuration.maxConnections = 1
+        configuration.healthCheckPeriod = nil
+        modify(&configuration)
+        return try Pool(url: serverURL(), registry: registry, configuration: configuration, logger: logger)
+    }
+
+
+    @Test("a backend that stops answering fails checkout validation after validationTimeout; the lease gets a new session")
+    func stuckBackendIsReplacedOnCheckout() async throws {
+        let pool = try makePool {
+            $0.validationBypassWindow = .zero
+            $0.validationTimeout = .milliseconds(300)
+            $0.acquireTimeout = .seconds(15)
+        }
+        try await pool.withRunning {
+            let first = try await pool.withConnection { try pid($0) }
+            let pause = try ProcessPause(pid: first)
+            defer { pause.resume() }
+            let second = try await pool.withConnection { try pid($0) }
+            #expect(second != first)
+            #expect(!pause.resumedByFailsafe, "the lease waited for the stopped backend")
+            #expect(pool.statistics.closed["validation_failed"] == 1)
+            pause.resume()
+        }
+    }
+
+    @Test("a lease's acquire timeout bounds a validation stuck on a stopped backend")
+    func acquireTimeoutCoversValidation() async throws {
+        let pool = try makePool {
+            $0.validationBypassWindow = .zero
+            $0.validationTimeout = .seconds(60)
+        }
+        try await pool.withRunning {
+            let first = try await pool.withConnection { try pid($0) }
+            let pause = try ProcessPause(pid: first)
+            defer { pause.resume() }
+            do {
+                _ = try await pool.withConnection(timeout: .milliseconds(500)) { try pid($0) }
+                Issue.record("the lease succeeded on a stopped backend")
+            } catch let error as PoolKitError {
+                #expect(error.code == .acquireTimeout)
+                #expect(error.message.contains("within 500ms"), "\(error.message)")
+            }
+            #expect(!pause.resumedByFailsafe, "the lease waited for the stopped backend")
+            pause.resume()
+        }
+    }
+
+    @Test("shutdown's deadline ends a lease stuck on a stopped backend, and run() returns while it is still stopped")
+    func shutdownDeadlineCoversStuckStatement() async throws {
+        let pool = try makePool { $0.shutdownGracePeriod = .milliseconds(300) }
+        let pause = SharedBox<ProcessPause>()
+        defer { pause.withLock { $0?.resume() } }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await pool.run() }
+            let (stoppedSignal, signal) = AsyncStream<Void>.makeStream()
+            let borrower = Task {
+                try await pool.withConnection { connection in
+                    let stopped = try ProcessPause(pid: try pid(connection))
+                    pause.withLock { $0 = stopped }
+                    signal.yield()
+                    _ = try await connection.query("SELECT 1")
+                }
+            }
+            for await _ in stoppedSignal { break }
+            await pool.shutdown()
+            try await group.waitForAll()
+            let result = await borrower.result
+            #expect(throws: PoolKitError.self) { try result.get() }
+            #expect(pause.withLock { $0?.resumedByFailsafe } == false, "shutdown waited for the stopped backend")
+        }
+    }
+
+    @Test("a borrower cancelled after its body succeeded keeps the session for the pool; its transaction is rolled back")
+    func cancelledBorrowerKeepsConnection() async throws {
+        let pool = try makePool()
+        try await pool.withRunning {
+            let first = try await Task {
+                try await pool.withConnection { connection in
+                    try await connection.execute("BEGIN")
+                    _ = try await connection.query("SELECT pg_current_xact_id()")
+                    withUnsafeCurrentTask { $0?.cancel() }
+                    return try pid(connection)
+                }
+            }.value
+            let (second, xid) = try await pool.withConnection { connection in
+                (try pid(connection), try await connection.query("SELECT pg_current_xact_id_if_assigned() IS NULL").scalar)
+            }
+            #expect(second == first)
+            #expect(xid == "t", "the cancelled borrower's transaction is still open")
+            #expect(pool.statistics.closed["reset_failed"] == nil)
+        }
+    }
+
+    @Test("reset policy: whenDirty keeps a clean session (no DISCARD ALL), discards after SET or markSessionDirty; always discards")
+    func resetPolicies() async throws {
+        let url = try serverURL()
+        let setup = try await PostgresDriver().connect(to: url, logger: logger)
+        try await setup.execute(
+            "CREATE OR REPLACE FUNCTION poolkit_hidden_set() RETURNS text LANGUAGE sql AS $$ SELECT set_config('poolkit.probe', 'kept', false) $$")
+        await setup.close()
+
+        func probeAfter(policy: SessionResetPolicy, _ body: @escaping @Sendable (any DatabaseConnection) async throws -> Void) async throws -> String? {
+            let pool = try makePool { $0.resetPolicy = policy }
+            return try await pool.withRunning {
+                try await pool.withConnection { try await body($0) }
+                return try await pool.withConnection {
+                    try await $0.query("SELECT current_setting('poolkit.probe', true)").scalar
+                }
+            }
+        }
+        // A setting changed inside a function the driver cannot see into survives under whenDirty…
+        #expect(try await probeAfter(policy: .whenDirty) { _ = try await $0.query("SELECT poolkit_hidden_set()") } == "kept")
+        // …unless the borrower says so, or the policy is always.
+        #expect(try await probeAfter(policy: .whenDirty) {
+            _ = try await $0.query("SELECT poolkit_hidden_set()")
+            $0.markSessionDirty()
+        } != "kept")
+        #expect(try await probeAfter(policy: .always) { _ = try await $0.query("SELECT poolkit_hidden_set()") } != "kept")
+        // A SET the driver sees is discarded under whenDirty.
+        #expect(try await probeAfter(policy: .whenDirty) { try await $0.execute("SET poolkit.probe = 'kept'") } != "kept")
+        #expect(try await probeAfter(policy: .never) { try await $0.execute("SET poolkit.probe = 'kept'") } == "kept")
+    }
+
+    @Test("a write refused because the server turned read-only soft-evicts every older session; new leases get new ones")
+    func failoverSoftEvicts() async throws {
+        let url = try serverURL()
+        let admin = try await PostgresDriver().connect(to: url, logger: logger)
+        try await admin.execute("CREATE TABLE IF NOT EXISTS poolkit_failover_probe (id int)")
+        let pool = try makePool {
+            $0.maxConnections = 3
+            $0.minConnections = 3
+            $0.validationBypassWindow = .seconds(3600)
+        }
+        do {
+            try await pool.withRunning {
+                // Hold all three at once so each is a different session, and remember them.
+                let leases = try await [pool.lease(), pool.lease(), pool.lease()]
+                let old = Set(try leases.map { try pid($0.connection) })
+                try await admin.execute("ALTER SYSTEM SET default_transaction_read_only = on")
+                _ = try await admin.query("SELECT pg_reload_conf()")
+                for lease in leases {
+                    let readOnly = try await eventuallyTrue {
+                        try await lease.connection.query("SHOW default_transaction_read_only").scalar == "on"
+                    }
+                    try #require(readOnly)
+                }
+                for lease in leases.dropFirst() { await pool.release(lease) }
+                do {
+                    try await leases[0].connection.execute("INSERT INTO poolkit_failover_probe VALUES (1)")
+                    Issue.record("the write succeeded on a read-only server")
+                    await pool.release(leases[0])
+                } catch {
+                    #expect(PostgresDriver().classify(error) == .serverReadOnly)
+                    await pool.release(leases[0], after: error)
+                }
+                try await admin.execute("ALTER SYSTEM RESET default_transaction_read_only")
+                _ = try await admin.query("SELECT pg_reload_conf()")
+                #expect(pool.statistics.closed["read_only"] == 1)
+                #expect(pool.statistics.closed["evicted"] == 2)
+                let fresh = try await pool.withConnection { try pid($0) }
+                #expect(!old.contains(fresh))
+            }
+        } catch {
+            try? await admin.execute("ALTER SYSTEM RESET default_transaction_read_only")
+            _ = try? await admin.query("SELECT pg_reload_conf()")
+            await admin.close()
+            throw error
+        }
+        await admin.close()
+    }
+
+    @Test("the driver tells session-changing statements from clean ones")
+    func sessionStatementKinds() {
+        for (sql, dirty) in [
+                ("SELECT 1", false), ("insert into t values (1)", false), ("BEGIN; UPDATE t SET a = 1; COMMIT", false),
+                ("SET LOCAL work_mem = '8MB'", false), ("set work_mem = '8MB'", true), ("CREATE TEMP TABLE x (a int)", true),
+                ("LISTEN c", true), ("PREPARE p AS SELECT 1", true), ("SELECT pg_advisory_lock(1)", true),
+                ("SELECT pg_advisory_xact_lock(1)", false),
+        ] {
+            #expect(PostgresSessionStatements.mayChangeSession(sql) == dirty, "\(sql)")
+        }
+    }
+}
+
+/// A value set on one task and read on another.
+final class SharedBox<T: Sendable>: Sendable {
+    private let value = Mutex<T?>(nil)
+    func withLock<R>(_ body: (inout T?) -> R) -> R { value.withLock { body(&$0) } }
+}
+
+/// The backend pid of a pooled PostgreSQL connection.
+private func pid(_ connection: any DatabaseConnection) throws -> Int32 {
+    try #require(connection as? PostgresConnection).backendPID
+}
+
+/// Retries `condition` (no sleeping: each try is a round trip or a yield) up to `attempts` times.
+func eventuallyTrue(attempts: Int = 10_000, _ condition: () async throws -> Bool) async rethrows -> Bool {
+    for _ in 0..<attempts {
+        if try await condition() { return true }
+        await Task.yield()
+    }
+    return try await condition()
+}
