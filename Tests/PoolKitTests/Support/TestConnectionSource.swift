@@ -9,6 +9,8 @@ enum TestError: Error, Sendable, Equatable {
     case statement
     case ping
     case reset
+    /// The server refused a write because it is read-only (classified `.serverReadOnly`).
+    case readOnly
 }
 
 /// A fake connection: it remembers whether it was closed and can be told to die.
@@ -71,6 +73,8 @@ final class TestConnectionSource: ConnectionSource {
         var snapshot = Snapshot()
         var script: [ConnectStep] = []
         var resetFailures = 0
+        var hangingValidations = 0
+        var hung: [CheckedContinuation<Void, Never>] = []
         var connections: [TestConnection] = []
         var held: [CheckedContinuation<Void, Never>] = []
         var watchers: [(condition: @Sendable (Snapshot) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
@@ -102,6 +106,21 @@ final class TestConnectionSource: ConnectionSource {
             return continuation
         }
         continuation?.resume()
+    }
+
+    /// The next `count` validations never answer until ``releaseHungValidations()`` (a server
+    /// that stopped answering).
+    func hangNextValidation(count: Int = 1) {
+        state.withLock { $0.hangingValidations += count }
+    }
+
+    /// Lets every hung validation finish.
+    func releaseHungValidations() {
+        let hung = state.withLock { state in
+            defer { state.hung = [] }
+            return state.hung
+        }
+        for continuation in hung { continuation.resume() }
     }
 
     /// The next `count` resets throw.
@@ -173,11 +192,23 @@ final class TestConnectionSource: ConnectionSource {
     }
 
     func validate(_ connection: TestConnection) async throws {
-        update { $0.snapshot.validations += 1 }
+        let hang = update { state -> Bool in
+            state.snapshot.validations += 1
+            guard state.hangingValidations > 0 else { return false }
+            state.hangingValidations -= 1
+            return true
+        }
+        if hang {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                update { $0.hung.append(continuation) }
+            }
+        }
         if connection.isDead || connection.isClosed { throw TestError.ping }
     }
 
     func reset(_ connection: TestConnection) async throws {
+        // Like the drivers, whose statements refuse to start in a cancelled task.
+        try Task.checkCancellation()
         let fail = update { state -> Bool in
             state.snapshot.resets += 1
             guard state.resetFailures > 0 else { return false }
@@ -203,6 +234,7 @@ final class TestConnectionSource: ConnectionSource {
     func classify(_ error: any Error) -> ErrorDisposition {
         switch error {
         case TestError.broken: .connectionBroken
+        case TestError.readOnly: .serverReadOnly
         case TestError.statement, TestError.ping, TestError.reset: .statement
         default: ErrorDisposition.fromCode(error)
         }
