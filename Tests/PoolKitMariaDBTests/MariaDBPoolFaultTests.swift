@@ -1,0 +1,161 @@
+import Foundation
+import Logging
+import PoolKit
+import PoolKitConformance
+import PoolKitMariaDB
+import Synchronization
+import Testing
+
+/// The pool on real MariaDB sessions under faults: a server that stops answering (SIGSTOP on
+/// mariadbd), a server that turns read-only, session state left behind by a borrower.
+@Suite(
+    "MariaDB pool under faults", .serialized, .timeLimit(.minutes(2)),
+    .enabled(if: TestServers.shouldRun(.mariadb), Comment(rawValue: TestServers.skipReason(.mariadb))))
+struct MariaDBPoolFaultTests {
+    typealias Pool = ConnectionPool<DriverConnectionSource>
+    let registry = DriverRegistry([MariaDBDriver()])
+    let logger = Logger(label: "poolkit.tests.mariadb.pool")
+
+    func serverURL() throws -> ConnectionURL {
+        let text = try #require(TestServers.url(for: .mariadb), Comment(rawValue: TestServers.missingMessage(for: .mariadb)))
+        return try ConnectionURL(text)
+    }
+
+    func makePool(url: ConnectionURL? = nil, _ modify: (inout PoolConfiguration) -> Void = { _ in }) throws -> Pool {
+        var configuration = PoolConfiguration()
+        configuration.name = "mariadb-faults"
+        configuration.maxConnections = 1
+        configuration.healthCheckPeriod = nil
+        modify(&configuration)
+        return try Pool(url: url ?? serverURL(), registry: registry, configuration: configuration, logger: logger)
+    }
+
+    /// mariadbd's process id, from its pid file.
+    func serverPID() async throws -> Int32 {
+        let connection = try await MariaDBDriver().connect(to: serverURL(), logger: logger)
+        let file = try await connection.query("SELECT @@pid_file").scalar
+        await connection.close()
+        let path = try #require(file)
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        return try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+
+    @Test("shutdown's deadline ends a statement stuck on a stopped server, and run() returns while it is still stopped")
+    func shutdownDeadlineCoversStuckStatement() async throws {
+        let pid = try await serverPID()
+        let pool = try makePool { $0.shutdownGracePeriod = .milliseconds(300) }
+        let pause = PauseBox()
+        defer { pause.resume() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await pool.run() }
+            let (stoppedSignal, signal) = AsyncStream<Void>.makeStream()
+            let borrower = Task {
+                try await pool.withConnection { connection in
+                    try pause.set(ProcessPause(pid: pid, failsafe: .seconds(8)))
+                    signal.yield()
+                    _ = try await connection.query("SELECT 1")
+                }
+            }
+            for await _ in stoppedSignal { break }
+            await pool.shutdown()
+            try await group.waitForAll()
+            let result = await borrower.result
+            #expect(throws: PoolKitError.self) { try result.get() }
+            #expect(pause.resumedByFailsafe == false, "shutdown waited for the stopped server")
+        }
+    }
+
+    @Test("reset policy: whenDirty skips the reset after clean statements and resets after a tracked change; always resets")
+    func resetPolicies() async throws {
+        let setup = try await MariaDBDriver().connect(to: serverURL(), logger: logger)
+        try await setup.execute("CREATE TABLE IF NOT EXISTS poolkit_reset_probe (id INT AUTO_INCREMENT PRIMARY KEY, v INT)")
+        await setup.close()
+
+        /// LAST_INSERT_ID() seen by the next borrower (mysql_reset_connection sets it to 0) and @v.
+        func after(policy: SessionResetPolicy, _ sql: String) async throws -> (lastInsertID: String?, variable: String?) {
+            let pool = try makePool { $0.resetPolicy = policy }
+            return try await pool.withRunning {
+                try await pool.withConnection { try await $0.execute(sql) }
+                return try await pool.withConnection { connection in
+                    let row = try await connection.query("SELECT LAST_INSERT_ID(), @v").rows.first
+                    return (row?[0] ?? nil, row?[1] ?? nil)
+                }
+            }
+        }
+        let clean = try await after(policy: .whenDirty, "INSERT INTO poolkit_reset_probe (v) VALUES (1)")
+        #expect(clean.lastInsertID != "0", "a clean session was reset anyway")
+        let dirty = try await after(policy: .whenDirty, "SET @v = 42")
+        #expect(dirty.variable == nil, "the user variable survived")
+        let always = try await after(policy: .always, "INSERT INTO poolkit_reset_probe (v) VALUES (1)")
+        #expect(always.lastInsertID == "0")
+    }
+
+    @Test("an open transaction is rolled back under every policy")
+    func transactionRolledBack() async throws {
+        for policy in SessionResetPolicy.allCases {
+            let pool = try makePool { $0.resetPolicy = policy }
+            try await pool.withRunning {
+                try await pool.withConnection { connection in
+                    try await connection.execute("CREATE TABLE IF NOT EXISTS poolkit_tx_probe (v INT)")
+                    try await connection.execute("START TRANSACTION")
+                    try await connection.execute("INSERT INTO poolkit_tx_probe VALUES (1)")
+                }
+                let count = try await pool.withConnection { connection in
+                    try await connection.query("SELECT COUNT(*) FROM poolkit_tx_probe").scalar
+                }
+                #expect(count == "0", "policy \(policy)")
+            }
+        }
+    }
+
+    @Test("a write refused because the server is read-only soft-evicts every older session")
+    func failoverSoftEvicts() async throws {
+        let url = try serverURL()
+        let admin = try await MariaDBDriver().connect(to: url, logger: logger)
+        // A user without READ_ONLY ADMIN, to whom read_only applies.
+        try await admin.execute("CREATE USER IF NOT EXISTS 'poolkit_ro'@'127.0.0.1' IDENTIFIED BY 'ro-secret'")
+        try await admin.execute("GRANT ALL ON `\(url.database ?? "")`.* TO 'poolkit_ro'@'127.0.0.1'")
+        try await admin.execute("CREATE TABLE IF NOT EXISTS poolkit_failover_probe (id INT)")
+        var roURL = url
+        roURL.user = "poolkit_ro"
+        roURL.password = "ro-secret"
+        let pool = try makePool(url: roURL) {
+            $0.maxConnections = 3
+            $0.validationBypassWindow = .seconds(3600)
+        }
+        do {
+            try await pool.withRunning {
+                let leases = try await [pool.lease(), pool.lease(), pool.lease()]
+                let old = Set(leases.compactMap { ($0.connection as? MariaDBConnection)?.connectionID })
+                try await admin.execute("SET GLOBAL read_only = 1")
+                for lease in leases.dropFirst() { await pool.release(lease) }
+                do {
+                    try await leases[0].connection.execute("INSERT INTO poolkit_failover_probe VALUES (1)")
+                    Issue.record("the write succeeded on a read-only server")
+                    await pool.release(leases[0])
+                } catch {
+                    #expect(MariaDBDriver().classify(error) == .serverReadOnly, "\(error)")
+                    await pool.release(leases[0], after: error)
+                }
+                try await admin.execute("SET GLOBAL read_only = 0")
+                #expect(pool.statistics.closed["read_only"] == 1)
+                #expect(pool.statistics.closed["evicted"] == 2)
+                let fresh = try await pool.withConnection { ($0 as? MariaDBConnection)?.connectionID }
+                #expect(fresh.map { !old.contains($0) } == true)
+            }
+        } catch {
+            try? await admin.execute("SET GLOBAL read_only = 0")
+            await admin.close()
+            throw error
+        }
+        await admin.close()
+    }
+}
+
+/// The server pause a test's tasks share.
+final class PauseBox: Sendable {
+    private let pause = Mutex<ProcessPause?>(nil)
+    func set(_ value: ProcessPause) { pause.withLock { $0 = value } }
+    func resume() { pause.withLock { $0?.resume() } }
+    var resumedByFailsafe: Bool? { pause.withLock { $0?.resumedByFailsafe } }
+}
