@@ -19,9 +19,7 @@ struct SQLiteLogicalBackupStrategy: BackupStrategy {
     }
 
     func begin(on coordinator: SQLiteConnection, options: BackupOptions) async throws -> SQLiteLogicalBackupSession {
-        if options.schemaOnly && options.dataOnly {
-            throw PoolKitError(.usage, "--schema-only and --data-only exclude each other: choose one")
-        }
+        try options.validate()
         let (snapshot, sizes, path) = try await coordinator.withHandle { db in
             guard let path = SQLiteRaw.mainFilename(db) else {
                 throw PoolKitError(
@@ -76,12 +74,9 @@ struct SQLiteLogicalBackupStrategy: BackupStrategy {
 
     /// Every `--table` must name a table or view.
     private static func checkSelection(_ options: BackupOptions, _ snapshot: SQLiteCatalogSnapshot) throws {
-        let names = snapshot.entries.filter { $0.type == "table" || $0.type == "view" }.map(\.name)
-        let missing = options.includeTables.filter { pattern in !names.contains { $0 == pattern || "main.\($0)" == pattern } }
-        guard missing.isEmpty else {
-            throw PoolKitError(
-                .usage, "no table or view named \(missing.map { "'\($0)'" }.joined(separator: ", ")) in the database: check --table (names are case-sensitive here)")
-        }
+        let names = snapshot.entries.filter { $0.type == "table" || $0.type == "view" }.map { (schema: String?("main"), name: $0.name) }
+        let missing = options.unmatchedTables(among: names)
+        guard missing.isEmpty else { throw BackupOptions.noSuchTables(missing) }
     }
 }
 

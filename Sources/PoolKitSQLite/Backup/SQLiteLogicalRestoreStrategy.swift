@@ -9,9 +9,7 @@ struct SQLiteLogicalRestoreStrategy: RestoreStrategy {
     func begin(manifest: ArchiveManifest, on coordinator: SQLiteConnection, options: RestoreOptions) async throws
         -> SQLiteLogicalRestoreSession
     {
-        if options.schemaOnly && options.dataOnly {
-            throw PoolKitError(.usage, "--schema-only and --data-only exclude each other: choose one")
-        }
+        try options.validate()
         for table in manifest.tables where table.encoding != .sqliteTypedV1 {
             throw PoolKitError(
                 .archiveUnsupported,
@@ -57,7 +55,7 @@ struct SQLiteLogicalRestoreStrategy: RestoreStrategy {
         let kinds: Set<ArchiveObject.Kind> = [.table, .virtualTable, .view, .index, .trigger]
         var objects = manifest.objects.filter { kinds.contains($0.kind) }
         if !options.includeTables.isEmpty {
-            let chosen = Set(objects.filter { options.includeTables.contains($0.name) }.map(\.id))
+            let chosen = Set(objects.filter { options.selects(schema: "main", name: $0.name) }.map(\.id))
             objects = objects.filter { chosen.contains($0.id) || !chosen.isDisjoint(with: $0.dependencies) }
         }
         return objects.map(\.name)
@@ -160,7 +158,7 @@ final class SQLiteLogicalRestoreSession: RestoreSession {
         let include = options.includeTables
         let sequences =
             options.schemaOnly
-            ? [] : manifest.objects.filter { $0.kind == .sequence && (include.isEmpty || include.contains($0.name)) }.compactMap(\.ddl)
+            ? [] : manifest.objects.filter { $0.kind == .sequence && (include.isEmpty || options.selects(schema: "main", name: $0.name)) }.compactMap(\.ddl)
         let header = options.dataOnly ? [] : manifest.objects.filter { $0.kind == .databaseHeader }.compactMap(\.ddl)
         let (single, foreignKeys) = (options.singleTransaction, savedForeignKeys)
         try await coordinator.withHandle { db in
