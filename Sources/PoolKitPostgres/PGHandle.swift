@@ -213,7 +213,7 @@ final class PGHandle: @unchecked Sendable {
     /// The error for a failed statement: `.connectionClosed` if the session is unusable,
     /// otherwise `.statementFailed` (`.cancelled` is decided by the caller, which knows whether
     /// it asked for a cancel).
-    private func statementError(_ connection: OpaquePointer, result: OpaquePointer?) -> PoolKitError {
+    func statementError(_ connection: OpaquePointer, result: OpaquePointer?) -> PoolKitError {
         func field(_ code: UInt8) -> String? {
             guard let result, let value = PQresultErrorField(result, Int32(code)) else { return nil }
             return redactor(String(cString: value))

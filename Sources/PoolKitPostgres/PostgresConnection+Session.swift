@@ -9,6 +9,7 @@ extension PostgresConnection {
         let dirty = sessionDirty.exchange(false, ordering: .acquiringAndReleasing)
         let full = policy == .always || (policy == .whenDirty && dirty)
         do {
+            if full { preparedStatements.forgetAll() }
             try await perform { try $0.reset(full: full) }
         } catch {
             if dirty { sessionDirty.store(true, ordering: .releasing) }

@@ -29,6 +29,8 @@ public final class PostgresConnection: DatabaseConnection {
     private let jobsInFlight = Atomic<Int>(0)
     /// Set when a statement may have changed session state; see ``resetSession(_:)``.
     let sessionDirty = Atomic<Bool>(false)
+    /// Statements prepared for parameterized queries; forgotten when the session is discarded.
+    let preparedStatements = PGPreparedStatements()
 
     private init(thread: ConnectionThread, opened: PGHandle.Opened, socket: Int32, logger: Logger) {
         self.thread = thread
@@ -80,7 +82,7 @@ public final class PostgresConnection: DatabaseConnection {
     /// Rolls back an open transaction, then runs `DISCARD ALL`, which resets settings and
     /// drops temporary tables, prepared statements, cursors, advisory locks and LISTENs.
     public func resetSession() async throws {
-        try await perform { try $0.resetSession() }
+        try await resetSession(.always)
     }
 
     /// Asks the server to stop the statement running now, if any; returns at once. The

@@ -1,0 +1,197 @@
+import CPoolKitLibPQ
+import Foundation
+import PoolKit
+import Synchronization
+
+/// The statements a connection has prepared for parameterized queries, by SQL text and
+/// parameter types. Used only on the connection's thread; the lock makes it `Sendable`.
+final class PGPreparedStatements: Sendable {
+    private let state = Mutex<(names: [String: String], next: Int)>(([:], 0))
+
+    func name(for key: String) -> String? { state.withLock { $0.names[key] } }
+
+    func remember(_ key: String) -> String {
+        state.withLock { state in
+            state.next += 1
+            let name = "poolkit_p\(state.next)"
+            state.names[key] = name
+            return name
+        }
+    }
+
+    /// After `DISCARD ALL` or `DEALLOCATE ALL`: every statement is gone on the server.
+    func forgetAll() { state.withLock { $0.names.removeAll() } }
+
+    var count: Int { state.withLock { $0.names.count } }
+}
+
+extension PGHandle {
+    /// Runs `sql` with `values` bound to `$1`, `$2`, … as a prepared statement, prepared once per
+    /// connection for each SQL text and parameter types and reused after. Values travel apart from
+    /// the SQL (text format; bytes in binary), never spliced into it.
+    func query(_ sql: String, _ values: [SQLValue], statements: PGPreparedStatements) throws -> SQLRows {
+        guard let connection else {
+            throw PoolKitError(.connectionClosed, "the PostgreSQL connection to \(endpoint) is closed")
+        }
+        let parameters = values.map(PGParameter.init)
+        let types = parameters.map(\.type)
+        let key = sql + "\u{0}" + types.map(String.init).joined(separator: ",")
+        var name = statements.name(for: key)
+        var prepared = false
+        if name == nil {
+            let newName = statements.remember(key)
+            try prepare(newName, sql, types: types, on: connection)
+            name = newName
+            prepared = true
+        }
+        do {
+            return try executePrepared(name!, parameters, on: connection)
+        } catch let error as PoolKitError where error.engineCode == "26000" && !prepared {
+            // The statement is gone (DEALLOCATE ALL by the borrower): prepare it again, once.
+            statements.forgetAll()
+            let newName = statements.remember(key)
+            try prepare(newName, sql, types: types, on: connection)
+            return try executePrepared(newName, parameters, on: connection)
+        }
+    }
+
+    private func prepare(_ name: String, _ sql: String, types: [Oid], on connection: OpaquePointer) throws {
+        let result = types.withUnsafeBufferPointer { PQprepare(connection, name, sql, Int32(types.count), $0.baseAddress) }
+        defer { PQclear(result) }
+        guard let result, PQresultStatus(result) == PGRES_COMMAND_OK else {
+            throw statementError(connection, result: result)
+        }
+    }
+
+    private func executePrepared(_ name: String, _ parameters: [PGParameter], on connection: OpaquePointer) throws -> SQLRows {
+        // Every value's bytes stay alive, at fixed addresses, for the call; text-format values
+        // end with a NUL (libpq reads them as C strings and ignores their length).
+        let storage = parameters.map { $0.bytes.map { bytes in UnsafeMutableBufferPointer<CChar>.allocate(capacity: bytes.count + 1) } }
+        defer { for buffer in storage { buffer?.deallocate() } }
+        var pointers: [UnsafePointer<CChar>?] = []
+        var lengths: [Int32] = []
+        var formats: [Int32] = []
+        for (parameter, buffer) in zip(parameters, storage) {
+            if let bytes = parameter.bytes, let buffer {
+                bytes.withUnsafeBytes { raw in
+                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
+                }
+                buffer[bytes.count] = 0
+                pointers.append(UnsafePointer(buffer.baseAddress))
+                lengths.append(Int32(bytes.count))
+            } else {
+                pointers.append(nil)
+                lengths.append(0)
+            }
+            formats.append(parameter.binary ? 1 : 0)
+        }
+        let result = PQexecPrepared(connection, name, Int32(parameters.count), pointers, lengths, formats, 0)
+        defer { PQclear(result) }
+        guard let result else { throw statementError(connection, result: nil) }
+        switch PQresultStatus(result) {
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            return Self.rows(of: result)
+        default:
+            throw statementError(connection, result: result)
+        }
+    }
+
+    /// The rows of `result` (text format), typed by each column's type.
+    private static func rows(of result: OpaquePointer) -> SQLRows {
+        let columnCount = PQnfields(result)
+        let rowCount = PQntuples(result)
+        var columns: [String] = []
+        var types: [Oid] = []
+        for column in 0..<columnCount {
+            columns.append(PQfname(result, column).map { String(cString: $0) } ?? "")
+            types.append(PQftype(result, column))
+        }
+        var values: [[SQLValue]] = []
+        values.reserveCapacity(Int(rowCount))
+        for row in 0..<rowCount {
+            var rowValues: [SQLValue] = []
+            rowValues.reserveCapacity(Int(columnCount))
+            for column in 0..<columnCount {
+                if PQgetisnull(result, row, column) != 0 {
+                    rowValues.append(.null)
+                    continue
+                }
+                let bytes = UnsafeRawBufferPointer(start: PQgetvalue(result, row, column), count: Int(PQgetlength(result, row, column)))
+                rowValues.append(PGParameter.decode(bytes, type: types[Int(column)]))
+            }
+            values.append(rowValues)
+        }
+        return SQLRows(columns: columns, values: values)
+    }
+}
+
+/// One bound value as libpq takes it: type OID, bytes (nil = NULL) and format.
+struct PGParameter {
+    let type: Oid
+    let bytes: [UInt8]?
+    let binary: Bool
+
+    static let bool: Oid = 16, bytea: Oid = 17, int8: Oid = 20, int2: Oid = 21, int4: Oid = 23, oid: Oid = 26
+    static let float4: Oid = 700, float8: Oid = 701, date: Oid = 1082, timestamp: Oid = 1114, timestamptz: Oid = 1184
+
+    init(_ value: SQLValue) {
+        switch value {
+        case .null: (type, bytes, binary) = (0, nil, false)
+        case .int(let number): (type, bytes, binary) = (Self.int8, Array(String(number).utf8), false)
+        case .double(let number): (type, bytes, binary) = (Self.float8, Array(Self.text(of: number).utf8), false)
+        // Unknown type: the server infers it from the context (text, varchar, json, uuid, …).
+        case .text(let text): (type, bytes, binary) = (0, Array(text.utf8), false)
+        case .bytes(let data): (type, bytes, binary) = (Self.bytea, data, true)
+        case .bool(let flag): (type, bytes, binary) = (Self.bool, Array((flag ? "t" : "f").utf8), false)
+        case .date(let date): (type, bytes, binary) = (Self.timestamptz, Array((SQLDateFormat.string(from: date) + "+00").utf8), false)
+        }
+    }
+
+    /// PostgreSQL's text for a float8, exact (Swift prints the shortest text that reads back the same).
+    static func text(of number: Double) -> String {
+        if number.isNaN { return "NaN" }
+        if number.isInfinite { return number < 0 ? "-Infinity" : "Infinity" }
+        return "\(number)"
+    }
+
+    /// A text-format result value typed by its column's type.
+    static func decode(_ bytes: UnsafeRawBufferPointer, type: Oid) -> SQLValue {
+        let text = String(decoding: bytes, as: UTF8.self)
+        switch type {
+        case bool: return .bool(text == "t")
+        case int2, int4, int8, oid: return Int64(text).map(SQLValue.int) ?? .text(text)
+        case float4, float8:
+            switch text {
+            case "NaN": return .double(.nan)
+            case "Infinity": return .double(.infinity)
+            case "-Infinity": return .double(-.infinity)
+            default: return Double(text).map(SQLValue.double) ?? .text(text)
+            }
+        case bytea: return decodeHex(bytes).map(SQLValue.bytes) ?? .text(text)
+        case date, timestamp, timestamptz: return SQLDateFormat.date(from: text).map(SQLValue.date) ?? .text(text)
+        default: return .text(text)
+        }
+    }
+
+    /// bytea's hex output, `\x0aff…`.
+    private static func decodeHex(_ bytes: UnsafeRawBufferPointer) -> [UInt8]? {
+        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "\\"), bytes[1] == UInt8(ascii: "x"), bytes.count % 2 == 0 else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count - 2) / 2)
+        var index = 2
+        while index < bytes.count {
+            guard let high = nibble(bytes[index]), let low = nibble(bytes[index + 1]) else { return nil }
+            out.append(high << 4 | low)
+            index += 2
+        }
+        return out
+    }
+}
