@@ -31,6 +31,8 @@ public final class SQLiteConnection: DatabaseConnection {
     private let handle: SQLiteHandle
     private let thread: ConnectionThread
     private let logger: Logger
+    /// Statements prepared for parameterized queries.
+    let statementCache = SQLiteStatementCache()
 
     private init(handle: SQLiteHandle, thread: ConnectionThread, threadName: String, logger: Logger) {
         self.handle = handle
@@ -111,6 +113,11 @@ public final class SQLiteConnection: DatabaseConnection {
     /// code into an error with ``SQLiteResultCode/error(_:on:)``.
     package func withHandle<T: Sendable>(_ body: @escaping @Sendable (OpaquePointer) throws -> T) async throws -> T {
         try await perform { handle in try body(handle.raw) }
+    }
+
+    /// Runs `work` with the handle as one cancellable job on the connection's thread.
+    func withSQLiteHandle<T: Sendable>(_ work: @escaping @Sendable (SQLiteHandle) throws -> T) async throws -> T {
+        try await perform(work)
     }
 
     /// Runs `work` as one cancellable job on the connection's thread.
