@@ -10,7 +10,11 @@ extension MariaDBConnection {
         let dirty = sessionDirty.exchange(false, ordering: .acquiringAndReleasing)
         let full = policy == .always || (policy == .whenDirty && dirty)
         do {
-            try await perform { try $0.reset(full: full) }
+            let cache = statementCache
+            try await perform { handle in
+                if full { cache.closeAll() }
+                try handle.reset(full: full)
+            }
             // The reset's own `SET session_track_state_change` reported a change.
             sessionDirty.store(false, ordering: .releasing)
         } catch {

@@ -31,6 +31,8 @@ public final class MariaDBConnection: DatabaseConnection {
     private let jobsInFlight = Atomic<Int>(0)
     /// Set when the server reported a session state change; see ``resetSession(_:)``.
     let sessionDirty = Atomic<Bool>(false)
+    /// Statements prepared for parameterized queries; closed before a full reset.
+    let statementCache = MariaDBStatementCache()
 
     private init(thread: ConnectionThread, opened: Opened, parameters: MariaDBConnectParameters, logger: Logger) {
         self.thread = thread
@@ -113,8 +115,9 @@ public final class MariaDBConnection: DatabaseConnection {
             cancelRunningStatement()
             socketBreaker.breakConnection()
         }
-        let closedNow = (try? await thread.run { [handle, socketBreaker] in
+        let closedNow = (try? await thread.run { [handle, socketBreaker, statementCache] in
             socketBreaker.forget()
+            statementCache.closeAll()
             return handle.close()
         }) ?? false
         thread.stop()
