@@ -74,7 +74,9 @@ let package = Package(
                 intent: .custom(verb: "new-driver", description: "Scaffold a PoolKit driver target and its conformance tests"),
                 permissions: [.writeToPackageDirectory(reason: "Creates Sources/PoolKit<Name>/ and Tests/PoolKit<Name>Tests/ and adds them to Package.swift")])),
 
-        .testTarget(name: "PoolKitTests", dependencies: ["PoolKit", "PoolKitConformance"]),
+        .testTarget(
+            name: "PoolKitTests",
+            dependencies: ["PoolKit", "PoolKitConformance", .product(name: "MetricsTestKit", package: "swift-metrics")]),
         .testTarget(
             name: "PoolKitSQLiteTests",
             dependencies: [

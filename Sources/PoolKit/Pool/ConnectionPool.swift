@@ -1,5 +1,6 @@
 import DequeModule
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -101,7 +102,8 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
         configuration: PoolConfiguration = PoolConfiguration(),
         hooks: PoolHooks<Connection> = PoolHooks(),
         logger: Logger = Logger(label: "poolkit.pool"),
-        clock: any PoolClock = SystemPoolClock()
+        clock: any PoolClock = SystemPoolClock(),
+        metricsFactory: (any MetricsFactory)? = nil
     ) throws {
         try configuration.validate()
         self.configuration = configuration
@@ -111,7 +113,7 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
         var logger = logger
         logger[metadataKey: "pool"] = "\(configuration.name)"
         self.logger = logger
-        self.metrics = PoolMetrics(poolName: configuration.name)
+        self.metrics = PoolMetrics(poolName: configuration.name, factory: metricsFactory)
         self.state = Mutex(State(machine: PoolStateMachine(configuration: configuration, seed: UInt64.random(in: .min ... .max))))
     }
 
@@ -163,8 +165,10 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
                 handoff = try await waitForConnection(now: now, deadline: deadline, timeout: timeout, location: location)
                 waited = true
             }
-            if let lease = try await prepare(handoff, deadline: deadline, timeout: timeout) {
-                recordWait(clock.now - start, waited: waited)
+            if var lease = try await prepare(handoff, deadline: deadline, timeout: timeout) {
+                let now = clock.now
+                lease.leasedAt = now
+                recordWait(now - start, waited: waited)
                 return lease
             }
         }
@@ -178,6 +182,7 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
     /// the pool its connection. Only a connection the driver reports broken, or whose reset
     /// failed, is closed.
     public func release(_ lease: PoolLease<Connection>, after error: (any Error)? = nil) async {
+        metrics.holdTime.recordNanoseconds((clock.now - lease.leasedAt).nanosecondsClamped)
         var outcome = PoolStateMachine<Connection>.ReleaseOutcome.reusable
         if let error {
             switch source.classify(error) {

@@ -5,6 +5,8 @@ public struct PoolLease<Connection: Sendable>: Sendable {
     let id: Int
     /// Changes with every lease of the connection, so a second release of this lease is ignored.
     let serial: Int
+    /// When the lease was handed out, for the hold-time metric.
+    var leasedAt = PoolInstant(nanoseconds: 0)
 }
 
 /// Where a lease was taken (`#fileID` and `#line` of the caller), for leak reports. Kept as its
