@@ -14,12 +14,25 @@ final class MariaDBStatementCache: Sendable {
     }
 
     private let statements = Mutex<[String: Statement]>([:])
+    /// The bind buffers each statement was last bound to: libmariadb keeps pointers to them in the
+    /// statement, so they live until the statement is bound again or closed.
+    private let buffers = Mutex<[String: BindBuffers]>([:])
 
     func statement(for sql: String) -> UnsafeMutablePointer<MYSQL_STMT>? { statements.withLock { $0[sql]?.raw } }
     func store(_ statement: UnsafeMutablePointer<MYSQL_STMT>, for sql: String) {
         statements.withLock { $0[sql] = Statement(raw: statement) }
     }
-    func remove(_ sql: String) { statements.withLock { _ = $0.removeValue(forKey: sql) } }
+    /// Keeps `new` as the statement's buffers; returns the ones it replaces, which the caller
+    /// frees once the statement is bound to `new` (results included). Connection thread.
+    func keep(_ new: BindBuffers, for sql: String) -> BindBuffers? {
+        buffers.withLock { $0.updateValue(new, forKey: sql) }
+    }
+    /// Forgets and closes the statement for `sql`. Connection thread.
+    func close(_ sql: String) {
+        let statement = statements.withLock { $0.removeValue(forKey: sql) }
+        if let statement { mysql_stmt_close(statement.raw) }
+        buffers.withLock { $0.removeValue(forKey: sql) }?.free()
+    }
     var count: Int { statements.withLock { $0.count } }
 
     /// Closes every statement (before the session is reset, which drops them on the server). Connection thread.
@@ -29,6 +42,37 @@ final class MariaDBStatementCache: Sendable {
             return Array(statements.values)
         }
         for statement in all { mysql_stmt_close(statement.raw) }
+        let kept = buffers.withLock { buffers in
+            defer { buffers.removeAll() }
+            return Array(buffers.values)
+        }
+        for buffer in kept { buffer.free() }
+    }
+}
+
+/// Memory for a statement's bind buffers, freed together. Connection thread only.
+final class BindBuffers: @unchecked Sendable {
+    // @unchecked Sendable: created, used and freed by jobs of one connection's ConnectionThread,
+    // which runs one job at a time; the statement cache only holds it between those jobs.
+    private var blocks: [UnsafeMutableRawPointer] = []
+
+    func allocate(_ size: Int) -> UnsafeMutableRawPointer {
+        let block = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 16)
+        block.initializeMemory(as: UInt8.self, repeating: 0, count: max(size, 1))
+        blocks.append(block)
+        return block
+    }
+
+    /// `count` zeroed `MYSQL_BIND`s.
+    func binds(_ count: Int) -> UnsafeMutablePointer<MYSQL_BIND> {
+        let pointer = allocate(MemoryLayout<MYSQL_BIND>.stride * count).bindMemory(to: MYSQL_BIND.self, capacity: count)
+        for index in 0..<count { (pointer + index).initialize(to: MYSQL_BIND()) }
+        return pointer
+    }
+
+    func free() {
+        for block in blocks { block.deallocate() }
+        blocks = []
     }
 }
 
@@ -54,25 +98,25 @@ extension MariaDBHandle {
             cache.store(created, for: sql)
             statement = created
         }
+        let arena = BindBuffers()
+        let previous = cache.keep(arena, for: sql)
+        defer { previous?.free() }
         do {
-            return try run(statement, values)
+            return try run(statement, values, arena: arena)
         } catch let error as PoolKitError where error.code == .connectionClosed {
-            cache.remove(sql)
-            mysql_stmt_close(statement)
+            cache.close(sql)
             throw error
         }
     }
 
-    private func run(_ statement: UnsafeMutablePointer<MYSQL_STMT>, _ values: [SQLValue]) throws -> SQLRows {
+    private func run(_ statement: UnsafeMutablePointer<MYSQL_STMT>, _ values: [SQLValue], arena: BindBuffers) throws -> SQLRows {
         let expected = Int(mysql_stmt_param_count(statement))
         guard expected == values.count else {
             throw PoolKitError(.usage, "the statement has \(expected) parameters but \(values.count) values were given")
         }
-        var arena = Arena()
-        defer { arena.free() }
         if !values.isEmpty {
             let binds = arena.binds(values.count)
-            for (index, value) in values.enumerated() { Self.bind(value, into: &binds[index], arena: &arena) }
+            for (index, value) in values.enumerated() { Self.bind(value, into: &binds[index], arena: arena) }
             if mysql_stmt_bind_param(statement, binds) != 0 { throw Self.statementError(statement) }
         }
         if mysql_stmt_execute(statement) != 0 { throw Self.statementError(statement) }
@@ -184,7 +228,7 @@ extension MariaDBHandle {
         }
     }
 
-    private static func bind(_ value: SQLValue, into bind: inout MYSQL_BIND, arena: inout Arena) {
+    private static func bind(_ value: SQLValue, into bind: inout MYSQL_BIND, arena: BindBuffers) {
         func store<T>(_ value: T, _ type: enum_field_types) {
             let buffer = arena.allocate(MemoryLayout<T>.stride)
             buffer.storeBytes(of: value, as: T.self)
@@ -254,27 +298,6 @@ extension MariaDBHandle {
         }
         return PoolKitError(.statementFailed, error.description, engineCode: String(number), underlying: error)
     }
-}
-
-/// Memory for one call's bind buffers, freed together.
-private struct Arena {
-    private var blocks: [UnsafeMutableRawPointer] = []
-
-    mutating func allocate(_ size: Int) -> UnsafeMutableRawPointer {
-        let block = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 16)
-        block.initializeMemory(as: UInt8.self, repeating: 0, count: max(size, 1))
-        blocks.append(block)
-        return block
-    }
-
-    /// `count` zeroed `MYSQL_BIND`s.
-    mutating func binds(_ count: Int) -> UnsafeMutablePointer<MYSQL_BIND> {
-        let pointer = allocate(MemoryLayout<MYSQL_BIND>.stride * count).bindMemory(to: MYSQL_BIND.self, capacity: count)
-        for index in 0..<count { (pointer + index).initialize(to: MYSQL_BIND()) }
-        return pointer
-    }
-
-    func free() { for block in blocks { block.deallocate() } }
 }
 
 extension Calendar {
