@@ -125,7 +125,9 @@ struct MariaDBPoolFaultTests {
         }
         do {
             try await pool.withRunning {
-                let leases = try await [pool.lease(), pool.lease(), pool.lease()]
+                // One lease at a time (not an array literal of awaits).
+                var leases: [PoolLease<any DatabaseConnection>] = []
+                for _ in 0..<3 { leases.append(try await pool.lease()) }
                 let old = Set(leases.compactMap { ($0.connection as? MariaDBConnection)?.connectionID })
                 try await admin.execute("SET GLOBAL read_only = 1")
                 for lease in leases.dropFirst() { await pool.release(lease) }

@@ -161,7 +161,9 @@ struct PostgresPoolFaultTests {
         do {
             try await pool.withRunning {
                 // Hold all three at once so each is a different session, and remember them.
-                let leases = try await [pool.lease(), pool.lease(), pool.lease()]
+                // One lease at a time (not an array literal of awaits).
+                var leases: [PoolLease<any DatabaseConnection>] = []
+                for _ in 0..<3 { leases.append(try await pool.lease()) }
                 let old = Set(try leases.map { try pid($0.connection) })
                 try await admin.execute("ALTER SYSTEM SET default_transaction_read_only = on")
                 _ = try await admin.query("SELECT pg_reload_conf()")

@@ -84,7 +84,9 @@ struct ConnectionPoolFaultTests {
         let pool = try makePool { $0.maxConnections = 3 }
         let source = source
         try await pool.withRunning {
-            let leases = try await [pool.lease(), pool.lease(), pool.lease()]
+            // One lease at a time (not an array literal of awaits).
+                var leases: [PoolLease<TestConnection>] = []
+                for _ in 0..<3 { leases.append(try await pool.lease()) }
             await pool.release(leases[1])
             await pool.release(leases[0], after: TestError.readOnly)
             await source.waitUntil { $0.closes == 2 }
