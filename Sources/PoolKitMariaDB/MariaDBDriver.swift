@@ -33,6 +33,12 @@ public struct MariaDBDriver: Driver {
         ]
     }
 
+    /// `snapshot`: a consistent snapshot shared by N connections, rows as LOAD DATA text.
+    public var backupStrategies: [any BackupStrategy] { [MariaDBSnapshotBackupStrategy()] }
+
+    /// Restores `snapshot` archives with LOAD DATA LOCAL INFILE on N connections.
+    public var restoreStrategies: [any RestoreStrategy] { [MariaDBSnapshotRestoreStrategy()] }
+
     /// Opens a connection on a thread of its own. Throws a ``PoolKitError`` with code
     /// `.authenticationFailed`, `.databaseNotFound`, `.connectionFailed` or `.invalidOption`.
     public func connect(to url: ConnectionURL, logger: Logger) async throws -> any DatabaseConnection {

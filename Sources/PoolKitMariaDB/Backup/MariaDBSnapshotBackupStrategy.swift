@@ -1,0 +1,172 @@
+import Logging
+import PoolKit
+import Synchronization
+
+/// MariaDB's default backup strategy: one consistent snapshot shared by N connections.
+///
+/// `begin` takes `FLUSH TABLES WITH READ LOCK` on the coordinator and starts its
+/// `START TRANSACTION WITH CONSISTENT SNAPSHOT`; every worker (already connected) starts its own
+/// consistent-snapshot transaction while the lock holds, so all see the same instant; then the
+/// binlog/GTID position is recorded and the lock released, and the catalog and chunk plan are
+/// read inside the snapshot. Writers are blocked only for the lock → join → unlock stretch
+/// (recorded as `lock_ms`). Rows are read with `mysql_use_result` on the workers, as
+/// LOAD DATA text (``ArchiveEncoding/mariadbTSV``), in 1 MiB buffers.
+///
+/// MyISAM and Aria tables are not transactional: their rows are read after the lock is
+/// released, so they are not part of the snapshot; the archive lists them in the
+/// `non_transactional_tables` property and the backup logs a warning.
+struct MariaDBSnapshotBackupStrategy: BackupStrategy {
+    var name: String { "snapshot" }
+    var summary: String {
+        "consistent snapshot on N connections (brief FLUSH TABLES WITH READ LOCK), rows as LOAD DATA text"
+    }
+
+    func begin(on coordinator: any DatabaseConnection, options: BackupOptions) async throws -> any BackupSession {
+        let coordinator = try MariaDBConnection.required(coordinator, by: name)
+        try await coordinator.execute("SET time_zone = '+00:00'; SET NAMES utf8mb4")
+        do {
+            try await coordinator.execute("FLUSH TABLES WITH READ LOCK")
+        } catch let error as PoolKitError where ["1227", "1045", "1044"].contains(error.engineCode ?? "") {
+            throw PoolKitError(
+                .unsupported,
+                "the snapshot strategy needs the RELOAD privilege for FLUSH TABLES WITH READ LOCK (which holds writers for the moment the workers join): GRANT RELOAD ON *.* TO the backup user. \(error.message)",
+                engineCode: error.engineCode, underlying: error.underlying)
+        }
+        let lockedAt = ContinuousClock.now
+        do {
+            try await coordinator.execute(
+                "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+        } catch {
+            try? await coordinator.execute("UNLOCK TABLES")
+            throw error
+        }
+        return MariaDBSnapshotBackupSession(coordinator: coordinator, options: options, lockedAt: lockedAt)
+    }
+}
+
+/// One `snapshot` backup in progress.
+final class MariaDBSnapshotBackupSession: BackupSession {
+    private struct State {
+        var locked = true
+        var catalog: BackupCatalog?
+        var chunks: [BackupChunk] = []
+        var tables: [UInt32: MariaDBTableInfo] = [:]
+        var conditions: [ChunkKey: String] = [:]
+    }
+
+    private struct ChunkKey: Hashable {
+        var objectID: UInt32
+        var chunkID: UInt32
+    }
+
+    private let coordinator: MariaDBConnection
+    private let options: BackupOptions
+    private let lockedAt: ContinuousClock.Instant
+    private let state = Mutex(State())
+    private let logger = Logger(label: "poolkit.mariadb.snapshot")
+
+    init(coordinator: MariaDBConnection, options: BackupOptions, lockedAt: ContinuousClock.Instant) {
+        self.coordinator = coordinator
+        self.options = options
+        self.lockedAt = lockedAt
+    }
+
+    var catalog: BackupCatalog {
+        state.withLock { $0.catalog } ?? BackupCatalog(engine: "mariadb", serverVersion: coordinator.serverVersion)
+    }
+
+    var chunks: [BackupChunk] { state.withLock { $0.chunks } }
+
+    /// The worker starts its consistent-snapshot transaction while the global read lock holds.
+    /// It reads rows as stored (`SET NAMES binary`: no conversion) with timestamps in UTC.
+    func join(_ worker: any DatabaseConnection) async throws {
+        let worker = try MariaDBConnection.required(worker, by: "snapshot")
+        try await worker.execute(
+            """
+            SET NAMES binary; SET time_zone = '+00:00'; SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+            START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY
+            """)
+    }
+
+    /// Records the binlog position of the snapshot, releases the lock, then reads the catalog and
+    /// plans the chunks inside the snapshot.
+    func workersJoined() async throws {
+        var properties: [String: String] = ["lock": "FLUSH TABLES WITH READ LOCK"]
+        let master = try await coordinator.query("SHOW MASTER STATUS")
+        if let row = master.rows.first {
+            properties["binlog_file"] = row[0] ?? ""
+            properties["binlog_position"] = row[1] ?? ""
+        }
+        if let gtid = try await coordinator.query("SELECT @@GLOBAL.gtid_binlog_pos").scalar, !gtid.isEmpty {
+            properties["gtid_binlog_pos"] = gtid
+        }
+        try await coordinator.execute("UNLOCK TABLES")
+        let blocked = ContinuousClock.now - lockedAt
+        state.withLock { $0.locked = false }
+        let milliseconds = Double(blocked.components.seconds) * 1000 + Double(blocked.components.attoseconds) / 1e15
+        properties["lock_ms"] = String(format: "%.1f", milliseconds)
+        logger.info("writers were blocked for \(properties["lock_ms"]!) ms while the workers joined the snapshot")
+
+        let read = try await MariaDBCatalogReader(connection: coordinator, options: options).read()
+        properties.merge(read.properties) { _, new in new }
+        if let names = read.properties["non_transactional_tables"] {
+            logger.warning(
+                "tables \(names) are not transactional (MyISAM/Aria): their rows were read after the lock was released and may not match the snapshot")
+        }
+        let planner = MariaDBChunkPlanner(connection: coordinator, targetChunkBytes: max(1 << 20, options.targetChunkBytes))
+        var chunks: [BackupChunk] = []
+        var conditions: [ChunkKey: String] = [:]
+        for table in read.tables {
+            guard let info = read.tableInfo[table.id] else { continue }
+            for (chunk, condition) in try await planner.chunks(for: info, id: table.id) {
+                chunks.append(chunk)
+                if let condition { conditions[ChunkKey(objectID: chunk.objectID, chunkID: chunk.chunkID)] = condition }
+            }
+        }
+        let catalog = BackupCatalog(
+            engine: "mariadb", serverVersion: coordinator.serverVersion, properties: properties, objects: read.objects,
+            tables: read.tables)
+        state.withLock { state in
+            state.catalog = catalog
+            state.chunks = chunks
+            state.tables = read.tableInfo
+            state.conditions = conditions
+        }
+    }
+
+    func dump(_ chunk: BackupChunk, on worker: any DatabaseConnection, into sink: any ChunkSink) async throws -> UInt64 {
+        let worker = try MariaDBConnection.required(worker, by: "snapshot")
+        let (table, condition) = state.withLock {
+            ($0.tables[chunk.objectID], $0.conditions[ChunkKey(objectID: chunk.objectID, chunkID: chunk.chunkID)])
+        }
+        guard let table else {
+            throw PoolKitError(.usage, "the snapshot backup has no table with id \(chunk.objectID)")
+        }
+        var sql = "SELECT \(table.storedColumns.map { mariadbIdentifier($0.name) }.joined(separator: ", ")) FROM \(mariadbIdentifier(table.name))"
+        if let condition { sql += " WHERE \(condition)" }
+        let statement = sql
+        return try await StreamedDump.run(into: sink) { channel in
+            try await worker.withHandle { handle in try handle.dumpRows(statement, into: channel) }
+        }
+    }
+
+    /// Releases the lock if it is still held (a failure while joining) and ends the coordinator's snapshot.
+    func end() async {
+        if state.withLock({ $0.locked }) {
+            try? await coordinator.execute("UNLOCK TABLES")
+            state.withLock { $0.locked = false }
+        }
+        try? await coordinator.execute("ROLLBACK")
+    }
+}
+
+extension MariaDBConnection {
+    /// `connection` as a MariaDB connection, or a `.unsupported` error saying which strategy needed one.
+    static func required(_ connection: any DatabaseConnection, by strategy: String) throws -> MariaDBConnection {
+        guard let connection = connection as? MariaDBConnection else {
+            throw PoolKitError(
+                .unsupported, "the mariadb '\(strategy)' strategy runs on MariaDB connections only, not on \(type(of: connection))")
+        }
+        return connection
+    }
+}
