@@ -10,9 +10,36 @@ struct MariaDBTableInfo: Sendable {
     /// The primary key, or a unique key whose columns are all NOT NULL; empty if none.
     var key: [MariaDBColumnInfo]
     var createStatement: String
+    /// For a system-versioned table, its period's start and end columns (`ROW_START`/`ROW_END`
+    /// when implicit): dumped with the history rows (`FOR SYSTEM_TIME ALL`) and loaded with
+    /// `system_versioning_insert_history`.
+    var period: (start: String, end: String)?
 
-    /// The columns whose values are dumped and loaded: generated columns are recomputed.
-    var storedColumns: [MariaDBColumnInfo] { columns.filter { !$0.generated } }
+    /// The columns whose values are dumped and loaded: generated columns are recomputed; the
+    /// period columns of a system-versioned table come last.
+    var storedColumns: [MariaDBColumnInfo] {
+        guard let period else { return columns.filter { !$0.generated } }
+        let plain = columns.filter { !$0.generated && $0.name != period.start && $0.name != period.end }
+        func periodColumn(_ name: String) -> MariaDBColumnInfo {
+            columns.first { $0.name == name }.map { column in
+                var column = column
+                column.generated = false
+                return column
+            } ?? MariaDBColumnInfo(name: name, columnType: "timestamp(6)", dataType: "timestamp", nullable: false, generated: false)
+        }
+        return plain + [periodColumn(period.start), periodColumn(period.end)]
+    }
+
+    /// The period columns named in `SHOW CREATE TABLE`, or the implicit ones.
+    static func period(in createStatement: String) -> (start: String, end: String) {
+        let pattern = #/PERIOD FOR SYSTEM_TIME \(`((?:[^`]|``)+)`, `((?:[^`]|``)+)`\)/#
+        if let match = createStatement.firstMatch(of: pattern) {
+            return (
+                String(match.1).replacingOccurrences(of: "``", with: "`"), String(match.2).replacingOccurrences(of: "``", with: "`")
+            )
+        }
+        return ("ROW_START", "ROW_END")
+    }
     /// InnoDB is the only engine of those reachable here whose reads see the snapshot.
     var isTransactional: Bool { engine.caseInsensitiveCompare("InnoDB") == .orderedSame }
 }
@@ -119,7 +146,7 @@ struct MariaDBCatalogReader {
                 let info = MariaDBTableInfo(
                     name: name, engine: row[2] ?? "", dataLength: Int64(row[3] ?? "") ?? 0,
                     estimatedRows: Int64(row[4] ?? "") ?? 0, columns: columns[name] ?? [], key: keys[name] ?? [],
-                    createStatement: ddl)
+                    createStatement: ddl, period: type == "SYSTEM VERSIONED" ? MariaDBTableInfo.period(in: ddl) : nil)
                 objects.append(ArchiveObject(id: id, kind: .table, name: name, section: .preData, ddl: ddl))
                 if !options.schemaOnly {
                     infos[id] = info
@@ -164,10 +191,25 @@ struct MariaDBCatalogReader {
 
         // Views in dependency order (post-data, after the tables and routines they read).
         let viewIDs = Dictionary(uniqueKeysWithValues: views.map { ($0.name, newID()) })
+        var viewDependencies: [String: [String]] = [:]
         for view in views {
-            let dependencies = views.filter { other in
+            viewDependencies[view.name] = views.filter { other in
                 other.name != view.name && view.ddl.contains(mariadbIdentifier(other.name))
-            }.compactMap { viewIDs[$0.name] }
+            }.map(\.name)
+        }
+        // Depth-first, so a view follows every view it reads (a cycle cannot exist among views).
+        var ordered: [(name: String, ddl: String, context: MariaDBCreationContext)] = []
+        var placed = Set<String>()
+        func place(_ name: String, depth: Int) {
+            guard !placed.contains(name), depth <= views.count, let view = views.first(where: { $0.name == name }) else { return }
+            for dependency in viewDependencies[name] ?? [] { place(dependency, depth: depth + 1) }
+            if placed.insert(name).inserted { ordered.append(view) }
+        }
+        for view in views { place(view.name, depth: 0) }
+        for view in ordered {
+            // Views on views, and the tables a view reads (so `--table` leaves out views of other tables).
+            let tables = tableIDs.filter { view.ddl.contains(mariadbIdentifier($0.key)) }.map(\.value)
+            let dependencies = (viewDependencies[view.name] ?? []).compactMap { viewIDs[$0] } + tables
             objects.append(
                 ArchiveObject(
                     id: viewIDs[view.name]!, kind: .view, name: view.name, section: .postData,

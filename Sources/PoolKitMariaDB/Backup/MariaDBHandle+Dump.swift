@@ -7,7 +7,7 @@ extension MariaDBHandle {
     /// through `channel` in buffers of about `bufferSize` bytes. Returns the row count.
     ///
     /// Rows are written straight from libmariadb's row buffer into the output buffer: no Swift
-    /// object per row or per value. The session should use `SET NAMES binary`, so values arrive
+    /// object per row or per value. The session should set `character_set_results = binary`, so values arrive
     /// in the bytes their columns store them in.
     func dumpRows(_ sql: String, into channel: BufferChannel, bufferSize: Int = 1 << 20) throws -> UInt64 {
         let mysql = try open()

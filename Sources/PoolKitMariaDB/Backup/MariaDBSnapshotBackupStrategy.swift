@@ -78,12 +78,12 @@ final class MariaDBSnapshotBackupSession: BackupSession {
     var chunks: [BackupChunk] { state.withLock { $0.chunks } }
 
     /// The worker starts its consistent-snapshot transaction while the global read lock holds.
-    /// It reads rows as stored (`SET NAMES binary`: no conversion) with timestamps in UTC.
+    /// It reads rows as stored (`character_set_results = binary`: no conversion; statements stay utf8mb4) with timestamps in UTC.
     func join(_ worker: any DatabaseConnection) async throws {
         let worker = try MariaDBConnection.required(worker, by: "snapshot")
         try await worker.execute(
             """
-            SET NAMES binary; SET time_zone = '+00:00'; SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+            SET NAMES utf8mb4; SET character_set_results = binary; SET time_zone = '+00:00'; SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ;
             START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY
             """)
     }
@@ -142,12 +142,21 @@ final class MariaDBSnapshotBackupSession: BackupSession {
         guard let table else {
             throw PoolKitError(.usage, "the snapshot backup has no table with id \(chunk.objectID)")
         }
-        var sql = "SELECT \(table.storedColumns.map { mariadbIdentifier($0.name) }.joined(separator: ", ")) FROM \(mariadbIdentifier(table.name))"
+        var sql = "SELECT \(table.storedColumns.map(Self.dumpExpression).joined(separator: ", ")) FROM \(mariadbIdentifier(table.name))"
+        if table.period != nil { sql += " FOR SYSTEM_TIME ALL" }
         if let condition { sql += " WHERE \(condition)" }
         let statement = sql
         return try await StreamedDump.run(into: sink) { channel in
             try await worker.withHandle { handle in try handle.dumpRows(statement, into: channel) }
         }
+    }
+
+    /// How a column is read for the dump. FLOAT goes through DOUBLE: the server prints a FLOAT
+    /// with 6 significant digits, which do not always read back as the same float, while the
+    /// double it widens to is printed exactly and narrows back to the same float.
+    static func dumpExpression(_ column: MariaDBColumnInfo) -> String {
+        let name = mariadbIdentifier(column.name)
+        return column.dataType == "float" ? "CAST(\(name) AS DOUBLE)" : name
     }
 
     /// Releases the lock if it is still held (a failure while joining) and ends the coordinator's snapshot.

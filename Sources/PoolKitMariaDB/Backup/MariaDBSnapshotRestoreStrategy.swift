@@ -122,14 +122,32 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
         self.coordinator = coordinator
         var loads: [UInt32: String] = [:]
         for table in manifest.tables where !table.columns.isEmpty {
-            let columns = table.columns.map { mariadbIdentifier($0.name) }.joined(separator: ", ")
-            loads[table.id] =
-                "LOAD DATA LOCAL INFILE 'poolkit-chunk' INTO TABLE \(mariadbIdentifier(table.name)) CHARACTER SET binary FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (\(columns))"
+            loads[table.id] = Self.loadStatement(table)
         }
         self.loads = loads
     }
 
     var maxParallelLoads: Int? { nil }
+
+    /// `LOAD DATA LOCAL INFILE` for `table`'s dump text, read as binary (no conversion: every
+    /// value arrives in its column's own bytes). Types whose binary form differs from their text
+    /// (INET4, INET6, UUID) go through a user variable and are parsed from text.
+    static func loadStatement(_ table: ArchiveTable) -> String {
+        var targets: [String] = []
+        var assignments: [String] = []
+        for (index, column) in table.columns.enumerated() {
+            if ["inet4", "inet6", "uuid"].contains(column.type.lowercased()) {
+                targets.append("@c\(index)")
+                assignments.append("\(mariadbIdentifier(column.name)) = CONVERT(@c\(index) USING utf8mb4)")
+            } else {
+                targets.append(mariadbIdentifier(column.name))
+            }
+        }
+        var sql =
+            "LOAD DATA LOCAL INFILE 'poolkit-chunk' INTO TABLE \(mariadbIdentifier(table.name)) CHARACTER SET binary FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (\(targets.joined(separator: ", ")))"
+        if !assignments.isEmpty { sql += " SET " + assignments.joined(separator: ", ") }
+        return sql
+    }
 
     /// Runs the object's statements after the base settings (UTC, foreign keys unchecked, no SQL
     /// mode); routines, triggers, views and events set their own recorded context first.
@@ -154,7 +172,7 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
         }
         let worker = try MariaDBConnection.required(worker, by: "snapshot")
         var setup =
-            "SET NAMES binary; SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'; SET time_zone = '+00:00'; SET foreign_key_checks = 0; SET unique_checks = 0"
+            "SET NAMES utf8mb4; SET character_set_results = binary; SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'; SET time_zone = '+00:00'; SET foreign_key_checks = 0; SET unique_checks = 0; SET system_versioning_insert_history = 1"
         if options.singleTransaction, !transactionOpen.withLock({ $0 }) {
             setup += "; START TRANSACTION"
             transactionOpen.withLock { $0 = true }

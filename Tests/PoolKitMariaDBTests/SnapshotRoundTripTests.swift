@@ -1,0 +1,132 @@
+import Foundation
+import PoolKitConformance
+import PoolKitMariaDB
+import Testing
+
+/// Backup → restore of the `snapshot` strategy against the real MariaDB test server, with
+/// `mariadb-dump --no-data` and `CHECKSUM TABLE … EXTENDED` as the oracle.
+@Suite(
+    "MariaDB snapshot round trip", .serialized,
+    .enabled(if: TestServers.shouldRun(.mariadb), Comment(rawValue: TestServers.skipReason(.mariadb))))
+struct SnapshotRoundTripTests {
+    /// Runs `body` with a source holding the fixture and an empty target, dropping both after.
+    func withDatabases(big: Bool = false, _ body: (ScratchDatabase, ScratchDatabase) async throws -> Void) async throws {
+        let source = try await ScratchDatabase.create("pk_src")
+        let target = try await ScratchDatabase.create("pk_dst")
+        do {
+            try await SnapshotFixture.create(in: source, big: big)
+            try await body(source, target)
+        } catch {
+            await source.drop()
+            await target.drop()
+            throw error
+        }
+        await source.drop()
+        await target.drop()
+    }
+
+    func expectSame(_ source: ScratchDatabase, _ target: ScratchDatabase) async throws {
+        let sourceFacts = try await source.tableFacts()
+        let targetFacts = try await target.tableFacts()
+        #expect(sourceFacts.count > 10)
+        for (table, facts) in sourceFacts.sorted(by: { $0.key < $1.key }) {
+            #expect(targetFacts[table] == facts, "table \(table)")
+        }
+        #expect(Set(targetFacts.keys) == Set(sourceFacts.keys))
+        let sourceSchema = try source.schemaDump()
+        let targetSchema = try target.schemaDump()
+        if sourceSchema != targetSchema {
+            let a = sourceSchema.split(separator: "\n", omittingEmptySubsequences: false)
+            let b = targetSchema.split(separator: "\n", omittingEmptySubsequences: false)
+            let firstDifference = (0..<min(a.count, b.count)).first { a[$0] != b[$0] } ?? min(a.count, b.count)
+            Issue.record(
+                "mariadb-dump --no-data differs at line \(firstDifference + 1):\n source: \(firstDifference < a.count ? a[firstDifference] : "<end>")\n target: \(firstDifference < b.count ? b[firstDifference] : "<end>")"
+            )
+        }
+    }
+
+    @Test("every column type and object kind round-trips exactly through a file", arguments: [1, 4])
+    func roundTripThroughFile(jobs: Int) async throws {
+        try await withDatabases { source, target in
+            let (backup, restore) = try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: jobs)
+            #expect(backup.manifest.strategy == "snapshot")
+            #expect(backup.manifest.options["lock_ms"] != nil)
+            #expect(backup.manifest.options["non_transactional_tables"]?.contains("my_isam") == true)
+            #expect(restore.rows == backup.archive.trailer.rows)
+            try await expectSame(source, target)
+        }
+    }
+
+    @Test("large tables split along composite and integer keys round-trip through a pipe", arguments: [1, 4])
+    func chunkedRoundTripThroughPipe(jobs: Int) async throws {
+        try await withDatabases(big: true) { source, target in
+            try await roundTripThroughPipe(source, target, jobs: jobs, chunkBytes: 1 << 20)
+            try await expectSame(source, target)
+        }
+    }
+
+    @Test("large tables are split into several key-range chunks, each row in exactly one")
+    func largeTablesAreSplit() async throws {
+        try await withDatabases(big: true) { source, target in
+            var options = BackupOptions()
+            options.targetChunkBytes = 1 << 20
+            let (backup, _) = try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2, backup: options)
+            let chunks = Dictionary(uniqueKeysWithValues: backup.manifest.tables.map { ($0.name, $0.chunks ?? 0) })
+            #expect((chunks["big_composite"] ?? 0) > 1)
+            #expect((chunks["big_int"] ?? 0) > 1)
+            try await expectSame(source, target)
+        }
+    }
+
+    @Test("a target that already has the archive's tables is refused, and --clean replaces them")
+    func conflictsAndClean() async throws {
+        try await withDatabases { source, target in
+            try await target.withConnection { try await $0.execute("CREATE TABLE ints (x INT); CREATE VIEW v_top AS SELECT 1 AS one") }
+            await #expect(throws: PoolKitError.self) {
+                try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2)
+            }
+            do {
+                try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2)
+            } catch let error as PoolKitError {
+                #expect(error.code == .restoreConflict)
+                #expect(error.message.contains("'ints'"))
+                #expect(error.message.contains("'v_top'"))
+            }
+            var clean = RestoreOptions()
+            clean.clean = true
+            try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2, restore: clean)
+            try await expectSame(source, target)
+        }
+    }
+
+    @Test("--schema-only then --data-only restore the same database")
+    func schemaOnlyThenDataOnly() async throws {
+        try await withDatabases { source, target in
+            var schemaOnly = RestoreOptions()
+            schemaOnly.schemaOnly = true
+            let (_, first) = try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2, restore: schemaOnly)
+            #expect(first.rows == 0)
+            #expect(try await target.withConnection { try await $0.query("SELECT COUNT(*) FROM ints").scalar } == "0")
+            var dataOnly = RestoreOptions()
+            dataOnly.dataOnly = true
+            // Triggers exist now; data-only loads must not fire them into other tables (no_key gets none).
+            try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2, restore: dataOnly)
+            let facts = try await target.tableFacts()
+            #expect(facts == (try await source.tableFacts()))
+        }
+    }
+
+    @Test("--table restores only the named table")
+    func singleTable() async throws {
+        try await withDatabases { source, target in
+            var options = RestoreOptions()
+            options.includeTables = ["texts"]
+            try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2, restore: options)
+            let tables = try await target.withConnection {
+                try await $0.query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()").rows.compactMap { $0[0] }
+            }
+            #expect(tables == ["texts"])
+            #expect(try await target.tableFacts()["texts"] == (try await source.tableFacts())["texts"])
+        }
+    }
+}
