@@ -109,21 +109,29 @@ struct SnapshotRoundTripTests {
             #expect(try await target.withConnection { try await $0.query("SELECT COUNT(*) FROM ints").scalar } == "0")
             var dataOnly = RestoreOptions()
             dataOnly.dataOnly = true
-            // Triggers exist now; data-only loads must not fire them into other tables (no_key gets none).
             try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2, restore: dataOnly)
-            let facts = try await target.tableFacts()
-            #expect(facts == (try await source.tableFacts()))
+            var facts = try await target.tableFacts()
+            var expected = try await source.tableFacts()
+            // The triggers exist during a data-only load, and MariaDB cannot switch them off for a
+            // session: gen's BEFORE INSERT trigger turns its NULL into -1, as it would for mariadb-dump's output.
+            #expect(try await target.withConnection { try await $0.query("SELECT a FROM gen WHERE id = 3").scalar } == "-1")
+            facts["gen"] = nil
+            expected["gen"] = nil
+            #expect(facts == expected)
         }
     }
 
-    @Test("--table restores only the named table")
+    /// Sequences, routines and events belong to no table: `--table` keeps them.
+    @Test("--table restores only the named table, without the views and triggers of other tables")
     func singleTable() async throws {
         try await withDatabases { source, target in
             var options = RestoreOptions()
             options.includeTables = ["texts"]
             try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2, restore: options)
             let tables = try await target.withConnection {
-                try await $0.query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()").rows.compactMap { $0[0] }
+                try await $0.query(
+                    "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE <> 'SEQUENCE'"
+                ).rows.compactMap { $0[0] }
             }
             #expect(tables == ["texts"])
             #expect(try await target.tableFacts()["texts"] == (try await source.tableFacts())["texts"])

@@ -206,10 +206,14 @@ struct MariaDBCatalogReader {
             if placed.insert(name).inserted { ordered.append(view) }
         }
         for view in views { place(view.name, depth: 0) }
+        // Views on views, and every table a view reads directly or through other views (so
+        // `--table` leaves out the views of tables it leaves out).
+        var readTables: [String: Set<UInt32>] = [:]
         for view in ordered {
-            // Views on views, and the tables a view reads (so `--table` leaves out views of other tables).
-            let tables = tableIDs.filter { view.ddl.contains(mariadbIdentifier($0.key)) }.map(\.value)
-            let dependencies = (viewDependencies[view.name] ?? []).compactMap { viewIDs[$0] } + tables
+            var tables = Set(tableIDs.filter { view.ddl.contains(mariadbIdentifier($0.key)) }.map(\.value))
+            for other in viewDependencies[view.name] ?? [] { tables.formUnion(readTables[other] ?? []) }
+            readTables[view.name] = tables
+            let dependencies = (viewDependencies[view.name] ?? []).compactMap { viewIDs[$0] } + tables.sorted()
             objects.append(
                 ArchiveObject(
                     id: viewIDs[view.name]!, kind: .view, name: view.name, section: .postData,
