@@ -104,6 +104,9 @@ struct MariaDBCatalogReader {
             FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE <> 'TEMPORARY'
             ORDER BY TABLE_NAME
             """)
+        let unmatched = options.unmatchedTables(
+            among: listed.rows.filter { $0[1] != "VIEW" }.compactMap { $0[0] }.map { (schema: String?.none, name: $0) })
+        if !unmatched.isEmpty { throw BackupOptions.noSuchTables(unmatched) }
         let columns = try await columnsByTable()
         let keys = try await keysByTable(columns)
 

@@ -30,8 +30,10 @@ struct MariaDBChunkPlanner {
             var conditions: [String] = []
             if index > 0 { conditions.append(Self.compare(columns, literals[index - 1], lower: true)) }
             if index < literals.count { conditions.append(Self.compare(columns, literals[index], lower: false)) }
-            result.append(
-                (BackupChunk(objectID: id, chunkID: UInt32(index), estimatedBytes: estimate), conditions.joined(separator: " AND ")))
+            let chunk = BackupChunk(
+                objectID: id, chunkID: UInt32(index), lowerKey: index > 0 ? boundaries[index - 1] : nil,
+                upperKey: index < boundaries.count ? boundaries[index] : nil, estimatedBytes: estimate)
+            result.append((chunk, conditions.joined(separator: " AND ")))
         }
         return result
     }

@@ -16,13 +16,15 @@ import Synchronization
 /// released, so they are not part of the snapshot; the archive lists them in the
 /// `non_transactional_tables` property and the backup logs a warning.
 struct MariaDBSnapshotBackupStrategy: BackupStrategy {
+    typealias Connection = MariaDBConnection
+
     var name: String { "snapshot" }
     var summary: String {
         "consistent snapshot on N connections (brief FLUSH TABLES WITH READ LOCK), rows as LOAD DATA text"
     }
 
-    func begin(on coordinator: any DatabaseConnection, options: BackupOptions) async throws -> any BackupSession {
-        let coordinator = try MariaDBConnection.required(coordinator, by: name)
+    func begin(on coordinator: MariaDBConnection, options: BackupOptions) async throws -> MariaDBSnapshotBackupSession {
+        try options.validate()
         try await coordinator.execute("SET time_zone = '+00:00'; SET NAMES utf8mb4")
         do {
             try await coordinator.execute("FLUSH TABLES WITH READ LOCK")
@@ -46,10 +48,11 @@ struct MariaDBSnapshotBackupStrategy: BackupStrategy {
 
 /// One `snapshot` backup in progress.
 final class MariaDBSnapshotBackupSession: BackupSession {
+    typealias Connection = MariaDBConnection
+
     private struct State {
         var locked = true
-        var catalog: BackupCatalog?
-        var chunks: [BackupChunk] = []
+        var lockProperties: [String: String] = [:]
         var tables: [UInt32: MariaDBTableInfo] = [:]
         var conditions: [ChunkKey: String] = [:]
     }
@@ -71,16 +74,9 @@ final class MariaDBSnapshotBackupSession: BackupSession {
         self.lockedAt = lockedAt
     }
 
-    var catalog: BackupCatalog {
-        state.withLock { $0.catalog } ?? BackupCatalog(engine: "mariadb", serverVersion: coordinator.serverVersion)
-    }
-
-    var chunks: [BackupChunk] { state.withLock { $0.chunks } }
-
     /// The worker starts its consistent-snapshot transaction while the global read lock holds.
     /// It reads rows as stored (`character_set_results = binary`: no conversion; statements stay utf8mb4) with timestamps in UTC.
-    func join(_ worker: any DatabaseConnection) async throws {
-        let worker = try MariaDBConnection.required(worker, by: "snapshot")
+    func join(_ worker: MariaDBConnection) async throws {
         try await worker.execute(
             """
             SET NAMES utf8mb4; SET character_set_results = binary; SET time_zone = '+00:00'; SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ;
@@ -88,8 +84,7 @@ final class MariaDBSnapshotBackupSession: BackupSession {
             """)
     }
 
-    /// Records the binlog position of the snapshot, releases the lock, then reads the catalog and
-    /// plans the chunks inside the snapshot.
+    /// Records the binlog position of the snapshot and releases the lock.
     func workersJoined() async throws {
         var properties: [String: String] = ["lock": "FLUSH TABLES WITH READ LOCK"]
         let master = try await coordinator.query("SHOW MASTER STATUS")
@@ -106,7 +101,12 @@ final class MariaDBSnapshotBackupSession: BackupSession {
         let milliseconds = Double(blocked.components.seconds) * 1000 + Double(blocked.components.attoseconds) / 1e15
         properties["lock_ms"] = String(format: "%.1f", milliseconds)
         logger.info("writers were blocked for \(properties["lock_ms"]!) ms while the workers joined the snapshot")
+        state.withLock { $0.lockProperties = properties }
+    }
 
+    /// Reads the catalog and plans the chunks, inside the snapshot (on the coordinator).
+    func plan() async throws -> BackupPlan {
+        var properties = state.withLock { $0.lockProperties }
         let read = try await MariaDBCatalogReader(connection: coordinator, options: options).read()
         properties.merge(read.properties) { _, new in new }
         if let names = read.properties["non_transactional_tables"] {
@@ -127,15 +127,13 @@ final class MariaDBSnapshotBackupSession: BackupSession {
             engine: "mariadb", serverVersion: coordinator.serverVersion, properties: properties, objects: read.objects,
             tables: read.tables)
         state.withLock { state in
-            state.catalog = catalog
-            state.chunks = chunks
             state.tables = read.tableInfo
             state.conditions = conditions
         }
+        return BackupPlan(catalog: catalog, chunks: chunks)
     }
 
-    func dump(_ chunk: BackupChunk, on worker: any DatabaseConnection, into sink: any ChunkSink) async throws -> UInt64 {
-        let worker = try MariaDBConnection.required(worker, by: "snapshot")
+    func dump(_ chunk: BackupChunk, on worker: MariaDBConnection, into sink: any ChunkSink) async throws -> UInt64 {
         let (table, condition) = state.withLock {
             ($0.tables[chunk.objectID], $0.conditions[ChunkKey(objectID: chunk.objectID, chunkID: chunk.chunkID)])
         }
@@ -166,16 +164,5 @@ final class MariaDBSnapshotBackupSession: BackupSession {
             state.withLock { $0.locked = false }
         }
         try? await coordinator.execute("ROLLBACK")
-    }
-}
-
-extension MariaDBConnection {
-    /// `connection` as a MariaDB connection, or a `.unsupported` error saying which strategy needed one.
-    static func required(_ connection: any DatabaseConnection, by strategy: String) throws -> MariaDBConnection {
-        guard let connection = connection as? MariaDBConnection else {
-            throw PoolKitError(
-                .unsupported, "the mariadb '\(strategy)' strategy runs on MariaDB connections only, not on \(type(of: connection))")
-        }
-        return connection
     }
 }

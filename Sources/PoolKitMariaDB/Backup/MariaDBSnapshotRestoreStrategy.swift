@@ -11,12 +11,14 @@ import Synchronization
 /// fallback. `--single-transaction` loads all rows in one transaction on one connection; MariaDB
 /// commits DDL implicitly, so the tables are created (and views, triggers created) outside it.
 struct MariaDBSnapshotRestoreStrategy: RestoreStrategy {
+    typealias Connection = MariaDBConnection
+
     var name: String { "snapshot" }
 
-    func begin(manifest: ArchiveManifest, on coordinator: any DatabaseConnection, options: RestoreOptions) async throws
-        -> any RestoreSession
+    func begin(manifest: ArchiveManifest, on coordinator: MariaDBConnection, options: RestoreOptions) async throws
+        -> MariaDBSnapshotRestoreSession
     {
-        let coordinator = try MariaDBConnection.required(coordinator, by: name)
+        try options.validate()
         for table in manifest.tables where table.encoding != .mariadbTSV {
             throw PoolKitError(
                 .archiveUnsupported,
@@ -110,6 +112,8 @@ struct MariaDBSnapshotRestoreStrategy: RestoreStrategy {
 
 /// A `snapshot` restore in progress.
 final class MariaDBSnapshotRestoreSession: RestoreSession {
+    typealias Connection = MariaDBConnection
+
     private let manifest: ArchiveManifest
     private let options: RestoreOptions
     private let coordinator: MariaDBConnection
@@ -151,9 +155,8 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
 
     /// Runs the object's statements after the base settings (UTC, foreign keys unchecked, no SQL
     /// mode); routines, triggers, views and events set their own recorded context first.
-    func apply(_ object: ArchiveObject, on connection: any DatabaseConnection) async throws {
+    func apply(_ object: ArchiveObject, on connection: MariaDBConnection) async throws {
         guard let ddl = object.ddl else { return }
-        let connection = try MariaDBConnection.required(connection, by: "snapshot")
         do {
             try await connection.execute(mariadbRestoreBaseSettings + ddl + ";\n" + mariadbRestoreBaseSettings)
         } catch let error as PoolKitError {
@@ -164,22 +167,27 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
         }
     }
 
-    func load(objectID: UInt32, chunkID: UInt32, from source: any ChunkSource, on worker: any DatabaseConnection) async throws
+    /// Sets a worker up once for bulk loading: rows go in as the archive has them (binary, no SQL
+    /// mode but NO_AUTO_VALUE_ON_ZERO, UTC), without foreign-key and unique checks, with the
+    /// history of system-versioned tables. A single-transaction restore opens its transaction here.
+    func prepareWorker(_ worker: MariaDBConnection) async throws {
+        var setup =
+            "SET NAMES utf8mb4; SET character_set_results = binary; SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'; SET time_zone = '+00:00'; SET foreign_key_checks = 0; SET unique_checks = 0; SET system_versioning_insert_history = 1"
+        if options.singleTransaction {
+            setup += "; START TRANSACTION"
+            transactionOpen.withLock { $0 = true }
+        }
+        try await worker.execute(setup)
+    }
+
+    func load(objectID: UInt32, chunkID: UInt32, from source: any ChunkSource, on worker: MariaDBConnection) async throws
         -> UInt64
     {
         guard let table = manifest.table(id: objectID) else {
             throw PoolKitError(.archiveCorrupt, "the archive has data for table id \(objectID), which its manifest does not list")
         }
-        let worker = try MariaDBConnection.required(worker, by: "snapshot")
-        var setup =
-            "SET NAMES utf8mb4; SET character_set_results = binary; SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'; SET time_zone = '+00:00'; SET foreign_key_checks = 0; SET unique_checks = 0; SET system_versioning_insert_history = 1"
-        if options.singleTransaction, !transactionOpen.withLock({ $0 }) {
-            setup += "; START TRANSACTION"
-            transactionOpen.withLock { $0 = true }
-        }
-        try await worker.execute(setup)
         guard let sql = loads[objectID] else {
-            // A table without stored columns (all generated) has no rows to load but its count.
+            // A table without stored columns (all generated) has no rows to load.
             while try await source.next() != nil {}
             return 0
         }
@@ -195,8 +203,12 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
     }
 
     /// Commits a single-transaction load.
-    func finish(on coordinator: any DatabaseConnection) async throws {
-        let coordinator = try MariaDBConnection.required(coordinator, by: "snapshot")
+    func finish(on coordinator: MariaDBConnection) async throws {
         if transactionOpen.withLock({ $0 }) { try await coordinator.execute("COMMIT") }
+    }
+
+    /// Rolls back a single-transaction load (what DDL committed stays).
+    func abort(on coordinator: MariaDBConnection) async {
+        if transactionOpen.withLock({ $0 }) { try? await coordinator.execute("ROLLBACK") }
     }
 }
