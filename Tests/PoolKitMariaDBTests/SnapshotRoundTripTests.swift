@@ -138,3 +138,26 @@ struct SnapshotRoundTripTests {
         }
     }
 }
+
+/// The backup → restore round trip of the conformance kit, on the `snapshot` strategy.
+@Suite(
+    "MariaDB backup round trip conformance",
+    .enabled(if: TestServers.shouldRun(.mariadb), Comment(rawValue: TestServers.skipReason(.mariadb))))
+struct MariaDBBackupRoundTripTests {
+    @Test(
+        "odd identifiers and values survive backup and restore",
+        arguments: [(1, BackupRoundTrip.Transport.file), (3, .file), (3, .pipe)])
+    func roundTrip(run: (jobs: Int, transport: BackupRoundTrip.Transport)) async throws {
+        var context = BackupRoundTripContext(
+            registry: mariadbRegistry,
+            makeDatabase: { try await ScratchDatabase.create("pk_conf").url },
+            dropDatabase: { url in
+                if let name = url.database {
+                    try await ScratchDatabase.serverConnection { try await $0.execute("DROP DATABASE IF EXISTS `\(name)`") }
+                }
+            },
+            quote: { "`" + $0.replacingOccurrences(of: "`", with: "``") + "`" })
+        context.integerType = "INT"
+        try await BackupRoundTrip.run(context, strategy: "snapshot", jobs: run.jobs, transport: run.transport)
+    }
+}

@@ -113,7 +113,7 @@ final class MariaDBSnapshotBackupSession: BackupSession {
             logger.warning(
                 "tables \(names) are not transactional (MyISAM/Aria): their rows were read after the lock was released and may not match the snapshot")
         }
-        let planner = MariaDBChunkPlanner(connection: coordinator, targetChunkBytes: max(1 << 20, options.targetChunkBytes))
+        let planner = MariaDBChunkPlanner(connection: coordinator, targetChunkBytes: options.targetChunkBytes)
         var chunks: [BackupChunk] = []
         var conditions: [ChunkKey: String] = [:]
         for table in read.tables {
