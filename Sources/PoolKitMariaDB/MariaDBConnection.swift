@@ -99,6 +99,9 @@ public final class MariaDBConnection: DatabaseConnection {
         if closedNow { logger.debug("closed the MariaDB connection to \(handle.endpoint)") }
     }
 
+    /// Whether the URL asked for a backup without the global read lock (`no_lock=true`).
+    package var backupWithoutLock: Bool { parameters.noLock }
+
     /// Runs `body` with the raw handle on the connection's thread, as one cancellable statement
     /// (a cancelled task sends `KILL QUERY`). For the backup and restore strategies, which run a
     /// whole dump or load as one job.

@@ -121,6 +121,25 @@ struct SnapshotRoundTripTests {
         }
     }
 
+    @Test("no_lock=true backs up without the global lock on one connection, and refuses more jobs")
+    func withoutLock() async throws {
+        try await withDatabases { source, target in
+            let unlocked = ScratchDatabase(
+                name: source.name, url: try ConnectionURL(source.urlText + "?no_lock=true"), urlText: source.urlText + "?no_lock=true")
+            do {
+                try await PoolKitMariaDBTests.roundTripThroughFile(unlocked, target, jobs: 2)
+                Issue.record("a no_lock backup with 2 jobs was accepted")
+            } catch let error as PoolKitError {
+                #expect(error.code == .usage)
+                #expect(error.message.contains("--jobs 1"))
+            }
+            let (backup, _) = try await PoolKitMariaDBTests.roundTripThroughFile(unlocked, target, jobs: 1)
+            #expect(backup.manifest.options["lock"]?.hasPrefix("none") == true)
+            #expect(backup.manifest.options["lock_ms"] == nil)
+            try await expectSame(source, target)
+        }
+    }
+
     /// Sequences, routines and events belong to no table: `--table` keeps them.
     @Test("--table restores only the named table, without the views and triggers of other tables")
     func singleTable() async throws {

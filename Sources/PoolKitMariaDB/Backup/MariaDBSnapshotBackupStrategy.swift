@@ -26,12 +26,23 @@ struct MariaDBSnapshotBackupStrategy: BackupStrategy {
     func begin(on coordinator: MariaDBConnection, options: BackupOptions) async throws -> MariaDBSnapshotBackupSession {
         try options.validate()
         try await coordinator.execute("SET time_zone = '+00:00'; SET NAMES utf8mb4")
+        if coordinator.backupWithoutLock {
+            // Without the lock, only one connection's snapshot is consistent: the one worker's.
+            guard options.jobs == 1 else {
+                throw PoolKitError(
+                    .usage,
+                    "no_lock=true backs up without FLUSH TABLES WITH READ LOCK, so only one connection can read a consistent snapshot: use --jobs 1 (or grant RELOAD and drop no_lock)")
+            }
+            try await coordinator.execute(
+                "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+            return MariaDBSnapshotBackupSession(coordinator: coordinator, options: options, lockedAt: nil)
+        }
         do {
             try await coordinator.execute("FLUSH TABLES WITH READ LOCK")
         } catch let error as PoolKitError where ["1227", "1045", "1044"].contains(error.engineCode ?? "") {
             throw PoolKitError(
                 .unsupported,
-                "the snapshot strategy needs the RELOAD privilege for FLUSH TABLES WITH READ LOCK (which holds writers for the moment the workers join): GRANT RELOAD ON *.* TO the backup user. \(error.message)",
+                "the snapshot strategy needs the RELOAD privilege for FLUSH TABLES WITH READ LOCK (which holds writers for the moment the workers join): GRANT RELOAD ON *.* TO the backup user, or add no_lock=true to the URL and use --jobs 1 (one connection's snapshot, InnoDB tables only). \(error.message)",
                 engineCode: error.engineCode, underlying: error.underlying)
         }
         let lockedAt = ContinuousClock.now
@@ -64,35 +75,47 @@ final class MariaDBSnapshotBackupSession: BackupSession {
 
     private let coordinator: MariaDBConnection
     private let options: BackupOptions
-    private let lockedAt: ContinuousClock.Instant
+    /// When the global read lock was taken; nil with `no_lock=true`.
+    private let lockedAt: ContinuousClock.Instant?
     private let state = Mutex(State())
     private let logger = Logger(label: "poolkit.mariadb.snapshot")
 
-    init(coordinator: MariaDBConnection, options: BackupOptions, lockedAt: ContinuousClock.Instant) {
+    init(coordinator: MariaDBConnection, options: BackupOptions, lockedAt: ContinuousClock.Instant?) {
         self.coordinator = coordinator
         self.options = options
         self.lockedAt = lockedAt
+        if lockedAt == nil { state.withLock { $0.locked = false } }
     }
 
     /// The worker starts its consistent-snapshot transaction while the global read lock holds.
-    /// It reads rows as stored (`character_set_results = binary`: no conversion; statements stay utf8mb4) with timestamps in UTC.
+    /// It reads rows as stored (`character_set_results = binary`: no conversion; statements stay utf8mb4)
+    /// and waits up to an hour on a slow archive consumer (`net_write_timeout`), with timestamps in UTC.
     func join(_ worker: MariaDBConnection) async throws {
         try await worker.execute(
             """
-            SET NAMES utf8mb4; SET character_set_results = binary; SET time_zone = '+00:00'; SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ;
+            SET NAMES utf8mb4; SET character_set_results = binary; SET time_zone = '+00:00'; SET SESSION net_write_timeout = 3600;
+            SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ;
             START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY
             """)
     }
 
     /// Records the binlog position of the snapshot and releases the lock.
     func workersJoined() async throws {
+        guard let lockedAt else {
+            logger.warning(
+                "no_lock=true: the rows come from the worker's own snapshot (InnoDB tables only are consistent); the catalog was read in another one, so DDL during the backup is not excluded")
+            state.withLock {
+                $0.lockProperties = ["lock": "none (no_lock=true): one worker's snapshot; InnoDB tables only are consistent"]
+            }
+            return
+        }
         var properties: [String: String] = ["lock": "FLUSH TABLES WITH READ LOCK"]
-        let master = try await coordinator.query("SHOW MASTER STATUS")
-        if let row = master.rows.first {
+        // Where a replica of this backup starts; absent without a binary log (or the privilege to read it).
+        if let row = (try? await coordinator.query("SHOW MASTER STATUS"))?.rows.first {
             properties["binlog_file"] = row[0] ?? ""
             properties["binlog_position"] = row[1] ?? ""
         }
-        if let gtid = try await coordinator.query("SELECT @@GLOBAL.gtid_binlog_pos").scalar, !gtid.isEmpty {
+        if let gtid = (try? await coordinator.query("SELECT @@GLOBAL.gtid_binlog_pos"))?.scalar, !gtid.isEmpty {
             properties["gtid_binlog_pos"] = gtid
         }
         try await coordinator.execute("UNLOCK TABLES")

@@ -172,7 +172,11 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
     /// history of system-versioned tables. A single-transaction restore opens its transaction here.
     func prepareWorker(_ worker: MariaDBConnection) async throws {
         var setup =
-            "SET NAMES utf8mb4; SET character_set_results = binary; SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'; SET time_zone = '+00:00'; SET foreign_key_checks = 0; SET unique_checks = 0; SET system_versioning_insert_history = 1"
+            "SET NAMES utf8mb4; SET character_set_results = binary; SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'; SET time_zone = '+00:00'; SET foreign_key_checks = 0; SET unique_checks = 0"
+        if worker.serverVersion.contains("MariaDB") {
+            // MariaDB 10.11+: the history rows of system-versioned tables load as archived.
+            setup += "; SET system_versioning_insert_history = 1"
+        }
         if options.singleTransaction {
             setup += "; START TRANSACTION"
             transactionOpen.withLock { $0 = true }
