@@ -86,7 +86,7 @@ CREATE TABLE pgbench_history (tid INT, bid INT, aid INT, delta INT, mtime DATETI
 INSERT INTO pgbench_branches SELECT seq, 0, '' FROM seq_1_to_$((SCALE * 10));
 INSERT INTO pgbench_tellers SELECT seq, 1 + seq DIV 10, 0, '' FROM seq_1_to_$((SCALE * 100));
 INSERT INTO pgbench_accounts SELECT seq, 1 + seq DIV 100000, 0, '' FROM seq_1_to_$accounts;
-INSERT INTO pgbench_history SELECT seq % 100, seq % 10, seq, seq % 1000 - 500, '2024-01-01' + INTERVAL seq MINUTE, 'h'
+INSERT INTO pgbench_history SELECT seq % 100, seq % 10, seq, CAST(seq % 1000 AS SIGNED) - 500, '2024-01-01' + INTERVAL seq MINUTE, 'h'
   FROM seq_1_to_$((SCALE * 200000));
 SQL
         for i in $(seq -w 1 200); do
@@ -125,7 +125,7 @@ measure() {
         ((rss > peak)) && peak=$rss
         times+=("$(echo "$end - $start" | bc)")
     done
-    TIME[$id]=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}')
+    TIME[$id]=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}')
     RSS[$id]=$((peak / 1024))
     printf '%-16s %8.2f s  %6s MiB\n' "$id" "${TIME[$id]}" "${RSS[$id]}" >&2
 }
@@ -152,7 +152,7 @@ checks=$(sql -N -e "CHECKSUM TABLE $SRC.wide, $DST.wide, $SRC.pgbench_accounts, 
 read -r a b c d <<<"$checks"
 [[ $a == "$b" && $c == "$d" ]] || { echo "compare-mariadb.sh: restored data differs from the source ($checks)" >&2; exit 1; }
 
-ratio() { echo "scale=2; ${TIME[$1]} / ${TIME[$2]}" | bc; }
+ratio() { printf '%.2f' "$(echo "scale=4; ${TIME[$1]} / ${TIME[$2]}" | bc)"; }
 mb() { echo $(($(du -sb "$1" | cut -f1) / 1000000)); }
 cat <<REPORT
 
