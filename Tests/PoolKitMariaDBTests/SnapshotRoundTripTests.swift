@@ -140,6 +140,39 @@ struct SnapshotRoundTripTests {
         }
     }
 
+    @Test("a load the server would truncate fails instead of passing with warnings")
+    func truncationFailsTheLoad() async throws {
+        try await withDatabases { source, target in
+            var schemaOnly = RestoreOptions()
+            schemaOnly.schemaOnly = true
+            try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 1, restore: schemaOnly)
+            try await target.withConnection { try await $0.execute("DROP VIEW v_joined; ALTER TABLE texts MODIFY l1 VARCHAR(3) CHARACTER SET latin1") }
+            var dataOnly = RestoreOptions()
+            dataOnly.dataOnly = true
+            dataOnly.includeTables = ["texts"]
+            do {
+                try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 1, restore: dataOnly)
+                Issue.record("a truncating load was reported as a success")
+            } catch let error as PoolKitError {
+                #expect(error.message.contains("warning"))
+                #expect(error.message.contains("texts"))
+            }
+        }
+    }
+
+    @Test("outside a restore's own load, the client refuses a server's request for a local file")
+    func localFilesAreRefused() async throws {
+        try await withDatabases { source, _ in
+            try await source.withConnection { connection in
+                try await connection.execute("CREATE TABLE file_lines (line TEXT)")
+                await #expect(throws: PoolKitError.self) {
+                    try await connection.execute("LOAD DATA LOCAL INFILE '/etc/hostname' INTO TABLE file_lines")
+                }
+                #expect(try await connection.query("SELECT COUNT(*) FROM file_lines").scalar == "0")
+            }
+        }
+    }
+
     /// Sequences, routines and events belong to no table: `--table` keeps them.
     @Test("--table restores only the named table, without the views and triggers of other tables")
     func singleTable() async throws {
