@@ -173,6 +173,34 @@ struct SnapshotRoundTripTests {
         }
     }
 
+    @Test("--no-owner creates views, routines, triggers and events as the restoring user")
+    func noOwner() async throws {
+        try await withDatabases { source, target in
+            try await source.withConnection { connection in
+                try await connection.execute(
+                    """
+                    CREATE DEFINER = `pk_someone_else`@`%` FUNCTION other_owner() RETURNS INT RETURN 1;
+                    CREATE DEFINER = `pk_someone_else`@`%` VIEW v_other AS SELECT 1 AS one
+                    """)
+            }
+            var options = RestoreOptions()
+            options.noOwner = true
+            try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2, restore: options)
+            let definers = try await target.withConnection { connection in
+                try await connection.query(
+                    """
+                    SELECT DEFINER FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()
+                    UNION SELECT DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()
+                    UNION SELECT DEFINER FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
+                    UNION SELECT DEFINER FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()
+                    """
+                ).rows.compactMap { $0[0] }
+            }
+            let me = try await target.withConnection { try await $0.query("SELECT CURRENT_USER()").scalar }
+            #expect(definers == [me])
+        }
+    }
+
     /// Sequences, routines and events belong to no table: `--table` keeps them.
     @Test("--table restores only the named table, without the views and triggers of other tables")
     func singleTable() async throws {

@@ -156,7 +156,8 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
     /// Runs the object's statements after the base settings (UTC, foreign keys unchecked, no SQL
     /// mode); routines, triggers, views and events set their own recorded context first.
     func apply(_ object: ArchiveObject, on connection: MariaDBConnection) async throws {
-        guard let ddl = object.ddl else { return }
+        guard var ddl = object.ddl else { return }
+        if options.noOwner { ddl = Self.withoutDefiner(ddl) }
         do {
             try await connection.execute(mariadbRestoreBaseSettings + ddl + ";\n" + mariadbRestoreBaseSettings)
         } catch let error as PoolKitError {
@@ -165,6 +166,16 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
                 "cannot create \(object.kind) '\(object.name)': \(error.message)", engineCode: error.engineCode,
                 underlying: error.underlying)
         }
+    }
+
+    /// `ddl` without the `DEFINER=…` clause of its `CREATE` (the first one, which precedes any
+    /// body text), so the object belongs to the restoring user (`--no-owner`).
+    static func withoutDefiner(_ ddl: String) -> String {
+        let pattern = #/DEFINER\s*=\s*`(?:[^`]|``)*`(?:@`(?:[^`]|``)*`)?\s*/#
+        guard let match = ddl.firstMatch(of: pattern) else { return ddl }
+        var result = ddl
+        result.replaceSubrange(match.range, with: "")
+        return result
     }
 
     /// Sets a worker up once for bulk loading: rows go in as the archive has them (binary, no SQL
