@@ -201,6 +201,16 @@ struct SnapshotRoundTripTests {
         }
     }
 
+    @Test("--single-transaction loads every row on one connection and restores the same database")
+    func singleTransaction() async throws {
+        try await withDatabases { source, target in
+            var options = RestoreOptions()
+            options.singleTransaction = true
+            try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 1, restore: options)
+            try await expectSame(source, target)
+        }
+    }
+
     /// Sequences, routines and events belong to no table: `--table` keeps them.
     @Test("--table restores only the named table, without the views and triggers of other tables")
     func singleTable() async throws {
