@@ -267,10 +267,13 @@ struct MariaDBCatalogReader {
         return Result(database: database, properties: properties, objects: objects, tables: archiveTables, tableInfo: infos)
     }
 
+    /// Generated columns are told by `EXTRA` (VIRTUAL/STORED GENERATED), which MariaDB and MySQL
+    /// both have (MySQL has no `IS_GENERATED`; its `DEFAULT_GENERATED` is a plain column).
     private func columnsByTable() async throws -> [String: [MariaDBColumnInfo]] {
         let rows = try await connection.query(
             """
-            SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, DATA_TYPE, IS_NULLABLE, IS_GENERATED, CHARACTER_SET_NAME, COLLATION_NAME
+            SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, DATA_TYPE, IS_NULLABLE,
+              EXTRA LIKE '%VIRTUAL GENERATED%' OR EXTRA LIKE '%STORED GENERATED%', CHARACTER_SET_NAME, COLLATION_NAME
             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION
             """
         ).rows
@@ -280,7 +283,7 @@ struct MariaDBCatalogReader {
             byTable[table, default: []].append(
                 MariaDBColumnInfo(
                     name: name, columnType: row[2] ?? "", dataType: (row[3] ?? "").lowercased(), nullable: row[4] == "YES",
-                    generated: row[5] == "ALWAYS", characterSet: row[6], collation: row[7]))
+                    generated: row[5] == "1", characterSet: row[6], collation: row[7]))
         }
         return byTable
     }
