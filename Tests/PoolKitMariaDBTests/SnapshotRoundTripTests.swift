@@ -211,6 +211,25 @@ struct SnapshotRoundTripTests {
         }
     }
 
+    @Test("--exclude-table leaves out the table and the views that read it, and keeps the rest")
+    func excludeTable() async throws {
+        try await withDatabases { source, target in
+            var options = BackupOptions()
+            options.excludeTables = ["gen"]
+            try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2, backup: options)
+            let relations = try await target.withConnection {
+                try await $0.query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()").rows.compactMap { $0[0] }
+            }
+            #expect(!relations.contains("gen"))
+            #expect(!relations.contains("v_base") && !relations.contains("v_top") && !relations.contains("v_joined"))
+            #expect(relations.contains("texts") && relations.contains("v_func"))
+            let routines = try await target.withConnection {
+                try await $0.query("SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()").scalar
+            }
+            #expect(routines == "2")
+        }
+    }
+
     /// Sequences, routines and events belong to no table: `--table` keeps them.
     @Test("--table restores only the named table, without the views and triggers of other tables")
     func singleTable() async throws {

@@ -82,7 +82,9 @@ struct MariaDBCatalogReader {
             defer { nextID += 1 }
             return nextID
         }
-        let whole = options.includeTables.isEmpty && options.excludeTables.isEmpty
+        // With --table, only the named tables (and their triggers); with --exclude-table alone,
+        // everything but those tables and the views that read them.
+        let whole = options.includeTables.isEmpty
 
         let defaults = try await connection.query(
             "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()")
@@ -191,6 +193,24 @@ struct MariaDBCatalogReader {
                         ddl: context.statements + ddl))
             }
         }
+
+        // Views that read an excluded table (directly or through another view) are left out.
+        let excluded = listed.rows.compactMap { row -> String? in
+            guard let name = row[0], row[1] != "VIEW", tableIDs[name] == nil else { return nil }
+            return name
+        }
+        var droppedViews = Set<String>()
+        var changed = true
+        while changed {
+            changed = false
+            for view in views where !droppedViews.contains(view.name) {
+                if (excluded + droppedViews).contains(where: { view.ddl.contains(mariadbIdentifier($0)) }) {
+                    droppedViews.insert(view.name)
+                    changed = true
+                }
+            }
+        }
+        views.removeAll { droppedViews.contains($0.name) }
 
         // Views in dependency order (post-data, after the tables and routines they read).
         let viewIDs = Dictionary(uniqueKeysWithValues: views.map { ($0.name, newID()) })
