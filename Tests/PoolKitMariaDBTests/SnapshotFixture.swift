@@ -128,6 +128,7 @@ enum SnapshotFixture {
         "CREATE TRIGGER gen_before_insert_2 BEFORE INSERT ON gen FOR EACH ROW FOLLOWS gen_before_insert SET NEW.hidden = 9",
         "CREATE TRIGGER texts_audit AFTER UPDATE ON texts FOR EACH ROW INSERT INTO no_key VALUES (OLD.id, 'updated')",
         "CREATE EVENT ev_enabled ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' DO DELETE FROM no_key WHERE a < 0",
+        "CREATE EVENT ev_comment ON SCHEDULE EVERY 1 HOUR STARTS '2030-01-01 00:00:00' DO DELETE FROM no_key WHERE a < -100 -- a trailing comment",
         "CREATE EVENT ev_disabled ON SCHEDULE AT '2031-01-01 00:00:00' ON COMPLETION PRESERVE DISABLE COMMENT 'off' DO UPDATE gen SET a = 0",
     ]
 

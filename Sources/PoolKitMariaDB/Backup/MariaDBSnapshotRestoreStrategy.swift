@@ -159,7 +159,8 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
         guard var ddl = object.ddl else { return }
         if options.noOwner { ddl = Self.withoutDefiner(ddl) }
         do {
-            try await connection.execute(mariadbRestoreBaseSettings + ddl + ";\n" + mariadbRestoreBaseSettings)
+            // The newline before the semicolon ends a trailing `-- comment` of the body, if any.
+            try await connection.execute(mariadbRestoreBaseSettings + ddl + "\n;\n" + mariadbRestoreBaseSettings)
         } catch let error as PoolKitError {
             throw PoolKitError(
                 error.code == .statementFailed ? .statementFailed : error.code,
