@@ -37,6 +37,9 @@ struct MariaDBSnapshotBackupStrategy: BackupStrategy {
                 "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
             return MariaDBSnapshotBackupSession(coordinator: coordinator, options: options, lockedAt: nil)
         }
+        // Counted from the request: while FLUSH TABLES WITH READ LOCK waits for running
+        // statements, new writes already queue behind it.
+        let lockedAt = ContinuousClock.now
         do {
             try await coordinator.execute("FLUSH TABLES WITH READ LOCK")
         } catch let error as PoolKitError where ["1227", "1045", "1044"].contains(error.engineCode ?? "") {
@@ -45,7 +48,6 @@ struct MariaDBSnapshotBackupStrategy: BackupStrategy {
                 "the snapshot strategy needs the RELOAD privilege for FLUSH TABLES WITH READ LOCK (which holds writers for the moment the workers join): GRANT RELOAD ON *.* TO the backup user, or add no_lock=true to the URL and use --jobs 1 (one connection's snapshot, InnoDB tables only). \(error.message)",
                 engineCode: error.engineCode, underlying: error.underlying)
         }
-        let lockedAt = ContinuousClock.now
         do {
             try await coordinator.execute(
                 "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
