@@ -1,0 +1,126 @@
+import PoolKit
+
+/// Everything the schema of one PostgreSQL database consists of, read in the caller's snapshot
+/// by ``PostgresSchemaReader``.
+///
+/// Restoring it: run each object's ``ArchiveObject/ddl`` in the order of ``objects`` (or in
+/// dependency waves: each object lists the ids it needs), section by section, on sessions with
+/// `check_function_bodies = off`, `search_path = ''` (every name in the DDL is qualified, built-ins
+/// resolve through `pg_catalog`) and `standard_conforming_strings = on` (string literals are written
+/// with doubled quotes only). The target is an empty database of the same major version (or newer),
+/// in a cluster that has the roles the owners and privileges name: roles and tablespaces belong to
+/// the cluster (pg_dumpall's part) and are not part of this schema.
+package struct PostgresSchema: Sendable {
+    /// Objects to recreate, each after its dependencies, ids unique and ≥ 1.
+    ///
+    /// - pre-data: schemas, extensions, collations, types, functions, aggregates, operators, casts,
+    ///   sequences, tables (columns, defaults, generated columns, NOT NULL, valid CHECK constraints,
+    ///   storage parameters, column options), partitions attached, views, materialized views (empty),
+    ///   `OWNED BY` of sequences;
+    /// - data: sequence values (`setval`), large objects (`lo_create`, comments);
+    /// - post-data: indexes and their partition attachments, primary key / unique / exclusion /
+    ///   foreign key / `NOT VALID` check constraints, triggers, rules, policies, row level security,
+    ///   `CLUSTER ON`, replica identity, extended statistics, event triggers, `REFRESH MATERIALIZED
+    ///   VIEW` of populated materialized views, privileges.
+    ///
+    /// `ALTER … OWNER TO` statements are objects of kind `owner` (``PostgresObjectKind/owner``) and
+    /// `GRANT`/`REVOKE` statements objects of kind `acl` (``PostgresObjectKind/acl``), each depending on the
+    /// object it concerns, so a restore can leave them out (`--no-owner`, `--no-privileges`).
+    /// Comments are part of their object's DDL.
+    package var objects: [ArchiveObject]
+    /// Tables whose rows are dumped: ordinary tables and partitions (leaves), never partitioned
+    /// parents, views or foreign tables.
+    package var tables: [PostgresTableInfo]
+    /// Large objects to dump (their OIDs); their creation is in ``objects`` (data section).
+    package var largeObjects: [UInt32]
+    /// Facts about the server and database: `server_version`, `server_version_num`, `encoding`,
+    /// `standard_conforming_strings`, `lc_collate`, `lc_ctype`.
+    package var properties: [String: String]
+
+    package init(
+        objects: [ArchiveObject], tables: [PostgresTableInfo], largeObjects: [UInt32], properties: [String: String]
+    ) {
+        self.objects = objects
+        self.tables = tables
+        self.largeObjects = largeObjects
+        self.properties = properties
+    }
+}
+
+/// One table whose rows a backup dumps.
+package struct PostgresTableInfo: Sendable, Hashable {
+    /// The id of its `CREATE TABLE` object in ``PostgresSchema/objects`` (its data frames use it).
+    package var objectID: UInt32
+    /// Its `pg_class` OID in the source database.
+    package var oid: UInt32
+    /// Its schema, unquoted.
+    package var schema: String
+    /// Its name, unquoted.
+    package var name: String
+    /// The columns COPY carries, in order: neither generated (stored) nor dropped columns.
+    package var columns: [ArchiveColumn]
+    /// `pg_class.relpages` (for ctid chunking); an estimate, 0 when never analysed.
+    package var relpages: Int64
+    /// Its main fork's size in bytes (`pg_relation_size`).
+    package var estimatedBytes: Int64
+    /// Whether it is a partition of a partitioned table.
+    package var isPartition: Bool
+
+    package init(
+        objectID: UInt32, oid: UInt32, schema: String, name: String, columns: [ArchiveColumn], relpages: Int64,
+        estimatedBytes: Int64, isPartition: Bool
+    ) {
+        self.objectID = objectID
+        self.oid = oid
+        self.schema = schema
+        self.name = name
+        self.columns = columns
+        self.relpages = relpages
+        self.estimatedBytes = estimatedBytes
+        self.isPartition = isPartition
+    }
+
+    /// `"schema"."name"`, quoted for SQL.
+    package var qualifiedName: String { PostgresSQL.qualified(schema, name) }
+}
+
+/// The object kinds the PostgreSQL schema uses beyond the core's own (``ArchiveObject/Kind``); kept
+/// in a namespace of their own so they cannot clash with kinds the core may add.
+package enum PostgresObjectKind {
+    /// `ALTER … OWNER TO` of one object (left out by a restore with `--no-owner`).
+    package static let owner: ArchiveObject.Kind = "owner"
+    /// `GRANT`/`REVOKE` on one object, or default privileges (left out with `--no-privileges`).
+    package static let acl: ArchiveObject.Kind = "acl"
+    /// A sequence's value (`setval`), data section.
+    package static let sequenceSet: ArchiveObject.Kind = "sequence-set"
+    /// `ALTER SEQUENCE … OWNED BY`.
+    package static let sequenceOwnedBy: ArchiveObject.Kind = "sequence-owned-by"
+    /// A partition attached to its partitioned table (`ALTER TABLE … ATTACH PARTITION`).
+    package static let tableAttach: ArchiveObject.Kind = "table-attach"
+    /// An index attached to its partitioned index (`ALTER INDEX … ATTACH PARTITION`).
+    package static let indexAttach: ArchiveObject.Kind = "index-attach"
+    /// An aggregate function.
+    package static let aggregate: ArchiveObject.Kind = "aggregate"
+    /// A collation.
+    package static let collation: ArchiveObject.Kind = "collation"
+    /// An operator.
+    package static let `operator`: ArchiveObject.Kind = "operator"
+    /// A cast.
+    package static let cast: ArchiveObject.Kind = "cast"
+    /// A rewrite rule (not a view's own).
+    package static let rule: ArchiveObject.Kind = "rule"
+    /// A row level security policy.
+    package static let policy: ArchiveObject.Kind = "policy"
+    /// `ALTER TABLE … ENABLE/FORCE ROW LEVEL SECURITY`.
+    package static let rowSecurity: ArchiveObject.Kind = "row-security"
+    /// Extended statistics (`CREATE STATISTICS`).
+    package static let statistics: ArchiveObject.Kind = "statistics"
+    /// An event trigger.
+    package static let eventTrigger: ArchiveObject.Kind = "event-trigger"
+    /// `REFRESH MATERIALIZED VIEW` of a materialized view that was populated.
+    package static let materializedViewData: ArchiveObject.Kind = "materialized-view-data"
+    /// `ALTER TABLE … CLUSTER ON` or `REPLICA IDENTITY USING INDEX`.
+    package static let indexUsage: ArchiveObject.Kind = "index-usage"
+    /// A large object (`lo_create`), data section; its contents are dumped as data.
+    package static let largeObject: ArchiveObject.Kind = "large-object"
+}
