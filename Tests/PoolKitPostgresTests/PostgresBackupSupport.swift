@@ -175,6 +175,17 @@ func schemaDump(_ database: ScratchDatabase) throws -> String? {
     process.waitUntilExit()
     guard process.terminationStatus == 0 else { throw CLITestError("pg_dump failed with status \(process.terminationStatus)") }
     return String(decoding: data, as: UTF8.self).split(separator: "\n")
-        .filter { !$0.hasPrefix("--") && !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        // pg_dump's `\restrict KEY` lines carry a random key per run.
+        .filter { !$0.hasPrefix("--") && !$0.hasPrefix("\\restrict") && !$0.hasPrefix("\\unrestrict") }
+        .filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
         .joined(separator: "\n")
+}
+
+/// The first lines where `a` and `b` differ, for a readable failure.
+func firstDifference(_ a: String, _ b: String) -> String {
+    let (left, right) = (a.split(separator: "\n"), b.split(separator: "\n"))
+    guard let index = zip(left, right).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset else {
+        return left.count == right.count ? "no difference" : "one has \(abs(left.count - right.count)) more lines"
+    }
+    return "line \(index + 1): source «\(left[index])» target «\(right[index])»"
 }

@@ -16,9 +16,9 @@ struct PostgresTableDump: Sendable, Hashable {
     var columns: [String]
     var encoding: ArchiveEncoding
 
-    var qualifiedName: String { PostgresQuoting.qualified(schema, name) }
+    var qualifiedName: String { PostgresSQL.qualified(schema, name) }
 
-    private var columnList: String { columns.map(PostgresQuoting.identifier).joined(separator: ", ") }
+    private var columnList: String { columns.map(PostgresSQL.identifier).joined(separator: ", ") }
 
     private var formatClause: String { encoding == .postgresCopyBinary ? " (FORMAT binary)" : "" }
 
