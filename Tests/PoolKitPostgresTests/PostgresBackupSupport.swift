@@ -75,8 +75,10 @@ struct DatabaseFingerprint: Equatable, CustomStringConvertible {
     var tables: [String: String]
     /// `schema.sequence` → `last_value/is_called`.
     var sequences: [String: String]
+    /// Large object OID → md5 of its contents.
+    var largeObjects: [String: String] = [:]
 
-    var description: String { "tables: \(tables.sorted { $0.key < $1.key }), sequences: \(sequences.sorted { $0.key < $1.key })" }
+    var description: String { "tables: \(tables.sorted { $0.key < $1.key }), sequences: \(sequences.sorted { $0.key < $1.key }), large objects: \(largeObjects)" }
 
     static func read(_ database: ScratchDatabase) async throws -> DatabaseFingerprint {
         try await ScratchDatabase.withConnection(database.url) { connection in
@@ -99,6 +101,8 @@ struct DatabaseFingerprint: Equatable, CustomStringConvertible {
                     fingerprint.tables["\(schema).\(name)"] = digest.rows.first?[0] ?? nil
                 }
             }
+            let objects = try await connection.query("SELECT oid::text, md5(lo_get(oid)) FROM pg_largeobject_metadata")
+            for row in objects.rows { fingerprint.largeObjects[row[0] ?? ""] = row[1] ?? "" }
             return fingerprint
         }
     }

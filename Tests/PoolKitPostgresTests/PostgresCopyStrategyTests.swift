@@ -46,6 +46,8 @@ struct PostgresCopyStrategyTests {
 
             let expected = try await DatabaseFingerprint.read(source)
             #expect(expected.tables.count == 6)
+            #expect(expected.largeObjects.count == 2)
+            #expect(backed.manifest.blobs.count == 2)
             #expect(try await DatabaseFingerprint.read(target) == expected)
             if let sourceSchema = try schemaDump(source) {
                 let targetSchema = try schemaDump(target)

@@ -73,5 +73,9 @@ enum PostgresFidelityFixture {
 
         SELECT nextval('other.counter'), nextval('other.counter'), nextval('other.counter');
         INSERT INTO other.serials (note) SELECT 'n' || g FROM generate_series(1, 50) g;
+
+        SELECT lo_from_bytea(424242, (SELECT string_agg(decode(md5(g::text), 'hex'), ''::bytea) FROM generate_series(1, 200000) g));
+        SELECT lo_create(424243);
+        COMMENT ON LARGE OBJECT 424242 IS 'three MB of md5';
         """#
 }

@@ -16,14 +16,10 @@ struct PostgresCleaner: Sendable {
             objects = []
             return
         }
-        let selected = { (object: ArchiveObject) -> Bool in
-            options.includeTables.isEmpty
-                || options.includeTables.contains { $0 == object.name || $0 == "\(object.schema ?? "").\(object.name)" }
-        }
-        var objects = manifest.objects.filter { $0.section == .preData }
+        var objects = manifest.objects.filter { $0.section == .preData || $0.kind == PostgresObjectKind.largeObject }
         if !options.includeTables.isEmpty {
             // Only the chosen tables (and what is created with them) are replaced.
-            objects = objects.filter { $0.kind == .table && selected($0) }
+            objects = objects.filter { $0.kind == .table && options.selects(schema: $0.schema, name: $0.name) }
         }
         self.objects = objects
     }
@@ -61,6 +57,9 @@ struct PostgresCleaner: Sendable {
             return "DROP \(keyword) IF EXISTS \(PostgresSQL.qualified(schema, object.name)) CASCADE"
         }
         switch object.kind {
+        case PostgresObjectKind.largeObject:
+            guard let oid = UInt32(object.name) else { return nil }
+            return "SELECT pg_catalog.lo_unlink(oid) FROM pg_catalog.pg_largeobject_metadata WHERE oid = '\(oid)'::pg_catalog.oid"
         case .extension:
             return "DROP EXTENSION IF EXISTS \(PostgresSQL.identifier(object.name)) CASCADE"
         case .schema:

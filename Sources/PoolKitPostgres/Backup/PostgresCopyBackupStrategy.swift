@@ -65,6 +65,8 @@ final class PostgresCopyBackupSession: BackupSession {
     private struct State {
         var workers: [PostgresConnection] = []
         var dumps: [UInt32: PostgresTableDump] = [:]
+        /// Blob id → large object OID.
+        var largeObjects: [UInt32: UInt32] = [:]
     }
     private let state = Mutex(State())
 
@@ -141,17 +143,40 @@ final class PostgresCopyBackupSession: BackupSession {
                     chunks: options.schemaOnly ? nil : tableChunks.count))
             chunks += tableChunks
         }
-        state.withLock { $0.dumps = dumps }
+        // Large objects: one blob each, with ids after every object's.
+        var blobs: [ArchiveBlob] = []
+        var largeObjects: [UInt32: UInt32] = [:]
+        if !options.schemaOnly && options.includeTables.isEmpty {
+            var nextID = (schema.objects.map(\.id).max() ?? 0) + 1
+            for oid in schema.largeObjects {
+                blobs.append(ArchiveBlob(id: nextID, name: String(oid), encoding: .postgresLargeObject, chunks: 1))
+                chunks.append(BackupChunk(objectID: nextID, chunkID: 0))
+                largeObjects[nextID] = oid
+                nextID += 1
+            }
+        }
+        state.withLock {
+            $0.dumps = dumps
+            $0.largeObjects = largeObjects
+        }
         var properties = schema.properties
         properties["server_version_num"] = String(serverVersionNumber)
         properties["block_size"] = String(blockSize)
         let catalog = BackupCatalog(
             engine: "postgres", serverVersion: coordinator.serverVersion, properties: properties, objects: schema.objects,
-            tables: options.schemaOnly ? [] : archiveTables)
+            tables: options.schemaOnly ? [] : archiveTables, blobs: blobs)
         return BackupPlan(catalog: catalog, chunks: chunks)
     }
 
     func dump(_ chunk: BackupChunk, on worker: PostgresConnection, into sink: any ChunkSink) async throws -> UInt64 {
+        if let oid = state.withLock({ $0.largeObjects[chunk.objectID] }) {
+            return try await StreamedDump.run(into: sink) { channel in
+                try await worker.withHandle { handle in
+                    _ = try PostgresLargeObjects.dump(oid, on: handle) { try channel.send($0) }
+                    return 0
+                }
+            }
+        }
         guard let table = state.withLock({ $0.dumps[chunk.objectID] }) else {
             throw PoolKitError(.usage, "the copy backup has no table with id \(chunk.objectID)")
         }

@@ -17,6 +17,11 @@ struct PostgresCopyRestoreStrategy: RestoreStrategy {
         if options.schemaOnly && options.dataOnly {
             throw PoolKitError(.usage, "--schema-only and --data-only exclude each other: choose one")
         }
+        for blob in manifest.blobs where blob.encoding != .postgresLargeObject || UInt32(blob.name) == nil {
+            throw PoolKitError(
+                .archiveUnsupported,
+                "blob '\(blob.name)' is stored as '\(blob.encoding)', which the postgres copy restore cannot load (it reads '\(ArchiveEncoding.postgresLargeObject)' named by OID)")
+        }
         for table in manifest.tables where table.encoding != .postgresCopyText && table.encoding != .postgresCopyBinary {
             throw PoolKitError(
                 .archiveUnsupported,
@@ -68,6 +73,10 @@ final class PostgresCopyRestoreSession: RestoreSession {
     private let coordinator: PostgresConnection
     private let superuser: Bool
     private let loads: [UInt32: PostgresTableDump]
+    /// Blob id → large object OID.
+    private let largeObjects: [UInt32: UInt32]
+    /// OIDs of the large objects whose contents this restore loads (and so creates).
+    private let loadedLargeObjects: Set<String>
 
     init(manifest: ArchiveManifest, options: RestoreOptions, coordinator: PostgresConnection, superuser: Bool) {
         self.manifest = manifest
@@ -81,6 +90,10 @@ final class PostgresCopyRestoreSession: RestoreSession {
                 columns: table.columns.filter { $0.generated != true }.map(\.name), encoding: table.encoding)
         }
         self.loads = loads
+        self.largeObjects = Dictionary(
+            manifest.blobs.compactMap { blob in UInt32(blob.name).map { (blob.id, $0) } }, uniquingKeysWith: { first, _ in first })
+        let loadsBlobs = !options.schemaOnly && options.includeTables.isEmpty
+        self.loadedLargeObjects = loadsBlobs ? Set(manifest.blobs.map(\.name)) : []
     }
 
     var maxParallelLoads: Int? { nil }
@@ -105,6 +118,8 @@ final class PostgresCopyRestoreSession: RestoreSession {
     /// `--no-owner` and `--no-privileges`).
     func apply(_ object: ArchiveObject, on connection: PostgresConnection) async throws {
         guard let ddl = object.ddl, !ddl.isEmpty else { return }
+        // A large object whose contents were loaded was created by its load.
+        if object.kind == PostgresObjectKind.largeObject && loadedLargeObjects.contains(object.name) { return }
         try await connection.withHandle { handle in
             do {
                 try handle.execute(ddl)
@@ -123,6 +138,22 @@ final class PostgresCopyRestoreSession: RestoreSession {
     func load(objectID: UInt32, chunkID: UInt32, from source: any ChunkSource, on worker: PostgresConnection) async throws
         -> UInt64
     {
+        if let oid = largeObjects[objectID] {
+            let ownTransaction = !options.singleTransaction
+            return try await StreamedLoad.run(from: source) { reader in
+                try await worker.withHandle { handle in
+                    if ownTransaction { try handle.execute("BEGIN") }
+                    do {
+                        _ = try PostgresLargeObjects.load(oid, on: handle) { try reader.next() }
+                        if ownTransaction { try handle.execute("COMMIT") }
+                        return 0
+                    } catch {
+                        if ownTransaction { try? handle.execute("ROLLBACK") }
+                        throw error
+                    }
+                }
+            }
+        }
         guard let table = loads[objectID] else {
             throw PoolKitError(.archiveCorrupt, "the archive has data for table id \(objectID), which its manifest does not list")
         }
