@@ -154,6 +154,35 @@ struct PostgresCopyStrategyTests {
         }
     }
 
+    @Test("--schema-only then --data-only restores the same database, foreign keys and sequence values included")
+    func schemaThenData() async throws {
+        try await withDatabases("split") { source, target in
+            try await source.execute(
+                """
+                CREATE TABLE public.parent (id serial PRIMARY KEY, name text);
+                CREATE TABLE public.child (id serial PRIMARY KEY, parent_id integer NOT NULL REFERENCES public.parent, note text);
+                CREATE FUNCTION public.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.note := 'touched'; RETURN NEW; END $$;
+                CREATE TRIGGER touch BEFORE INSERT ON public.child FOR EACH ROW EXECUTE FUNCTION public.touch();
+                INSERT INTO public.parent (name) SELECT 'p' || g FROM generate_series(1, 300) g;
+                INSERT INTO public.child (parent_id) SELECT 1 + g % 300 FROM generate_series(1, 3000) g;
+                UPDATE public.child SET note = 'changed after the trigger' WHERE id % 2 = 0;
+                """)
+            let path = temporaryArchivePath()
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try await backup(source.url, to: path)
+            var schemaOnly = RestoreOptions()
+            schemaOnly.schemaOnly = true
+            try await restore(from: path, into: target.url, options: schemaOnly)
+            let empty = try await target.query("SELECT count(*) FROM public.child").rows.first?[0]
+            #expect(empty == "0")
+            var dataOnly = RestoreOptions()
+            dataOnly.dataOnly = true
+            dataOnly.jobs = 3
+            try await restore(from: path, into: target.url, options: dataOnly)
+            #expect(try await DatabaseFingerprint.read(target) == DatabaseFingerprint.read(source))
+        }
+    }
+
     @Test("a --single-transaction restore of a damaged archive leaves the target as it was")
     func singleTransactionRollsBack() async throws {
         try await withDatabases("single") { source, target in
