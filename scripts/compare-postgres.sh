@@ -46,13 +46,19 @@ if [[ -z ${POOLKIT:-} ]]; then
     POOLKIT="$PWD/.build/release/poolkit"
 fi
 
-BASE=${POOLKIT_TEST_POSTGRES_URL%%\?*}
-BASE=${BASE%/*}
+# The password goes to the tools through PGPASSWORD (libpq reads it, poolkit too), never on a
+# command line that this script prints.
+URL=${POOLKIT_TEST_POSTGRES_URL%%\?*}
+if [[ $URL =~ ^([a-z]+://)([^:@/]+):([^@/]*)@(.*)$ ]]; then
+    export PGPASSWORD="${BASH_REMATCH[3]}"
+    URL="${BASH_REMATCH[1]}${BASH_REMATCH[2]}@${BASH_REMATCH[4]}"
+fi
+BASE=${URL%/*}
 SRC_DB=pk_compare_src
 TGT_DB=pk_compare_tgt
 SRC="$BASE/$SRC_DB"
 TGT="$BASE/$TGT_DB"
-ADMIN="${POOLKIT_TEST_POSTGRES_URL%%\?*}"
+ADMIN="$URL"
 
 psql_admin() { psql -X -q -v ON_ERROR_STOP=1 "$ADMIN" "$@"; }
 recreate() { psql_admin -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1"; }
@@ -109,12 +115,15 @@ measure() {
 size_mb() { du -sb "$1" | awk '{printf "%.1f", $1 / 1000000}'; }
 
 FRESH="psql -X -q '$ADMIN' -c 'DROP DATABASE IF EXISTS $TGT_DB WITH (FORCE)' -c 'CREATE DATABASE $TGT_DB'"
-PK_COPY_TABLES="psql -X -At '$SRC' -c \"SELECT format('%I.%I', schemaname, tablename) FROM pg_tables WHERE schemaname = 'public'\""
+# The floor: every table COPYed to /dev/null by psql, tables dealt largest first to $JOBS sessions.
+psql -X -At "$SRC" -c "SELECT format('\\copy %I.%I to /dev/null', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public' ORDER BY pg_relation_size(c.oid) DESC" |
+    awk -v n="$JOBS" -v dir="$W" '{ print > (dir "/floor-stream-" (NR - 1) % n ".sql") }'
+FLOOR="for f in $W/floor-stream-*.sql; do psql -X -q '$SRC' -f \$f & done; wait"
 
 # Backups.
 measure pg_dump_fc "rm -f $W/dump.fc" "pg_dump -Fc -f $W/dump.fc '$SRC'"
 measure pg_dump_fd "rm -rf $W/dump.dir" "pg_dump -Fd -j $JOBS -f $W/dump.dir '$SRC'"
-measure floor "" "$PK_COPY_TABLES | xargs -P $JOBS -I{} psql -X -q '$SRC' -c '\\copy {} to /dev/null'"
+measure floor "" "$FLOOR"
 measure pk_backup "rm -f $W/pk.poolkit" "$POOLKIT backup '$SRC' -o $W/pk.poolkit --jobs $JOBS --quiet"
 
 # Restores from a file.
@@ -124,7 +133,7 @@ measure pk_restore_pipe "$FRESH" "cat $W/pk.poolkit | $POOLKIT restore - '$TGT' 
 
 # Server to server.
 measure pg_dump_pipe "$FRESH" "pg_dump -Fc '$SRC' | pg_restore -d '$TGT'"
-measure pgcopydb "$FRESH; rm -rf $W/pgcopydb" "pgcopydb clone --source '$SRC' --target '$TGT' --table-jobs $JOBS --index-jobs $JOBS --dir $W/pgcopydb"
+measure pgcopydb "$FRESH; rm -rf $W/pgcopydb" "pgcopydb clone --source '$SRC' --target '$TGT' --table-jobs $JOBS --index-jobs $JOBS --dir $W/pgcopydb 2>$W/pgcopydb.log"
 measure pk_pipe "$FRESH" "$POOLKIT backup '$SRC' -o - --jobs $JOBS --quiet | $POOLKIT restore - '$TGT' --jobs $JOBS --quiet"
 
 ratio() { echo "scale=2; ${SECONDS_OF[$1]} / ${SECONDS_OF[$2]}" | bc | sed 's/^\./0./'; }
@@ -136,7 +145,7 @@ PostgreSQL $(psql -X -At "$SRC" -c "SHOW server_version"), scale $SCALE: databas
 |---|---|---|---|---|
 | pg_dump -Fc | ${SECONDS_OF[pg_dump_fc]} | ${RSS_OF[pg_dump_fc]} | $(size_mb "$W/dump.fc") | |
 | pg_dump -Fd -j $JOBS | ${SECONDS_OF[pg_dump_fd]} | ${RSS_OF[pg_dump_fd]} | $(size_mb "$W/dump.dir") | |
-| floor: \\copy every table to /dev/null, $JOBS streams | ${SECONDS_OF[floor]} | ${RSS_OF[floor]} | | |
+| floor: psql \\copy of every table to /dev/null, $JOBS sessions (text; tables not split) | ${SECONDS_OF[floor]} | ${RSS_OF[floor]} | | |
 | poolkit backup --jobs $JOBS | ${SECONDS_OF[pk_backup]} | ${RSS_OF[pk_backup]} | $(size_mb "$W/pk.poolkit") | $(ratio pk_backup pg_dump_fc) × pg_dump -Fc, $(ratio pk_backup pg_dump_fd) × -Fd -j$JOBS, $(ratio pk_backup floor) × floor |
 | pg_restore -j $JOBS (file) | ${SECONDS_OF[pg_restore]} | ${RSS_OF[pg_restore]} | | |
 | poolkit restore --jobs $JOBS (file) | ${SECONDS_OF[pk_restore]} | ${RSS_OF[pk_restore]} | | $(ratio pk_restore pg_restore) × pg_restore |
