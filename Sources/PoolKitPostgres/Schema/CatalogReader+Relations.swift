@@ -90,7 +90,7 @@ extension CatalogReader {
                    CASE WHEN c.relkind IN ('r', 'm') AND am.amname <> 'heap' THEN am.amname END AS am,
                    CASE WHEN c.reloftype <> 0 THEN format_type(c.reloftype, NULL) END AS oftype,
                    CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS viewdef,
-                   (SELECT json_agg(i.inhparent ORDER BY i.inhseqno) FROM pg_inherits i WHERE i.inhrelid = c.oid)
+                   (SELECT json_agg(i.inhparent::bigint ORDER BY i.inhseqno) FROM pg_inherits i WHERE i.inhrelid = c.oid)
                         AS parents,
                    \(Self.aclJSON("c.relacl")) AS acl
             FROM pg_class c LEFT JOIN pg_am am ON am.oid = c.relam
@@ -125,6 +125,7 @@ extension CatalogReader {
                 }
             }
         }
+        keptRelations = Set(order)
         for oid in order {
             guard let row = rowsByOID[oid] else { continue }
             try addRelation(row, oid: oid)
@@ -145,12 +146,14 @@ extension CatalogReader {
                 let owner = relations[table],
                 let column = columns[table]?.first(where: { $0.number == sequence.ownerColumn })
             {
-                graph.add(
+                let id = graph.add(
                     PostgresObjectKind.sequenceOwnedBy, name: relation.name, schema: relation.schema,
                     section: .preData,
                     ddl:
                         "ALTER SEQUENCE \(relation.qualified) OWNED BY \(owner.qualified).\(PostgresSQL.identifier(column.name));\n",
                     dependencies: [relation.objectID, owner.objectID])
+                // The table's new owner passes to the sequences it owns (which cannot change owner alone).
+                if let tableOwner = ownerObjects[owner.objectID] { graph.depend(tableOwner, on: id) }
             }
         }
     }
@@ -209,7 +212,11 @@ extension CatalogReader {
         for column in columns[oid] ?? [] {
             if let defaultOID = column.defaultOID { graph.alias(CatalogKey("pg_attrdef", defaultOID), to: id) }
         }
-        addOwner(of: id, target: "\(keyword) \(qualified)", owner: owner)
+        if kind == "S", let table = sequences[oid]?.ownerTable, keptRelations.contains(table) {
+            // Owned by a dumped table: it follows the table's owner.
+        } else {
+            addOwner(of: id, target: "\(keyword) \(qualified)", owner: owner)
+        }
         let columnACLs = (columns[oid] ?? []).compactMap { column in column.acl.map { (column.name, $0) } }
         addACL(
             of: id, target: "\(kind == "S" ? "SEQUENCE" : "TABLE") \(qualified)", owner: owner,

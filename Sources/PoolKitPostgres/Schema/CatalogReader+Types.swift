@@ -167,7 +167,11 @@ extension CatalogReader {
             let id = graph.add(
                 .type, name: name, schema: schema, section: .preData, ddl: ddl, key: CatalogKey("pg_type", oid),
                 commentTarget: "\(keyword) \(qualified)")
-            if kind == "c" { graph.alias(CatalogKey("pg_class", try row.oid("typrelid")), to: id) }
+            if kind == "c" {
+                let relation = try row.oid("typrelid")
+                graph.alias(CatalogKey("pg_class", relation), to: id)
+                relationNames[relation] = qualified
+            }
             if kind == "r", let multirange = try row.optional("rngmultitypid"), let multiOID = UInt32(multirange) {
                 graph.alias(CatalogKey("pg_type", multiOID), to: id)
             }
@@ -200,6 +204,9 @@ extension CatalogReader {
             }
             let element = try row.oid("elem")
             if element != 0 { arrays.append((oid, element)) }
+        }
+        for (key, creator) in internalObjects {
+            if let owner = graph.owner(of: creator) { graph.alias(key, to: owner) }
         }
         for (array, element) in arrays {
             if let owner = graph.owner(of: CatalogKey("pg_type", element)) {

@@ -13,6 +13,9 @@ final class CatalogReader {
     var schemaObjects: [UInt32: UInt32] = [:]
     /// Extension members: catalog row → extension OID.
     var extensionMembers: [CatalogKey: UInt32] = [:]
+    /// Functions, casts and types created by another object (a range type's multirange
+    /// constructors and casts): catalog row → the row that created it.
+    var internalObjects: [CatalogKey: CatalogKey] = [:]
     /// Constraints by the relation or domain they are on.
     var tableConstraints: [UInt32: [Constraint]] = [:]
     var domainConstraints: [UInt32: [Constraint]] = [:]
@@ -24,6 +27,10 @@ final class CatalogReader {
     var relationNames: [UInt32: String] = [:]
     /// Qualified names of identity sequences by OID.
     var identityNames: [UInt32: String] = [:]
+    /// The OIDs of the relations that are dumped (known before their objects are made).
+    var keptRelations: Set<UInt32> = []
+    /// The `owner` object of each object that has one.
+    var ownerObjects: [UInt32: UInt32] = [:]
     /// Sequences: OID → facts.
     var sequences: [UInt32: Sequence] = [:]
     /// Objects of kind `sequence` (or the table owning an identity sequence) by sequence OID.
@@ -118,6 +125,21 @@ final class CatalogReader {
         {
             extensionMembers[CatalogKey(try row.string("catalog"), try row.oid("objid"))] = try row.oid("refobjid")
         }
+        for row in try await rows(
+            """
+            SELECT classid::regclass::text AS catalog, objid, refclassid::regclass::text AS refcatalog, refobjid
+            FROM pg_depend
+            WHERE deptype = 'i' AND classid IN ('pg_proc'::regclass, 'pg_cast'::regclass) AND objid >= 16384
+            """, what: "implied objects")
+        {
+            internalObjects[CatalogKey(try row.string("catalog"), try row.oid("objid"))] = CatalogKey(
+                try row.string("refcatalog"), try row.oid("refobjid"))
+        }
+    }
+
+    /// Whether a catalog row is created by another object, or belongs to an extension.
+    func isImplied(_ catalog: String, _ oid: UInt32) -> Bool {
+        internalObjects[CatalogKey(catalog, oid)] != nil || isExtensionMember(catalog, oid)
     }
 
     /// Whether a catalog row belongs to an extension (and so is created by `CREATE EXTENSION`).
@@ -133,7 +155,7 @@ final class CatalogReader {
     /// Adds `ALTER <target> OWNER TO <owner>` as an `owner` object after `object`.
     func addOwner(of object: UInt32, target: String, owner: String) {
         let node = graph.node(object)
-        graph.add(
+        ownerObjects[object] = graph.add(
             PostgresObjectKind.owner, name: node.name, schema: node.schema, section: node.section,
             ddl: "ALTER \(target) OWNER TO \(PostgresSQL.identifier(owner));\n", dependencies: [object])
     }
