@@ -29,6 +29,8 @@ final class CatalogReader {
     var identityNames: [UInt32: String] = [:]
     /// The OIDs of the relations that are dumped (known before their objects are made).
     var keptRelations: Set<UInt32> = []
+    /// The `acl` object of each dumped schema that has one, by schema name.
+    var schemaACLs: [String: UInt32] = [:]
     /// The `owner` object of each object that has one.
     var ownerObjects: [UInt32: UInt32] = [:]
     /// Sequences: OID → facts.
@@ -178,9 +180,12 @@ final class CatalogReader {
         }
         guard !ddl.isEmpty else { return }
         let node = graph.node(object)
-        graph.add(
+        // Grants made as another role need that role's access to the schema first.
+        let schemaACL = node.schema.flatMap { schemaACLs[$0] }
+        let id = graph.add(
             PostgresObjectKind.acl, name: node.name, schema: node.schema, section: .postData, ddl: ddl,
-            dependencies: [object] + extraDependencies)
+            dependencies: [object] + extraDependencies + (schemaACL.map { [$0] } ?? []))
+        if node.kind == .schema { schemaACLs[node.name] = id }
     }
 
     /// `GRANT` statements for ACL items `[grantee|null, grantor, privilege, grantable]`, one per
