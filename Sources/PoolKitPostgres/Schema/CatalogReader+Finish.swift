@@ -33,7 +33,7 @@ extension CatalogReader {
                 ddl += "\(prefix) GRANT \(privilege) ON \(objects) TO \(PostgresSQL.role(item[0] as? String))\(option);\n"
             }
             graph.add(
-                PostgresObjectKind.acl, name: "DEFAULT PRIVILEGES FOR \(objects)", schema: userSchema(namespace),
+                .acl, name: "DEFAULT PRIVILEGES FOR \(objects)", schema: userSchema(namespace),
                 section: .postData, ddl: ddl, dependencies: dependencies)
         }
     }
@@ -50,7 +50,7 @@ extension CatalogReader {
             largeObjects.append(oid)
             let target = "LARGE OBJECT \(oid)"
             let id = graph.add(
-                PostgresObjectKind.largeObject, name: String(oid), schema: nil, section: .data,
+                PostgresObjectKind.largeObject, name: String(oid), schema: nil, section: .preData,
                 ddl: "SELECT pg_catalog.lo_create('\(oid)');\n", key: CatalogKey("pg_largeobject", oid),
                 commentTarget: target)
             let owner = try row.string("owner")

@@ -158,7 +158,7 @@ final class CatalogReader {
     func addOwner(of object: UInt32, target: String, owner: String) {
         let node = graph.node(object)
         ownerObjects[object] = graph.add(
-            PostgresObjectKind.owner, name: node.name, schema: node.schema, section: node.section,
+            .owner, name: node.name, schema: node.schema, section: node.section,
             ddl: "ALTER \(target) OWNER TO \(PostgresSQL.identifier(owner));\n", dependencies: [object])
     }
 
@@ -183,7 +183,7 @@ final class CatalogReader {
         // Grants made as another role need that role's access to the schema first.
         let schemaACL = node.schema.flatMap { schemaACLs[$0] }
         let id = graph.add(
-            PostgresObjectKind.acl, name: node.name, schema: node.schema, section: .postData, ddl: ddl,
+            .acl, name: node.name, schema: node.schema, section: .postData, ddl: ddl,
             dependencies: [object] + extraDependencies + (schemaACL.map { [$0] } ?? []))
         if node.kind == .schema { schemaACLs[node.name] = id }
     }

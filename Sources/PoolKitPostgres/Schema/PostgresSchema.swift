@@ -16,22 +16,23 @@ package struct PostgresSchema: Sendable {
     /// - pre-data: schemas, extensions, collations, types, functions, aggregates, operators, casts,
     ///   sequences, tables (columns, defaults, generated columns, NOT NULL, valid CHECK constraints,
     ///   storage parameters, column options), partitions attached, views, materialized views (empty),
-    ///   `OWNED BY` of sequences;
-    /// - data: sequence values (`setval`), large objects (`lo_create`, comments);
+    ///   `OWNED BY` of sequences, large objects (`lo_create` with their OIDs, comments; as pg_dump,
+    ///   whose large object entries are pre-data, their contents data);
+    /// - data: sequence values (`setval`);
     /// - post-data: indexes and their partition attachments, primary key / unique / exclusion /
     ///   foreign key / `NOT VALID` check constraints, triggers, rules, policies, row level security,
     ///   `CLUSTER ON`, replica identity, extended statistics, event triggers, `REFRESH MATERIALIZED
     ///   VIEW` of populated materialized views, privileges.
     ///
-    /// `ALTER … OWNER TO` statements are objects of kind `owner` (``PostgresObjectKind/owner``) and
-    /// `GRANT`/`REVOKE` statements objects of kind `acl` (``PostgresObjectKind/acl``), each depending on the
+    /// `ALTER … OWNER TO` statements are objects of kind ``ArchiveObject/Kind/owner`` and
+    /// `GRANT`/`REVOKE` statements objects of kind ``ArchiveObject/Kind/acl``, each depending on the
     /// object it concerns, so a restore can leave them out (`--no-owner`, `--no-privileges`).
     /// Comments are part of their object's DDL.
     package var objects: [ArchiveObject]
     /// Tables whose rows are dumped: ordinary tables and partitions (leaves), never partitioned
     /// parents, views or foreign tables.
     package var tables: [PostgresTableInfo]
-    /// Large objects to dump (their OIDs); their creation is in ``objects`` (data section).
+    /// Large objects to dump (their OIDs); their creation is in ``objects`` (pre-data).
     package var largeObjects: [UInt32]
     /// Facts about the server and database: `server_version`, `server_version_num`, `encoding`,
     /// `standard_conforming_strings`, `lc_collate`, `lc_ctype`.
@@ -87,10 +88,6 @@ package struct PostgresTableInfo: Sendable, Hashable {
 /// The object kinds the PostgreSQL schema uses beyond the core's own (``ArchiveObject/Kind``); kept
 /// in a namespace of their own so they cannot clash with kinds the core may add.
 package enum PostgresObjectKind {
-    /// `ALTER … OWNER TO` of one object (left out by a restore with `--no-owner`).
-    package static let owner: ArchiveObject.Kind = "owner"
-    /// `GRANT`/`REVOKE` on one object, or default privileges (left out with `--no-privileges`).
-    package static let acl: ArchiveObject.Kind = "acl"
     /// A sequence's value (`setval`), data section.
     package static let sequenceSet: ArchiveObject.Kind = "sequence-set"
     /// `ALTER SEQUENCE … OWNED BY`.
@@ -121,6 +118,6 @@ package enum PostgresObjectKind {
     package static let materializedViewData: ArchiveObject.Kind = "materialized-view-data"
     /// `ALTER TABLE … CLUSTER ON` or `REPLICA IDENTITY USING INDEX`.
     package static let indexUsage: ArchiveObject.Kind = "index-usage"
-    /// A large object (`lo_create`), data section; its contents are dumped as data.
+    /// A large object (`lo_create`), pre-data; its contents are dumped as data.
     package static let largeObject: ArchiveObject.Kind = "large-object"
 }
