@@ -216,6 +216,49 @@ enum PostgresSchemaFixture {
             ALTER DEFAULT PRIVILEGES FOR ROLE \#(owner) IN SCHEMA app GRANT SELECT ON TABLES TO \#(reader);
             ALTER DEFAULT PRIVILEGES FOR ROLE \#(owner) REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 
+            CREATE FOREIGN DATA WRAPPER "dummy fdw" OPTIONS (debug 'true');
+            COMMENT ON FOREIGN DATA WRAPPER "dummy fdw" IS 'fdw';
+            CREATE SERVER remote TYPE 'test' VERSION '1.0' FOREIGN DATA WRAPPER "dummy fdw"
+                OPTIONS (host 'example.invalid', port '5432');
+            COMMENT ON SERVER remote IS 'server';
+            CREATE USER MAPPING FOR \#(owner) SERVER remote OPTIONS (user 'remote_user');
+            CREATE USER MAPPING FOR PUBLIC SERVER remote;
+            GRANT USAGE ON FOREIGN SERVER remote TO \#(reader);
+            CREATE FOREIGN TABLE app.remote_items (
+                id integer OPTIONS (column_name 'item_id') NOT NULL,
+                label text COLLATE "C" DEFAULT 'x',
+                CONSTRAINT remote_items_id_check CHECK (id > 0)
+            ) SERVER remote OPTIONS (table_name 'items');
+            ALTER FOREIGN TABLE app.remote_items ALTER COLUMN label SET STATISTICS 50;
+            COMMENT ON FOREIGN TABLE app.remote_items IS 'remote';
+            GRANT SELECT ON app.remote_items TO \#(reader);
+
+            CREATE PUBLICATION pub_all FOR ALL TABLES WITH (publish = 'insert, update');
+            COMMENT ON PUBLICATION pub_all IS 'everything';
+            CREATE PUBLICATION "pub some" FOR TABLE app.items (order_id, line) WHERE (qty > 0), TABLE ONLY app.animals;
+            CREATE PUBLICATION pub_schema FOR TABLES IN SCHEMA "select" WITH (publish_via_partition_root = true);
+
+            CREATE TEXT SEARCH DICTIONARY app.simple_dict (TEMPLATE = pg_catalog.simple, STOPWORDS = english);
+            CREATE TEXT SEARCH CONFIGURATION app.my_config (COPY = pg_catalog.english);
+            ALTER TEXT SEARCH CONFIGURATION app.my_config ALTER MAPPING FOR asciiword WITH app.simple_dict, english_stem;
+            COMMENT ON TEXT SEARCH CONFIGURATION app.my_config IS 'config';
+            CREATE CONVERSION app.my_conversion FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
+
+            CREATE FUNCTION app.view_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+            CREATE TRIGGER active_insert INSTEAD OF INSERT ON app.active_customers
+                FOR EACH ROW EXECUTE FUNCTION app.view_insert();
+            CREATE CONSTRAINT TRIGGER items_check AFTER INSERT ON app.items DEFERRABLE INITIALLY DEFERRED
+                FOR EACH ROW EXECUTE FUNCTION app.noop();
+            ALTER TABLE app.animals ADD COLUMN gone integer;
+            ALTER TABLE app.animals DROP COLUMN gone;
+            CREATE AGGREGATE app.my_percentile(float8 ORDER BY anyelement) (SFUNC = ordered_set_transition,
+                STYPE = internal, FINALFUNC = percentile_disc_final, FINALFUNC_EXTRA);
+            CREATE FUNCTION app.first_agg(anyelement, anyelement) RETURNS anyelement LANGUAGE sql IMMUTABLE STRICT
+                AS 'SELECT $1';
+            CREATE AGGREGATE app.first(anyelement) (SFUNC = app.first_agg, STYPE = anyelement, PARALLEL = SAFE);
+            CREATE AGGREGATE app.count_all(*) (SFUNC = int8inc, STYPE = bigint, INITCOND = '0',
+                MSFUNC = int8inc, MINVFUNC = int8dec, MSTYPE = bigint, MINITCOND = '0');
+
             SELECT lo_create(424242);
             COMMENT ON LARGE OBJECT 424242 IS 'a large object';
             ALTER LARGE OBJECT 424242 OWNER TO \#(owner);

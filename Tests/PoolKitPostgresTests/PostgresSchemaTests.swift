@@ -94,7 +94,7 @@ struct PostgresSchemaTests {
         }
         try await withConnection(to: database) { connection in
             try await connection.execute(
-                "SET check_function_bodies = off; SELECT set_config('search_path', '', false)")
+                "SET check_function_bodies = off; SET client_min_messages = error; SELECT set_config('search_path', '', false)")
             for object in order {
                 guard let ddl = object.ddl, !ddl.isEmpty else { continue }
                 do {
@@ -193,6 +193,7 @@ struct PostgresSchemaTests {
         try await withScratch(databases: 3, roles: 2) { databases, roles in
             let (source, target) = (databases[0], databases[1])
             try await withConnection(to: source) { connection in
+                try await connection.execute("SET client_min_messages = error")
                 try await connection.execute(PostgresSchemaFixture.sql(owner: roles[0], reader: roles[1]))
             }
             let schema = try await readSchema(of: source)

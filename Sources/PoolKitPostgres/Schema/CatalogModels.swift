@@ -51,6 +51,8 @@ extension CatalogReader {
         let statisticsTarget: Int
         let compression: String
         let options: String?
+        /// A foreign table column's options (`name 'value', …`).
+        let foreignOptions: String?
         let acl: [[Any]]?
     }
 

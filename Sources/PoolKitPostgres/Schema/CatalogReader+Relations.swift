@@ -32,10 +32,11 @@ extension CatalogReader {
                    CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0
                         THEN \(Self.collationName("a.attcollation")) END AS collation,
                    a.attstorage, t.typstorage, a.attstattarget, a.attcompression,
-                   \(Self.optionsList("a.attoptions")) AS options, \(Self.aclJSON("a.attacl")) AS acl
+                   \(Self.optionsList("a.attoptions")) AS options, \(Self.genericOptions("a.attfdwoptions")) AS fdwoptions,
+                   \(Self.aclJSON("a.attacl")) AS acl
             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid
             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-            WHERE a.attrelid >= 16384 AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'c')
+            WHERE a.attrelid >= 16384 AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'c', 'f')
             ORDER BY a.attrelid, a.attnum
             """, what: "columns")
         for row in result {
@@ -47,7 +48,7 @@ extension CatalogReader {
                 collation: try row.optional("collation"), storage: try row.string("attstorage"),
                 typeStorage: try row.string("typstorage"), statisticsTarget: try row.int("attstattarget"),
                 compression: try row.optional("attcompression") ?? "", options: try row.optional("options"),
-                acl: try row.jsonRows("acl"))
+                foreignOptions: try row.optional("fdwoptions"), acl: try row.jsonRows("acl"))
             columns[try row.oid("attrelid"), default: []].append(column)
         }
     }
@@ -90,11 +91,15 @@ extension CatalogReader {
                    CASE WHEN c.relkind IN ('r', 'm') AND am.amname <> 'heap' THEN am.amname END AS am,
                    CASE WHEN c.reloftype <> 0 THEN format_type(c.reloftype, NULL) END AS oftype,
                    CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS viewdef,
+                   (SELECT quote_ident(fs.srvname) FROM pg_foreign_table ft JOIN pg_foreign_server fs
+                        ON fs.oid = ft.ftserver WHERE ft.ftrelid = c.oid) AS server,
+                   (SELECT \(Self.genericOptions("ft.ftoptions")) FROM pg_foreign_table ft WHERE ft.ftrelid = c.oid)
+                        AS ftoptions,
                    (SELECT json_agg(i.inhparent::bigint ORDER BY i.inhseqno) FROM pg_inherits i WHERE i.inhrelid = c.oid)
                         AS parents,
                    \(Self.aclJSON("c.relacl")) AS acl
             FROM pg_class c LEFT JOIN pg_am am ON am.oid = c.relam
-            WHERE c.oid >= 16384 AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+            WHERE c.oid >= 16384 AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
             ORDER BY c.oid
             """, what: "tables, views and sequences")
         var rowsByOID: [UInt32: CatalogRow] = [:]
@@ -194,6 +199,10 @@ extension CatalogReader {
                 ddl +=
                     "ALTER VIEW \(qualified) ALTER COLUMN \(PostgresSQL.identifier(column.name)) SET DEFAULT \(column.defaultExpression!);\n"
             }
+        case "f":
+            objectKind = PostgresObjectKind.foreignTable
+            keyword = "FOREIGN TABLE"
+            ddl = try tableDDL(row, oid: oid, qualified: qualified)
         default:
             objectKind = .table
             keyword = "TABLE"
@@ -258,6 +267,8 @@ extension CatalogReader {
     /// column settings (statistics, storage, compression, options) and replica identity.
     private func tableDDL(_ row: CatalogRow, oid: UInt32, qualified: String) throws -> String {
         let isPartition = try row.bool("relispartition")
+        let server = try row.optional("server")
+        let keyword = server == nil ? "TABLE" : "FOREIGN TABLE"
         let parents = try parentOIDs(row)
         let ofType = try row.optional("oftype")
         let allColumns = columns[oid] ?? []
@@ -272,6 +283,7 @@ extension CatalogReader {
                 continue
             }
             var line = "    \(name) \(column.type)"
+            if let options = column.foreignOptions { line += " OPTIONS (\(options))" }
             if let collation = column.collation { line += " COLLATE \(collation)" }
             if let expression = column.defaultExpression {
                 line += column.generated == "s" ? " GENERATED ALWAYS AS (\(expression)) STORED" : " DEFAULT \(expression)"
@@ -287,12 +299,16 @@ extension CatalogReader {
             lines.append("    CONSTRAINT \(PostgresSQL.identifier(constraint.name)) \(constraint.definition)")
         }
         let unlogged = try row.string("relpersistence") == "u" ? "UNLOGGED " : ""
-        var ddl = "CREATE \(unlogged)TABLE \(qualified)"
+        var ddl = "CREATE \(unlogged)\(keyword) \(qualified)"
         if let ofType { ddl += " OF \(ofType)" }
         if !lines.isEmpty || ofType == nil { ddl += " (\n\(lines.joined(separator: ",\n"))\n)" }
         if !isPartition, !parents.isEmpty {
             let names = parents.compactMap { parent in relationNames[parent] }
             ddl += "\nINHERITS (\(names.joined(separator: ", ")))"
+        }
+        if let server {
+            ddl += "\nSERVER \(server)"
+            if let options = try row.optional("ftoptions") { ddl += "\nOPTIONS (\(options))" }
         }
         if let key = try row.optional("partkey") { ddl += "\nPARTITION BY \(key)" }
         if let method = try row.optional("am") { ddl += "\nUSING \(PostgresSQL.identifier(method))" }
@@ -301,7 +317,7 @@ extension CatalogReader {
         ddl += ";\n"
 
         for column in allColumns {
-            let alter = "ALTER TABLE ONLY \(qualified) ALTER COLUMN \(PostgresSQL.identifier(column.name))"
+            let alter = "ALTER \(keyword) ONLY \(qualified) ALTER COLUMN \(PostgresSQL.identifier(column.name))"
             if !column.isLocal && !isPartition {
                 // Inherited columns: what differs from every parent.
                 let inherited = parents.compactMap { parent in columns[parent]?.first { $0.name == column.name } }
@@ -324,8 +340,8 @@ extension CatalogReader {
             if let options = column.options { ddl += "\(alter) SET (\(options));\n" }
         }
         switch try row.string("relreplident") {
-        case "f": ddl += "ALTER TABLE ONLY \(qualified) REPLICA IDENTITY FULL;\n"
-        case "n": ddl += "ALTER TABLE ONLY \(qualified) REPLICA IDENTITY NOTHING;\n"
+        case "f" where server == nil: ddl += "ALTER TABLE ONLY \(qualified) REPLICA IDENTITY FULL;\n"
+        case "n" where server == nil: ddl += "ALTER TABLE ONLY \(qualified) REPLICA IDENTITY NOTHING;\n"
         default: break
         }
         return ddl

@@ -118,6 +118,22 @@ package enum PostgresObjectKind {
     package static let materializedViewData: ArchiveObject.Kind = "materialized-view-data"
     /// `ALTER TABLE … CLUSTER ON` or `REPLICA IDENTITY USING INDEX`.
     package static let indexUsage: ArchiveObject.Kind = "index-usage"
+    /// A foreign data wrapper.
+    package static let foreignDataWrapper: ArchiveObject.Kind = "foreign-data-wrapper"
+    /// A foreign server.
+    package static let foreignServer: ArchiveObject.Kind = "foreign-server"
+    /// A user mapping for a foreign server.
+    package static let userMapping: ArchiveObject.Kind = "user-mapping"
+    /// A foreign table (no rows are dumped).
+    package static let foreignTable: ArchiveObject.Kind = "foreign-table"
+    /// A publication (post-data).
+    package static let publication: ArchiveObject.Kind = "publication"
+    /// A table or schema added to a publication.
+    package static let publicationTable: ArchiveObject.Kind = "publication-table"
+    /// A text search dictionary or configuration.
+    package static let textSearch: ArchiveObject.Kind = "text-search"
+    /// An encoding conversion.
+    package static let conversion: ArchiveObject.Kind = "conversion"
     /// A large object (`lo_create`), pre-data; its contents are dumped as data.
     package static let largeObject: ArchiveObject.Kind = "large-object"
 }
