@@ -259,6 +259,21 @@ enum PostgresSchemaFixture {
             CREATE AGGREGATE app.count_all(*) (SFUNC = int8inc, STYPE = bigint, INITCOND = '0',
                 MSFUNC = int8inc, MINVFUNC = int8dec, MSTYPE = bigint, MINITCOND = '0');
 
+            CREATE FUNCTION app.mod_cmp(a integer, b integer) RETURNS integer LANGUAGE sql IMMUTABLE
+                AS 'SELECT sign(a % 10 - b % 10)::integer';
+            CREATE FUNCTION app.lt_mod(a integer, b integer) RETURNS boolean LANGUAGE sql IMMUTABLE
+                AS 'SELECT a % 10 < b % 10';
+            CREATE OPERATOR app.<~< (FUNCTION = app.lt_mod, LEFTARG = integer, RIGHTARG = integer);
+            CREATE OPERATOR FAMILY app.mod_ops USING btree;
+            CREATE OPERATOR CLASS app.mod_int_ops FOR TYPE integer USING btree FAMILY app.mod_ops AS
+                OPERATOR 1 app.<~< (integer, integer), OPERATOR 3 app.=~= (integer, integer),
+                FUNCTION 1 app.mod_cmp(integer, integer);
+            CREATE OPERATOR CLASS app.plain_int_ops FOR TYPE integer USING hash AS
+                OPERATOR 1 = (integer, integer), FUNCTION 1 hashint4(integer);
+            ALTER OPERATOR FAMILY app.mod_ops USING btree ADD FUNCTION 1 (integer, bigint) btint48cmp(integer, bigint);
+            COMMENT ON OPERATOR CLASS app.mod_int_ops USING btree IS 'mod ten ordering';
+            CREATE INDEX items_mod ON app.items (qty app.mod_int_ops);
+
             SELECT lo_create(424242);
             COMMENT ON LARGE OBJECT 424242 IS 'a large object';
             ALTER LARGE OBJECT 424242 OWNER TO \#(owner);

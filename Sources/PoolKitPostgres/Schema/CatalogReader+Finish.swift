@@ -113,6 +113,20 @@ extension CatalogReader {
         }
     }
 
+    /// Event triggers come after every other post-data object (as pg_restore creates them last), so
+    /// they do not fire on the restore's own DDL.
+    func eventTriggersLast() {
+        let all = graph.nodes.indices.map { UInt32($0 + 1) }
+        let triggers = all.filter { graph.node($0).kind == PostgresObjectKind.eventTrigger }
+        guard !triggers.isEmpty else { return }
+        let dependsOnTrigger = Set(all.filter { !graph.node($0).dependencies.isDisjoint(with: triggers) })
+        for other in all where graph.node(other).section == .postData {
+            let kind = graph.node(other).kind
+            guard kind != PostgresObjectKind.eventTrigger, kind != .acl, !dependsOnTrigger.contains(other) else { continue }
+            for trigger in triggers { graph.depend(trigger, on: other) }
+        }
+    }
+
     func readSequenceValues() async throws {
         var names: [(oid: UInt32, name: String, object: UInt32)] = []
         for (oid, object) in sequenceObjects.sorted(by: { $0.key < $1.key }) {

@@ -67,6 +67,7 @@ final class CatalogReader {
         try await readRoutines()
         try await readOperators()
         try await readCasts()
+        try await readOperatorClasses()
         try await readTextSearch()
         try await readForeignDataWrappers()
         try await readForeignServers()
@@ -85,6 +86,7 @@ final class CatalogReader {
         try await readComments()
         try await readDependencies()
         linkRefreshes()
+        eventTriggersLast()
         try await readSequenceValues()
 
         let (objects, newIDs) = graph.ordered()

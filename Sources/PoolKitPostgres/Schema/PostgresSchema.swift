@@ -132,6 +132,8 @@ package enum PostgresObjectKind {
     package static let publicationTable: ArchiveObject.Kind = "publication-table"
     /// A text search dictionary or configuration.
     package static let textSearch: ArchiveObject.Kind = "text-search"
+    /// An operator family or class, or the operators and functions added to a family.
+    package static let operatorClass: ArchiveObject.Kind = "operator-class"
     /// An encoding conversion.
     package static let conversion: ArchiveObject.Kind = "conversion"
     /// A large object (`lo_create`), pre-data; its contents are dumped as data.

@@ -158,7 +158,7 @@ final class SchemaGraph {
     /// Creation priority among objects that are ready at once (pg_dump's order of kinds).
     private static let kindRanks: [ArchiveObject.Kind: Int] = [
         .schema: 1, .extension: 2, PostgresObjectKind.collation: 3, .type: 4, .function: 5,
-        PostgresObjectKind.aggregate: 6, PostgresObjectKind.operator: 7, PostgresObjectKind.cast: 8, PostgresObjectKind.conversion: 8, PostgresObjectKind.textSearch: 8,
+        PostgresObjectKind.aggregate: 6, PostgresObjectKind.operator: 7, PostgresObjectKind.cast: 8, PostgresObjectKind.operatorClass: 8, PostgresObjectKind.conversion: 8, PostgresObjectKind.textSearch: 8,
         PostgresObjectKind.foreignDataWrapper: 8, PostgresObjectKind.foreignServer: 8,
         PostgresObjectKind.userMapping: 8, .sequence: 9, PostgresObjectKind.foreignTable: 10,
         .table: 10, PostgresObjectKind.tableAttach: 11, PostgresObjectKind.sequenceOwnedBy: 12, .view: 13,
