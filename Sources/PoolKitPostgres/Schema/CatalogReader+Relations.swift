@@ -74,6 +74,9 @@ extension CatalogReader {
                 ownerColumn: Int(try row.optional("ownercolumn") ?? "0") ?? 0,
                 isIdentity: try row.optional("deptype") == "i")
         }
+        for sequence in sequences.values where sequence.isIdentity {
+            if let table = sequence.ownerTable { identitySequences[table, default: []].append(sequence) }
+        }
     }
 
     func readRelations() async throws {
@@ -82,7 +85,7 @@ extension CatalogReader {
             SELECT c.oid, c.relnamespace, c.relname, c.relkind, c.relpersistence, pg_get_userbyid(c.relowner) AS owner,
                    c.relispartition, c.relispopulated, c.relrowsecurity, c.relforcerowsecurity, c.relreplident,
                    c.relpages::bigint AS relpages,
-                   CASE WHEN c.relkind IN ('r', 'm') THEN pg_relation_size(c.oid) ELSE 0 END AS bytes,
+                   CASE WHEN c.relkind = 'r' THEN pg_relation_size(c.oid) ELSE 0 END AS bytes,
                    CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partkey,
                    CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partbound,
                    \(Self.optionsList("c.reloptions")) AS options,
@@ -234,7 +237,8 @@ extension CatalogReader {
         if kind == "r" || kind == "p" {
             try addTableExtras(row, relation: relation)
             // Identity sequences are created with their column; their facts follow the table.
-            for (sequenceOID, sequence) in sequences where sequence.isIdentity && sequence.ownerTable == oid {
+            for sequence in identitySequences[oid] ?? [] {
+                let sequenceOID = sequence.oid
                 sequenceObjects[sequenceOID] = id
                 if let names = identityNames[sequenceOID] {
                     graph.alias(CatalogKey("pg_class", sequenceOID), to: id, commentTarget: "SEQUENCE \(names)")
@@ -351,10 +355,8 @@ extension CatalogReader {
 
     /// ` GENERATED … AS IDENTITY (SEQUENCE NAME … options)` for an identity column.
     private func identityClause(table: UInt32, column: Column) throws -> String? {
-        guard
-            let sequence = sequences.values.first(where: {
-                $0.isIdentity && $0.ownerTable == table && $0.ownerColumn == column.number
-            }), let name = identityNames[sequence.oid]
+        guard let sequence = identitySequences[table]?.first(where: { $0.ownerColumn == column.number }),
+            let name = identityNames[sequence.oid]
         else { return nil }
         let kind = column.identity == "a" ? "ALWAYS" : "BY DEFAULT"
         return " GENERATED \(kind) AS IDENTITY (SEQUENCE NAME \(name) \(sequence.options))"

@@ -35,6 +35,8 @@ final class CatalogReader {
     var ownerObjects: [UInt32: UInt32] = [:]
     /// Sequences: OID → facts.
     var sequences: [UInt32: Sequence] = [:]
+    /// Identity sequences by the table whose column they serve.
+    var identitySequences: [UInt32: [Sequence]] = [:]
     /// Objects of kind `sequence` (or the table owning an identity sequence) by sequence OID.
     var sequenceObjects: [UInt32: UInt32] = [:]
     /// The object that creates each index (an index or a constraint object), by index OID.
