@@ -109,7 +109,7 @@ struct PostgresSchemaTests {
 
     /// `pg_dump --schema-only` of `database` without its comment lines (and the random
     /// `\restrict` key lines of recent pg_dump releases).
-    func dumpSchema(of database: String) throws -> String {
+    func dumpSchema(of database: String, arguments extra: [String] = []) throws -> String {
         let url = try serverURL()
         let binary = [
             ProcessInfo.processInfo.environment["POOLKIT_TEST_PG_BIN"].map { "\($0)/pg_dump" },
@@ -117,7 +117,7 @@ struct PostgresSchemaTests {
         ].compactMap { $0 }.first { FileManager.default.isExecutableFile(atPath: $0) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try #require(binary, "pg_dump is not installed"))
-        var arguments = ["--schema-only", "--no-password", "--dbname", database]
+        var arguments = ["--schema-only", "--no-password", "--dbname", database] + extra
         if let host = url.host { arguments += ["--host", host] }
         if let port = url.port { arguments += ["--port", String(port)] }
         if let user = url.user { arguments += ["--username", user] }
@@ -165,9 +165,9 @@ struct PostgresSchemaTests {
     }
 
     /// Dumps `source` and `target` with pg_dump and expects the same text.
-    func expectSameDump(_ source: String, _ target: String) throws {
-        let expected = try dumpSchema(of: source)
-        let actual = try dumpSchema(of: target)
+    func expectSameDump(_ source: String, _ target: String, arguments: [String] = []) throws {
+        let expected = try dumpSchema(of: source, arguments: arguments)
+        let actual = try dumpSchema(of: target, arguments: arguments)
         let same = expected == actual
         #expect(same, "pg_dump --schema-only differs:\n\(same ? "" : diff(expected, actual))")
     }
@@ -248,18 +248,22 @@ struct PostgresSchemaTests {
 
     @Test("--table keeps the named tables with their indexes, constraints, triggers and owned sequences, nothing else")
     func tableSelection() async throws {
-        try await withScratch(databases: 1) { databases, _ in
+        try await withScratch(databases: 2) { databases, _ in
+            let prerequisites = """
+                CREATE SCHEMA s;
+                CREATE FUNCTION s.f() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
+                """
             try await withConnection(to: databases[0]) { connection in
                 try await connection.execute(
-                    """
-                    CREATE SCHEMA s;
-                    CREATE TABLE s."My Table" (id serial PRIMARY KEY, v text);
-                    CREATE INDEX my_v ON s."My Table" (v);
-                    CREATE FUNCTION s.f() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
-                    CREATE TRIGGER t BEFORE INSERT ON s."My Table" FOR EACH ROW EXECUTE FUNCTION s.f();
-                    CREATE TABLE s.other (id integer PRIMARY KEY REFERENCES s."My Table");
-                    CREATE TABLE public.plain (x integer);
-                    """)
+                    prerequisites
+                        + """
+                        CREATE TABLE s."My Table" (id serial PRIMARY KEY, v text CHECK (v <> ''));
+                        CREATE INDEX my_v ON s."My Table" (v);
+                        COMMENT ON COLUMN s."My Table".v IS 'value';
+                        CREATE TRIGGER t BEFORE INSERT ON s."My Table" FOR EACH ROW EXECUTE FUNCTION s.f();
+                        CREATE TABLE s.other (id integer PRIMARY KEY REFERENCES s."My Table");
+                        CREATE TABLE public.plain (x integer);
+                        """)
             }
             var options = BackupOptions()
             options.includeTables = [#""s"."My Table""#, "plain"]
@@ -273,6 +277,11 @@ struct PostgresSchemaTests {
             #expect(schema.objects.contains { $0.kind == .constraint && $0.name == "My Table_pkey" })
             #expect(schema.objects.contains { $0.kind == .sequence && $0.name == "My Table_id_seq" })
             #expect(!schema.objects.contains { $0.name == "other" || $0.name == "other_pkey" })
+
+            // pg_dump -t is the oracle: the same tables, restored where the schema and function exist.
+            try await withConnection(to: databases[1]) { try await $0.execute(prerequisites) }
+            try await restore(schema, into: databases[1])
+            try expectSameDump(databases[0], databases[1], arguments: ["--table", #"s."My Table""#, "--table", "plain"])
 
             var excluding = BackupOptions()
             excluding.excludeTables = ["s.other"]
