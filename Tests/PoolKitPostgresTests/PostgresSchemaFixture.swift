@@ -275,6 +275,12 @@ enum PostgresSchemaFixture {
             COMMENT ON OPERATOR CLASS app.mod_int_ops USING btree IS 'mod ten ordering';
             CREATE INDEX items_mod ON app.items (qty app.mod_int_ops);
 
+            CREATE TABLE app.tickets (id integer PRIMARY KEY, code integer);
+            CREATE FUNCTION app.next_ticket_code() RETURNS integer LANGUAGE sql STABLE
+                BEGIN ATOMIC SELECT coalesce(max(code), 0) + 1 FROM app.tickets; END;
+            ALTER TABLE app.tickets ALTER COLUMN code SET DEFAULT app.next_ticket_code();
+            CREATE TABLE app.child_tickets (note text) INHERITS (app.tickets);
+
             SELECT lo_create(424242);
             COMMENT ON LARGE OBJECT 424242 IS 'a large object';
             ALTER LARGE OBJECT 424242 OWNER TO \#(owner);

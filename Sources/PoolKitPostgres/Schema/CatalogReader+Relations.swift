@@ -222,7 +222,20 @@ extension CatalogReader {
         if kind == "S" { sequenceObjects[oid] = id }
 
         for column in columns[oid] ?? [] {
-            if let defaultOID = column.defaultOID { graph.alias(CatalogKey("pg_attrdef", defaultOID), to: id) }
+            guard let defaultOID = column.defaultOID else { continue }
+            if isSeparate(column), kind == "r" || kind == "p" || kind == "f", let expression = column.defaultExpression {
+                // A default that calls a function of the schema is set after the table is created, so
+                // a function that reads the table (a SQL-standard body) can come in between.
+                let tableKeyword = kind == "f" ? "FOREIGN TABLE" : "TABLE"
+                let separate = graph.add(
+                    PostgresObjectKind.columnDefault, name: "\(name).\(column.name)", schema: schema, section: .preData,
+                    ddl:
+                        "ALTER \(tableKeyword) ONLY \(qualified) ALTER COLUMN \(PostgresSQL.identifier(column.name)) SET DEFAULT \(expression);\n",
+                    dependencies: [id])
+                graph.alias(CatalogKey("pg_attrdef", defaultOID), to: separate)
+            } else {
+                graph.alias(CatalogKey("pg_attrdef", defaultOID), to: id)
+            }
         }
         if kind == "S", let table = sequences[oid]?.ownerTable, keptRelations.contains(table) {
             // Owned by a dumped table: it follows the table's owner.
@@ -279,9 +292,10 @@ extension CatalogReader {
         var lines: [String] = []
         for column in allColumns where column.isLocal || isPartition {
             let name = PostgresSQL.identifier(column.name)
+            let expression = isSeparate(column) ? nil : column.defaultExpression
             if ofType != nil {
                 var options = ""
-                if let expression = column.defaultExpression { options += " DEFAULT \(expression)" }
+                if let expression { options += " DEFAULT \(expression)" }
                 if column.notNull { options += " NOT NULL" }
                 if !options.isEmpty { lines.append("    \(name) WITH OPTIONS\(options)") }
                 continue
@@ -289,7 +303,7 @@ extension CatalogReader {
             var line = "    \(name) \(column.type)"
             if let options = column.foreignOptions { line += " OPTIONS (\(options))" }
             if let collation = column.collation { line += " COLLATE \(collation)" }
-            if let expression = column.defaultExpression {
+            if let expression {
                 line += column.generated == "s" ? " GENERATED ALWAYS AS (\(expression)) STORED" : " DEFAULT \(expression)"
             }
             if !column.identity.isEmpty, let identity = try identityClause(table: oid, column: column) {
@@ -326,7 +340,7 @@ extension CatalogReader {
                 // Inherited columns: what differs from every parent.
                 let inherited = parents.compactMap { parent in columns[parent]?.first { $0.name == column.name } }
                 if column.notNull && !inherited.contains(where: \.notNull) { ddl += "\(alter) SET NOT NULL;\n" }
-                if let expression = column.defaultExpression, column.generated.isEmpty,
+                if let expression = column.defaultExpression, column.generated.isEmpty, !isSeparate(column),
                     !inherited.contains(where: { $0.defaultExpression == expression })
                 {
                     ddl += "\(alter) SET DEFAULT \(expression);\n"
@@ -349,6 +363,21 @@ extension CatalogReader {
         default: break
         }
         return ddl
+    }
+
+    /// Whether a column's default is set by an object of its own (see ``separateDefaults``).
+    private func isSeparate(_ column: Column) -> Bool {
+        column.generated.isEmpty && column.defaultOID.map(separateDefaults.contains) == true
+    }
+
+    /// Column defaults (`pg_attrdef` OIDs) that call functions of the schema.
+    func readSeparateDefaults() async throws {
+        let result = try await rows(
+            """
+            SELECT DISTINCT objid FROM pg_depend
+            WHERE classid = 'pg_attrdef'::regclass AND refclassid = 'pg_proc'::regclass AND refobjid >= 16384
+            """, what: "column defaults that call functions")
+        for row in result { separateDefaults.insert(try row.oid("objid")) }
     }
 
     private static let storageNames = ["p": "PLAIN", "e": "EXTERNAL", "m": "MAIN", "x": "EXTENDED"]

@@ -35,6 +35,9 @@ final class CatalogReader {
     var ownerObjects: [UInt32: UInt32] = [:]
     /// Sequences: OID → facts.
     var sequences: [UInt32: Sequence] = [:]
+    /// Column defaults (`pg_attrdef` OIDs) that call functions of the schema: set by objects of
+    /// their own, after the table, so that the functions can come after the table they may read.
+    var separateDefaults: Set<UInt32> = []
     /// Identity sequences by the table whose column they serve.
     var identitySequences: [UInt32: [Sequence]] = [:]
     /// Objects of kind `sequence` (or the table owning an identity sequence) by sequence OID.
@@ -74,6 +77,7 @@ final class CatalogReader {
         try await readForeignDataWrappers()
         try await readForeignServers()
         try await readSequences()
+        try await readSeparateDefaults()
         try await readRelations()
         try await readIndexes()
         try await readTriggers()

@@ -132,6 +132,8 @@ package enum PostgresObjectKind {
     package static let publicationTable: ArchiveObject.Kind = "publication-table"
     /// A text search dictionary or configuration.
     package static let textSearch: ArchiveObject.Kind = "text-search"
+    /// A column default that calls a function of the schema, set after its table is created.
+    package static let columnDefault: ArchiveObject.Kind = "default"
     /// An operator family or class, or the operators and functions added to a family.
     package static let operatorClass: ArchiveObject.Kind = "operator-class"
     /// An encoding conversion.

@@ -161,7 +161,7 @@ final class SchemaGraph {
         PostgresObjectKind.aggregate: 6, PostgresObjectKind.operator: 7, PostgresObjectKind.cast: 8, PostgresObjectKind.operatorClass: 8, PostgresObjectKind.conversion: 8, PostgresObjectKind.textSearch: 8,
         PostgresObjectKind.foreignDataWrapper: 8, PostgresObjectKind.foreignServer: 8,
         PostgresObjectKind.userMapping: 8, .sequence: 9, PostgresObjectKind.foreignTable: 10,
-        .table: 10, PostgresObjectKind.tableAttach: 11, PostgresObjectKind.sequenceOwnedBy: 12, .view: 13,
+        .table: 10, PostgresObjectKind.tableAttach: 11, PostgresObjectKind.columnDefault: 11, PostgresObjectKind.sequenceOwnedBy: 12, .view: 13,
         .materializedView: 14, PostgresObjectKind.sequenceSet: 20, PostgresObjectKind.largeObject: 15, .index: 30,
         .constraint: 31, PostgresObjectKind.indexAttach: 32, PostgresObjectKind.indexUsage: 33,
         PostgresObjectKind.rule: 34, .trigger: 35, PostgresObjectKind.policy: 36, PostgresObjectKind.rowSecurity: 37,
