@@ -246,6 +246,24 @@ struct PostgresSchemaTests {
         }
     }
 
+    @Test("changes to the public schema (owner, comment dropped, privileges) round-trip")
+    func publicSchema() async throws {
+        try await withScratch(databases: 2, roles: 1) { databases, roles in
+            try await withConnection(to: databases[0]) { connection in
+                try await connection.execute(
+                    """
+                    COMMENT ON SCHEMA public IS NULL;
+                    ALTER SCHEMA public OWNER TO \(PostgresSQL.identifier(roles[0]));
+                    REVOKE ALL ON SCHEMA public FROM PUBLIC;
+                    GRANT CREATE ON SCHEMA public TO PUBLIC;
+                    """)
+            }
+            let schema = try await readSchema(of: databases[0])
+            try await restore(schema, into: databases[1])
+            try expectSameDump(databases[0], databases[1])
+        }
+    }
+
     @Test("--table keeps the named tables with their indexes, constraints, triggers and owned sequences, nothing else")
     func tableSelection() async throws {
         try await withScratch(databases: 2) { databases, _ in

@@ -16,8 +16,9 @@ extension CatalogReader {
             schemaNames[oid] = name
             guard dumpsNonTableObjects, !isExtensionMember("pg_namespace", oid) else { continue }
             let quoted = PostgresSQL.identifier(name)
-            // A new database has `public` already (owned by pg_database_owner).
-            let ddl = name == "public" ? "" : "CREATE SCHEMA \(quoted);\n"
+            // A new database has `public` already (owned by pg_database_owner, with a comment that
+            // the source may have dropped; its own comment, if any, follows).
+            let ddl = name == "public" ? "COMMENT ON SCHEMA public IS NULL;\n" : "CREATE SCHEMA \(quoted);\n"
             let id = graph.add(
                 .schema, name: name, schema: nil, section: .preData, ddl: ddl,
                 key: CatalogKey("pg_namespace", oid), commentTarget: "SCHEMA \(quoted)")
