@@ -13,21 +13,30 @@ import PoolKit
 package struct PostgresSchema: Sendable {
     /// Objects to recreate, each after its dependencies, ids unique and ≥ 1.
     ///
-    /// - pre-data: schemas, extensions, collations, types, functions, aggregates, operators, casts,
-    ///   sequences, tables (columns, defaults, generated columns, NOT NULL, valid CHECK constraints,
-    ///   storage parameters, column options), partitions attached, views, materialized views (empty),
-    ///   `OWNED BY` of sequences, large objects (`lo_create` with their OIDs, comments; as pg_dump,
-    ///   whose large object entries are pre-data, their contents data);
+    /// - pre-data: schemas, extensions, collations, types (enum, composite, domain, range with its
+    ///   multirange), functions, procedures, aggregates, operators, operator families and classes,
+    ///   casts, conversions, text search dictionaries and configurations, foreign data wrappers,
+    ///   servers and user mappings, sequences, tables and foreign tables (columns, defaults,
+    ///   generated and identity columns, NOT NULL, valid CHECK constraints, inheritance,
+    ///   partitioning, storage parameters, column settings), partitions attached, column defaults
+    ///   that call functions of the schema, views, materialized views (empty), `OWNED BY` of
+    ///   sequences, large objects (`lo_create` with their OIDs and comments; as in pg_dump, whose
+    ///   large object entries are pre-data and their contents data);
     /// - data: sequence values (`setval`);
     /// - post-data: indexes and their partition attachments, primary key / unique / exclusion /
     ///   foreign key / `NOT VALID` check constraints, triggers, rules, policies, row level security,
-    ///   `CLUSTER ON`, replica identity, extended statistics, event triggers, `REFRESH MATERIALIZED
-    ///   VIEW` of populated materialized views, privileges.
+    ///   `CLUSTER ON`, replica identity, extended statistics, publications, `REFRESH MATERIALIZED
+    ///   VIEW` of populated materialized views, privileges, default privileges, and event triggers
+    ///   after everything else. A view that needs a post-data object (one grouping by a primary
+    ///   key) is post-data too.
     ///
     /// `ALTER … OWNER TO` statements are objects of kind ``ArchiveObject/Kind/owner`` and
     /// `GRANT`/`REVOKE` statements objects of kind ``ArchiveObject/Kind/acl``, each depending on the
     /// object it concerns, so a restore can leave them out (`--no-owner`, `--no-privileges`).
-    /// Comments are part of their object's DDL.
+    /// Privileges that a role other than the owner granted are granted under `SET SESSION
+    /// AUTHORIZATION` of that role (a superuser restore, as with pg_restore), after the privileges
+    /// of the object's schema. User mappings carry their options, which may include the remote
+    /// server's password, as pg_dump's output does. Comments are part of their object's DDL.
     package var objects: [ArchiveObject]
     /// Tables whose rows are dumped: ordinary tables and partitions (leaves), never partitioned
     /// parents, views or foreign tables.
