@@ -10,6 +10,11 @@ enum PostgresSchemaFixture {
         return #"""
             CREATE EXTENSION hstore;
             COMMENT ON EXTENSION hstore IS 'hstore, commented';
+            -- A configuration table, as an extension script registers one with pg_extension_config_dump.
+            CREATE TABLE public.hstore_settings (id integer, value text);
+            ALTER EXTENSION hstore ADD TABLE public.hstore_settings;
+            UPDATE pg_extension SET extconfig = ARRAY['public.hstore_settings'::regclass::oid],
+                extcondition = ARRAY['WHERE id > 100'] WHERE extname = 'hstore';
             CREATE SCHEMA app;
             CREATE SCHEMA "Odd ""Schema"" ü";
             CREATE SCHEMA "select";

@@ -184,7 +184,8 @@ struct PostgresSchemaTests {
             seen.insert(object.id)
         }
         for table in schema.tables {
-            #expect(schema.objects.contains { $0.id == table.objectID && $0.kind == .table })
+            let kinds: [ArchiveObject.Kind] = [.table, PostgresObjectKind.extensionTable]
+            #expect(schema.objects.contains { $0.id == table.objectID && kinds.contains($0.kind) })
         }
     }
 
@@ -229,6 +230,13 @@ struct PostgresSchemaTests {
             let customers = try #require(schema.tables.first { $0.name == "customers" })
             #expect(!customers.columns.contains { $0.name == "name_upper" }, "generated columns are not copied")
             #expect(customers.columns.first?.name == "id")
+            let settings = try #require(schema.tables.first { $0.name == "hstore_settings" })
+            #expect(settings.rowFilter == "WHERE id > 100")
+            #expect(settings.columns.map(\.name) == ["id", "value"])
+            let settingsObject = try #require(schema.objects.first { $0.id == settings.objectID })
+            #expect(settingsObject.kind == PostgresObjectKind.extensionTable && settingsObject.ddl == "")
+            #expect(schema.objects.contains { $0.kind == .extension && settingsObject.dependencies.contains($0.id) })
+            #expect(customers.rowFilter == nil)
             #expect(schema.properties["server_version_num"]?.hasPrefix("15") == true)
             #expect(schema.properties["encoding"] != nil)
         }

@@ -109,7 +109,11 @@ extension CatalogReader {
         var order: [UInt32] = []
         for row in result {
             let oid = try row.oid("oid")
-            guard let schema = userSchema(try row.oid("relnamespace")), !isExtensionMember("pg_class", oid) else {
+            guard let schema = userSchema(try row.oid("relnamespace")) else { continue }
+            if isExtensionMember("pg_class", oid) {
+                if let configuration = extensionConfiguration[oid] {
+                    try addExtensionConfiguration(row, schema: schema, configuration: configuration)
+                }
                 continue
             }
             let name = try row.string("relname")
@@ -163,6 +167,28 @@ extension CatalogReader {
                 // The table's new owner passes to the sequences it owns (which cannot change owner alone).
                 if let tableOwner = ownerObjects[owner.objectID] { graph.depend(tableOwner, on: id) }
             }
+        }
+    }
+
+    /// An extension's configuration table (its rows are dumped) or sequence (its value is set).
+    private func addExtensionConfiguration(
+        _ row: CatalogRow, schema: String, configuration: (extension: UInt32, condition: String?)
+    ) throws {
+        let oid = try row.oid("oid")
+        let name = try row.string("relname")
+        let kind = try row.string("relkind")
+        guard kind == "r" || kind == "S" else { return }
+        let id = graph.add(
+            PostgresObjectKind.extensionTable, name: name, schema: schema, section: .preData, ddl: "",
+            dependencies: [configuration.extension])
+        let relation = Relation(
+            oid: oid, schema: schema, name: name, kind: kind, objectID: id, isPartition: try row.bool("relispartition"),
+            relpages: try row.int64("relpages"), bytes: try row.int64("bytes"), owner: try row.string("owner"))
+        if kind == "S" {
+            sequenceObjects[oid] = id
+            identityNames[oid] = relation.qualified
+        } else {
+            extensionTables.append((relation, configuration.condition))
         }
     }
 

@@ -34,7 +34,9 @@ extension CatalogReader {
     func readExtensions() async throws {
         let result = try await rows(
             """
-            SELECT e.oid, e.extname, e.extnamespace FROM pg_extension e WHERE e.oid >= 16384 ORDER BY e.oid
+            SELECT e.oid, e.extname, e.extnamespace, array_to_json(e.extconfig::bigint[]) AS config,
+                   array_to_json(e.extcondition) AS conditions
+            FROM pg_extension e WHERE e.oid >= 16384 ORDER BY e.oid
             """, what: "extensions")
         for row in result where dumpsNonTableObjects {
             let oid = try row.oid("oid")
@@ -49,6 +51,14 @@ extension CatalogReader {
                 key: CatalogKey("pg_extension", oid), commentTarget: "EXTENSION \(quoted)")
             for (member, owningExtension) in extensionMembers where owningExtension == oid {
                 graph.alias(member, to: id)
+            }
+            // Configuration tables: created by the extension, their rows (those the condition
+            // selects) are dumped, as pg_dump does.
+            let tables = try row.integerArray("config") ?? []
+            let conditions = try row.stringArray("conditions") ?? []
+            for (index, table) in tables.enumerated() {
+                let condition = index < conditions.count ? conditions[index] : nil
+                extensionConfiguration[UInt32(table)] = (id, condition.flatMap { $0.isEmpty ? nil : $0 })
             }
         }
     }

@@ -16,6 +16,11 @@ final class CatalogReader {
     /// Functions, casts and types created by another object (a range type's multirange
     /// constructors and casts): catalog row → the row that created it.
     var internalObjects: [CatalogKey: CatalogKey] = [:]
+    /// Extension configuration tables and sequences: OID → the extension's object and the
+    /// condition (`WHERE …`) that picks the rows to dump, if any.
+    var extensionConfiguration: [UInt32: (extension: UInt32, condition: String?)] = [:]
+    /// Extension configuration tables whose rows are dumped, with their filters.
+    var extensionTables: [(relation: Relation, condition: String?)] = []
     /// Constraints by the relation or domain they are on.
     var tableConstraints: [UInt32: [Constraint]] = [:]
     var domainConstraints: [UInt32: [Constraint]] = [:]
@@ -25,7 +30,8 @@ final class CatalogReader {
     var columns: [UInt32: [Column]] = [:]
     /// Qualified names of all user relations by OID (dumped or not), e.g. for `INHERITS`.
     var relationNames: [UInt32: String] = [:]
-    /// Qualified names of identity sequences by OID.
+    /// Qualified names of the sequences that are no objects of their own (identity sequences,
+    /// extensions' configuration sequences) by OID.
     var identityNames: [UInt32: String] = [:]
     /// The OIDs of the relations that are dumped (known before their objects are made).
     var keptRelations: Set<UInt32> = []
@@ -96,14 +102,16 @@ final class CatalogReader {
         try await readSequenceValues()
 
         let (objects, newIDs) = graph.ordered()
-        let tables = relations.values.filter { $0.kind == "r" }.sorted { $0.oid < $1.oid }.map { relation in
+        let dumped = relations.values.filter { $0.kind == "r" }.sorted { $0.oid < $1.oid }.map { ($0, nil as String?) }
+        let tables = (dumped + extensionTables.map { ($0.relation, $0.condition) }).map { relation, condition in
             PostgresTableInfo(
                 objectID: newIDs[Int(relation.objectID) - 1], oid: relation.oid, schema: relation.schema,
                 name: relation.name,
                 columns: (columns[relation.oid] ?? []).filter { $0.generated.isEmpty }.map {
                     ArchiveColumn(name: $0.name, type: $0.type, nullable: !$0.notNull, generated: false)
                 },
-                relpages: relation.relpages, estimatedBytes: relation.bytes, isPartition: relation.isPartition)
+                relpages: relation.relpages, estimatedBytes: relation.bytes, isPartition: relation.isPartition,
+                rowFilter: condition)
         }
         return PostgresSchema(objects: objects, tables: tables, largeObjects: largeObjects, properties: properties)
     }

@@ -39,7 +39,8 @@ package struct PostgresSchema: Sendable {
     /// server's password, as pg_dump's output does. Comments are part of their object's DDL.
     package var objects: [ArchiveObject]
     /// Tables whose rows are dumped: ordinary tables and partitions (leaves), never partitioned
-    /// parents, views or foreign tables.
+    /// parents, views or foreign tables; and extensions' configuration tables (with
+    /// ``PostgresTableInfo/rowFilter``).
     package var tables: [PostgresTableInfo]
     /// Large objects to dump (their OIDs); their creation is in ``objects`` (pre-data).
     package var largeObjects: [UInt32]
@@ -75,11 +76,17 @@ package struct PostgresTableInfo: Sendable, Hashable {
     package var estimatedBytes: Int64
     /// Whether it is a partition of a partitioned table.
     package var isPartition: Bool
+    /// For an extension's configuration table: the condition that picks the rows to dump, as the
+    /// extension registered it (`WHERE …`, to append to `SELECT … FROM table`), nil for all rows.
+    /// Its object (kind ``PostgresObjectKind/extensionTable``) has no DDL: `CREATE EXTENSION`
+    /// creates the table, and the extension's own rows are those the condition leaves out.
+    package var rowFilter: String?
 
     package init(
         objectID: UInt32, oid: UInt32, schema: String, name: String, columns: [ArchiveColumn], relpages: Int64,
-        estimatedBytes: Int64, isPartition: Bool
+        estimatedBytes: Int64, isPartition: Bool, rowFilter: String? = nil
     ) {
+        self.rowFilter = rowFilter
         self.objectID = objectID
         self.oid = oid
         self.schema = schema
@@ -141,6 +148,8 @@ package enum PostgresObjectKind {
     package static let publicationTable: ArchiveObject.Kind = "publication-table"
     /// A text search dictionary or configuration.
     package static let textSearch: ArchiveObject.Kind = "text-search"
+    /// An extension's configuration table, whose rows are dumped (no DDL: the extension creates it).
+    package static let extensionTable: ArchiveObject.Kind = "extension-table"
     /// A column default that calls a function of the schema, set after its table is created.
     package static let columnDefault: ArchiveObject.Kind = "default"
     /// An operator family or class, or the operators and functions added to a family.
