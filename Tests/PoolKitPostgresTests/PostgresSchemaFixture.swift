@@ -286,6 +286,12 @@ enum PostgresSchemaFixture {
             ALTER TABLE app.tickets ALTER COLUMN code SET DEFAULT app.next_ticket_code();
             CREATE TABLE app.child_tickets (note text) INHERITS (app.tickets);
 
+            GRANT EXECUTE ON FUNCTION public.hstore_to_json(public.hstore) TO \#(reader);
+            REVOKE EXECUTE ON FUNCTION public.akeys(public.hstore) FROM PUBLIC;
+            GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text) TO \#(reader);
+            REVOKE EXECUTE ON FUNCTION pg_catalog.md5(text) FROM PUBLIC;
+            GRANT SELECT ON pg_catalog.pg_settings TO \#(reader) WITH GRANT OPTION;
+
             SELECT lo_create(424242);
             COMMENT ON LARGE OBJECT 424242 IS 'a large object';
             ALTER LARGE OBJECT 424242 OWNER TO \#(owner);

@@ -93,6 +93,7 @@ final class CatalogReader {
         try await readEventTriggers()
         try await readPublications()
         try await readDefaultPrivileges()
+        try await readChangedInitialPrivileges()
         try await readLargeObjects()
         try await readTypeAliases()
         try await readComments()

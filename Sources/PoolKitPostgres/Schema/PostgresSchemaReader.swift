@@ -10,8 +10,8 @@ import PoolKit
 ///
 /// Not read (no DDL is emitted for them): subscriptions; user-defined base types and shell
 /// types; procedural languages that are not extensions; transforms and access methods; security
-/// labels; privileges changed on extension members or system objects (`pg_init_privs`); the rows
-/// of extension configuration tables; tablespaces and roles (cluster-wide, pg_dumpall's part:
+/// labels; column privileges changed on extension members or system objects (their object
+/// privileges are read); tablespaces and roles (cluster-wide, pg_dumpall's part:
 /// objects are created in the target's default tablespace). A dependency cycle that pg_dump
 /// breaks by other means than splitting out a column default (a view and a function that
 /// return each other's row type, a CHECK constraint calling a function that reads its table) is
