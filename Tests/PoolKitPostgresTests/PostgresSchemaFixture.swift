@@ -38,6 +38,7 @@ enum PostgresSchemaFixture {
             CREATE DOMAIN app.positive AS numeric(10,2) DEFAULT 1 NOT NULL CONSTRAINT positive_check CHECK (VALUE > 0);
             CREATE DOMAIN app.code AS text COLLATE "C" CONSTRAINT code_length CHECK (length(VALUE) BETWEEN 2 AND 8);
             ALTER DOMAIN app.code ADD CONSTRAINT code_upper CHECK (VALUE = upper(VALUE)) NOT VALID;
+            COMMENT ON CONSTRAINT code_upper ON DOMAIN app.code IS 'upper case, not validated';
             COMMENT ON DOMAIN app.code IS 'codes';
             COMMENT ON CONSTRAINT code_length ON DOMAIN app.code IS 'two to eight';
             CREATE TYPE app.floatrange AS RANGE (subtype = float8, subtype_diff = float8mi);

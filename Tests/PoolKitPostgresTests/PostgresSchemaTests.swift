@@ -237,6 +237,10 @@ struct PostgresSchemaTests {
             #expect(settingsObject.kind == PostgresObjectKind.extensionTable && settingsObject.ddl == "")
             #expect(schema.objects.contains { $0.kind == .extension && settingsObject.dependencies.contains($0.id) })
             #expect(customers.rowFilter == nil)
+            // What the rows may break, or what would fire while they load, comes after the data.
+            for name in ["code_upper", "email_lower", "customers_touch", "customers_pkey", "orders_first_item_fk"] {
+                #expect(schema.objects.first { $0.name == name }?.section == .postData, "\(name)")
+            }
             #expect(schema.properties["server_version_num"]?.hasPrefix("15") == true)
             #expect(schema.properties["encoding"] != nil)
         }

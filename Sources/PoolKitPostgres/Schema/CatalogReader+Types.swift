@@ -158,10 +158,6 @@ extension CatalogReader {
                     ddl += "\n    CONSTRAINT \(PostgresSQL.identifier(constraint.name)) \(constraint.definition)"
                 }
                 ddl += ";\n"
-                for constraint in constraints where !constraint.validated {
-                    ddl +=
-                        "ALTER DOMAIN \(qualified) ADD CONSTRAINT \(PostgresSQL.identifier(constraint.name)) \(constraint.definition);\n"
-                }
             case "r":
                 var options = ["subtype = \(try row.string("subtype"))"]
                 if let opclass = try row.optional("subopclass") { options.append("subtype_opclass = \(opclass)") }
@@ -187,9 +183,17 @@ extension CatalogReader {
                 graph.alias(CatalogKey("pg_type", multiOID), to: id)
             }
             for constraint in domainConstraints[oid] ?? [] {
-                graph.alias(
-                    CatalogKey("pg_constraint", constraint.oid), to: id,
-                    commentTarget: "CONSTRAINT \(PostgresSQL.identifier(constraint.name)) ON DOMAIN \(qualified)")
+                let commentTarget = "CONSTRAINT \(PostgresSQL.identifier(constraint.name)) ON DOMAIN \(qualified)"
+                guard !constraint.validated else {
+                    graph.alias(CatalogKey("pg_constraint", constraint.oid), to: id, commentTarget: commentTarget)
+                    continue
+                }
+                // Not validated: the data may break it, so it is added after the data (as pg_dump does).
+                graph.add(
+                    .constraint, name: constraint.name, schema: schema, section: .postData,
+                    ddl:
+                        "ALTER DOMAIN \(qualified) ADD CONSTRAINT \(PostgresSQL.identifier(constraint.name)) \(constraint.definition);\n",
+                    dependencies: [id], key: CatalogKey("pg_constraint", constraint.oid), commentTarget: commentTarget)
             }
             let owner = try row.string("owner")
             addOwner(of: id, target: "\(keyword) \(qualified)", owner: owner)

@@ -24,7 +24,7 @@ package struct PostgresSchema: Sendable {
     ///   large object entries are pre-data and their contents data);
     /// - data: sequence values (`setval`);
     /// - post-data: indexes and their partition attachments, primary key / unique / exclusion /
-    ///   foreign key / `NOT VALID` check constraints, triggers, rules, policies, row level security,
+    ///   foreign key / `NOT VALID` check constraints (also of domains), triggers, rules, policies, row level security,
     ///   `CLUSTER ON`, replica identity, extended statistics, publications, `REFRESH MATERIALIZED
     ///   VIEW` of populated materialized views, privileges, default privileges, and event triggers
     ///   after everything else. A view that needs a post-data object (one grouping by a primary
