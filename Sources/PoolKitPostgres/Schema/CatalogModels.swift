@@ -27,7 +27,6 @@ extension CatalogReader {
         let isPartition: Bool
         let relpages: Int64
         let bytes: Int64
-        let owner: String
 
         var qualified: String { PostgresSQL.qualified(schema, name) }
     }

@@ -183,7 +183,7 @@ extension CatalogReader {
             dependencies: [configuration.extension])
         let relation = Relation(
             oid: oid, schema: schema, name: name, kind: kind, objectID: id, isPartition: try row.bool("relispartition"),
-            relpages: try row.int64("relpages"), bytes: try row.int64("bytes"), owner: try row.string("owner"))
+            relpages: try row.int64("relpages"), bytes: try row.int64("bytes"))
         if kind == "S" {
             sequenceObjects[oid] = id
             identityNames[oid] = relation.qualified
@@ -243,7 +243,7 @@ extension CatalogReader {
             key: CatalogKey("pg_class", oid), commentTarget: "\(keyword) \(qualified)")
         let relation = Relation(
             oid: oid, schema: schema, name: name, kind: kind, objectID: id, isPartition: try row.bool("relispartition"),
-            relpages: try row.int64("relpages"), bytes: try row.int64("bytes"), owner: owner)
+            relpages: try row.int64("relpages"), bytes: try row.int64("bytes"))
         relations[oid] = relation
         if kind == "S" { sequenceObjects[oid] = id }
 

@@ -35,8 +35,15 @@ package enum PostgresSchemaReader {
             "SELECT current_setting('search_path') AS path, set_config('search_path', '', true) AS ignored",
             what: "the search path")
         let path = try saved.first { _ in true }?.string("path") ?? ""
-        let schema = try await reader.read()
-        _ = try await connection.query("SELECT set_config('search_path', \(PostgresSQL.literal(path)), true)")
-        return schema
+        let restore = "SELECT set_config('search_path', \(PostgresSQL.literal(path)), true)"
+        do {
+            let schema = try await reader.read()
+            _ = try await connection.query(restore)
+            return schema
+        } catch {
+            // The transaction may have failed with the statement; then it ends with the caller's rollback.
+            _ = try? await connection.query(restore)
+            throw error
+        }
     }
 }
