@@ -27,7 +27,6 @@ extension CatalogReader {
         let isPartition: Bool
         let relpages: Int64
         let bytes: Int64
-        let owner: String
 
         var qualified: String { PostgresSQL.qualified(schema, name) }
     }
@@ -51,6 +50,8 @@ extension CatalogReader {
         let statisticsTarget: Int
         let compression: String
         let options: String?
+        /// A foreign table column's options (`name 'value', …`).
+        let foreignOptions: String?
         let acl: [[Any]]?
     }
 

@@ -33,7 +33,7 @@ extension CatalogReader {
                 ddl += "\(prefix) GRANT \(privilege) ON \(objects) TO \(PostgresSQL.role(item[0] as? String))\(option);\n"
             }
             graph.add(
-                PostgresObjectKind.acl, name: "DEFAULT PRIVILEGES FOR \(objects)", schema: userSchema(namespace),
+                .acl, name: "DEFAULT PRIVILEGES FOR \(objects)", schema: userSchema(namespace),
                 section: .postData, ddl: ddl, dependencies: dependencies)
         }
     }
@@ -50,7 +50,7 @@ extension CatalogReader {
             largeObjects.append(oid)
             let target = "LARGE OBJECT \(oid)"
             let id = graph.add(
-                PostgresObjectKind.largeObject, name: String(oid), schema: nil, section: .data,
+                PostgresObjectKind.largeObject, name: String(oid), schema: nil, section: .preData,
                 ddl: "SELECT pg_catalog.lo_create('\(oid)');\n", key: CatalogKey("pg_largeobject", oid),
                 commentTarget: target)
             let owner = try row.string("owner")
@@ -110,6 +110,20 @@ extension CatalogReader {
             for dependency in graph.node(view).dependencies {
                 if let other = refreshObjects[dependency] { graph.depend(refresh, on: other) }
             }
+        }
+    }
+
+    /// Event triggers come after every other post-data object (as pg_restore creates them last), so
+    /// they do not fire on the restore's own DDL.
+    func eventTriggersLast() {
+        let all = graph.nodes.indices.map { UInt32($0 + 1) }
+        let triggers = all.filter { graph.node($0).kind == PostgresObjectKind.eventTrigger }
+        guard !triggers.isEmpty else { return }
+        let dependsOnTrigger = Set(all.filter { !graph.node($0).dependencies.isDisjoint(with: triggers) })
+        for other in all where graph.node(other).section == .postData {
+            let kind = graph.node(other).kind
+            guard kind != PostgresObjectKind.eventTrigger, kind != .acl, !dependsOnTrigger.contains(other) else { continue }
+            for trigger in triggers { graph.depend(trigger, on: other) }
         }
     }
 

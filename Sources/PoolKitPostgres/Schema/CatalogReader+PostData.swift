@@ -133,6 +133,48 @@ extension CatalogReader {
             let constraint = try row.oid("tgconstraint")
             if constraint != 0 { graph.alias(CatalogKey("pg_constraint", constraint), to: id) }
         }
+        try await readPartitionTriggers()
+    }
+
+    /// Triggers cloned to partitions belong to their parent's object; a clone enabled differently
+    /// from its parent gets an `ALTER TABLE … ENABLE/DISABLE TRIGGER` of its own.
+    private func readPartitionTriggers() async throws {
+        let result = try await rows(
+            """
+            SELECT t.oid, t.tgrelid, t.tgname, t.tgparentid, t.tgenabled, t.tgenabled <> p.tgenabled AS differs
+            FROM pg_trigger t JOIN pg_trigger p ON p.oid = t.tgparentid
+            WHERE t.tgrelid >= 16384 AND t.tgparentid <> 0 ORDER BY t.tgname, t.oid
+            """, what: "partition triggers")
+        var clones: [(oid: UInt32, parent: UInt32)] = []
+        var changed: [(oid: UInt32, relation: UInt32, name: String, enabled: String)] = []
+        for row in result {
+            let oid = try row.oid("oid")
+            clones.append((oid, try row.oid("tgparentid")))
+            if try row.bool("differs") {
+                changed.append((oid, try row.oid("tgrelid"), try row.string("tgname"), try row.string("tgenabled")))
+            }
+        }
+        // Parents before children: repeat until no clone gains an owner.
+        var grew = true
+        while grew {
+            grew = false
+            for clone in clones where graph.owner(of: CatalogKey("pg_trigger", clone.oid)) == nil {
+                if let owner = graph.owner(of: CatalogKey("pg_trigger", clone.parent)) {
+                    graph.alias(CatalogKey("pg_trigger", clone.oid), to: owner)
+                    grew = true
+                }
+            }
+        }
+        for trigger in changed {
+            guard let relation = relations[trigger.relation],
+                let parent = graph.owner(of: CatalogKey("pg_trigger", trigger.oid))
+            else { continue }
+            let action = ["D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"][trigger.enabled] ?? "ENABLE"
+            graph.add(
+                .trigger, name: trigger.name, schema: relation.schema, section: .postData,
+                ddl: "ALTER TABLE \(relation.qualified) \(action) TRIGGER \(PostgresSQL.identifier(trigger.name));\n",
+                dependencies: [parent, relation.objectID])
+        }
     }
 
     func readRules() async throws {

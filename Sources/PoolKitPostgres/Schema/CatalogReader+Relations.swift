@@ -32,10 +32,11 @@ extension CatalogReader {
                    CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0
                         THEN \(Self.collationName("a.attcollation")) END AS collation,
                    a.attstorage, t.typstorage, a.attstattarget, a.attcompression,
-                   \(Self.optionsList("a.attoptions")) AS options, \(Self.aclJSON("a.attacl")) AS acl
+                   \(Self.optionsList("a.attoptions")) AS options, \(Self.genericOptions("a.attfdwoptions")) AS fdwoptions,
+                   \(Self.aclJSON("a.attacl")) AS acl
             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid
             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-            WHERE a.attrelid >= 16384 AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'c')
+            WHERE a.attrelid >= 16384 AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm', 'c', 'f')
             ORDER BY a.attrelid, a.attnum
             """, what: "columns")
         for row in result {
@@ -47,7 +48,7 @@ extension CatalogReader {
                 collation: try row.optional("collation"), storage: try row.string("attstorage"),
                 typeStorage: try row.string("typstorage"), statisticsTarget: try row.int("attstattarget"),
                 compression: try row.optional("attcompression") ?? "", options: try row.optional("options"),
-                acl: try row.jsonRows("acl"))
+                foreignOptions: try row.optional("fdwoptions"), acl: try row.jsonRows("acl"))
             columns[try row.oid("attrelid"), default: []].append(column)
         }
     }
@@ -73,6 +74,9 @@ extension CatalogReader {
                 ownerColumn: Int(try row.optional("ownercolumn") ?? "0") ?? 0,
                 isIdentity: try row.optional("deptype") == "i")
         }
+        for sequence in sequences.values where sequence.isIdentity {
+            if let table = sequence.ownerTable { identitySequences[table, default: []].append(sequence) }
+        }
     }
 
     func readRelations() async throws {
@@ -81,7 +85,7 @@ extension CatalogReader {
             SELECT c.oid, c.relnamespace, c.relname, c.relkind, c.relpersistence, pg_get_userbyid(c.relowner) AS owner,
                    c.relispartition, c.relispopulated, c.relrowsecurity, c.relforcerowsecurity, c.relreplident,
                    c.relpages::bigint AS relpages,
-                   CASE WHEN c.relkind IN ('r', 'm') THEN pg_relation_size(c.oid) ELSE 0 END AS bytes,
+                   CASE WHEN c.relkind = 'r' THEN pg_relation_size(c.oid) ELSE 0 END AS bytes,
                    CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partkey,
                    CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS partbound,
                    \(Self.optionsList("c.reloptions")) AS options,
@@ -90,18 +94,26 @@ extension CatalogReader {
                    CASE WHEN c.relkind IN ('r', 'm') AND am.amname <> 'heap' THEN am.amname END AS am,
                    CASE WHEN c.reloftype <> 0 THEN format_type(c.reloftype, NULL) END AS oftype,
                    CASE WHEN c.relkind IN ('v', 'm') THEN pg_get_viewdef(c.oid) END AS viewdef,
-                   (SELECT json_agg(i.inhparent ORDER BY i.inhseqno) FROM pg_inherits i WHERE i.inhrelid = c.oid)
+                   (SELECT quote_ident(fs.srvname) FROM pg_foreign_table ft JOIN pg_foreign_server fs
+                        ON fs.oid = ft.ftserver WHERE ft.ftrelid = c.oid) AS server,
+                   (SELECT \(Self.genericOptions("ft.ftoptions")) FROM pg_foreign_table ft WHERE ft.ftrelid = c.oid)
+                        AS ftoptions,
+                   (SELECT json_agg(i.inhparent::bigint ORDER BY i.inhseqno) FROM pg_inherits i WHERE i.inhrelid = c.oid)
                         AS parents,
                    \(Self.aclJSON("c.relacl")) AS acl
             FROM pg_class c LEFT JOIN pg_am am ON am.oid = c.relam
-            WHERE c.oid >= 16384 AND c.relkind IN ('r', 'p', 'v', 'm', 'S')
+            WHERE c.oid >= 16384 AND c.relkind IN ('r', 'p', 'v', 'm', 'S', 'f')
             ORDER BY c.oid
             """, what: "tables, views and sequences")
         var rowsByOID: [UInt32: CatalogRow] = [:]
         var order: [UInt32] = []
         for row in result {
             let oid = try row.oid("oid")
-            guard let schema = userSchema(try row.oid("relnamespace")), !isExtensionMember("pg_class", oid) else {
+            guard let schema = userSchema(try row.oid("relnamespace")) else { continue }
+            if isExtensionMember("pg_class", oid) {
+                if let configuration = extensionConfiguration[oid] {
+                    try addExtensionConfiguration(row, schema: schema, configuration: configuration)
+                }
                 continue
             }
             let name = try row.string("relname")
@@ -125,6 +137,7 @@ extension CatalogReader {
                 }
             }
         }
+        keptRelations = Set(order)
         for oid in order {
             guard let row = rowsByOID[oid] else { continue }
             try addRelation(row, oid: oid)
@@ -145,13 +158,37 @@ extension CatalogReader {
                 let owner = relations[table],
                 let column = columns[table]?.first(where: { $0.number == sequence.ownerColumn })
             {
-                graph.add(
+                let id = graph.add(
                     PostgresObjectKind.sequenceOwnedBy, name: relation.name, schema: relation.schema,
                     section: .preData,
                     ddl:
                         "ALTER SEQUENCE \(relation.qualified) OWNED BY \(owner.qualified).\(PostgresSQL.identifier(column.name));\n",
                     dependencies: [relation.objectID, owner.objectID])
+                // The table's new owner passes to the sequences it owns (which cannot change owner alone).
+                if let tableOwner = ownerObjects[owner.objectID] { graph.depend(tableOwner, on: id) }
             }
+        }
+    }
+
+    /// An extension's configuration table (its rows are dumped) or sequence (its value is set).
+    private func addExtensionConfiguration(
+        _ row: CatalogRow, schema: String, configuration: (extension: UInt32, condition: String?)
+    ) throws {
+        let oid = try row.oid("oid")
+        let name = try row.string("relname")
+        let kind = try row.string("relkind")
+        guard kind == "r" || kind == "S" else { return }
+        let id = graph.add(
+            PostgresObjectKind.extensionTable, name: name, schema: schema, section: .preData, ddl: "",
+            dependencies: [configuration.extension])
+        let relation = Relation(
+            oid: oid, schema: schema, name: name, kind: kind, objectID: id, isPartition: try row.bool("relispartition"),
+            relpages: try row.int64("relpages"), bytes: try row.int64("bytes"))
+        if kind == "S" {
+            sequenceObjects[oid] = id
+            identityNames[oid] = relation.qualified
+        } else {
+            extensionTables.append((relation, configuration.condition))
         }
     }
 
@@ -191,6 +228,10 @@ extension CatalogReader {
                 ddl +=
                     "ALTER VIEW \(qualified) ALTER COLUMN \(PostgresSQL.identifier(column.name)) SET DEFAULT \(column.defaultExpression!);\n"
             }
+        case "f":
+            objectKind = PostgresObjectKind.foreignTable
+            keyword = "FOREIGN TABLE"
+            ddl = try tableDDL(row, oid: oid, qualified: qualified)
         default:
             objectKind = .table
             keyword = "TABLE"
@@ -202,14 +243,31 @@ extension CatalogReader {
             key: CatalogKey("pg_class", oid), commentTarget: "\(keyword) \(qualified)")
         let relation = Relation(
             oid: oid, schema: schema, name: name, kind: kind, objectID: id, isPartition: try row.bool("relispartition"),
-            relpages: try row.int64("relpages"), bytes: try row.int64("bytes"), owner: owner)
+            relpages: try row.int64("relpages"), bytes: try row.int64("bytes"))
         relations[oid] = relation
         if kind == "S" { sequenceObjects[oid] = id }
 
         for column in columns[oid] ?? [] {
-            if let defaultOID = column.defaultOID { graph.alias(CatalogKey("pg_attrdef", defaultOID), to: id) }
+            guard let defaultOID = column.defaultOID else { continue }
+            if isSeparate(column), kind == "r" || kind == "p" || kind == "f", let expression = column.defaultExpression {
+                // A default that calls a function of the schema is set after the table is created, so
+                // a function that reads the table (a SQL-standard body) can come in between.
+                let tableKeyword = kind == "f" ? "FOREIGN TABLE" : "TABLE"
+                let separate = graph.add(
+                    PostgresObjectKind.columnDefault, name: "\(name).\(column.name)", schema: schema, section: .preData,
+                    ddl:
+                        "ALTER \(tableKeyword) ONLY \(qualified) ALTER COLUMN \(PostgresSQL.identifier(column.name)) SET DEFAULT \(expression);\n",
+                    dependencies: [id])
+                graph.alias(CatalogKey("pg_attrdef", defaultOID), to: separate)
+            } else {
+                graph.alias(CatalogKey("pg_attrdef", defaultOID), to: id)
+            }
         }
-        addOwner(of: id, target: "\(keyword) \(qualified)", owner: owner)
+        if kind == "S", let table = sequences[oid]?.ownerTable, keptRelations.contains(table) {
+            // Owned by a dumped table: it follows the table's owner.
+        } else {
+            addOwner(of: id, target: "\(keyword) \(qualified)", owner: owner)
+        }
         let columnACLs = (columns[oid] ?? []).compactMap { column in column.acl.map { (column.name, $0) } }
         addACL(
             of: id, target: "\(kind == "S" ? "SEQUENCE" : "TABLE") \(qualified)", owner: owner,
@@ -218,7 +276,8 @@ extension CatalogReader {
         if kind == "r" || kind == "p" {
             try addTableExtras(row, relation: relation)
             // Identity sequences are created with their column; their facts follow the table.
-            for (sequenceOID, sequence) in sequences where sequence.isIdentity && sequence.ownerTable == oid {
+            for sequence in identitySequences[oid] ?? [] {
+                let sequenceOID = sequence.oid
                 sequenceObjects[sequenceOID] = id
                 if let names = identityNames[sequenceOID] {
                     graph.alias(CatalogKey("pg_class", sequenceOID), to: id, commentTarget: "SEQUENCE \(names)")
@@ -251,22 +310,26 @@ extension CatalogReader {
     /// column settings (statistics, storage, compression, options) and replica identity.
     private func tableDDL(_ row: CatalogRow, oid: UInt32, qualified: String) throws -> String {
         let isPartition = try row.bool("relispartition")
+        let server = try row.optional("server")
+        let keyword = server == nil ? "TABLE" : "FOREIGN TABLE"
         let parents = try parentOIDs(row)
         let ofType = try row.optional("oftype")
         let allColumns = columns[oid] ?? []
         var lines: [String] = []
         for column in allColumns where column.isLocal || isPartition {
             let name = PostgresSQL.identifier(column.name)
+            let expression = isSeparate(column) ? nil : column.defaultExpression
             if ofType != nil {
                 var options = ""
-                if let expression = column.defaultExpression { options += " DEFAULT \(expression)" }
+                if let expression { options += " DEFAULT \(expression)" }
                 if column.notNull { options += " NOT NULL" }
                 if !options.isEmpty { lines.append("    \(name) WITH OPTIONS\(options)") }
                 continue
             }
             var line = "    \(name) \(column.type)"
+            if let options = column.foreignOptions { line += " OPTIONS (\(options))" }
             if let collation = column.collation { line += " COLLATE \(collation)" }
-            if let expression = column.defaultExpression {
+            if let expression {
                 line += column.generated == "s" ? " GENERATED ALWAYS AS (\(expression)) STORED" : " DEFAULT \(expression)"
             }
             if !column.identity.isEmpty, let identity = try identityClause(table: oid, column: column) {
@@ -280,12 +343,16 @@ extension CatalogReader {
             lines.append("    CONSTRAINT \(PostgresSQL.identifier(constraint.name)) \(constraint.definition)")
         }
         let unlogged = try row.string("relpersistence") == "u" ? "UNLOGGED " : ""
-        var ddl = "CREATE \(unlogged)TABLE \(qualified)"
+        var ddl = "CREATE \(unlogged)\(keyword) \(qualified)"
         if let ofType { ddl += " OF \(ofType)" }
         if !lines.isEmpty || ofType == nil { ddl += " (\n\(lines.joined(separator: ",\n"))\n)" }
         if !isPartition, !parents.isEmpty {
             let names = parents.compactMap { parent in relationNames[parent] }
             ddl += "\nINHERITS (\(names.joined(separator: ", ")))"
+        }
+        if let server {
+            ddl += "\nSERVER \(server)"
+            if let options = try row.optional("ftoptions") { ddl += "\nOPTIONS (\(options))" }
         }
         if let key = try row.optional("partkey") { ddl += "\nPARTITION BY \(key)" }
         if let method = try row.optional("am") { ddl += "\nUSING \(PostgresSQL.identifier(method))" }
@@ -294,12 +361,12 @@ extension CatalogReader {
         ddl += ";\n"
 
         for column in allColumns {
-            let alter = "ALTER TABLE ONLY \(qualified) ALTER COLUMN \(PostgresSQL.identifier(column.name))"
+            let alter = "ALTER \(keyword) ONLY \(qualified) ALTER COLUMN \(PostgresSQL.identifier(column.name))"
             if !column.isLocal && !isPartition {
                 // Inherited columns: what differs from every parent.
                 let inherited = parents.compactMap { parent in columns[parent]?.first { $0.name == column.name } }
                 if column.notNull && !inherited.contains(where: \.notNull) { ddl += "\(alter) SET NOT NULL;\n" }
-                if let expression = column.defaultExpression, column.generated.isEmpty,
+                if let expression = column.defaultExpression, column.generated.isEmpty, !isSeparate(column),
                     !inherited.contains(where: { $0.defaultExpression == expression })
                 {
                     ddl += "\(alter) SET DEFAULT \(expression);\n"
@@ -317,21 +384,34 @@ extension CatalogReader {
             if let options = column.options { ddl += "\(alter) SET (\(options));\n" }
         }
         switch try row.string("relreplident") {
-        case "f": ddl += "ALTER TABLE ONLY \(qualified) REPLICA IDENTITY FULL;\n"
-        case "n": ddl += "ALTER TABLE ONLY \(qualified) REPLICA IDENTITY NOTHING;\n"
+        case "f" where server == nil: ddl += "ALTER TABLE ONLY \(qualified) REPLICA IDENTITY FULL;\n"
+        case "n" where server == nil: ddl += "ALTER TABLE ONLY \(qualified) REPLICA IDENTITY NOTHING;\n"
         default: break
         }
         return ddl
+    }
+
+    /// Whether a column's default is set by an object of its own (see ``separateDefaults``).
+    private func isSeparate(_ column: Column) -> Bool {
+        column.generated.isEmpty && column.defaultOID.map(separateDefaults.contains) == true
+    }
+
+    /// Column defaults (`pg_attrdef` OIDs) that call functions of the schema.
+    func readSeparateDefaults() async throws {
+        let result = try await rows(
+            """
+            SELECT DISTINCT objid FROM pg_depend
+            WHERE classid = 'pg_attrdef'::regclass AND refclassid = 'pg_proc'::regclass AND refobjid >= 16384
+            """, what: "column defaults that call functions")
+        for row in result { separateDefaults.insert(try row.oid("objid")) }
     }
 
     private static let storageNames = ["p": "PLAIN", "e": "EXTERNAL", "m": "MAIN", "x": "EXTENDED"]
 
     /// ` GENERATED … AS IDENTITY (SEQUENCE NAME … options)` for an identity column.
     private func identityClause(table: UInt32, column: Column) throws -> String? {
-        guard
-            let sequence = sequences.values.first(where: {
-                $0.isIdentity && $0.ownerTable == table && $0.ownerColumn == column.number
-            }), let name = identityNames[sequence.oid]
+        guard let sequence = identitySequences[table]?.first(where: { $0.ownerColumn == column.number }),
+            let name = identityNames[sequence.oid]
         else { return nil }
         let kind = column.identity == "a" ? "ALWAYS" : "BY DEFAULT"
         return " GENERATED \(kind) AS IDENTITY (SEQUENCE NAME \(name) \(sequence.options))"

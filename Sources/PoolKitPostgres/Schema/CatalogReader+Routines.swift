@@ -25,7 +25,7 @@ extension CatalogReader {
             """, what: "functions")
         for row in result where dumpsNonTableObjects {
             let oid = try row.oid("oid")
-            guard let schema = userSchema(try row.oid("pronamespace")), !isExtensionMember("pg_proc", oid) else {
+            guard let schema = userSchema(try row.oid("pronamespace")), !isImplied("pg_proc", oid) else {
                 continue
             }
             let name = try row.string("proname")
@@ -158,7 +158,7 @@ extension CatalogReader {
             """, what: "casts")
         for row in result where dumpsNonTableObjects {
             let oid = try row.oid("oid")
-            guard !isExtensionMember("pg_cast", oid) else { continue }
+            guard !isImplied("pg_cast", oid) else { continue }
             let pair = "(\(try row.string("source")) AS \(try row.string("target")))"
             var ddl = "CREATE CAST \(pair)"
             switch try row.string("castmethod") {

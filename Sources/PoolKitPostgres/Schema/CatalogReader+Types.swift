@@ -16,8 +16,9 @@ extension CatalogReader {
             schemaNames[oid] = name
             guard dumpsNonTableObjects, !isExtensionMember("pg_namespace", oid) else { continue }
             let quoted = PostgresSQL.identifier(name)
-            // A new database has `public` already (owned by pg_database_owner).
-            let ddl = name == "public" ? "" : "CREATE SCHEMA \(quoted);\n"
+            // A new database has `public` already (owned by pg_database_owner, with a comment that
+            // the source may have dropped; its own comment, if any, follows).
+            let ddl = name == "public" ? "COMMENT ON SCHEMA public IS NULL;\n" : "CREATE SCHEMA \(quoted);\n"
             let id = graph.add(
                 .schema, name: name, schema: nil, section: .preData, ddl: ddl,
                 key: CatalogKey("pg_namespace", oid), commentTarget: "SCHEMA \(quoted)")
@@ -33,7 +34,9 @@ extension CatalogReader {
     func readExtensions() async throws {
         let result = try await rows(
             """
-            SELECT e.oid, e.extname, e.extnamespace FROM pg_extension e WHERE e.oid >= 16384 ORDER BY e.oid
+            SELECT e.oid, e.extname, e.extnamespace, array_to_json(e.extconfig::bigint[]) AS config,
+                   array_to_json(e.extcondition) AS conditions
+            FROM pg_extension e WHERE e.oid >= 16384 ORDER BY e.oid
             """, what: "extensions")
         for row in result where dumpsNonTableObjects {
             let oid = try row.oid("oid")
@@ -48,6 +51,14 @@ extension CatalogReader {
                 key: CatalogKey("pg_extension", oid), commentTarget: "EXTENSION \(quoted)")
             for (member, owningExtension) in extensionMembers where owningExtension == oid {
                 graph.alias(member, to: id)
+            }
+            // Configuration tables: created by the extension, their rows (those the condition
+            // selects) are dumped, as pg_dump does.
+            let tables = try row.integerArray("config") ?? []
+            let conditions = try row.stringArray("conditions") ?? []
+            for (index, table) in tables.enumerated() {
+                let condition = index < conditions.count ? conditions[index] : nil
+                extensionConfiguration[UInt32(table)] = (id, condition.flatMap { $0.isEmpty ? nil : $0 })
             }
         }
     }
@@ -147,10 +158,6 @@ extension CatalogReader {
                     ddl += "\n    CONSTRAINT \(PostgresSQL.identifier(constraint.name)) \(constraint.definition)"
                 }
                 ddl += ";\n"
-                for constraint in constraints where !constraint.validated {
-                    ddl +=
-                        "ALTER DOMAIN \(qualified) ADD CONSTRAINT \(PostgresSQL.identifier(constraint.name)) \(constraint.definition);\n"
-                }
             case "r":
                 var options = ["subtype = \(try row.string("subtype"))"]
                 if let opclass = try row.optional("subopclass") { options.append("subtype_opclass = \(opclass)") }
@@ -167,14 +174,26 @@ extension CatalogReader {
             let id = graph.add(
                 .type, name: name, schema: schema, section: .preData, ddl: ddl, key: CatalogKey("pg_type", oid),
                 commentTarget: "\(keyword) \(qualified)")
-            if kind == "c" { graph.alias(CatalogKey("pg_class", try row.oid("typrelid")), to: id) }
+            if kind == "c" {
+                let relation = try row.oid("typrelid")
+                graph.alias(CatalogKey("pg_class", relation), to: id)
+                relationNames[relation] = qualified
+            }
             if kind == "r", let multirange = try row.optional("rngmultitypid"), let multiOID = UInt32(multirange) {
                 graph.alias(CatalogKey("pg_type", multiOID), to: id)
             }
             for constraint in domainConstraints[oid] ?? [] {
-                graph.alias(
-                    CatalogKey("pg_constraint", constraint.oid), to: id,
-                    commentTarget: "CONSTRAINT \(PostgresSQL.identifier(constraint.name)) ON DOMAIN \(qualified)")
+                let commentTarget = "CONSTRAINT \(PostgresSQL.identifier(constraint.name)) ON DOMAIN \(qualified)"
+                guard !constraint.validated else {
+                    graph.alias(CatalogKey("pg_constraint", constraint.oid), to: id, commentTarget: commentTarget)
+                    continue
+                }
+                // Not validated: the data may break it, so it is added after the data (as pg_dump does).
+                graph.add(
+                    .constraint, name: constraint.name, schema: schema, section: .postData,
+                    ddl:
+                        "ALTER DOMAIN \(qualified) ADD CONSTRAINT \(PostgresSQL.identifier(constraint.name)) \(constraint.definition);\n",
+                    dependencies: [id], key: CatalogKey("pg_constraint", constraint.oid), commentTarget: commentTarget)
             }
             let owner = try row.string("owner")
             addOwner(of: id, target: "\(keyword) \(qualified)", owner: owner)
@@ -200,6 +219,9 @@ extension CatalogReader {
             }
             let element = try row.oid("elem")
             if element != 0 { arrays.append((oid, element)) }
+        }
+        for (key, creator) in internalObjects {
+            if let owner = graph.owner(of: creator) { graph.alias(key, to: owner) }
         }
         for (array, element) in arrays {
             if let owner = graph.owner(of: CatalogKey("pg_type", element)) {

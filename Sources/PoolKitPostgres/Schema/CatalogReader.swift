@@ -13,6 +13,14 @@ final class CatalogReader {
     var schemaObjects: [UInt32: UInt32] = [:]
     /// Extension members: catalog row → extension OID.
     var extensionMembers: [CatalogKey: UInt32] = [:]
+    /// Functions, casts and types created by another object (a range type's multirange
+    /// constructors and casts): catalog row → the row that created it.
+    var internalObjects: [CatalogKey: CatalogKey] = [:]
+    /// Extension configuration tables and sequences: OID → the extension's object and the
+    /// condition (`WHERE …`) that picks the rows to dump, if any.
+    var extensionConfiguration: [UInt32: (extension: UInt32, condition: String?)] = [:]
+    /// Extension configuration tables whose rows are dumped, with their filters.
+    var extensionTables: [(relation: Relation, condition: String?)] = []
     /// Constraints by the relation or domain they are on.
     var tableConstraints: [UInt32: [Constraint]] = [:]
     var domainConstraints: [UInt32: [Constraint]] = [:]
@@ -22,10 +30,22 @@ final class CatalogReader {
     var columns: [UInt32: [Column]] = [:]
     /// Qualified names of all user relations by OID (dumped or not), e.g. for `INHERITS`.
     var relationNames: [UInt32: String] = [:]
-    /// Qualified names of identity sequences by OID.
+    /// Qualified names of the sequences that are no objects of their own (identity sequences,
+    /// extensions' configuration sequences) by OID.
     var identityNames: [UInt32: String] = [:]
+    /// The OIDs of the relations that are dumped (known before their objects are made).
+    var keptRelations: Set<UInt32> = []
+    /// The `acl` object of each dumped schema that has one, by schema name.
+    var schemaACLs: [String: UInt32] = [:]
+    /// The `owner` object of each object that has one.
+    var ownerObjects: [UInt32: UInt32] = [:]
     /// Sequences: OID → facts.
     var sequences: [UInt32: Sequence] = [:]
+    /// Column defaults (`pg_attrdef` OIDs) that call functions of the schema: set by objects of
+    /// their own, after the table, so that the functions can come after the table they may read.
+    var separateDefaults: Set<UInt32> = []
+    /// Identity sequences by the table whose column they serve.
+    var identitySequences: [UInt32: [Sequence]] = [:]
     /// Objects of kind `sequence` (or the table owning an identity sequence) by sequence OID.
     var sequenceObjects: [UInt32: UInt32] = [:]
     /// The object that creates each index (an index or a constraint object), by index OID.
@@ -58,7 +78,12 @@ final class CatalogReader {
         try await readRoutines()
         try await readOperators()
         try await readCasts()
+        try await readOperatorClasses()
+        try await readTextSearch()
+        try await readForeignDataWrappers()
+        try await readForeignServers()
         try await readSequences()
+        try await readSeparateDefaults()
         try await readRelations()
         try await readIndexes()
         try await readTriggers()
@@ -66,23 +91,28 @@ final class CatalogReader {
         try await readPolicies()
         try await readStatistics()
         try await readEventTriggers()
+        try await readPublications()
         try await readDefaultPrivileges()
+        try await readChangedInitialPrivileges()
         try await readLargeObjects()
         try await readTypeAliases()
         try await readComments()
         try await readDependencies()
         linkRefreshes()
+        eventTriggersLast()
         try await readSequenceValues()
 
         let (objects, newIDs) = graph.ordered()
-        let tables = relations.values.filter { $0.kind == "r" }.sorted { $0.oid < $1.oid }.map { relation in
+        let dumped = relations.values.filter { $0.kind == "r" }.sorted { $0.oid < $1.oid }.map { ($0, nil as String?) }
+        let tables = (dumped + extensionTables.map { ($0.relation, $0.condition) }).map { relation, condition in
             PostgresTableInfo(
                 objectID: newIDs[Int(relation.objectID) - 1], oid: relation.oid, schema: relation.schema,
                 name: relation.name,
                 columns: (columns[relation.oid] ?? []).filter { $0.generated.isEmpty }.map {
                     ArchiveColumn(name: $0.name, type: $0.type, nullable: !$0.notNull, generated: false)
                 },
-                relpages: relation.relpages, estimatedBytes: relation.bytes, isPartition: relation.isPartition)
+                relpages: relation.relpages, estimatedBytes: relation.bytes, isPartition: relation.isPartition,
+                rowFilter: condition)
         }
         return PostgresSchema(objects: objects, tables: tables, largeObjects: largeObjects, properties: properties)
     }
@@ -118,6 +148,21 @@ final class CatalogReader {
         {
             extensionMembers[CatalogKey(try row.string("catalog"), try row.oid("objid"))] = try row.oid("refobjid")
         }
+        for row in try await rows(
+            """
+            SELECT classid::regclass::text AS catalog, objid, refclassid::regclass::text AS refcatalog, refobjid
+            FROM pg_depend
+            WHERE deptype = 'i' AND classid IN ('pg_proc'::regclass, 'pg_cast'::regclass) AND objid >= 16384
+            """, what: "implied objects")
+        {
+            internalObjects[CatalogKey(try row.string("catalog"), try row.oid("objid"))] = CatalogKey(
+                try row.string("refcatalog"), try row.oid("refobjid"))
+        }
+    }
+
+    /// Whether a catalog row is created by another object, or belongs to an extension.
+    func isImplied(_ catalog: String, _ oid: UInt32) -> Bool {
+        internalObjects[CatalogKey(catalog, oid)] != nil || isExtensionMember(catalog, oid)
     }
 
     /// Whether a catalog row belongs to an extension (and so is created by `CREATE EXTENSION`).
@@ -133,8 +178,8 @@ final class CatalogReader {
     /// Adds `ALTER <target> OWNER TO <owner>` as an `owner` object after `object`.
     func addOwner(of object: UInt32, target: String, owner: String) {
         let node = graph.node(object)
-        graph.add(
-            PostgresObjectKind.owner, name: node.name, schema: node.schema, section: node.section,
+        ownerObjects[object] = graph.add(
+            .owner, name: node.name, schema: node.schema, section: node.section,
             ddl: "ALTER \(target) OWNER TO \(PostgresSQL.identifier(owner));\n", dependencies: [object])
     }
 
@@ -156,9 +201,12 @@ final class CatalogReader {
         }
         guard !ddl.isEmpty else { return }
         let node = graph.node(object)
-        graph.add(
-            PostgresObjectKind.acl, name: node.name, schema: node.schema, section: .postData, ddl: ddl,
-            dependencies: [object] + extraDependencies)
+        // Grants made as another role need that role's access to the schema first.
+        let schemaACL = node.schema.flatMap { schemaACLs[$0] }
+        let id = graph.add(
+            .acl, name: node.name, schema: node.schema, section: .postData, ddl: ddl,
+            dependencies: [object] + extraDependencies + (schemaACL.map { [$0] } ?? []))
+        if node.kind == .schema { schemaACLs[node.name] = id }
     }
 
     /// `GRANT` statements for ACL items `[grantee|null, grantor, privilege, grantable]`, one per

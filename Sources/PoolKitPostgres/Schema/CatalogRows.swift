@@ -90,6 +90,15 @@ struct CatalogRow {
         return array.map { $0 as? String }
     }
 
+    /// A JSON array of integers; NULL reads as nil.
+    func integerArray(_ column: String) throws -> [Int64]? {
+        guard let value = try optional(column) else { return nil }
+        guard let array = try? JSONSerialization.jsonObject(with: Data(value.utf8)) as? [NSNumber] else {
+            throw rows.malformed(column, value)
+        }
+        return array.map(\.int64Value)
+    }
+
     /// A JSON array of arrays (rows of mixed scalars); NULL reads as nil.
     func jsonRows(_ column: String) throws -> [[Any]]? {
         guard let value = try optional(column) else { return nil }

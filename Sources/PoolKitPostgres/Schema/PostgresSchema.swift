@@ -13,25 +13,36 @@ import PoolKit
 package struct PostgresSchema: Sendable {
     /// Objects to recreate, each after its dependencies, ids unique and ≥ 1.
     ///
-    /// - pre-data: schemas, extensions, collations, types, functions, aggregates, operators, casts,
-    ///   sequences, tables (columns, defaults, generated columns, NOT NULL, valid CHECK constraints,
-    ///   storage parameters, column options), partitions attached, views, materialized views (empty),
-    ///   `OWNED BY` of sequences;
-    /// - data: sequence values (`setval`), large objects (`lo_create`, comments);
+    /// - pre-data: schemas, extensions, collations, types (enum, composite, domain, range with its
+    ///   multirange), functions, procedures, aggregates, operators, operator families and classes,
+    ///   casts, conversions, text search dictionaries and configurations, foreign data wrappers,
+    ///   servers and user mappings, sequences, tables and foreign tables (columns, defaults,
+    ///   generated and identity columns, NOT NULL, valid CHECK constraints, inheritance,
+    ///   partitioning, storage parameters, column settings), partitions attached, column defaults
+    ///   that call functions of the schema, views, materialized views (empty), `OWNED BY` of
+    ///   sequences, large objects (`lo_create` with their OIDs and comments; as in pg_dump, whose
+    ///   large object entries are pre-data and their contents data);
+    /// - data: sequence values (`setval`);
     /// - post-data: indexes and their partition attachments, primary key / unique / exclusion /
-    ///   foreign key / `NOT VALID` check constraints, triggers, rules, policies, row level security,
-    ///   `CLUSTER ON`, replica identity, extended statistics, event triggers, `REFRESH MATERIALIZED
-    ///   VIEW` of populated materialized views, privileges.
+    ///   foreign key / `NOT VALID` check constraints (also of domains), triggers, rules, policies, row level security,
+    ///   `CLUSTER ON`, replica identity, extended statistics, publications, `REFRESH MATERIALIZED
+    ///   VIEW` of populated materialized views, privileges, default privileges, and event triggers
+    ///   after everything else. A view that needs a post-data object (one grouping by a primary
+    ///   key) is post-data too.
     ///
-    /// `ALTER … OWNER TO` statements are objects of kind `owner` (``PostgresObjectKind/owner``) and
-    /// `GRANT`/`REVOKE` statements objects of kind `acl` (``PostgresObjectKind/acl``), each depending on the
+    /// `ALTER … OWNER TO` statements are objects of kind ``ArchiveObject/Kind/owner`` and
+    /// `GRANT`/`REVOKE` statements objects of kind ``ArchiveObject/Kind/acl``, each depending on the
     /// object it concerns, so a restore can leave them out (`--no-owner`, `--no-privileges`).
-    /// Comments are part of their object's DDL.
+    /// Privileges that a role other than the owner granted are granted under `SET SESSION
+    /// AUTHORIZATION` of that role (a superuser restore, as with pg_restore), after the privileges
+    /// of the object's schema. User mappings carry their options, which may include the remote
+    /// server's password, as pg_dump's output does. Comments are part of their object's DDL.
     package var objects: [ArchiveObject]
     /// Tables whose rows are dumped: ordinary tables and partitions (leaves), never partitioned
-    /// parents, views or foreign tables.
+    /// parents, views or foreign tables; and extensions' configuration tables (with
+    /// ``PostgresTableInfo/rowFilter``).
     package var tables: [PostgresTableInfo]
-    /// Large objects to dump (their OIDs); their creation is in ``objects`` (data section).
+    /// Large objects to dump (their OIDs); their creation is in ``objects`` (pre-data).
     package var largeObjects: [UInt32]
     /// Facts about the server and database: `server_version`, `server_version_num`, `encoding`,
     /// `standard_conforming_strings`, `lc_collate`, `lc_ctype`.
@@ -65,11 +76,17 @@ package struct PostgresTableInfo: Sendable, Hashable {
     package var estimatedBytes: Int64
     /// Whether it is a partition of a partitioned table.
     package var isPartition: Bool
+    /// For an extension's configuration table: the condition that picks the rows to dump, as the
+    /// extension registered it (`WHERE …`, to append to `SELECT … FROM table`), nil for all rows.
+    /// Its object (kind ``PostgresObjectKind/extensionTable``) has no DDL: `CREATE EXTENSION`
+    /// creates the table, and the extension's own rows are those the condition leaves out.
+    package var rowFilter: String?
 
     package init(
         objectID: UInt32, oid: UInt32, schema: String, name: String, columns: [ArchiveColumn], relpages: Int64,
-        estimatedBytes: Int64, isPartition: Bool
+        estimatedBytes: Int64, isPartition: Bool, rowFilter: String? = nil
     ) {
+        self.rowFilter = rowFilter
         self.objectID = objectID
         self.oid = oid
         self.schema = schema
@@ -87,10 +104,6 @@ package struct PostgresTableInfo: Sendable, Hashable {
 /// The object kinds the PostgreSQL schema uses beyond the core's own (``ArchiveObject/Kind``); kept
 /// in a namespace of their own so they cannot clash with kinds the core may add.
 package enum PostgresObjectKind {
-    /// `ALTER … OWNER TO` of one object (left out by a restore with `--no-owner`).
-    package static let owner: ArchiveObject.Kind = "owner"
-    /// `GRANT`/`REVOKE` on one object, or default privileges (left out with `--no-privileges`).
-    package static let acl: ArchiveObject.Kind = "acl"
     /// A sequence's value (`setval`), data section.
     package static let sequenceSet: ArchiveObject.Kind = "sequence-set"
     /// `ALTER SEQUENCE … OWNED BY`.
@@ -121,6 +134,28 @@ package enum PostgresObjectKind {
     package static let materializedViewData: ArchiveObject.Kind = "materialized-view-data"
     /// `ALTER TABLE … CLUSTER ON` or `REPLICA IDENTITY USING INDEX`.
     package static let indexUsage: ArchiveObject.Kind = "index-usage"
-    /// A large object (`lo_create`), data section; its contents are dumped as data.
+    /// A foreign data wrapper.
+    package static let foreignDataWrapper: ArchiveObject.Kind = "foreign-data-wrapper"
+    /// A foreign server.
+    package static let foreignServer: ArchiveObject.Kind = "foreign-server"
+    /// A user mapping for a foreign server.
+    package static let userMapping: ArchiveObject.Kind = "user-mapping"
+    /// A foreign table (no rows are dumped).
+    package static let foreignTable: ArchiveObject.Kind = "foreign-table"
+    /// A publication (post-data).
+    package static let publication: ArchiveObject.Kind = "publication"
+    /// A table or schema added to a publication.
+    package static let publicationTable: ArchiveObject.Kind = "publication-table"
+    /// A text search dictionary or configuration.
+    package static let textSearch: ArchiveObject.Kind = "text-search"
+    /// An extension's configuration table, whose rows are dumped (no DDL: the extension creates it).
+    package static let extensionTable: ArchiveObject.Kind = "extension-table"
+    /// A column default that calls a function of the schema, set after its table is created.
+    package static let columnDefault: ArchiveObject.Kind = "default"
+    /// An operator family or class, or the operators and functions added to a family.
+    package static let operatorClass: ArchiveObject.Kind = "operator-class"
+    /// An encoding conversion.
+    package static let conversion: ArchiveObject.Kind = "conversion"
+    /// A large object (`lo_create`), pre-data; its contents are dumped as data.
     package static let largeObject: ArchiveObject.Kind = "large-object"
 }

@@ -8,11 +8,14 @@ import PoolKit
 /// `pg_get_expr`, `pg_get_statisticsobjdef`, `format_type`) with an empty `search_path`, so every
 /// name they print is schema-qualified. See ``PostgresSchema`` for how to restore it.
 ///
-/// Not read (no DDL is emitted for them): foreign data wrappers, servers, user mappings and foreign
-/// tables; publications and subscriptions; user-defined base types and shell types; procedural
-/// languages other than the built-in ones; operator classes and families, text search objects,
-/// conversions, transforms, access methods; security labels; the data of extension
-/// configuration tables; tablespaces and roles (cluster-wide, pg_dumpall's part).
+/// Not read (no DDL is emitted for them): subscriptions; user-defined base types and shell
+/// types; procedural languages that are not extensions; transforms and access methods; security
+/// labels; column privileges changed on extension members or system objects (their object
+/// privileges are read); tablespaces and roles (cluster-wide, pg_dumpall's part:
+/// objects are created in the target's default tablespace). A dependency cycle that pg_dump
+/// breaks by other means than splitting out a column default (a view and a function that
+/// return each other's row type, a CHECK constraint calling a function that reads its table) is
+/// broken at the object that comes first by kind, and the restore of that object fails.
 package enum PostgresSchemaReader {
     /// Reads the schema of the database `connection` is connected to, inside whatever transaction
     /// (a `REPEATABLE READ` snapshot, for a backup) the caller opened.
@@ -32,8 +35,15 @@ package enum PostgresSchemaReader {
             "SELECT current_setting('search_path') AS path, set_config('search_path', '', true) AS ignored",
             what: "the search path")
         let path = try saved.first { _ in true }?.string("path") ?? ""
-        let schema = try await reader.read()
-        _ = try await connection.query("SELECT set_config('search_path', \(PostgresSQL.literal(path)), true)")
-        return schema
+        let restore = "SELECT set_config('search_path', \(PostgresSQL.literal(path)), true)"
+        do {
+            let schema = try await reader.read()
+            _ = try await connection.query(restore)
+            return schema
+        } catch {
+            // The transaction may have failed with the statement; then it ends with the caller's rollback.
+            _ = try? await connection.query(restore)
+            throw error
+        }
     }
 }

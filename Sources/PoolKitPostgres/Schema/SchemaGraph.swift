@@ -158,13 +158,16 @@ final class SchemaGraph {
     /// Creation priority among objects that are ready at once (pg_dump's order of kinds).
     private static let kindRanks: [ArchiveObject.Kind: Int] = [
         .schema: 1, .extension: 2, PostgresObjectKind.collation: 3, .type: 4, .function: 5,
-        PostgresObjectKind.aggregate: 6, PostgresObjectKind.operator: 7, PostgresObjectKind.cast: 8, .sequence: 9,
-        .table: 10, PostgresObjectKind.tableAttach: 11, PostgresObjectKind.sequenceOwnedBy: 12, .view: 13,
-        .materializedView: 14, PostgresObjectKind.sequenceSet: 20, PostgresObjectKind.largeObject: 21, .index: 30,
+        PostgresObjectKind.aggregate: 6, PostgresObjectKind.operator: 7, PostgresObjectKind.cast: 8, PostgresObjectKind.operatorClass: 8, PostgresObjectKind.conversion: 8, PostgresObjectKind.textSearch: 8,
+        PostgresObjectKind.foreignDataWrapper: 8, PostgresObjectKind.foreignServer: 8,
+        PostgresObjectKind.userMapping: 8, .sequence: 9, PostgresObjectKind.foreignTable: 10,
+        .table: 10, PostgresObjectKind.tableAttach: 11, PostgresObjectKind.columnDefault: 11, PostgresObjectKind.sequenceOwnedBy: 12, .view: 13,
+        .materializedView: 14, PostgresObjectKind.sequenceSet: 20, PostgresObjectKind.largeObject: 15, .index: 30,
         .constraint: 31, PostgresObjectKind.indexAttach: 32, PostgresObjectKind.indexUsage: 33,
         PostgresObjectKind.rule: 34, .trigger: 35, PostgresObjectKind.policy: 36, PostgresObjectKind.rowSecurity: 37,
         PostgresObjectKind.statistics: 38, PostgresObjectKind.materializedViewData: 39,
-        PostgresObjectKind.eventTrigger: 40, PostgresObjectKind.owner: 50, PostgresObjectKind.acl: 60,
+        PostgresObjectKind.eventTrigger: 40, PostgresObjectKind.publication: 41,
+        PostgresObjectKind.publicationTable: 42, .owner: 50, .acl: 60,
     ]
 
     private static func rank(_ kind: ArchiveObject.Kind) -> Int { kindRanks[kind] ?? 45 }
