@@ -134,9 +134,10 @@ final class PostgresCopyBackupSession: BackupSession {
                 ? []
                 : PostgresTableDump.chunks(
                     objectID: table.objectID, blocks: fact.bytes / blockSize, blockSize: blockSize,
-                    targetBytes: options.targetChunkBytes, canSplit: canSplit)
+                    targetBytes: options.targetChunkBytes, canSplit: canSplit && table.rowFilter == nil)
             dumps[table.objectID] = PostgresTableDump(
-                objectID: table.objectID, schema: table.schema, name: table.name, columns: columnNames, encoding: encoding)
+                objectID: table.objectID, schema: table.schema, name: table.name, columns: columnNames, encoding: encoding,
+                rowFilter: table.rowFilter)
             archiveTables.append(
                 ArchiveTable(
                     id: table.objectID, schema: table.schema, name: table.name, columns: table.columns, encoding: encoding,

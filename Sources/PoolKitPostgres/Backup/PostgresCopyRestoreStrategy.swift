@@ -75,8 +75,6 @@ final class PostgresCopyRestoreSession: RestoreSession {
     private let loads: [UInt32: PostgresTableDump]
     /// Blob id → large object OID.
     private let largeObjects: [UInt32: UInt32]
-    /// OIDs of the large objects whose contents this restore loads (and so creates).
-    private let loadedLargeObjects: Set<String>
 
     init(manifest: ArchiveManifest, options: RestoreOptions, coordinator: PostgresConnection, superuser: Bool) {
         self.manifest = manifest
@@ -92,8 +90,6 @@ final class PostgresCopyRestoreSession: RestoreSession {
         self.loads = loads
         self.largeObjects = Dictionary(
             manifest.blobs.compactMap { blob in UInt32(blob.name).map { (blob.id, $0) } }, uniquingKeysWith: { first, _ in first })
-        let loadsBlobs = !options.schemaOnly && options.includeTables.isEmpty
-        self.loadedLargeObjects = loadsBlobs ? Set(manifest.blobs.map(\.name)) : []
     }
 
     var maxParallelLoads: Int? { nil }
@@ -118,8 +114,6 @@ final class PostgresCopyRestoreSession: RestoreSession {
     /// `--no-owner` and `--no-privileges`).
     func apply(_ object: ArchiveObject, on connection: PostgresConnection) async throws {
         guard let ddl = object.ddl, !ddl.isEmpty else { return }
-        // A large object whose contents were loaded was created by its load.
-        if object.kind == PostgresObjectKind.largeObject && loadedLargeObjects.contains(object.name) { return }
         try await connection.withHandle { handle in
             do {
                 try handle.execute(ddl)

@@ -15,6 +15,9 @@ struct PostgresTableDump: Sendable, Hashable {
     var name: String
     var columns: [String]
     var encoding: ArchiveEncoding
+    /// `WHERE …` that picks the rows to dump (an extension's configuration table: the rows the
+    /// extension did not create itself); nil for all rows.
+    var rowFilter: String? = nil
 
     var qualifiedName: String { PostgresSQL.qualified(schema, name) }
 
@@ -25,6 +28,10 @@ struct PostgresTableDump: Sendable, Hashable {
     /// The `COPY … TO STDOUT` of the whole table, or of the heap blocks `lower..<upper` (nil = open)
     /// through a TID range scan. `ONLY`: an inheritance parent's children are tables of their own.
     func copyOut(lowerBlock: Int64?, upperBlock: Int64?) -> String {
+        if let rowFilter {
+            let list = columns.isEmpty ? "" : columnList
+            return "COPY (SELECT \(list) FROM ONLY \(qualifiedName) \(rowFilter)) TO STDOUT\(formatClause)"
+        }
         if lowerBlock == nil && upperBlock == nil {
             let columns = self.columns.isEmpty ? "" : " (\(columnList))"
             return "COPY \(qualifiedName)\(columns) TO STDOUT\(formatClause)"
