@@ -193,3 +193,12 @@ func firstDifference(_ a: String, _ b: String) -> String {
     }
     return "line \(index + 1): source «\(left[index])» target «\(right[index])»"
 }
+
+extension ConnectionURL {
+    /// The URL with one more query option.
+    func with(option key: String, _ value: String) -> ConnectionURL {
+        var url = self
+        url.options.append((key: key, value: value))
+        return url
+    }
+}

@@ -183,6 +183,34 @@ struct PostgresCopyStrategyTests {
         }
     }
 
+    @Test("partitions and inheritance children keep their own rows, also when split into block ranges")
+    func partitionsAndInheritance() async throws {
+        try await withDatabases("part") { source, target in
+            try await source.execute(
+                """
+                CREATE TABLE public.events (id integer, at date NOT NULL, payload text) PARTITION BY RANGE (at);
+                CREATE TABLE public.events_2024 PARTITION OF public.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+                CREATE TABLE public.events_2025 PARTITION OF public.events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+                INSERT INTO public.events SELECT g, date '2024-01-01' + g % 700, md5(g::text) FROM generate_series(1, 40000) g;
+                CREATE TABLE public.animal (id integer, name text);
+                CREATE TABLE public.dog (barks boolean) INHERITS (public.animal);
+                INSERT INTO public.animal SELECT g, 'animal ' || g FROM generate_series(1, 5000) g;
+                INSERT INTO public.dog SELECT g, 'dog ' || g, g % 2 = 0 FROM generate_series(1, 5000) g;
+                """)
+            var backupOptions = BackupOptions()
+            backupOptions.jobs = 3
+            backupOptions.targetChunkBytes = 256 << 10
+            let (backed, _) = try await copyDatabase(
+                from: source.url.with(option: "serializable_deferrable", "true"), to: target.url, via: .pipe,
+                backupOptions: backupOptions, restoreOptions: RestoreOptions())
+            let names = Set(backed.manifest.tables.map(\.name))
+            #expect(names == ["events_2024", "events_2025", "animal", "dog"])
+            #expect(try await DatabaseFingerprint.read(target) == DatabaseFingerprint.read(source))
+            let counts = try await target.query("SELECT (SELECT count(*) FROM public.events), (SELECT count(*) FROM public.animal)").rows.first
+            #expect(counts == ["40000", "10000"])
+        }
+    }
+
     @Test("a --single-transaction restore of a damaged archive leaves the target as it was")
     func singleTransactionRollsBack() async throws {
         try await withDatabases("single") { source, target in
