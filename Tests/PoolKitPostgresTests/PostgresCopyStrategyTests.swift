@@ -211,6 +211,32 @@ struct PostgresCopyStrategyTests {
         }
     }
 
+    @Test("--table takes the named table only, and a name that matches nothing is an error")
+    func tableSelection() async throws {
+        try await withDatabases("sel") { source, target in
+            try await source.execute(
+                """
+                CREATE TABLE public."Wanted" (id integer PRIMARY KEY, note text);
+                CREATE TABLE public.other (id integer);
+                INSERT INTO public."Wanted" SELECT g, 'w' || g FROM generate_series(1, 500) g;
+                INSERT INTO public.other SELECT g FROM generate_series(1, 500) g;
+                """)
+            var options = BackupOptions()
+            options.includeTables = ["public.\"Wanted\""]
+            let (backed, restored) = try await copyDatabase(
+                from: source.url, to: target.url, via: .file, backupOptions: options, restoreOptions: RestoreOptions())
+            #expect(backed.manifest.tables.map(\.name) == ["Wanted"])
+            #expect(restored.rows == 500)
+            let other = try await target.query("SELECT count(*) FROM pg_class WHERE relname = 'other'").rows.first?[0]
+            #expect(other == "0")
+
+            options.includeTables = ["public.nosuch"]
+            let error = await #expect(throws: PoolKitError.self) { try await backup(source.url, to: temporaryArchivePath(), options: options) }
+            #expect(error?.code == .usage)
+            #expect(error?.message.contains("public.nosuch") == true)
+        }
+    }
+
     @Test("a --single-transaction restore of a damaged archive leaves the target as it was")
     func singleTransactionRollsBack() async throws {
         try await withDatabases("single") { source, target in

@@ -120,6 +120,7 @@ final class PostgresCopyBackupSession: BackupSession {
                 "a table to back up stayed locked by another session for longer than lock_wait_timeout (\(lockTimeout ?? "")): \(error.message); retry later or raise lock_wait_timeout",
                 engineCode: error.engineCode, underlying: error.underlying)
         }
+        try Self.checkSelection(options, schema)
         let tables = schema.tables
         var archiveTables: [ArchiveTable] = []
         var chunks: [BackupChunk] = []
@@ -200,6 +201,22 @@ final class PostgresCopyBackupSession: BackupSession {
     }
 
     // MARK: Catalog steps
+
+    /// Every `--table` must name a relation (table, view, materialized view or sequence) of the
+    /// database, read as pg_dump reads it (unquoted names fold to lower case): a typo is an error,
+    /// not an empty backup.
+    private static func checkSelection(_ options: BackupOptions, _ schema: PostgresSchema) throws {
+        guard !options.includeTables.isEmpty else { return }
+        let relationKinds: Set<ArchiveObject.Kind> = [.table, .view, .materializedView, .sequence]
+        let relations =
+            schema.tables.map { (schema: $0.schema, name: $0.name) }
+            + schema.objects.filter { relationKinds.contains($0.kind) }.map { (schema: $0.schema ?? "", name: $0.name) }
+        let missing = options.includeTables.filter { pattern in
+            let wanted = PostgresSchemaReader.parseTablePattern(pattern)
+            return !relations.contains { $0.name == wanted.name && (wanted.schema == nil || wanted.schema == $0.schema) }
+        }
+        if !missing.isEmpty { throw BackupOptions.noSuchTables(missing) }
+    }
 
     /// What planning needs to know of a table beyond the schema: its heap size now, and whether
     /// every copied column has a built-in type (then binary COPY is portable between servers).
