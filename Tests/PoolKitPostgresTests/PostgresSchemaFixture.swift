@@ -187,6 +187,9 @@ enum PostgresSchemaFixture {
             ALTER TABLE app.events ADD CONSTRAINT events_customer_fk FOREIGN KEY (customer_id) REFERENCES app.customers;
             CREATE TRIGGER events_noop BEFORE INSERT ON app.events FOR EACH ROW EXECUTE FUNCTION app.noop();
             ALTER TABLE app.events_2025 DISABLE TRIGGER events_noop;
+            CREATE TABLE app.event_notes (event_id bigint, event_at date, note text,
+                CONSTRAINT event_notes_event_fk FOREIGN KEY (event_id, event_at) REFERENCES app.events ON DELETE CASCADE);
+            CREATE UNIQUE INDEX events_2024_a_kind ON app.events_2024_a (id, kind) WHERE kind IS NOT NULL;
             CREATE TABLE app.measures (id integer, value double precision) PARTITION BY HASH (id);
             CREATE TABLE app.measures_0 PARTITION OF app.measures FOR VALUES WITH (MODULUS 2, REMAINDER 0);
             CREATE TABLE app.measures_1 PARTITION OF app.measures FOR VALUES WITH (MODULUS 2, REMAINDER 1);
