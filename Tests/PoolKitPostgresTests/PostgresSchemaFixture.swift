@@ -296,6 +296,37 @@ enum PostgresSchemaFixture {
             REVOKE EXECUTE ON FUNCTION pg_catalog.md5(text) FROM PUBLIC;
             GRANT SELECT ON pg_catalog.pg_settings TO \#(reader) WITH GRANT OPTION;
 
+            CREATE MATERIALIZED VIEW app.mood_totals AS SELECT sum(n) AS total FROM app.customer_counts;
+            CREATE FUNCTION app.customers_named(prefix text) RETURNS SETOF app.customers LANGUAGE sql STABLE
+                AS $$ SELECT * FROM app.customers WHERE name LIKE prefix || '%' $$;
+            CREATE VIEW app.a_customers WITH (security_invoker = true) AS SELECT id, name FROM app.customers_named('a');
+            CREATE DOMAIN app.small_code AS app.code CONSTRAINT small CHECK (length(VALUE) < 5);
+            CREATE DOMAIN app.mood_domain AS app.mood DEFAULT 'ok';
+            CREATE FUNCTION app.split_pair(p app.pair, OUT l integer, OUT r text) LANGUAGE sql IMMUTABLE
+                AS 'SELECT p.left_value, p."Right Value"';
+            CREATE FUNCTION app.numbers(n integer) RETURNS TABLE (i integer, square bigint) LANGUAGE sql IMMUTABLE
+                AS 'SELECT g, g::bigint * g FROM generate_series(1, n) g';
+            CREATE TRIGGER items_update AFTER UPDATE OF qty, line ON app.items FOR EACH ROW
+                WHEN (NEW.qty IS DISTINCT FROM OLD.qty) EXECUTE FUNCTION app.noop();
+            CREATE TABLE app.puppies (cuteness integer DEFAULT 10) INHERITS (app.dogs);
+            CREATE TABLE app.shipments (
+                id integer NOT NULL,
+                item_qty integer CHECK (app.add_one(item_qty) > 0),
+                next_id integer GENERATED ALWAYS AS (app.add_one(id)) STORED,
+                codes app.small_code[],
+                mood app.mood_domain,
+                during tsrange,
+                CONSTRAINT shipments_id_key UNIQUE NULLS NOT DISTINCT (id) DEFERRABLE INITIALLY IMMEDIATE,
+                CONSTRAINT shipments_no_overlap EXCLUDE USING gist (during WITH &&) WHERE (id > 0)
+            );
+            CREATE INDEX shipments_next ON app.shipments (app.add_one(item_qty)) WHERE item_qty IS NOT NULL;
+            CREATE TABLE app.readings (at date NOT NULL, sensor text NOT NULL, value numeric)
+                PARTITION BY LIST (sensor);
+            CREATE TABLE app.readings_a PARTITION OF app.readings (value DEFAULT 0, CONSTRAINT positive CHECK (value >= 0))
+                FOR VALUES IN ('a');
+            CREATE TABLE app.readings_other PARTITION OF app.readings DEFAULT;
+            ALTER TABLE app.readings ADD CONSTRAINT readings_unique UNIQUE (sensor, at);
+
             SELECT lo_create(424242);
             COMMENT ON LARGE OBJECT 424242 IS 'a large object';
             ALTER LARGE OBJECT 424242 OWNER TO \#(owner);
