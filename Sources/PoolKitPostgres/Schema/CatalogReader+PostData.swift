@@ -275,7 +275,7 @@ extension CatalogReader {
         let result = try await rows(
             """
             SELECT s.oid, s.stxrelid, s.stxnamespace, s.stxname, pg_get_statisticsobjdef(s.oid) AS def,
-                   s.stxstattarget, pg_get_userbyid(s.stxowner) AS owner
+                   COALESCE(s.stxstattarget, -1) AS stxstattarget, pg_get_userbyid(s.stxowner) AS owner
             FROM pg_statistic_ext s WHERE s.oid >= 16384 ORDER BY s.oid
             """, what: "extended statistics")
         for row in result {

@@ -31,7 +31,7 @@ extension CatalogReader {
                    pg_get_expr(d.adbin, d.adrelid) AS def,
                    CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0
                         THEN \(Self.collationName("a.attcollation")) END AS collation,
-                   a.attstorage, t.typstorage, a.attstattarget, a.attcompression,
+                   a.attstorage, t.typstorage, COALESCE(a.attstattarget, -1) AS attstattarget, a.attcompression,
                    \(Self.optionsList("a.attoptions")) AS options, \(Self.genericOptions("a.attfdwoptions")) AS fdwoptions,
                    \(Self.aclJSON("a.attacl")) AS acl
             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid
