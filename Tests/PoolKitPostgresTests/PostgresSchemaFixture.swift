@@ -327,6 +327,15 @@ enum PostgresSchemaFixture {
             CREATE TABLE app.readings_other PARTITION OF app.readings DEFAULT;
             ALTER TABLE app.readings ADD CONSTRAINT readings_unique UNIQUE (sensor, at);
 
+            CREATE VIEW app.loop_view AS SELECT 1 AS n, 'x'::text COLLATE "C" AS label;
+            CREATE FUNCTION app.loop_rows() RETURNS SETOF app.loop_view LANGUAGE sql STABLE
+                BEGIN ATOMIC SELECT * FROM app.loop_view; END;
+            CREATE OR REPLACE VIEW app.loop_view WITH (security_barrier = true) AS
+                SELECT s.n, s.label FROM (SELECT 1 AS n, 'x'::text COLLATE "C" AS label) s
+                WHERE NOT EXISTS (SELECT 1 FROM app.loop_rows() r WHERE r.n > 1);
+            COMMENT ON VIEW app.loop_view IS 'in a cycle';
+            CREATE VIEW app.after_loop AS SELECT n FROM app.loop_view;
+
             SELECT lo_create(424242);
             COMMENT ON LARGE OBJECT 424242 IS 'a large object';
             ALTER LARGE OBJECT 424242 OWNER TO \#(owner);

@@ -208,6 +208,7 @@ extension CatalogReader {
         let objectKind: ArchiveObject.Kind
         let keyword: String
         var ddl: String
+        var pendingView: ViewStatements?
         switch kind {
         case "S":
             objectKind = .sequence
@@ -224,6 +225,15 @@ extension CatalogReader {
             let method = try row.optional("am").map { " USING \(PostgresSQL.identifier($0))" } ?? ""
             ddl = "CREATE \(keyword) \(qualified)\(method)\(options) AS\n\(definition)"
             ddl += kind == "m" ? "\n  WITH NO DATA;\n" : ";\n"
+            if kind == "v" {
+                // Kept in case the view is part of a dependency cycle (see splitViewCycles).
+                let placeholders = (columns[oid] ?? []).map { column in
+                    "NULL::\(column.type)\(column.collation.map { " COLLATE \($0)" } ?? "") AS \(PostgresSQL.identifier(column.name))"
+                }
+                pendingView = ViewStatements(
+                    create: ddl, placeholder: "CREATE VIEW \(qualified) AS\n SELECT \(placeholders.joined(separator: ", "));\n",
+                    replace: "CREATE OR REPLACE VIEW \(qualified)\(options) AS\n\(definition);\n")
+            }
             for column in columns[oid] ?? [] where column.defaultExpression != nil {
                 ddl +=
                     "ALTER VIEW \(qualified) ALTER COLUMN \(PostgresSQL.identifier(column.name)) SET DEFAULT \(column.defaultExpression!);\n"
@@ -245,6 +255,7 @@ extension CatalogReader {
             oid: oid, schema: schema, name: name, kind: kind, objectID: id, isPartition: try row.bool("relispartition"),
             relpages: try row.int64("relpages"), bytes: try row.int64("bytes"))
         relations[oid] = relation
+        if let pendingView { viewStatements[id] = pendingView }
         if kind == "S" { sequenceObjects[oid] = id }
 
         for column in columns[oid] ?? [] {
