@@ -187,6 +187,9 @@ enum PostgresSchemaFixture {
             ALTER TABLE app.events ADD CONSTRAINT events_customer_fk FOREIGN KEY (customer_id) REFERENCES app.customers;
             CREATE TRIGGER events_noop BEFORE INSERT ON app.events FOR EACH ROW EXECUTE FUNCTION app.noop();
             ALTER TABLE app.events_2025 DISABLE TRIGGER events_noop;
+            CREATE TABLE app.event_notes (event_id bigint, event_at date, note text,
+                CONSTRAINT event_notes_event_fk FOREIGN KEY (event_id, event_at) REFERENCES app.events ON DELETE CASCADE);
+            CREATE UNIQUE INDEX events_2024_a_kind ON app.events_2024_a (id, kind) WHERE kind IS NOT NULL;
             CREATE TABLE app.measures (id integer, value double precision) PARTITION BY HASH (id);
             CREATE TABLE app.measures_0 PARTITION OF app.measures FOR VALUES WITH (MODULUS 2, REMAINDER 0);
             CREATE TABLE app.measures_1 PARTITION OF app.measures FOR VALUES WITH (MODULUS 2, REMAINDER 1);
@@ -292,6 +295,46 @@ enum PostgresSchemaFixture {
             GRANT EXECUTE ON FUNCTION pg_catalog.pg_ls_dir(text) TO \#(reader);
             REVOKE EXECUTE ON FUNCTION pg_catalog.md5(text) FROM PUBLIC;
             GRANT SELECT ON pg_catalog.pg_settings TO \#(reader) WITH GRANT OPTION;
+
+            CREATE MATERIALIZED VIEW app.mood_totals AS SELECT sum(n) AS total FROM app.customer_counts;
+            CREATE FUNCTION app.customers_named(prefix text) RETURNS SETOF app.customers LANGUAGE sql STABLE
+                AS $$ SELECT * FROM app.customers WHERE name LIKE prefix || '%' $$;
+            CREATE VIEW app.a_customers WITH (security_invoker = true) AS SELECT id, name FROM app.customers_named('a');
+            CREATE DOMAIN app.small_code AS app.code CONSTRAINT small CHECK (length(VALUE) < 5);
+            CREATE DOMAIN app.mood_domain AS app.mood DEFAULT 'ok';
+            CREATE FUNCTION app.split_pair(p app.pair, OUT l integer, OUT r text) LANGUAGE sql IMMUTABLE
+                AS 'SELECT p.left_value, p."Right Value"';
+            CREATE FUNCTION app.numbers(n integer) RETURNS TABLE (i integer, square bigint) LANGUAGE sql IMMUTABLE
+                AS 'SELECT g, g::bigint * g FROM generate_series(1, n) g';
+            CREATE TRIGGER items_update AFTER UPDATE OF qty, line ON app.items FOR EACH ROW
+                WHEN (NEW.qty IS DISTINCT FROM OLD.qty) EXECUTE FUNCTION app.noop();
+            CREATE TABLE app.puppies (cuteness integer DEFAULT 10) INHERITS (app.dogs);
+            CREATE TABLE app.shipments (
+                id integer NOT NULL,
+                item_qty integer CHECK (app.add_one(item_qty) > 0),
+                next_id integer GENERATED ALWAYS AS (app.add_one(id)) STORED,
+                codes app.small_code[],
+                mood app.mood_domain,
+                during tsrange,
+                CONSTRAINT shipments_id_key UNIQUE NULLS NOT DISTINCT (id) DEFERRABLE INITIALLY IMMEDIATE,
+                CONSTRAINT shipments_no_overlap EXCLUDE USING gist (during WITH &&) WHERE (id > 0)
+            );
+            CREATE INDEX shipments_next ON app.shipments (app.add_one(item_qty)) WHERE item_qty IS NOT NULL;
+            CREATE TABLE app.readings (at date NOT NULL, sensor text NOT NULL, value numeric)
+                PARTITION BY LIST (sensor);
+            CREATE TABLE app.readings_a PARTITION OF app.readings (value DEFAULT 0, CONSTRAINT positive CHECK (value >= 0))
+                FOR VALUES IN ('a');
+            CREATE TABLE app.readings_other PARTITION OF app.readings DEFAULT;
+            ALTER TABLE app.readings ADD CONSTRAINT readings_unique UNIQUE (sensor, at);
+
+            CREATE VIEW app.loop_view AS SELECT 1 AS n, 'x'::text COLLATE "C" AS label;
+            CREATE FUNCTION app.loop_rows() RETURNS SETOF app.loop_view LANGUAGE sql STABLE
+                BEGIN ATOMIC SELECT * FROM app.loop_view; END;
+            CREATE OR REPLACE VIEW app.loop_view WITH (security_barrier = true) AS
+                SELECT s.n, s.label FROM (SELECT 1 AS n, 'x'::text COLLATE "C" AS label) s
+                WHERE NOT EXISTS (SELECT 1 FROM app.loop_rows() r WHERE r.n > 1);
+            COMMENT ON VIEW app.loop_view IS 'in a cycle';
+            CREATE VIEW app.after_loop AS SELECT n FROM app.loop_view;
 
             SELECT lo_create(424242);
             COMMENT ON LARGE OBJECT 424242 IS 'a large object';

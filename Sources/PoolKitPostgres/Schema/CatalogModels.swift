@@ -55,6 +55,14 @@ extension CatalogReader {
         let acl: [[Any]]?
     }
 
+    /// A view's statements: as created, as a placeholder with its columns' names and types only,
+    /// and its definition replacing the placeholder.
+    struct ViewStatements {
+        let create: String
+        let placeholder: String
+        let replace: String
+    }
+
     /// A row of `pg_sequence`, with what owns it.
     struct Sequence {
         let oid: UInt32

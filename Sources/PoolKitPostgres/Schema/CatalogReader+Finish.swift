@@ -104,6 +104,32 @@ extension CatalogReader {
         }
     }
 
+    /// A view in a dependency cycle (a function returning its row type that it calls) is created
+    /// first as a placeholder with its columns only, and given its definition once the rest of the
+    /// cycle exists (`CREATE OR REPLACE VIEW`), as pg_dump does. What depends on the view from
+    /// outside the cycle waits for the definition.
+    func splitViewCycles() {
+        for component in graph.cycles() {
+            let members = Set(component)
+            for view in component {
+                guard let statements = viewStatements[view] else { continue }
+                let node = graph.node(view)
+                let original = node.dependencies
+                graph.replacePrefix(of: view, statements.create, with: statements.placeholder)
+                graph.setDependencies(of: view, to: original.subtracting(members))
+                let definition = graph.add(
+                    PostgresObjectKind.viewDefinition, name: node.name, schema: node.schema, section: .preData,
+                    ddl: statements.replace, dependencies: Array(original) + [view])
+                for (position, other) in graph.nodes.enumerated() {
+                    let id = UInt32(position + 1)
+                    if id != definition, !members.contains(id), other.dependencies.contains(view) {
+                        graph.depend(id, on: definition)
+                    }
+                }
+            }
+        }
+    }
+
     /// Refreshes run after the refreshes of the materialized views they read.
     func linkRefreshes() {
         for (view, refresh) in refreshObjects {

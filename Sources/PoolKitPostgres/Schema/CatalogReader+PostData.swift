@@ -88,11 +88,12 @@ extension CatalogReader {
         }
         for (child, parent) in attachments {
             guard let childIndex = indexObjects[child], let parentIndex = indexObjects[parent] else { continue }
-            graph.add(
+            let id = graph.add(
                 PostgresObjectKind.indexAttach, name: childIndex.name, schema: childIndex.schema, section: .postData,
                 ddl:
                     "ALTER INDEX \(PostgresSQL.qualified(parentIndex.schema, parentIndex.name)) ATTACH PARTITION \(PostgresSQL.qualified(childIndex.schema, childIndex.name));\n",
                 dependencies: [childIndex.object, parentIndex.object])
+            indexAttachments[parent, default: []].append((id, child))
         }
         for usage in usages {
             guard let index = indexObjects[usage.index] else { continue }
@@ -104,6 +105,39 @@ extension CatalogReader {
             graph.add(
                 PostgresObjectKind.indexUsage, name: index.name, schema: index.schema, section: .postData, ddl: ddl,
                 dependencies: [index.object, usage.relation.objectID])
+        }
+    }
+
+    /// A partitioned index is valid (and a foreign key can reference its key) only once an index
+    /// of every partition is attached: what depends on it comes after all its attachments.
+    func completePartitionedIndexes() {
+        func subtree(_ index: UInt32) -> (attachments: [UInt32], indexes: [UInt32]) {
+            var attachments: [UInt32] = []
+            var indexes: [UInt32] = []
+            for (attachment, child) in indexAttachments[index] ?? [] {
+                attachments.append(attachment)
+                if let object = indexObjects[child]?.object { indexes.append(object) }
+                let below = subtree(child)
+                attachments += below.attachments
+                indexes += below.indexes
+            }
+            return (attachments, indexes)
+        }
+        let partitioned = Set(indexAttachments.keys.compactMap { indexObjects[$0]?.object })
+        guard !partitioned.isEmpty else { return }
+        var dependents: [UInt32: [UInt32]] = [:]
+        for (position, node) in graph.nodes.enumerated() {
+            for dependency in node.dependencies where partitioned.contains(dependency) {
+                dependents[dependency, default: []].append(UInt32(position + 1))
+            }
+        }
+        for index in indexAttachments.keys {
+            guard let object = indexObjects[index]?.object else { continue }
+            let (attachments, indexes) = subtree(index)
+            let inside = Set(attachments + indexes + [object])
+            for dependent in dependents[object] ?? [] where !inside.contains(dependent) {
+                for attachment in attachments { graph.depend(dependent, on: attachment) }
+            }
         }
     }
 
@@ -241,7 +275,7 @@ extension CatalogReader {
         let result = try await rows(
             """
             SELECT s.oid, s.stxrelid, s.stxnamespace, s.stxname, pg_get_statisticsobjdef(s.oid) AS def,
-                   s.stxstattarget, pg_get_userbyid(s.stxowner) AS owner
+                   COALESCE(s.stxstattarget, -1) AS stxstattarget, pg_get_userbyid(s.stxowner) AS owner
             FROM pg_statistic_ext s WHERE s.oid >= 16384 ORDER BY s.oid
             """, what: "extended statistics")
         for row in result {

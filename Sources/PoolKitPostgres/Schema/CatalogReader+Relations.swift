@@ -31,7 +31,7 @@ extension CatalogReader {
                    pg_get_expr(d.adbin, d.adrelid) AS def,
                    CASE WHEN a.attcollation <> t.typcollation AND a.attcollation <> 0
                         THEN \(Self.collationName("a.attcollation")) END AS collation,
-                   a.attstorage, t.typstorage, a.attstattarget, a.attcompression,
+                   a.attstorage, t.typstorage, COALESCE(a.attstattarget, -1) AS attstattarget, a.attcompression,
                    \(Self.optionsList("a.attoptions")) AS options, \(Self.genericOptions("a.attfdwoptions")) AS fdwoptions,
                    \(Self.aclJSON("a.attacl")) AS acl
             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_type t ON t.oid = a.atttypid
@@ -192,7 +192,7 @@ extension CatalogReader {
         }
     }
 
-    private func parentOIDs(_ row: CatalogRow) throws -> [UInt32] {
+    func parentOIDs(_ row: CatalogRow) throws -> [UInt32] {
         guard let text = try row.optional("parents") else { return [] }
         return text.trimmingCharacters(in: ["[", "]", " "]).split(separator: ",").compactMap {
             UInt32($0.trimmingCharacters(in: .whitespaces))
@@ -208,6 +208,7 @@ extension CatalogReader {
         let objectKind: ArchiveObject.Kind
         let keyword: String
         var ddl: String
+        var pendingView: ViewStatements?
         switch kind {
         case "S":
             objectKind = .sequence
@@ -224,6 +225,15 @@ extension CatalogReader {
             let method = try row.optional("am").map { " USING \(PostgresSQL.identifier($0))" } ?? ""
             ddl = "CREATE \(keyword) \(qualified)\(method)\(options) AS\n\(definition)"
             ddl += kind == "m" ? "\n  WITH NO DATA;\n" : ";\n"
+            if kind == "v" {
+                // Kept in case the view is part of a dependency cycle (see splitViewCycles).
+                let placeholders = (columns[oid] ?? []).map { column in
+                    "NULL::\(column.type)\(column.collation.map { " COLLATE \($0)" } ?? "") AS \(PostgresSQL.identifier(column.name))"
+                }
+                pendingView = ViewStatements(
+                    create: ddl, placeholder: "CREATE VIEW \(qualified) AS\n SELECT \(placeholders.joined(separator: ", "));\n",
+                    replace: "CREATE OR REPLACE VIEW \(qualified)\(options) AS\n\(definition);\n")
+            }
             for column in columns[oid] ?? [] where column.defaultExpression != nil {
                 ddl +=
                     "ALTER VIEW \(qualified) ALTER COLUMN \(PostgresSQL.identifier(column.name)) SET DEFAULT \(column.defaultExpression!);\n"
@@ -245,6 +255,7 @@ extension CatalogReader {
             oid: oid, schema: schema, name: name, kind: kind, objectID: id, isPartition: try row.bool("relispartition"),
             relpages: try row.int64("relpages"), bytes: try row.int64("bytes"))
         relations[oid] = relation
+        if let pendingView { viewStatements[id] = pendingView }
         if kind == "S" { sequenceObjects[oid] = id }
 
         for column in columns[oid] ?? [] {
@@ -303,117 +314,5 @@ extension CatalogReader {
                 PostgresObjectKind.rowSecurity, name: relation.name, schema: relation.schema, section: .postData,
                 ddl: security, dependencies: [relation.objectID])
         }
-    }
-
-    /// `CREATE TABLE` with columns, defaults, generated and identity columns, NOT NULL, valid CHECK
-    /// constraints, inheritance, partitioning, access method and storage parameters, then the
-    /// column settings (statistics, storage, compression, options) and replica identity.
-    private func tableDDL(_ row: CatalogRow, oid: UInt32, qualified: String) throws -> String {
-        let isPartition = try row.bool("relispartition")
-        let server = try row.optional("server")
-        let keyword = server == nil ? "TABLE" : "FOREIGN TABLE"
-        let parents = try parentOIDs(row)
-        let ofType = try row.optional("oftype")
-        let allColumns = columns[oid] ?? []
-        var lines: [String] = []
-        for column in allColumns where column.isLocal || isPartition {
-            let name = PostgresSQL.identifier(column.name)
-            let expression = isSeparate(column) ? nil : column.defaultExpression
-            if ofType != nil {
-                var options = ""
-                if let expression { options += " DEFAULT \(expression)" }
-                if column.notNull { options += " NOT NULL" }
-                if !options.isEmpty { lines.append("    \(name) WITH OPTIONS\(options)") }
-                continue
-            }
-            var line = "    \(name) \(column.type)"
-            if let options = column.foreignOptions { line += " OPTIONS (\(options))" }
-            if let collation = column.collation { line += " COLLATE \(collation)" }
-            if let expression {
-                line += column.generated == "s" ? " GENERATED ALWAYS AS (\(expression)) STORED" : " DEFAULT \(expression)"
-            }
-            if !column.identity.isEmpty, let identity = try identityClause(table: oid, column: column) {
-                line += identity
-            }
-            if column.notNull { line += " NOT NULL" }
-            lines.append(line)
-        }
-        for constraint in tableConstraints[oid] ?? [] where constraint.type == "c" && constraint.validated {
-            guard constraint.isLocal || isPartition else { continue }
-            lines.append("    CONSTRAINT \(PostgresSQL.identifier(constraint.name)) \(constraint.definition)")
-        }
-        let unlogged = try row.string("relpersistence") == "u" ? "UNLOGGED " : ""
-        var ddl = "CREATE \(unlogged)\(keyword) \(qualified)"
-        if let ofType { ddl += " OF \(ofType)" }
-        if !lines.isEmpty || ofType == nil { ddl += " (\n\(lines.joined(separator: ",\n"))\n)" }
-        if !isPartition, !parents.isEmpty {
-            let names = parents.compactMap { parent in relationNames[parent] }
-            ddl += "\nINHERITS (\(names.joined(separator: ", ")))"
-        }
-        if let server {
-            ddl += "\nSERVER \(server)"
-            if let options = try row.optional("ftoptions") { ddl += "\nOPTIONS (\(options))" }
-        }
-        if let key = try row.optional("partkey") { ddl += "\nPARTITION BY \(key)" }
-        if let method = try row.optional("am") { ddl += "\nUSING \(PostgresSQL.identifier(method))" }
-        let options = [try row.optional("options"), try row.optional("toastoptions")].compactMap { $0 }
-        if !options.isEmpty { ddl += "\nWITH (\(options.joined(separator: ", ")))" }
-        ddl += ";\n"
-
-        for column in allColumns {
-            let alter = "ALTER \(keyword) ONLY \(qualified) ALTER COLUMN \(PostgresSQL.identifier(column.name))"
-            if !column.isLocal && !isPartition {
-                // Inherited columns: what differs from every parent.
-                let inherited = parents.compactMap { parent in columns[parent]?.first { $0.name == column.name } }
-                if column.notNull && !inherited.contains(where: \.notNull) { ddl += "\(alter) SET NOT NULL;\n" }
-                if let expression = column.defaultExpression, column.generated.isEmpty, !isSeparate(column),
-                    !inherited.contains(where: { $0.defaultExpression == expression })
-                {
-                    ddl += "\(alter) SET DEFAULT \(expression);\n"
-                }
-            }
-            if column.statisticsTarget >= 0 { ddl += "\(alter) SET STATISTICS \(column.statisticsTarget);\n" }
-            if column.storage != column.typeStorage, let storage = Self.storageNames[column.storage] {
-                ddl += "\(alter) SET STORAGE \(storage);\n"
-            }
-            switch column.compression {
-            case "p": ddl += "\(alter) SET COMPRESSION pglz;\n"
-            case "l": ddl += "\(alter) SET COMPRESSION lz4;\n"
-            default: break
-            }
-            if let options = column.options { ddl += "\(alter) SET (\(options));\n" }
-        }
-        switch try row.string("relreplident") {
-        case "f" where server == nil: ddl += "ALTER TABLE ONLY \(qualified) REPLICA IDENTITY FULL;\n"
-        case "n" where server == nil: ddl += "ALTER TABLE ONLY \(qualified) REPLICA IDENTITY NOTHING;\n"
-        default: break
-        }
-        return ddl
-    }
-
-    /// Whether a column's default is set by an object of its own (see ``separateDefaults``).
-    private func isSeparate(_ column: Column) -> Bool {
-        column.generated.isEmpty && column.defaultOID.map(separateDefaults.contains) == true
-    }
-
-    /// Column defaults (`pg_attrdef` OIDs) that call functions of the schema.
-    func readSeparateDefaults() async throws {
-        let result = try await rows(
-            """
-            SELECT DISTINCT objid FROM pg_depend
-            WHERE classid = 'pg_attrdef'::regclass AND refclassid = 'pg_proc'::regclass AND refobjid >= 16384
-            """, what: "column defaults that call functions")
-        for row in result { separateDefaults.insert(try row.oid("objid")) }
-    }
-
-    private static let storageNames = ["p": "PLAIN", "e": "EXTERNAL", "m": "MAIN", "x": "EXTENDED"]
-
-    /// ` GENERATED … AS IDENTITY (SEQUENCE NAME … options)` for an identity column.
-    private func identityClause(table: UInt32, column: Column) throws -> String? {
-        guard let sequence = identitySequences[table]?.first(where: { $0.ownerColumn == column.number }),
-            let name = identityNames[sequence.oid]
-        else { return nil }
-        let kind = column.identity == "a" ? "ALWAYS" : "BY DEFAULT"
-        return " GENERATED \(kind) AS IDENTITY (SEQUENCE NAME \(name) \(sequence.options))"
     }
 }

@@ -67,7 +67,8 @@ extension CatalogReader {
         let result = try await rows(
             """
             SELECT c.oid, c.collnamespace, c.collname, c.collprovider, c.collisdeterministic, c.collcollate,
-                   c.collctype, c.colliculocale, pg_get_userbyid(c.collowner) AS owner
+                   c.collctype, pg_get_userbyid(c.collowner) AS owner,
+                   COALESCE(to_jsonb(c) ->> 'colllocale', to_jsonb(c) ->> 'colliculocale') AS locale
             FROM pg_collation c WHERE c.oid >= 16384 ORDER BY c.oid
             """, what: "collations")
         for row in result where dumpsNonTableObjects {
@@ -79,7 +80,7 @@ extension CatalogReader {
             var options: [String]
             switch try row.string("collprovider") {
             case "i":
-                options = ["provider = icu", "locale = \(PostgresSQL.literal(try row.optional("colliculocale") ?? ""))"]
+                options = ["provider = icu", "locale = \(PostgresSQL.literal(try row.optional("locale") ?? ""))"]
             case "c":
                 options = [
                     "provider = libc", "lc_collate = \(PostgresSQL.literal(try row.optional("collcollate") ?? ""))",

@@ -50,6 +50,10 @@ final class CatalogReader {
     var sequenceObjects: [UInt32: UInt32] = [:]
     /// The object that creates each index (an index or a constraint object), by index OID.
     var indexObjects: [UInt32: (object: UInt32, schema: String, name: String)] = [:]
+    /// The `index-attach` objects of each partitioned index (by its OID), with the attached index.
+    var indexAttachments: [UInt32: [(attachment: UInt32, child: UInt32)]] = [:]
+    /// The statements of each view, by its object.
+    var viewStatements: [UInt32: ViewStatements] = [:]
     /// Materialized views' refresh objects by the matview's object.
     var refreshObjects: [UInt32: UInt32] = [:]
     var largeObjects: [UInt32] = []
@@ -99,6 +103,8 @@ final class CatalogReader {
         try await readComments()
         try await readDependencies()
         linkRefreshes()
+        completePartitionedIndexes()
+        splitViewCycles()
         eventTriggersLast()
         try await readSequenceValues()
 

@@ -148,6 +148,9 @@ package enum PostgresObjectKind {
     package static let publicationTable: ArchiveObject.Kind = "publication-table"
     /// A text search dictionary or configuration.
     package static let textSearch: ArchiveObject.Kind = "text-search"
+    /// The definition of a view in a dependency cycle (`CREATE OR REPLACE VIEW`), after its
+    /// placeholder and the functions that use its row type.
+    package static let viewDefinition: ArchiveObject.Kind = "view-definition"
     /// An extension's configuration table, whose rows are dumped (no DDL: the extension creates it).
     package static let extensionTable: ArchiveObject.Kind = "extension-table"
     /// A column default that calls a function of the schema, set after its table is created.

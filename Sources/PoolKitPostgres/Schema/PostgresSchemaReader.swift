@@ -12,10 +12,13 @@ import PoolKit
 /// types; procedural languages that are not extensions; transforms and access methods; security
 /// labels; column privileges changed on extension members or system objects (their object
 /// privileges are read); tablespaces and roles (cluster-wide, pg_dumpall's part:
-/// objects are created in the target's default tablespace). A dependency cycle that pg_dump
-/// breaks by other means than splitting out a column default (a view and a function that
-/// return each other's row type, a CHECK constraint calling a function that reads its table) is
-/// broken at the object that comes first by kind, and the restore of that object fails.
+/// objects are created in the target's default tablespace).
+///
+/// Dependency cycles are broken as pg_dump breaks them: a column default that calls a function of
+/// the schema is set after its table, and a view in a cycle (with a function returning its row
+/// type) is created as a placeholder first. Other cycles (a CHECK constraint calling a function
+/// that reads its own table) are broken at the object that comes first by kind, and the restore of
+/// that object fails.
 package enum PostgresSchemaReader {
     /// Reads the schema of the database `connection` is connected to, inside whatever transaction
     /// (a `REPEATABLE READ` snapshot, for a backup) the caller opened.

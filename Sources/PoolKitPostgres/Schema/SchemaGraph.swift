@@ -70,6 +70,68 @@ final class SchemaGraph {
 
     func node(_ id: UInt32) -> Node { nodes[Int(id) - 1] }
 
+    /// Replaces the start of an object's DDL, `prefix`, by `replacement`.
+    func replacePrefix(of id: UInt32, _ prefix: String, with replacement: String) {
+        let ddl = nodes[Int(id) - 1].ddl
+        guard ddl.hasPrefix(prefix) else { return }
+        nodes[Int(id) - 1].ddl = replacement + ddl.dropFirst(prefix.count)
+    }
+
+    func setDependencies(of id: UInt32, to dependencies: Set<UInt32>) {
+        nodes[Int(id) - 1].dependencies = dependencies
+    }
+
+    /// The dependency cycles: strongly connected components of more than one object (Tarjan's
+    /// algorithm, without recursion).
+    func cycles() -> [[UInt32]] {
+        let count = nodes.count
+        let edges: [[Int]] = nodes.map { node in
+            node.dependencies.map { Int($0) - 1 }.filter { $0 >= 0 && $0 < count }
+        }
+        var order = [Int](repeating: -1, count: count)
+        var low = [Int](repeating: 0, count: count)
+        var onStack = [Bool](repeating: false, count: count)
+        var stack: [Int] = []
+        var counter = 0
+        var components: [[UInt32]] = []
+        func visit(_ node: Int) {
+            order[node] = counter
+            low[node] = counter
+            counter += 1
+            stack.append(node)
+            onStack[node] = true
+        }
+        for start in 0..<count where order[start] == -1 {
+            visit(start)
+            var work: [(node: Int, edge: Int)] = [(start, 0)]
+            while let (node, edge) = work.last {
+                if edge < edges[node].count {
+                    work[work.count - 1].edge += 1
+                    let next = edges[node][edge]
+                    if order[next] == -1 {
+                        visit(next)
+                        work.append((next, 0))
+                    } else if onStack[next] {
+                        low[node] = min(low[node], order[next])
+                    }
+                    continue
+                }
+                work.removeLast()
+                if let parent = work.last?.node { low[parent] = min(low[parent], low[node]) }
+                if low[node] == order[node] {
+                    var component: [UInt32] = []
+                    while let member = stack.popLast() {
+                        onStack[member] = false
+                        component.append(UInt32(member + 1))
+                        if member == node { break }
+                    }
+                    if component.count > 1 { components.append(component.sorted()) }
+                }
+            }
+        }
+        return components
+    }
+
     /// The objects in an order where each comes after what it depends on and sections follow
     /// each other (pre-data, data, post-data); ids renumbered 1… in that order.
     ///
@@ -162,7 +224,7 @@ final class SchemaGraph {
         PostgresObjectKind.foreignDataWrapper: 8, PostgresObjectKind.foreignServer: 8,
         PostgresObjectKind.userMapping: 8, .sequence: 9, PostgresObjectKind.foreignTable: 10,
         .table: 10, PostgresObjectKind.tableAttach: 11, PostgresObjectKind.columnDefault: 11, PostgresObjectKind.sequenceOwnedBy: 12, .view: 13,
-        .materializedView: 14, PostgresObjectKind.sequenceSet: 20, PostgresObjectKind.largeObject: 15, .index: 30,
+        .materializedView: 14, PostgresObjectKind.viewDefinition: 14, PostgresObjectKind.sequenceSet: 20, PostgresObjectKind.largeObject: 15, .index: 30,
         .constraint: 31, PostgresObjectKind.indexAttach: 32, PostgresObjectKind.indexUsage: 33,
         PostgresObjectKind.rule: 34, .trigger: 35, PostgresObjectKind.policy: 36, PostgresObjectKind.rowSecurity: 37,
         PostgresObjectKind.statistics: 38, PostgresObjectKind.materializedViewData: 39,
