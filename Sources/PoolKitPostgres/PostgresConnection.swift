@@ -31,14 +31,19 @@ public final class PostgresConnection: DatabaseConnection {
     let sessionDirty = Atomic<Bool>(false)
     /// Statements prepared for parameterized queries; forgotten when the session is discarded.
     let preparedStatements = PGPreparedStatements()
+    /// The URL's backup options (`lock_wait_timeout`, `serializable_deferrable`).
+    let backupSettings: PostgresBackupSettings
 
-    private init(thread: ConnectionThread, opened: PGHandle.Opened, socket: Int32, logger: Logger) {
+    private init(
+        thread: ConnectionThread, opened: PGHandle.Opened, socket: Int32, settings: PostgresBackupSettings, logger: Logger
+    ) {
         self.thread = thread
         self.handle = opened.handle
         self.socketBreaker = SocketBreaker(descriptor: socket)
         self.canceller = opened.canceller
         self.serverVersion = opened.serverVersion
         self.backendPID = opened.backendPID
+        self.backupSettings = settings
         self.logger = logger
     }
 
@@ -55,7 +60,7 @@ public final class PostgresConnection: DatabaseConnection {
             var logger = logger
             logger[metadataKey: "postgres.backend_pid"] = "\(opened.backendPID)"
             logger.debug("connected to PostgreSQL \(opened.serverVersion) at \(parameters.endpoint)")
-            return PostgresConnection(thread: thread, opened: opened, socket: socket, logger: logger)
+            return PostgresConnection(thread: thread, opened: opened, socket: socket, settings: parameters.backup, logger: logger)
         } catch {
             thread.stop()
             throw error
@@ -109,6 +114,12 @@ public final class PostgresConnection: DatabaseConnection {
         }) ?? false
         thread.stop()
         if closedNow { logger.debug("closed the PostgreSQL connection to \(handle.endpoint)") }
+    }
+
+    /// Runs `body` with the libpq handle on the connection's thread, as one cancellable statement
+    /// (a COPY runs from its first row to its last in one such job).
+    func withHandle<T: Sendable>(_ body: @escaping @Sendable (PGHandle) throws -> T) async throws -> T {
+        try await perform(body)
     }
 
     /// Runs `work` on the connection's thread as one cancellable statement. A read-only error
