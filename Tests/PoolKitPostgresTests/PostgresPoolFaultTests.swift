@@ -153,49 +153,52 @@ struct PostgresPoolFaultTests {
         let url = try serverURL()
         let admin = try await PostgresDriver().connect(to: url, logger: logger)
         try await admin.execute("CREATE TABLE IF NOT EXISTS poolkit_failover_probe (id int)")
+        await admin.close()
         let pool = try makePool {
             $0.maxConnections = 3
             $0.minConnections = 3
             $0.validationBypassWindow = .seconds(3600)
         }
-        do {
-            try await pool.withRunning {
-                // Hold all three at once so each is a different session, and remember them.
-                // One lease at a time (not an array literal of awaits).
-                var leases: [PoolLease<any DatabaseConnection>] = []
-                for _ in 0..<3 { leases.append(try await pool.lease()) }
-                let old = Set(try leases.map { try pid($0.connection) })
-                try await admin.execute("ALTER SYSTEM SET default_transaction_read_only = on")
-                _ = try await admin.query("SELECT pg_reload_conf()")
-                for lease in leases {
-                    let readOnly = try await eventuallyTrue {
-                        try await lease.connection.query("SHOW default_transaction_read_only").scalar == "on"
-                    }
-                    try #require(readOnly)
-                }
-                for lease in leases.dropFirst() { await pool.release(lease) }
-                do {
-                    try await leases[0].connection.execute("INSERT INTO poolkit_failover_probe VALUES (1)")
-                    Issue.record("the write succeeded on a read-only server")
-                    await pool.release(leases[0])
-                } catch {
-                    #expect(PostgresDriver().classify(error) == .serverReadOnly)
-                    await pool.release(leases[0], after: error)
-                }
-                try await admin.execute("ALTER SYSTEM RESET default_transaction_read_only")
-                _ = try await admin.query("SELECT pg_reload_conf()")
-                #expect(pool.statistics.closed["read_only"] == 1)
-                #expect(pool.statistics.closed["evicted"] == 2)
-                let fresh = try await pool.withConnection { try pid($0) }
-                #expect(!old.contains(fresh))
+        try await pool.withRunning {
+            // One lease at a time (not an array literal of awaits), all three held at once.
+            var leases: [PoolLease<any DatabaseConnection>] = []
+            for _ in 0..<3 { leases.append(try await pool.lease()) }
+            let old = Set(try leases.map { try pid($0.connection) })
+            // What a demoted primary looks like to each session: the server reports
+            // default_transaction_read_only = on (as after ALTER SYSTEM + reload; set per session
+            // here so that tests running beside this one keep a writable server).
+            for lease in leases {
+                try await lease.connection.execute("SET default_transaction_read_only = on")
             }
-        } catch {
-            try? await admin.execute("ALTER SYSTEM RESET default_transaction_read_only")
-            _ = try? await admin.query("SELECT pg_reload_conf()")
-            await admin.close()
-            throw error
+            for lease in leases.dropFirst() { await pool.release(lease) }
+            do {
+                try await leases[0].connection.execute("INSERT INTO poolkit_failover_probe VALUES (1)")
+                Issue.record("the write succeeded on a read-only session")
+                await pool.release(leases[0])
+            } catch {
+                #expect(PostgresDriver().classify(error) == .serverReadOnly)
+                await pool.release(leases[0], after: error)
+            }
+            #expect(pool.statistics.closed["read_only"] == 1)
+            #expect(pool.statistics.closed["evicted"] == 2)
+            let fresh = try await pool.withConnection { try pid($0) }
+            #expect(!old.contains(fresh))
         }
-        await admin.close()
+    }
+
+    @Test("a read-only transaction the borrower asked for is a statement error, not a failover")
+    func readOnlyTransactionIsNotFailover() async throws {
+        let connection = try await PostgresDriver().connect(to: serverURL(), logger: logger)
+        try await connection.execute("CREATE TABLE IF NOT EXISTS poolkit_failover_probe (id int)")
+        try await connection.execute("BEGIN READ ONLY")
+        do {
+            try await connection.execute("INSERT INTO poolkit_failover_probe VALUES (1)")
+            Issue.record("the write succeeded in a read-only transaction")
+        } catch {
+            #expect((error as? PoolKitError)?.engineCode == "25006")
+            #expect(PostgresDriver().classify(error) == .statement)
+        }
+        await connection.close()
     }
 
     @Test("the driver tells session-changing statements from clean ones")
