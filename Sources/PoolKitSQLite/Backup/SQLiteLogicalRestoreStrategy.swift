@@ -22,9 +22,7 @@ struct SQLiteLogicalRestoreStrategy: RestoreStrategy {
         let format = options.dataOnly ? nil : manifest.objects.first { $0.kind == .databaseFormat }?.ddl
         let (clean, single) = (options.clean, options.singleTransaction)
         let savedForeignKeys = try await coordinator.withHandle { db -> Int64 in
-            guard sqlite3_db_readonly(db, "main") != 1 else {
-                throw PoolKitError(.unsupported, "the target database is open read-only: restore needs mode=rw or mode=rwc")
-            }
+            try SQLiteRestoreTarget.checkWritable(db)
             guard !SQLiteRaw.inTransaction(db) else {
                 throw PoolKitError(.usage, "the coordinator connection is already inside a transaction")
             }
