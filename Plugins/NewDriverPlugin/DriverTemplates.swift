@@ -22,6 +22,11 @@ struct DriverTemplates {
                 [DriverOption("connect_timeout", "seconds to wait for the server")]
             }
 
+            /// Backup strategies, the default first; `poolkit backup --strategy NAME` picks one.
+            public var backupStrategies: [any BackupStrategy] { [\(name)RowsBackupStrategy()] }
+            /// Restore strategies, one per backup strategy name whose archives they read.
+            public var restoreStrategies: [any RestoreStrategy] { [\(name)RowsRestoreStrategy()] }
+
             public func connect(to url: ConnectionURL, logger: Logger) async throws -> any DatabaseConnection {
                 try await \(name)Connection.open(url: url, logger: logger)
             }
@@ -81,6 +86,83 @@ struct DriverTemplates {
             public func close() async {
                 thread.stop()
             }
+        }
+
+        """
+    }
+
+    var strategies: String {
+        """
+        import PoolKit
+
+        /// The `rows` backup strategy: a snapshot shared by every worker, each table's rows in chunks.
+        /// See docs/writing-a-driver.md ("Backup and restore strategies") and the in-memory driver in
+        /// Tests/PoolKitTests/Engine/MemoryDriver.swift, the smallest complete example.
+        struct \(name)RowsBackupStrategy: BackupStrategy {
+            var name: String { "rows" }
+            var summary: String { "every table's rows from one snapshot, in parallel chunks" }
+
+            func begin(on coordinator: \(name)Connection, options: BackupOptions) async throws -> \(name)RowsBackupSession {
+                // Start a consistent snapshot on the coordinator here (a repeatable-read transaction,
+                // an exported snapshot, a brief lock) and return the session.
+                throw PoolKitError(.unsupported, "\(name)RowsBackupStrategy.begin is not written yet (Sources/PoolKit\(name)/\(name)Strategies.swift)")
+            }
+        }
+
+        final class \(name)RowsBackupSession: BackupSession {
+            /// Make `worker` see the coordinator's snapshot.
+            func join(_ worker: \(name)Connection) async throws {
+                throw PoolKitError(.unsupported, "\(name)RowsBackupSession.join is not written yet")
+            }
+
+            /// Release what was held only so that the workers could join.
+            func workersJoined() async throws {}
+
+            /// Read the catalog (objects with DDL, sections and dependencies; tables with columns and
+            /// their encoding) and split large tables into chunks.
+            func plan() async throws -> BackupPlan {
+                throw PoolKitError(.unsupported, "\(name)RowsBackupSession.plan is not written yet")
+            }
+
+            /// Stream one chunk with `StreamedDump.run(into: sink) { channel in … }`: one hop to the
+            /// worker's thread, ~1 MiB buffers sent through the channel, the row count returned.
+            func dump(_ chunk: BackupChunk, on worker: \(name)Connection, into sink: any ChunkSink) async throws -> UInt64 {
+                throw PoolKitError(.unsupported, "\(name)RowsBackupSession.dump is not written yet")
+            }
+
+            /// End the snapshot on the coordinator and the workers.
+            func end() async {}
+        }
+
+        /// Restores archives of the `rows` strategy.
+        struct \(name)RowsRestoreStrategy: RestoreStrategy {
+            var name: String { "rows" }
+
+            func begin(manifest: ArchiveManifest, on coordinator: \(name)Connection, options: RestoreOptions) async throws
+                -> \(name)RowsRestoreSession
+            {
+                // Refuse a target that already has the archive's tables (unless options.clean), check versions.
+                throw PoolKitError(.unsupported, "\(name)RowsRestoreStrategy.begin is not written yet")
+            }
+        }
+
+        final class \(name)RowsRestoreSession: RestoreSession {
+            var maxParallelLoads: Int? { nil }
+
+            /// Run one object's DDL.
+            func apply(_ object: ArchiveObject, on connection: \(name)Connection) async throws {
+                throw PoolKitError(.unsupported, "\(name)RowsRestoreSession.apply is not written yet")
+            }
+
+            /// Load one chunk with `StreamedLoad.run(from: source) { reader in … }`, committing only after
+            /// `reader.next()` returned nil; return the rows loaded.
+            func load(objectID: UInt32, chunkID: UInt32, from source: any ChunkSource, on worker: \(name)Connection) async throws
+                -> UInt64
+            {
+                throw PoolKitError(.unsupported, "\(name)RowsRestoreSession.load is not written yet")
+            }
+
+            func finish(on coordinator: \(name)Connection) async throws {}
         }
 
         """

@@ -32,6 +32,7 @@ struct NewDriverPlugin: CommandPlugin {
         let templates = DriverTemplates(name: name, scheme: scheme)
         try templates.driver.write(to: sources.appendingPathComponent("\(name)Driver.swift"), atomically: true, encoding: .utf8)
         try templates.connection.write(to: sources.appendingPathComponent("\(name)Connection.swift"), atomically: true, encoding: .utf8)
+        try templates.strategies.write(to: sources.appendingPathComponent("\(name)Strategies.swift"), atomically: true, encoding: .utf8)
         try templates.conformanceTests.write(to: tests.appendingPathComponent("\(name)ConformanceTests.swift"), atomically: true, encoding: .utf8)
 
         let manifest = root.appendingPathComponent("Package.swift")

@@ -42,10 +42,10 @@ struct BackupStreamingTests {
             try await BackupFixture.create(source, Self.bigTable, journalMode: "wal")
             let coordinator = try await connect(source)
             let worker = try await connect(source)
-            let session = try await SQLiteDriver().backupStrategy(named: strategy).begin(on: coordinator, options: BackupOptions())
+            let session = try await SQLiteDriver().backupStrategy(named: strategy, on: SQLiteConnection.self).begin(on: coordinator, options: BackupOptions())
             try await session.join(worker)
             try await session.workersJoined()
-            let chunk = try #require(session.chunks.first)
+            let chunk = try #require(try await session.plan().chunks.first)
             let sink = FailingSink(failAt: 2)
             let error = await #expect(throws: PoolKitError.self) { try await session.dump(chunk, on: worker, into: sink) }
             #expect(error?.message == "the test sink failed")
@@ -64,10 +64,10 @@ struct BackupStreamingTests {
             try await BackupFixture.create(source, Self.bigTable, journalMode: "wal")
             let coordinator = try await connect(source)
             let worker = try await connect(source)
-            let session = try await SQLiteDriver().backupStrategy(named: strategy).begin(on: coordinator, options: BackupOptions())
+            let session = try await SQLiteDriver().backupStrategy(named: strategy, on: SQLiteConnection.self).begin(on: coordinator, options: BackupOptions())
             try await session.join(worker)
             try await session.workersJoined()
-            let chunk = try #require(session.chunks.first)
+            let chunk = try #require(try await session.plan().chunks.first)
             let dumping = Task { try await session.dump(chunk, on: worker, into: FailingSink(failAt: nil)) }
             try await Task.sleep(for: .milliseconds(100))
             dumping.cancel()
@@ -90,7 +90,7 @@ struct BackupStreamingTests {
             let archive = try await runBackup(source, strategy: "logical", jobs: 1)
             let coordinator = try await connect(target)
             let worker = try await connect(target, "foreign_keys=on")
-            let session = try await SQLiteDriver().restoreStrategy(named: "logical").begin(
+            let session = try await SQLiteDriver().restoreStrategy(named: "logical", on: SQLiteConnection.self).begin(
                 manifest: archive.manifest, on: coordinator, options: RestoreOptions())
             for object in archive.manifest.objects where object.section == .preData {
                 try await session.apply(object, on: coordinator)

@@ -109,12 +109,13 @@ private func backup(
     coordinator: SQLiteConnection, workers: [SQLiteConnection], strategy: String, options: BackupOptions,
     afterJoin: (() async throws -> Void)?
 ) async throws -> DumpedArchive {
-    let session = try await SQLiteDriver().backupStrategy(named: strategy).begin(on: coordinator, options: options)
+    let session = try await SQLiteDriver().backupStrategy(named: strategy, on: SQLiteConnection.self).begin(on: coordinator, options: options)
     do {
         for worker in workers { try await session.join(worker) }
         try await session.workersJoined()
         try await afterJoin?()
-        let queue = ChunkQueue(session.chunks)
+        let plan = try await session.plan()
+        let queue = ChunkQueue(plan.chunks)
         let results = try await withThrowingTaskGroup(of: [(ChunkKey, [UInt8], UInt64)].self) { group in
             for worker in workers {
                 group.addTask {
@@ -132,13 +133,13 @@ private func backup(
             return all
         }
         await session.end()
-        var archive = DumpedArchive(strategy: strategy, catalog: session.catalog, data: [:], rows: [:])
+        var archive = DumpedArchive(strategy: strategy, catalog: plan.catalog, data: [:], rows: [:])
         for (key, bytes, rows) in results {
             #expect(archive.data[key] == nil, "chunk \(key) dumped twice")
             archive.data[key] = bytes
             archive.rows[key] = rows
         }
-        #expect(archive.data.count == session.chunks.count)
+        #expect(archive.data.count == plan.chunks.count)
         return archive
     } catch {
         await session.end()
@@ -170,7 +171,7 @@ private func restore(
     tamper: (@Sendable (ChunkKey, [UInt8]) -> [UInt8])?
 ) async throws -> [ChunkKey: UInt64] {
     let manifest = archive.manifest
-    let session = try await SQLiteDriver().restoreStrategy(named: archive.strategy).begin(
+    let session = try await SQLiteDriver().restoreStrategy(named: archive.strategy, on: SQLiteConnection.self).begin(
         manifest: manifest, on: coordinator, options: options)
     if !options.dataOnly {
         for object in manifest.objects where object.section == .preData {

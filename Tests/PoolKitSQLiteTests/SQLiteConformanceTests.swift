@@ -19,3 +19,22 @@ struct SQLiteConformanceTests {
         }
     }
 }
+
+/// The backup → restore round trip of the conformance kit, for both SQLite strategies.
+@Suite("SQLite backup round trip conformance")
+struct SQLiteBackupRoundTripTests {
+    @Test(
+        "odd identifiers and values survive backup and restore",
+        arguments: ["pages", "logical"], [(1, BackupRoundTrip.Transport.file), (3, .file), (3, .pipe)])
+    func roundTrip(strategy: String, run: (jobs: Int, transport: BackupRoundTrip.Transport)) async throws {
+        let (jobs, transport) = run
+        try await withTemporaryDirectory { directory in
+            let context = BackupRoundTripContext(
+                registry: DriverRegistry([SQLiteDriver()]),
+                makeDatabase: { try ConnectionURL(sqliteURL(directory + "/\(UUID().uuidString).db", "mode=rwc")) },
+                dropDatabase: { _ in },
+                quote: { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" })
+            try await BackupRoundTrip.run(context, strategy: strategy, jobs: jobs, transport: transport)
+        }
+    }
+}

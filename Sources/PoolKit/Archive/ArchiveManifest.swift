@@ -141,6 +141,12 @@ public struct ArchiveObject: Codable, Sendable, Hashable {
         public static let type: Kind = "type"
         /// An extension (PostgreSQL).
         public static let `extension`: Kind = "extension"
+        /// Statements that set an object's owner; a restore with `--no-owner` leaves them out.
+        public static let owner: Kind = "owner"
+        /// Statements that grant or revoke privileges; a restore with `--no-privileges` leaves them out.
+        public static let acl: Kind = "acl"
+        /// A comment on an object.
+        public static let comment: Kind = "comment"
     }
 
     /// The object's id (≥ 1, unique among objects); a table's data uses the same id.

@@ -40,10 +40,7 @@ public struct BackupEngine: Sendable {
         archive: ArchiveWriter.Configuration = ArchiveWriter.Configuration(),
         progress: TransferProgress = TransferProgress()
     ) async throws -> BackupSummary {
-        guard options.jobs >= 1 else { throw PoolKitError(.usage, "--jobs must be at least 1") }
-        guard !(options.schemaOnly && options.dataOnly) else {
-            throw PoolKitError(.usage, "--schema-only and --data-only exclude each other")
-        }
+        try options.validate()
         try archive.validate()
         let driver = try registry.driver(for: url)
         let strategy = try driver.backupStrategy(named: strategyName ?? url.option("strategy"))
@@ -67,25 +64,31 @@ public struct BackupEngine: Sendable {
         }
     }
 
-    private func run(
-        pool: ConnectionPool<DriverConnectionSource>, driver: any Driver, strategy: any BackupStrategy, options: BackupOptions,
+    /// Opens every connection, begins the snapshot, joins the workers, plans, dumps and commits
+    /// the archive. Generic over the strategy, so its session gets its own connection type.
+    private func run<Strategy: BackupStrategy>(
+        pool: ConnectionPool<DriverConnectionSource>, driver: any Driver, strategy: Strategy, options: BackupOptions,
         archive: ArchiveWriter.Configuration, sink: TransferBox<any ArchiveSink>, progress: TransferProgress
     ) async throws -> BackupSummary {
-        let coordinator = try await pool.lease()
-        var workers: [PoolLease<any DatabaseConnection>] = []
-        let session = try await strategy.begin(on: coordinator.connection, options: options)
+        // Every connection is opened before the snapshot begins, so none is opened while a lock
+        // that keeps writers waiting is held.
+        var leases: [PoolLease<any DatabaseConnection>] = []
+        var session: Strategy.Session?
         do {
+            for _ in 0...options.jobs { leases.append(try await pool.lease()) }
+            let connections = try leases.map { try StrategyConnection<Strategy.Connection>.cast($0.connection, driver: driver, strategy: strategy.name) }
+            let coordinator = connections[0]
+            let workers = Array(connections.dropFirst())
+            let begun = try await strategy.begin(on: coordinator, options: options)
+            session = begun
             // Every worker joins the snapshot before any dump starts.
-            for _ in 0..<options.jobs {
-                let worker = try await pool.lease()
-                workers.append(worker)
-                try await session.join(worker.connection)
-            }
-            try await session.workersJoined()
-            let catalog = session.catalog
-            let chunks = session.chunks.sorted { $0.estimatedBytes > $1.estimatedBytes }
+            for worker in workers { try await begun.join(worker) }
+            try await begun.workersJoined()
+            let plan = try await begun.plan()
+            let catalog = plan.catalog
+            let chunks = plan.chunks.sorted { $0.estimatedBytes > $1.estimatedBytes }
             let manifest = Self.manifest(
-                catalog: catalog, chunks: chunks, driver: driver, strategy: strategy, options: options, archive: archive)
+                catalog: catalog, chunks: chunks, driver: driver, strategy: strategy.name, options: options, archive: archive)
             guard let archiveSink = sink.take() else { throw PoolKitError(.usage, "the archive sink was already used") }
             let writer = try ArchiveWriter(sink: archiveSink, manifest: manifest, configuration: archive)
             progress.plan(
@@ -100,12 +103,11 @@ public struct BackupEngine: Sendable {
                     "chunks": "\(chunks.count)",
                 ])
             do {
-                try await dumpChunks(chunks, catalog: catalog, session: session, workers: workers, writer: writer, progress: progress)
+                try await dumpChunks(chunks, catalog: catalog, session: begun, workers: workers, writer: writer, progress: progress)
                 progress.setPhase(.finishing)
                 let summary = try await writer.finish()
-                await session.end()
-                for worker in workers { await pool.release(worker) }
-                await pool.release(coordinator)
+                await begun.end()
+                for lease in leases { await pool.release(lease) }
                 progress.setPhase(.done)
                 return BackupSummary(manifest: manifest, archive: summary, elapsed: progress.snapshot().elapsed)
             } catch {
@@ -114,19 +116,18 @@ public struct BackupEngine: Sendable {
             }
         } catch {
             // Statements may still run on the workers: cancel them, end the snapshot, discard.
-            for worker in workers { worker.connection.cancelRunningStatement() }
-            await session.end()
-            for worker in workers { await pool.release(worker, after: error) }
-            await pool.release(coordinator, after: error)
+            for lease in leases.dropFirst() { lease.connection.cancelRunningStatement() }
+            await session?.end()
+            for lease in leases { await pool.release(lease, after: error) }
             throw error
         }
     }
 
     /// Each worker takes the next chunk (largest first) until none is left. A worker has one
     /// chunk open at a time, so at most `jobs` chunks interleave in the archive.
-    private func dumpChunks(
-        _ chunks: [BackupChunk], catalog: BackupCatalog, session: any BackupSession,
-        workers: [PoolLease<any DatabaseConnection>], writer: ArchiveWriter, progress: TransferProgress
+    private func dumpChunks<Session: BackupSession>(
+        _ chunks: [BackupChunk], catalog: BackupCatalog, session: Session, workers: [Session.Connection], writer: ArchiveWriter,
+        progress: TransferProgress
     ) async throws {
         let queue = WorkQueue(chunks)
         let blobIDs = Set(catalog.blobs.map(\.id))
@@ -145,7 +146,7 @@ public struct BackupEngine: Sendable {
                             ? try writer.chunkWriter(blob: chunk.objectID, chunk: chunk.chunkID, encoder: encoder)
                             : try writer.chunkWriter(table: chunk.objectID, chunk: chunk.chunkID, encoder: encoder)
                         let sink = ArchiveChunkSink(output: output, progress: progress)
-                        let rows = try await session.dump(chunk, on: worker.connection, into: sink)
+                        let rows = try await session.dump(chunk, on: worker, into: sink)
                         try await output.finish(rowCount: rows)
                         progress.chunkFinished(job: job, objectID: chunk.objectID, rows: rows)
                     }
@@ -156,7 +157,7 @@ public struct BackupEngine: Sendable {
     }
 
     static func manifest(
-        catalog: BackupCatalog, chunks: [BackupChunk], driver: any Driver, strategy: any BackupStrategy, options: BackupOptions,
+        catalog: BackupCatalog, chunks: [BackupChunk], driver: any Driver, strategy: String, options: BackupOptions,
         archive: ArchiveWriter.Configuration
     ) -> ArchiveManifest {
         let chunkCounts = Dictionary(grouping: chunks, by: \.objectID).mapValues(\.count)
@@ -172,7 +173,7 @@ public struct BackupEngine: Sendable {
         if options.schemaOnly { recorded["schema-only"] = "true" }
         if options.dataOnly { recorded["data-only"] = "true" }
         return ArchiveManifest(
-            engine: catalog.engine, serverVersion: catalog.serverVersion, driver: driver.name, strategy: strategy.name,
+            engine: catalog.engine, serverVersion: catalog.serverVersion, driver: driver.name, strategy: strategy,
             createdAt: Date(), toolVersion: "poolkit \(PoolKitVersion.current)", options: recorded, objects: catalog.objects,
             tables: tables, blobs: blobs)
     }

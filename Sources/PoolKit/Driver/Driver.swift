@@ -55,6 +55,26 @@ extension Driver {
         return strategy
     }
 
+    /// The backup strategy called `name` (nil: the default) as one that works on `connectionType`,
+    /// for code that drives a strategy itself (tests, tools) instead of through ``BackupEngine``.
+    public func backupStrategy<C: DatabaseConnection>(named name: String?, on connectionType: C.Type) throws -> any BackupStrategy<C> {
+        let strategy = try backupStrategy(named: name)
+        guard let typed = strategy as? any BackupStrategy<C> else {
+            throw PoolKitError(.unsupported, "the \(self.name) strategy '\(strategy.name)' does not work on \(C.self) connections")
+        }
+        return typed
+    }
+
+    /// The restore strategy for archives of the backup strategy `name`, as one that works on
+    /// `connectionType`.
+    public func restoreStrategy<C: DatabaseConnection>(named name: String, on connectionType: C.Type) throws -> any RestoreStrategy<C> {
+        let strategy = try restoreStrategy(named: name)
+        guard let typed = strategy as? any RestoreStrategy<C> else {
+            throw PoolKitError(.unsupported, "the \(self.name) restore strategy '\(strategy.name)' does not work on \(C.self) connections")
+        }
+        return typed
+    }
+
     /// The restore strategy for archives written by the backup strategy `name`.
     public func restoreStrategy(named name: String) throws -> any RestoreStrategy {
         guard let strategy = restoreStrategies.first(where: { $0.name == name }) else {

@@ -10,24 +10,55 @@ public struct RestoreOptions: Sendable, Hashable {
     public var includeTables: [String] = []
     public var schemaOnly = false
     public var dataOnly = false
+    /// Leave out the statements that set objects' owners (objects of kind ``ArchiveObject/Kind/owner``).
+    public var noOwner = false
+    /// Leave out the statements that grant and revoke privileges (objects of kind ``ArchiveObject/Kind/acl``).
+    public var noPrivileges = false
 
     public init() {}
+
+    /// Checks the options that do not depend on the archive: `.usage` naming the problem.
+    public func validate() throws {
+        guard jobs >= 1 else { throw PoolKitError(.usage, "--jobs must be at least 1 (got \(jobs))") }
+        guard !(schemaOnly && dataOnly) else {
+            throw PoolKitError(.usage, "--schema-only and --data-only exclude each other: choose one")
+        }
+    }
+
+    /// Whether the table is among those `--table` asks for.
+    public func selects(schema: String?, name: String) -> Bool {
+        TableSelector(include: includeTables).selects(schema: schema, name: name)
+    }
 }
 
 /// A driver's way of loading an archive written by one of its backup strategies.
-public protocol RestoreStrategy: Sendable {
+///
+/// The engine's order of calls: ``begin(manifest:on:options:)`` on the coordinator; pre-data
+/// objects with ``RestoreSession/apply(_:on:)`` on the coordinator, in the manifest's order;
+/// ``RestoreSession/prepareWorker(_:)`` once on each worker connection, which the engine keeps for
+/// the whole restore; chunks with ``RestoreSession/load(objectID:chunkID:from:on:)`` and post-data
+/// objects with ``RestoreSession/apply(_:on:)`` on those workers, several at once;
+/// ``RestoreSession/finishWorker(_:)`` on each worker; ``RestoreSession/finish(on:)``. On failure,
+/// ``RestoreSession/abort(on:)`` instead of the last two. A `--single-transaction` restore runs
+/// every step on the coordinator, which is then also prepared as the only worker.
+public protocol RestoreStrategy<Connection>: Sendable {
+    /// The driver's connection type.
+    associatedtype Connection: DatabaseConnection
+    /// The restore in progress this strategy begins.
+    associatedtype Session: RestoreSession where Session.Connection == Connection
     /// The backup strategy name whose archives it reads.
     var name: String { get }
-    /// Prepares the target: checks for conflicts (throwing `.restoreConflict` naming the tables
-    /// that exist, unless `options.clean`), drops what `clean` asks for.
-    func begin(manifest: ArchiveManifest, on coordinator: any DatabaseConnection, options: RestoreOptions) async throws
-        -> any RestoreSession
+    /// Prepares the target: checks the archive can go there, checks for conflicts (throwing
+    /// `.restoreConflict` naming the tables that exist, unless `options.clean`), drops what `clean`
+    /// asks for.
+    func begin(manifest: ArchiveManifest, on coordinator: Connection, options: RestoreOptions) async throws -> Session
 }
 
 /// One restore in progress.
-public protocol RestoreSession: Sendable {
-    /// Creates one object of the pre-data or post-data section.
-    func apply(_ object: ArchiveObject, on connection: any DatabaseConnection) async throws
+public protocol RestoreSession<Connection>: Sendable {
+    associatedtype Connection: DatabaseConnection
+    /// Creates one object of the pre-data, data or post-data section.
+    func apply(_ object: ArchiveObject, on connection: Connection) async throws
     /// How many chunks may load at once (e.g. 1 for an engine with a single writer); nil = as
     /// many as the restore has jobs.
     var maxParallelLoads: Int? { get }
@@ -35,18 +66,31 @@ public protocol RestoreSession: Sendable {
     /// on its own connection, once the objects they depend on exist; nil = as many as the
     /// restore has jobs. Defaults to ``maxParallelLoads``.
     var maxParallelObjects: Int? { get }
+    /// Sets up a worker once, before it loads its first chunk or creates its first post-data
+    /// object: session settings for bulk loading (`synchronous_commit`, `foreign_key_checks`, …).
+    /// The engine keeps the connection for the whole restore, so the settings last. Default: nothing.
+    func prepareWorker(_ worker: Connection) async throws
+    /// Undoes ``prepareWorker(_:)`` after the worker's last use in a successful restore, before the
+    /// connection goes back to the pool. Default: nothing.
+    func finishWorker(_ worker: Connection) async throws
     /// Loads one chunk of a table (or a blob) from `source` on `worker`, returning the rows
     /// loaded. `source.next()` returns the chunk's payloads in order and nil once the chunk's end
     /// frame has been verified; commit the chunk's work only then, so a damaged chunk is never
-    /// committed. Hop to the worker's thread once per payload, never per row.
-    func load(objectID: UInt32, chunkID: UInt32, from source: any ChunkSource, on worker: any DatabaseConnection) async throws
-        -> UInt64
-    /// After every object and chunk: sequences, auto-increment values, final checks.
-    func finish(on coordinator: any DatabaseConnection) async throws
+    /// committed. Hop to the worker's thread once per payload, never per row (see ``StreamedLoad``).
+    func load(objectID: UInt32, chunkID: UInt32, from source: any ChunkSource, on worker: Connection) async throws -> UInt64
+    /// After every object and chunk: sequences, auto-increment values, final checks, the commit of
+    /// a single-transaction restore.
+    func finish(on coordinator: Connection) async throws
+    /// The restore failed (any step, including cancellation): roll back what can be rolled back
+    /// and release what the session holds. Must not throw; called at most once. Default: nothing.
+    func abort(on coordinator: Connection) async
 }
 
 extension RestoreSession {
     public var maxParallelObjects: Int? { maxParallelLoads }
+    public func prepareWorker(_ worker: Connection) async throws {}
+    public func finishWorker(_ worker: Connection) async throws {}
+    public func abort(on coordinator: Connection) async {}
 }
 
 /// Where a restore strategy reads a chunk's bytes from.

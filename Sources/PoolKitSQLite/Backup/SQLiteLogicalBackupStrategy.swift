@@ -18,11 +18,8 @@ struct SQLiteLogicalBackupStrategy: BackupStrategy {
         "schema and typed rows from one snapshot shared by all workers; large tables split by rowid; --table, --exclude-table, --schema-only, --data-only"
     }
 
-    func begin(on coordinator: any DatabaseConnection, options: BackupOptions) async throws -> any BackupSession {
-        let coordinator = try SQLiteConnection.required(coordinator, by: name)
-        if options.schemaOnly && options.dataOnly {
-            throw PoolKitError(.usage, "--schema-only and --data-only exclude each other: choose one")
-        }
+    func begin(on coordinator: SQLiteConnection, options: BackupOptions) async throws -> SQLiteLogicalBackupSession {
+        try options.validate()
         let (snapshot, sizes, path) = try await coordinator.withHandle { db in
             guard let path = SQLiteRaw.mainFilename(db) else {
                 throw PoolKitError(
@@ -77,19 +74,15 @@ struct SQLiteLogicalBackupStrategy: BackupStrategy {
 
     /// Every `--table` must name a table or view.
     private static func checkSelection(_ options: BackupOptions, _ snapshot: SQLiteCatalogSnapshot) throws {
-        let names = snapshot.entries.filter { $0.type == "table" || $0.type == "view" }.map(\.name)
-        let missing = options.includeTables.filter { pattern in !names.contains { $0 == pattern || "main.\($0)" == pattern } }
-        guard missing.isEmpty else {
-            throw PoolKitError(
-                .usage, "no table or view named \(missing.map { "'\($0)'" }.joined(separator: ", ")) in the database: check --table (names are case-sensitive here)")
-        }
+        let names = snapshot.entries.filter { $0.type == "table" || $0.type == "view" }.map { (schema: String?("main"), name: $0.name) }
+        let missing = options.unmatchedTables(among: names)
+        guard missing.isEmpty else { throw BackupOptions.noSuchTables(missing) }
     }
 }
 
 /// A `logical` backup in progress.
 final class SQLiteLogicalBackupSession: BackupSession {
-    let catalog: BackupCatalog
-    let chunks: [BackupChunk]
+    private let backupPlan: BackupPlan
     private let dumps: [UInt32: SQLiteTableDump]
     private let coordinator: SQLiteConnection
     private let path: String
@@ -101,8 +94,7 @@ final class SQLiteLogicalBackupSession: BackupSession {
     private let state = Mutex(State())
 
     init(plan: SQLiteLogicalPlan, coordinator: SQLiteConnection, path: String, schemaVersion: Int64) {
-        self.catalog = plan.catalog
-        self.chunks = plan.chunks
+        self.backupPlan = BackupPlan(catalog: plan.catalog, chunks: plan.chunks)
         self.dumps = plan.dumps
         self.coordinator = coordinator
         self.path = path
@@ -111,8 +103,7 @@ final class SQLiteLogicalBackupSession: BackupSession {
 
     /// Starts `worker`'s read transaction while the coordinator holds the RESERVED lock, so it sees
     /// the coordinator's snapshot; checks that it is the same database at the same schema version.
-    func join(_ worker: any DatabaseConnection) async throws {
-        let worker = try SQLiteConnection.required(worker, by: "logical")
+    func join(_ worker: SQLiteConnection) async throws {
         guard worker !== coordinator else {
             throw PoolKitError(.usage, "a worker of the logical strategy must be another connection than the coordinator")
         }
@@ -148,15 +139,17 @@ final class SQLiteLogicalBackupSession: BackupSession {
         }
     }
 
-    func dump(_ chunk: BackupChunk, on worker: any DatabaseConnection, into sink: any ChunkSink) async throws -> UInt64 {
+    /// The catalog and chunks, read when the coordinator took its lock.
+    func plan() async throws -> BackupPlan { backupPlan }
+
+    func dump(_ chunk: BackupChunk, on worker: SQLiteConnection, into sink: any ChunkSink) async throws -> UInt64 {
         guard let dump = dumps[chunk.objectID] else {
             throw PoolKitError(.usage, "the logical backup has no table with id \(chunk.objectID)")
         }
-        let worker = try SQLiteConnection.required(worker, by: "logical")
         let sql = dump.sql(lower: chunk.lowerBound, upper: chunk.upperBound)
         let valuesPerRow = Int32(dump.valuesPerRow)
         let name = dump.name
-        return try await SQLiteStreamedDump.run(on: worker, into: sink) { db, channel in
+        return try await StreamedDump.run(into: sink) { channel in try await worker.withHandle { db in
             guard SQLiteRaw.inTransaction(db) else {
                 throw PoolKitError(.usage, "the worker dumping '\(name)' has not joined the snapshot")
             }
@@ -178,7 +171,7 @@ final class SQLiteLogicalBackupSession: BackupSession {
             }
             try writer.finish()
             return rows
-        }
+        } }
     }
 
     /// Rolls back the coordinator's and the workers' transactions (even when the task is cancelled).

@@ -6,18 +6,15 @@ import CPoolKitSQLite
 struct SQLiteLogicalRestoreStrategy: RestoreStrategy {
     var name: String { "logical" }
 
-    func begin(manifest: ArchiveManifest, on coordinator: any DatabaseConnection, options: RestoreOptions) async throws
-        -> any RestoreSession
+    func begin(manifest: ArchiveManifest, on coordinator: SQLiteConnection, options: RestoreOptions) async throws
+        -> SQLiteLogicalRestoreSession
     {
-        if options.schemaOnly && options.dataOnly {
-            throw PoolKitError(.usage, "--schema-only and --data-only exclude each other: choose one")
-        }
+        try options.validate()
         for table in manifest.tables where table.encoding != .sqliteTypedV1 {
             throw PoolKitError(
                 .archiveUnsupported,
                 "table '\(table.qualifiedName)' is stored as '\(table.encoding)', which the sqlite logical restore cannot load (it reads '\(ArchiveEncoding.sqliteTypedV1)')")
         }
-        let coordinator = try SQLiteConnection.required(coordinator, by: name)
         let candidates = options.dataOnly ? [] : Self.conflictCandidates(manifest, options)
         let format = options.dataOnly ? nil : manifest.objects.first { $0.kind == .databaseFormat }?.ddl
         let (clean, single) = (options.clean, options.singleTransaction)
@@ -56,7 +53,7 @@ struct SQLiteLogicalRestoreStrategy: RestoreStrategy {
         let kinds: Set<ArchiveObject.Kind> = [.table, .virtualTable, .view, .index, .trigger]
         var objects = manifest.objects.filter { kinds.contains($0.kind) }
         if !options.includeTables.isEmpty {
-            let chosen = Set(objects.filter { options.includeTables.contains($0.name) }.map(\.id))
+            let chosen = Set(objects.filter { options.selects(schema: "main", name: $0.name) }.map(\.id))
             objects = objects.filter { chosen.contains($0.id) || !chosen.isDisjoint(with: $0.dependencies) }
         }
         return objects.map(\.name)
@@ -113,7 +110,7 @@ final class SQLiteLogicalRestoreSession: RestoreSession {
     }
 
     /// Runs the object's statements. The database format was applied by `begin`, before any table.
-    func apply(_ object: ArchiveObject, on connection: any DatabaseConnection) async throws {
+    func apply(_ object: ArchiveObject, on connection: SQLiteConnection) async throws {
         guard object.kind != .databaseFormat, let ddl = object.ddl else { return }
         let connection = try sqliteConnection(connection)
         try await connection.withHandle { db in
@@ -130,7 +127,7 @@ final class SQLiteLogicalRestoreSession: RestoreSession {
     /// SQLite has one writer at a time.
     var maxParallelLoads: Int? { 1 }
 
-    func load(objectID: UInt32, chunkID: UInt32, from source: any ChunkSource, on worker: any DatabaseConnection) async throws
+    func load(objectID: UInt32, chunkID: UInt32, from source: any ChunkSource, on worker: SQLiteConnection) async throws
         -> UInt64
     {
         guard let table = loads[objectID] else {
@@ -154,12 +151,12 @@ final class SQLiteLogicalRestoreSession: RestoreSession {
     /// Sets the AUTOINCREMENT counters and the header values (again: loading rows moves the counters),
     /// commits a single-transaction restore, and ends with a synchronous commit so that everything
     /// loaded with `synchronous = OFF` is on disk when the restore reports success.
-    func finish(on coordinator: any DatabaseConnection) async throws {
+    func finish(on coordinator: SQLiteConnection) async throws {
         let coordinator = try sqliteConnection(coordinator)
         let include = options.includeTables
         let sequences =
             options.schemaOnly
-            ? [] : manifest.objects.filter { $0.kind == .sequence && (include.isEmpty || include.contains($0.name)) }.compactMap(\.ddl)
+            ? [] : manifest.objects.filter { $0.kind == .sequence && (include.isEmpty || options.selects(schema: "main", name: $0.name)) }.compactMap(\.ddl)
         let header = options.dataOnly ? [] : manifest.objects.filter { $0.kind == .databaseHeader }.compactMap(\.ddl)
         let (single, foreignKeys) = (options.singleTransaction, savedForeignKeys)
         try await coordinator.withHandle { db in
@@ -175,8 +172,7 @@ final class SQLiteLogicalRestoreSession: RestoreSession {
     }
 
     /// `connection` as an SQLite connection; in a single-transaction restore, only the coordinator.
-    private func sqliteConnection(_ connection: any DatabaseConnection) throws -> SQLiteConnection {
-        let connection = try SQLiteConnection.required(connection, by: "logical")
+    private func sqliteConnection(_ connection: SQLiteConnection) throws -> SQLiteConnection {
         if options.singleTransaction && connection !== coordinator {
             throw PoolKitError(.usage, "a single-transaction restore runs every step on the coordinator connection")
         }

@@ -29,7 +29,7 @@ struct SQLitePagesBackupStrategy: BackupStrategy {
         "an exact copy of the database file (page size, header, free pages), read in parallel byte ranges; the default"
     }
 
-    func begin(on coordinator: any DatabaseConnection, options: BackupOptions) async throws -> any BackupSession {
+    func begin(on coordinator: SQLiteConnection, options: BackupOptions) async throws -> SQLitePagesBackupSession {
         var refused: [String] = []
         if !options.includeTables.isEmpty { refused.append("--table") }
         if !options.excludeTables.isEmpty { refused.append("--exclude-table") }
@@ -40,7 +40,6 @@ struct SQLitePagesBackupStrategy: BackupStrategy {
                 .unsupported,
                 "the pages strategy copies the whole database file and cannot honour \(refused.joined(separator: ", ")): use --strategy logical")
         }
-        let coordinator = try SQLiteConnection.required(coordinator, by: name)
         let facts = try await coordinator.withHandle { db in
             guard !SQLiteRaw.inTransaction(db) else {
                 throw PoolKitError(.usage, "the coordinator connection is already inside a transaction")
@@ -176,8 +175,7 @@ final class SQLitePagesBackupSession: BackupSession {
 
     /// Workers need no transaction: the coordinator's keeps the file (or the copy is private). A
     /// worker reading the live file must have opened the same database.
-    func join(_ worker: any DatabaseConnection) async throws {
-        let worker = try SQLiteConnection.required(worker, by: "pages")
+    func join(_ worker: SQLiteConnection) async throws {
         guard case .databaseFile(let path) = source else { return }
         let workerPath = try await worker.mainFilename()
         guard workerPath == path else {
@@ -187,16 +185,18 @@ final class SQLitePagesBackupSession: BackupSession {
 
     func workersJoined() async throws {}
 
+    /// The blob and its byte ranges, fixed when the coordinator's transaction began.
+    func plan() async throws -> BackupPlan { BackupPlan(catalog: catalog, chunks: chunks) }
+
     /// Streams the chunk's byte range in buffers of ``SQLitePagesBackupStrategy/bufferSize``, read
     /// on the worker's thread; returns 0 (a blob has no rows).
-    func dump(_ chunk: BackupChunk, on worker: any DatabaseConnection, into sink: any ChunkSink) async throws -> UInt64 {
+    func dump(_ chunk: BackupChunk, on worker: SQLiteConnection, into sink: any ChunkSink) async throws -> UInt64 {
         guard chunk.objectID == 1, Int(chunk.chunkID) < layout.chunks else {
             throw PoolKitError(.usage, "the pages backup has no chunk \(chunk.objectID)/\(chunk.chunkID)")
         }
-        let worker = try SQLiteConnection.required(worker, by: "pages")
         let range = layout.range(of: Int(chunk.chunkID))
         let source = self.source
-        return try await SQLiteStreamedDump.run(on: worker, into: sink) { db, channel in
+        return try await StreamedDump.run(into: sink) { channel in try await worker.withHandle { db in
             let read: (UnsafeMutableRawBufferPointer, Int64) throws -> Void
             switch source {
             case .databaseFile:
@@ -216,7 +216,7 @@ final class SQLitePagesBackupSession: BackupSession {
                 offset += UInt64(count)
             }
             return 0
-        }
+        } }
     }
 
     /// Ends the coordinator's read transaction; a scratch copy goes when the session does.

@@ -23,8 +23,8 @@ import Darwin
 struct SQLitePagesRestoreStrategy: RestoreStrategy {
     var name: String { "pages" }
 
-    func begin(manifest: ArchiveManifest, on coordinator: any DatabaseConnection, options: RestoreOptions) async throws
-        -> any RestoreSession
+    func begin(manifest: ArchiveManifest, on coordinator: SQLiteConnection, options: RestoreOptions) async throws
+        -> SQLitePagesRestoreSession
     {
         var refused: [String] = []
         if !options.includeTables.isEmpty { refused.append("--table") }
@@ -43,7 +43,6 @@ struct SQLitePagesRestoreStrategy: RestoreStrategy {
             throw PoolKitError(
                 .archiveCorrupt, "the database blob states no valid size and chunk count (size \(blob.size.map(String.init) ?? "missing"), chunks \(blob.chunks.map(String.init) ?? "missing"))")
         }
-        let coordinator = try SQLiteConnection.required(coordinator, by: name)
         let clean = options.clean
         let scratch = try await coordinator.withHandle { db -> SQLiteScratchFile in
             guard let path = SQLiteRaw.mainFilename(db) else {
@@ -87,20 +86,19 @@ final class SQLitePagesRestoreSession: RestoreSession {
     }
 
     /// A pages archive has no objects; nothing to do.
-    func apply(_ object: ArchiveObject, on connection: any DatabaseConnection) async throws {}
+    func apply(_ object: ArchiveObject, on connection: SQLiteConnection) async throws {}
 
     /// Chunks write to their own byte ranges, so they may load in parallel.
     var maxParallelLoads: Int? { nil }
 
     /// Writes the chunk's payloads at the chunk's offset of the scratch file, on the worker's
     /// thread; checks that the chunk has exactly the bytes its range needs.
-    func load(objectID: UInt32, chunkID: UInt32, from source: any ChunkSource, on worker: any DatabaseConnection) async throws
+    func load(objectID: UInt32, chunkID: UInt32, from source: any ChunkSource, on worker: SQLiteConnection) async throws
         -> UInt64
     {
         guard objectID == blobID, Int(chunkID) < layout.chunks else {
             throw PoolKitError(.archiveCorrupt, "the pages archive has no chunk \(objectID)/\(chunkID) (its blob is \(blobID) with \(layout.chunks) chunks)")
         }
-        let worker = try SQLiteConnection.required(worker, by: "pages")
         let range = layout.range(of: Int(chunkID))
         var offset = range.lowerBound
         let scratch = self.scratch
@@ -121,13 +119,12 @@ final class SQLitePagesRestoreSession: RestoreSession {
 
     /// Checks the assembled file and copies it into the target under the target's locks. A
     /// cancellation is honoured until the copy commits.
-    func finish(on coordinator: any DatabaseConnection) async throws {
+    func finish(on coordinator: SQLiteConnection) async throws {
         let missing = loaded.withLock { loaded in (0..<layout.chunks).filter { !loaded.contains($0) } }
         guard missing.isEmpty else {
             throw PoolKitError(
                 .archiveCorrupt, "the database blob is missing chunks \(missing.prefix(10).map(String.init).joined(separator: ", ")); the target was left unchanged")
         }
-        let coordinator = try SQLiteConnection.required(coordinator, by: "pages")
         let scratch = self.scratch
         let stop = SQLiteOnlineBackup.StopFlag()
         try await withTaskCancellationHandler {

@@ -40,6 +40,12 @@ struct RestoreCommand: AsyncParsableCommand {
     @Flag(help: "Rows only, into tables that exist.")
     var dataOnly = false
 
+    @Flag(help: "Do not set objects' owners as in the source (objects belong to the restoring user).")
+    var noOwner = false
+
+    @Flag(help: "Do not restore privileges (GRANT/REVOKE).")
+    var noPrivileges = false
+
     @OptionGroup var display: ProgressOptions
 
     func run() async throws {
@@ -59,6 +65,8 @@ struct RestoreCommand: AsyncParsableCommand {
         options.includeTables = tables
         options.schemaOnly = schemaOnly
         options.dataOnly = dataOnly
+        options.noOwner = noOwner
+        options.noPrivileges = noPrivileges
         let source: any ArchiveSource = try openArchive(archive)
         let engine = RestoreEngine(registry: Drivers.registry)
         let sourceBox = TransferBox(source)

@@ -69,6 +69,10 @@ struct BackupRestoreEngineTests {
         #expect(restoredTables() == sourceDatabase().tables)
         #expect(store.get("target").appliedObjects.filter { $0.hasPrefix("INDEX") }.count == 4, "post-data applied")
         #expect(store.get("target").appliedObjects.filter { $0.hasPrefix("CHECK") }.count == 4, "post-data applied")
+        let target = store.get("target")
+        #expect((1...3).contains(target.workersPrepared), "each worker is prepared once and kept: \(target.workersPrepared)")
+        #expect(target.workersFinished == target.workersPrepared)
+        #expect(target.aborts == 0)
     }
 
     @Test("a restore with fewer jobs than the backup spills chunks to disk and still restores everything", arguments: [1, 2])
@@ -163,6 +167,36 @@ struct BackupRestoreEngineTests {
         var behaviour = MemoryBehaviour()
         behaviour.miscountLoadOf = "customers"
         await #expect(throws: PoolKitError.self) { try await restore(path, behaviour) }
+        #expect(store.get("target").aborts == 1, "the session's abort step ran")
+        #expect(store.get("target").workersFinished == 0, "a failed restore does not finish its workers")
+    }
+
+    @Test("--no-owner and --no-privileges leave out owner and acl objects; --data-only keeps data-section objects")
+    func ownerAndPrivilegeObjects() {
+        let objects = [
+            ArchiveObject(id: 1, kind: .table, name: "t", section: .preData, ddl: "CREATE t"),
+            ArchiveObject(id: 2, kind: .owner, name: "t", section: .preData, dependencies: [1], ddl: "OWNER t"),
+            ArchiveObject(id: 3, kind: .acl, name: "t", section: .preData, dependencies: [1], ddl: "GRANT t"),
+            ArchiveObject(id: 4, kind: .sequence, name: "s", section: .data, ddl: "SETVAL s"),
+            ArchiveObject(id: 5, kind: .index, name: "i", section: .postData, dependencies: [1], ddl: "INDEX t"),
+            ArchiveObject(id: 6, kind: .comment, name: "i", section: .postData, dependencies: [5], ddl: "COMMENT i"),
+        ]
+        let manifest = ArchiveManifest(
+            engine: "memory", serverVersion: "1", driver: "memory", strategy: "rows", objects: objects,
+            tables: [ArchiveTable(id: 1, name: "t", columns: [], encoding: "memory-lines"),
+                     ArchiveTable(id: 7, name: "u", columns: [], encoding: "memory-lines")])
+        func ids(_ configure: (inout RestoreOptions) -> Void) -> [UInt32] {
+            var options = RestoreOptions()
+            configure(&options)
+            let selection = RestoreSelection(manifest: manifest, options: options)
+            return (selection.preData + selection.postData).map(\.id)
+        }
+        #expect(ids { _ in } == [1, 2, 3, 4, 5, 6])
+        #expect(ids { $0.noOwner = true } == [1, 3, 4, 5, 6])
+        #expect(ids { $0.noPrivileges = true } == [1, 2, 4, 5, 6])
+        #expect(ids { $0.dataOnly = true } == [4])
+        #expect(ids { $0.schemaOnly = true } == [1, 2, 3, 5, 6])
+        #expect(ids { $0.includeTables = ["u"] } == [4], "a table left out takes its owner, grants, index and the index's comment along")
     }
 
     @Test("a damaged or truncated archive never restores successfully, and the error says how far it got")

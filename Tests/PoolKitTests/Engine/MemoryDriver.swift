@@ -13,6 +13,10 @@ final class MemoryStore: Sendable {
         /// Post-data objects being created now, and the most at once.
         var creating = 0
         var mostCreatingAtOnce = 0
+        /// Calls of the restore session's worker setup, teardown and abort steps.
+        var workersPrepared = 0
+        var workersFinished = 0
+        var aborts = 0
     }
     private let databases = Mutex<[String: Database]>([:])
 
@@ -53,6 +57,8 @@ struct MemoryDriver: Driver {
 final class MemoryConnection: DatabaseConnection {
     let database: String
     private let closed = Mutex(false)
+    /// Set by the restore session's worker setup; a reset (as the pool does on release) clears it.
+    let prepared = Mutex(false)
     init(database: String) { self.database = database }
 
     var serverVersion: String { "memory 1" }
@@ -62,7 +68,10 @@ final class MemoryConnection: DatabaseConnection {
         return QueryResult(columns: ["x"], rows: [["1"]])
     }
     func ping() async throws { try check() }
-    func resetSession() async throws { try check() }
+    func resetSession() async throws {
+        try check()
+        prepared.withLock { $0 = false }
+    }
     func cancelRunningStatement() {}
     func close() async { closed.withLock { $0 = true } }
     private func check() throws {
@@ -76,8 +85,8 @@ struct MemoryBackup: BackupStrategy {
     var name: String { "rows" }
     var summary: String { "rows as lines of text" }
 
-    func begin(on coordinator: any DatabaseConnection, options: BackupOptions) async throws -> any BackupSession {
-        let database = (coordinator as! MemoryConnection).database
+    func begin(on coordinator: MemoryConnection, options: BackupOptions) async throws -> MemoryBackupSession {
+        let database = coordinator.database
         let snapshot = store.get(database)  // the snapshot: a copy taken now
         let names = snapshot.tables.keys.sorted().filter { options.selects(schema: nil, name: $0) }
         var objects: [ArchiveObject] = []
@@ -115,11 +124,12 @@ struct MemoryBackupSession: BackupSession {
     let names: [UInt32: String]
     let behaviour: MemoryBehaviour
 
-    func join(_ worker: any DatabaseConnection) async throws {}
+    func join(_ worker: MemoryConnection) async throws {}
     func workersJoined() async throws {}
+    func plan() async throws -> BackupPlan { BackupPlan(catalog: catalog, chunks: chunks) }
     func end() async {}
 
-    func dump(_ chunk: BackupChunk, on worker: any DatabaseConnection, into sink: any ChunkSink) async throws -> UInt64 {
+    func dump(_ chunk: BackupChunk, on worker: MemoryConnection, into sink: any ChunkSink) async throws -> UInt64 {
         let name = names[chunk.objectID]!
         let rows = snapshot.tables[name]![Int(chunk.lowerBound!)..<Int(chunk.upperBound!)]
         let bytes = Array(rows.map { $0 + "\n" }.joined().utf8)
@@ -140,8 +150,8 @@ struct MemoryRestore: RestoreStrategy {
     let behaviour: MemoryBehaviour
     var name: String { "rows" }
 
-    func begin(manifest: ArchiveManifest, on coordinator: any DatabaseConnection, options: RestoreOptions) async throws -> any RestoreSession {
-        let database = (coordinator as! MemoryConnection).database
+    func begin(manifest: ArchiveManifest, on coordinator: MemoryConnection, options: RestoreOptions) async throws -> MemoryRestoreSession {
+        let database = coordinator.database
         let existing = store.get(database).tables.keys.filter { name in manifest.tables.contains { $0.name == name } }.sorted()
         if !existing.isEmpty && !options.dataOnly {
             guard options.clean else {
@@ -163,13 +173,30 @@ struct MemoryRestoreSession: RestoreSession {
     var maxParallelLoads: Int? { behaviour.maxParallelLoads }
     var maxParallelObjects: Int? { behaviour.maxParallelObjects }
 
-    func apply(_ object: ArchiveObject, on connection: any DatabaseConnection) async throws {
+    func prepareWorker(_ worker: MemoryConnection) async throws {
+        worker.prepared.withLock { $0 = true }
+        store.update(database) { $0.workersPrepared += 1 }
+    }
+
+    func finishWorker(_ worker: MemoryConnection) async throws {
+        worker.prepared.withLock { $0 = false }
+        store.update(database) { $0.workersFinished += 1 }
+    }
+
+    func abort(on coordinator: MemoryConnection) async {
+        store.update(database) { $0.aborts += 1 }
+    }
+
+    func apply(_ object: ArchiveObject, on connection: MemoryConnection) async throws {
         guard object.section == .postData else {
             store.update(database) { database in
                 if object.kind == "table" { database.tables[object.name] = [] }
                 database.appliedObjects.append(object.ddl ?? object.name)
             }
             return
+        }
+        guard connection.prepared.withLock({ $0 }) else {
+            throw PoolKitError(.usage, "post-data object created on a worker that was not prepared")
         }
         store.update(database) { database in
             database.creating += 1
@@ -182,7 +209,10 @@ struct MemoryRestoreSession: RestoreSession {
         }
     }
 
-    func load(objectID: UInt32, chunkID: UInt32, from source: any ChunkSource, on worker: any DatabaseConnection) async throws -> UInt64 {
+    func load(objectID: UInt32, chunkID: UInt32, from source: any ChunkSource, on worker: MemoryConnection) async throws -> UInt64 {
+        guard worker.prepared.withLock({ $0 }) else {
+            throw PoolKitError(.usage, "chunk loaded on a worker that was not prepared")
+        }
         var bytes: [UInt8] = []
         while let payload = try await source.next() { bytes += payload }
         // Committed only now, after the chunk's end was verified.
@@ -194,5 +224,5 @@ struct MemoryRestoreSession: RestoreSession {
         return UInt64(rows.count) + (behaviour.miscountLoadOf == name ? 1 : 0)
     }
 
-    func finish(on coordinator: any DatabaseConnection) async throws {}
+    func finish(on coordinator: MemoryConnection) async throws {}
 }

@@ -4,12 +4,13 @@ import Synchronization
 /// Hands buffers from a job on a connection's thread (which may block) to an async task (which must
 /// not), one buffer at a time.
 ///
-/// A dump runs as one job on the worker's thread — one statement from the first row to the last —
-/// and passes each filled buffer to the task that writes it to the archive. The producer keeps
-/// filling the next buffer while the consumer writes the previous one, and blocks (its own thread,
-/// never the cooperative pool) only when the consumer has not yet taken the last one. That is the
-/// back-pressure of the archive writer reaching the SQLite statement.
-final class SQLiteBufferChannel: Sendable {
+/// A dump runs as one job on the worker's thread — one statement (a `COPY … TO STDOUT`, a
+/// `mysql_use_result` read, an SQLite statement) from the first row to the last — and passes each
+/// filled buffer to the task that writes it to the archive. The producer keeps filling the next
+/// buffer while the consumer writes the previous one, and blocks (its own thread, never the
+/// cooperative pool) only when the consumer has not yet taken the last one. That is the
+/// back-pressure of the archive writer reaching the engine's statement. See ``StreamedDump``.
+public final class BufferChannel: Sendable {
     private struct State {
         /// A buffer the producer left for the consumer.
         var buffer: [UInt8]?
@@ -26,13 +27,13 @@ final class SQLiteBufferChannel: Sendable {
     /// Signalled once for each time the blocked producer may retry.
     private let space = DispatchSemaphore(value: 0)
 
-    init() {}
+    public init() {}
 
     // MARK: Producer (a connection thread)
 
     /// Passes `bytes` on; blocks while the previous buffer has not been taken. Throws `.cancelled`
     /// once the consumer has gone away.
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         enum Action {
             case resume(CheckedContinuation<[UInt8]?, any Error>)
             case stored, wait, cancelled
@@ -66,12 +67,12 @@ final class SQLiteBufferChannel: Sendable {
     }
 
     /// Marks the end of the data: the consumer gets nil after the last buffer.
-    func finish() {
+    public func finish() {
         end(failure: nil)
     }
 
     /// Ends the data with `error`: the consumer throws it after the last buffer.
-    func fail(_ error: any Error) {
+    public func fail(_ error: any Error) {
         end(failure: error)
     }
 
@@ -92,7 +93,7 @@ final class SQLiteBufferChannel: Sendable {
     // MARK: Consumer (a task)
 
     /// The next buffer, or nil after the last. Cancelling the waiting task cancels the channel.
-    func next() async throws -> [UInt8]? {
+    public func next() async throws -> [UInt8]? {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8]?, any Error>) in
                 enum Outcome {
@@ -133,7 +134,7 @@ final class SQLiteBufferChannel: Sendable {
     }
 
     /// Stops the exchange: a blocked or later `send` throws, a waiting `next` throws `.cancelled`.
-    func cancel() {
+    public func cancel() {
         let (consumer, wake) = state.withLock { state in
             state.cancelled = true
             state.buffer = nil
