@@ -197,6 +197,9 @@ public enum BackupFaultSuite {
             if targetUnchanged && after != empty {
                 throw ConformanceFailure(check: check, message: "the target was changed, though this restore promises to leave it as it was")
             }
+            if targetUnchanged && ending.standardError.contains("partly restored") {
+                throw ConformanceFailure(check: check, message: "the message says the target is partly restored, though it was left as it was: \(ending)")
+            }
         }
     }
 

@@ -22,6 +22,14 @@ struct PoolKitCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
+            // Argument errors exit with the one usage code the documentation gives (2), not
+            // ArgumentParser's EX_USAGE (64).
+            if exitCode(for: error) == .validationFailure {
+                var message = fullMessage(for: error)
+                if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+                writeToStandardError("poolkit: " + message + "\n")
+                Foundation.exit(ExitStatus.usage)
+            }
             exit(withError: error)
         }
     }

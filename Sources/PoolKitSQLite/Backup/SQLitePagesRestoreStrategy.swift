@@ -85,6 +85,9 @@ final class SQLitePagesRestoreSession: RestoreSession {
         self.scratch = scratch
     }
 
+    /// Nothing reaches the target before ``finish(on:)`` copies it in one write transaction.
+    var failureLeavesTargetUnchanged: Bool { true }
+
     /// A pages archive has no objects; nothing to do.
     func apply(_ object: ArchiveObject, on connection: SQLiteConnection) async throws {}
 

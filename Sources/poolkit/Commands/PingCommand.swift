@@ -16,7 +16,7 @@ struct PingCommand: AsyncParsableCommand {
     @Argument(help: "The database URL (postgres://, mariadb://, mysql://, sqlite:).")
     var url: String
 
-    @Option(name: .shortAndLong, help: "How many health checks to time.")
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "How many health checks to time.")
     var count: Int = 5
 
     @Option(help: "Give up connecting after this long (e.g. 5s).")
