@@ -203,6 +203,51 @@ public enum BackupFaultSuite {
         }
     }
 
+    /// Backs up the source completely, pipes the first half of the archive into a restore, sends it
+    /// SIGINT while it waits for the rest, then closes the pipe. Guarantees: exit 130; the message
+    /// says "interrupted", never "complete", and names the cause once (no "restore failed: restore
+    /// failed"); with `targetUnchanged`, the target is exactly as it was.
+    public static func interruptedRestore(_ context: BackupFaultContext, restoreArguments: [String] = [], targetUnchanged: Bool) async throws {
+        try await withScratchDirectories { output, _ in
+            let archive = output + "/backup.poolkit"
+            let backup = try ChildProcess(
+                context.poolkit,
+                ["backup", context.source, "-o", archive, "--jobs", "\(context.jobs)", "--quiet"] + context.strategyArguments)
+            let backedUp = await backup.wait()
+            guard !backedUp.bySignal, backedUp.status == 0 else {
+                throw ConformanceFailure(check: "interrupted restore", message: "the backup failed: \(backedUp)")
+            }
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: archive))
+            let target = try await context.makeTarget()
+            let empty = try await context.fingerprint(target)
+            let input = Pipe()
+            let restore = try ChildProcess(
+                context.poolkit, ["restore", "-", target, "--jobs", "\(context.jobs)", "--progress", "none"] + restoreArguments,
+                standardInput: input.fileHandleForReading)
+            try? input.fileHandleForReading.close()
+            let writer = input.fileHandleForWriting
+            let half = bytes.prefix(bytes.count / 2)
+            // Returns once the restore has read all but a pipe buffer of the first half.
+            await Task.detached {
+                signal(SIGPIPE, SIG_IGN)
+                try? writer.write(contentsOf: half)
+            }.value
+            restore.send(SIGINT)
+            let ending = await restore.wait()
+            try? writer.close()
+            let check = "restore interrupted (SIGINT) while reading the archive"
+            guard !ending.bySignal, ending.status == interruptedExitCode, ending.standardError.contains("interrupted") else {
+                throw ConformanceFailure(check: check, message: "expected exit \(interruptedExitCode) saying 'interrupted', got \(ending)")
+            }
+            if ending.standardError.contains("complete") || ending.standardError.contains("restore failed: restore failed") {
+                throw ConformanceFailure(check: check, message: "misleading message: \(ending)")
+            }
+            if targetUnchanged, try await context.fingerprint(target) != empty {
+                throw ConformanceFailure(check: check, message: "the target was changed, though this restore promises to leave it as it was")
+            }
+        }
+    }
+
     /// Backs up to standard output into a reader that takes 64 KiB and quits. Guarantees: the
     /// backup fails with a message about the closed pipe, and leaves nothing in `TMPDIR`.
     public static func readerQuitsEarly(_ context: BackupFaultContext) async throws {

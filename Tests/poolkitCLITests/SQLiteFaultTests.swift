@@ -76,6 +76,17 @@ struct SQLiteFaultTests {
         }
     }
 
+    @Test(
+        "a restore interrupted while reading the archive exits 130 saying so once; all-or-nothing restores leave the target as it was",
+        arguments: [("pages", false), ("logical", false), ("logical", true)])
+    func interruptedRestore(run: (strategy: String, singleTransaction: Bool)) async throws {
+        try await withContext(strategy: run.strategy) { context in
+            try await BackupFaultSuite.interruptedRestore(
+                context, restoreArguments: run.singleTransaction ? ["--single-transaction"] : [],
+                targetUnchanged: run.strategy == "pages" || run.singleTransaction)
+        }
+    }
+
     @Test("a backup whose reader quits early fails naming the pipe and leaves nothing", arguments: ["pages", "logical"])
     func readerQuits(strategy: String) async throws {
         try await withContext(strategy: strategy) { context in
