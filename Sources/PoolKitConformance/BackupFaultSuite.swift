@@ -58,7 +58,7 @@ public struct BackupFaultContext: Sendable {
 public enum BackupFaultSuite {
     /// When a backup is stopped.
     public enum StopPoint: String, Sendable, CaseIterable {
-        /// Right after the process started (it may not have connected yet).
+        /// As soon as the program runs and handles SIGINT (before it connects, as far as timing goes).
         case atStart
         /// Once the archive file is open in the output directory.
         case archiveOpened
@@ -83,7 +83,8 @@ public enum BackupFaultSuite {
                 context.poolkit,
                 ["backup", context.source, "-o", archive, "--jobs", "\(context.jobs)", "--progress", "none"] + context.strategyArguments,
                 environment: ["TMPDIR": temporary])
-            let reached = await waitFor(point, child: child, outputDirectory: output, bytes: context.midDumpBytes)
+            let reached = await waitFor(
+                point, child: child, executable: context.poolkit, outputDirectory: output, bytes: context.midDumpBytes)
             guard reached else {
                 let ending = await child.wait()
                 throw ConformanceFailure(
@@ -275,13 +276,15 @@ public enum BackupFaultSuite {
     // MARK: Helpers
 
     /// Polls the child's open files until `point` is reached; false if the child ended first.
-    private static func waitFor(_ point: StopPoint, child: ChildProcess, outputDirectory: String, bytes: Int64) async -> Bool {
+    private static func waitFor(
+        _ point: StopPoint, child: ChildProcess, executable: String, outputDirectory: String, bytes: Int64
+    ) async -> Bool {
         let directory = (try? FileManager.default.destinationOfSymbolicLink(atPath: outputDirectory)) ?? outputDirectory
         let resolved = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path + "/"
         while child.isRunning {
             let archive = child.openFiles().filter { $0.target.hasPrefix(resolved) }
             switch point {
-            case .atStart: return true
+            case .atStart where child.isReady(running: executable, handling: SIGINT): return true
             case .archiveOpened where !archive.isEmpty: return true
             case .midDump where archive.contains(where: { $0.size >= bytes }): return true
             default: try? await Task.sleep(for: .milliseconds(2))

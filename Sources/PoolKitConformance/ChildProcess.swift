@@ -66,6 +66,19 @@ final class ChildProcess: Sendable {
     /// Waits for the process to end.
     func wait() async -> Ending { await ended.value }
 
+    /// True once the process runs `executable` (it has been exec'd) and has a handler for `signal`
+    /// (Linux: `/proc/<pid>/exe` and the `SigCgt` mask of `/proc/<pid>/status`). A signal sent
+    /// earlier would reach the forked test runner, or a program that could not handle it yet.
+    func isReady(running executable: String, handling signal: Int32) -> Bool {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/exe")) ?? ""
+        guard URL(fileURLWithPath: exe).resolvingSymlinksInPath().path == URL(fileURLWithPath: executable).resolvingSymlinksInPath().path,
+            let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("SigCgt:") }),
+            let mask = UInt64(line.dropFirst("SigCgt:".count).trimmingCharacters(in: .whitespaces), radix: 16)
+        else { return false }
+        return mask & (1 << UInt64(signal - 1)) != 0
+    }
+
     /// The files the process has open, through `/proc/<pid>/fd` (Linux): the target of each link
     /// (`/dir/#123 (deleted)` for an unnamed file) and its size.
     func openFiles() -> [(target: String, size: Int64)] {

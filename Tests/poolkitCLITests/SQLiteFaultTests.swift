@@ -10,7 +10,7 @@ import Glibc
 /// points, a full disk, a damaged archive from a pipe, a reader that quits early.
 @Suite("SQLite fault injection", .serialized)
 struct SQLiteFaultTests {
-    /// A source of about 8 MB of incompressible rows (WAL mode), in a directory removed afterwards.
+    /// A source of about 32 MB of incompressible rows (WAL mode), in a directory removed afterwards.
     func withContext(strategy: String, _ body: (BackupFaultContext) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("poolkit-faults-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -21,15 +21,17 @@ struct SQLiteFaultTests {
             """
             PRAGMA journal_mode = wal;
             CREATE TABLE big (id INTEGER PRIMARY KEY, payload BLOB);
-            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 8000)
+            WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 32000)
             INSERT INTO big SELECT i, randomblob(1000) FROM n;
-            CREATE INDEX big_payload ON big(payload);
+            CREATE INDEX big_length ON big(length(payload));
             """)
         let context = BackupFaultContext(
             poolkit: try poolkitBinary().path, source: "sqlite://\(source)", strategy: strategy, jobs: 2,
             makeTarget: { "sqlite://\(directory)/target-\(UUID().uuidString).db" },
             fingerprint: { url in try sqlite3(String(url.dropFirst("sqlite://".count)), ".sha3sum") })
-        try await body(context)
+        var caught = context
+        caught.midDumpBytes = 512 << 10
+        try await body(caught)
     }
 
     func sqlite3(_ path: String, _ sql: String) throws -> String {
