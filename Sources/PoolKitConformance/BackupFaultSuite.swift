@@ -83,15 +83,14 @@ public enum BackupFaultSuite {
                 context.poolkit,
                 ["backup", context.source, "-o", archive, "--jobs", "\(context.jobs)", "--progress", "none"] + context.strategyArguments,
                 environment: ["TMPDIR": temporary])
-            let reached = await waitFor(
-                point, child: child, executable: context.poolkit, outputDirectory: output, bytes: context.midDumpBytes)
+            let reached = await signalAt(
+                point, signal: signal, child: child, executable: context.poolkit, outputDirectory: output, bytes: context.midDumpBytes)
             guard reached else {
                 let ending = await child.wait()
                 throw ConformanceFailure(
                     check: "killed backup",
                     message: "the backup ended (\(ending)) before reaching \(point.rawValue): give the suite a larger source database")
             }
-            child.send(signal)
             let ending = await child.wait()
             let check = "backup stopped by signal \(signal) at \(point.rawValue)"
             if !ending.bySignal && ending.status == 0 {
@@ -275,22 +274,33 @@ public enum BackupFaultSuite {
 
     // MARK: Helpers
 
-    /// Polls the child's open files until `point` is reached; false if the child ended first.
-    private static func waitFor(
-        _ point: StopPoint, child: ChildProcess, executable: String, outputDirectory: String, bytes: Int64
+    /// Sends `signal` to the child once `point` is reached; false if the child ended first. Polls on
+    /// a thread of its own, so a cooperative pool busy with other tests cannot make it miss the point.
+    private static func signalAt(
+        _ point: StopPoint, signal: Int32, child: ChildProcess, executable: String, outputDirectory: String, bytes: Int64
     ) async -> Bool {
-        let directory = (try? FileManager.default.destinationOfSymbolicLink(atPath: outputDirectory)) ?? outputDirectory
-        let resolved = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path + "/"
-        while child.isRunning {
-            let archive = child.openFiles().filter { $0.target.hasPrefix(resolved) }
-            switch point {
-            case .atStart where child.isReady(running: executable, handling: SIGINT): return true
-            case .archiveOpened where !archive.isEmpty: return true
-            case .midDump where archive.contains(where: { $0.size >= bytes }): return true
-            default: try? await Task.sleep(for: .milliseconds(2))
+        let resolved = URL(fileURLWithPath: outputDirectory).resolvingSymlinksInPath().path + "/"
+        return await withCheckedContinuation { continuation in
+            let thread = Thread {
+                while child.isRunning {
+                    let archive = child.openFiles().filter { $0.target.hasPrefix(resolved) }
+                    let reached: Bool =
+                        switch point {
+                        case .atStart: child.isReady(running: executable, handling: SIGINT)
+                        case .archiveOpened: !archive.isEmpty
+                        case .midDump: archive.contains(where: { $0.size >= bytes })
+                        }
+                    if reached {
+                        child.send(signal)
+                        continuation.resume(returning: true)
+                        return
+                    }
+                    usleep(500)
+                }
+                continuation.resume(returning: false)
             }
+            thread.start()
         }
-        return false
     }
 
     private static func expectEmpty(_ directory: String, check: String, what: String) throws {
