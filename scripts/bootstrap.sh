@@ -19,7 +19,8 @@ packages=(
     zstd              # inspecting archives by hand
     mydumper          # side-by-side comparisons
     pkg-config        # SwiftPM finds the C libraries through it
-    bc                # benchmark arithmetic (scripts/bench-*.sh)
+    bc                # benchmark arithmetic (scripts/bench-*.sh, scripts/compare-*.sh)
+    pgcopydb          # scripts/compare-postgres.sh: the server-to-server peer
     time              # /usr/bin/time: peak RSS in benchmarks
 )
 

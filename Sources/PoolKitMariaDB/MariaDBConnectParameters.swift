@@ -18,6 +18,8 @@ struct MariaDBConnectParameters: Sendable {
     let requireTLS: Bool
     let sslCA: String?
     let verifyServerCertificate: Bool
+    /// `no_lock=true`: back up without the global read lock (see ``MariaDBConnection/backupWithoutLock``).
+    let noLock: Bool
     /// `host:port` or the socket path, for messages; never contains secrets.
     let endpoint: String
     let redactor: SecretRedactor
@@ -48,6 +50,7 @@ struct MariaDBConnectParameters: Sendable {
         var requireTLS = false
         var sslCA: String?
         var verifyServerCertificate = false
+        var noLock = false
         func bool(_ key: String, _ value: String) throws -> Bool {
             switch value.lowercased() {
             case "true", "1", "yes", "on": return true
@@ -70,6 +73,7 @@ struct MariaDBConnectParameters: Sendable {
             case "ssl": requireTLS = try bool(key, value)
             case "ssl_ca": sslCA = value
             case "ssl_verify_server_cert": verifyServerCertificate = try bool(key, value)
+            case "no_lock": noLock = try bool(key, value)
             default:
                 throw PoolKitError(.unknownOption, "unknown option '\(key)' for the mariadb driver")
             }
@@ -79,6 +83,7 @@ struct MariaDBConnectParameters: Sendable {
         self.requireTLS = requireTLS
         self.sslCA = sslCA
         self.verifyServerCertificate = verifyServerCertificate
+        self.noLock = noLock
 
         let texts: [(String, String?)] = [
             ("host", host), ("socket", unixSocket), ("user", user), ("password", password), ("database", database),

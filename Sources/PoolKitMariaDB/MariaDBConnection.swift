@@ -99,6 +99,16 @@ public final class MariaDBConnection: DatabaseConnection {
         if closedNow { logger.debug("closed the MariaDB connection to \(handle.endpoint)") }
     }
 
+    /// Whether the URL asked for a backup without the global read lock (`no_lock=true`).
+    package var backupWithoutLock: Bool { parameters.noLock }
+
+    /// Runs `body` with the raw handle on the connection's thread, as one cancellable statement
+    /// (a cancelled task sends `KILL QUERY`). For the backup and restore strategies, which run a
+    /// whole dump or load as one job.
+    package func withHandle<T: Sendable>(_ body: @escaping @Sendable (MariaDBHandle) throws -> T) async throws -> T {
+        try await perform(body)
+    }
+
     /// Runs `work` on the connection's thread as one cancellable statement.
     private func perform<T: Sendable>(_ work: @escaping @Sendable (MariaDBHandle) throws -> T) async throws -> T {
         try await cancellation.perform(on: thread, engine: "MariaDB", signal: { [self] token in sendKill(for: token) }) {

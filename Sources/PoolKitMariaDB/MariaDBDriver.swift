@@ -30,8 +30,17 @@ public struct MariaDBDriver: Driver {
             DriverOption("ssl", "true to require TLS, false to let the server decide (default false)"),
             DriverOption("ssl_ca", "file with the CA certificates that sign the server's certificate"),
             DriverOption("ssl_verify_server_cert", "true to check the server's certificate and host name"),
+            DriverOption(
+                "no_lock",
+                "true to back up without FLUSH TABLES WITH READ LOCK (no RELOAD privilege needed): one connection's snapshot, --jobs 1, consistent for InnoDB tables only"),
         ]
     }
+
+    /// `snapshot`: a consistent snapshot shared by N connections, rows as LOAD DATA text.
+    public var backupStrategies: [any BackupStrategy] { [MariaDBSnapshotBackupStrategy()] }
+
+    /// Restores `snapshot` archives with LOAD DATA LOCAL INFILE on N connections.
+    public var restoreStrategies: [any RestoreStrategy] { [MariaDBSnapshotRestoreStrategy()] }
 
     /// Opens a connection on a thread of its own. Throws a ``PoolKitError`` with code
     /// `.authenticationFailed`, `.databaseNotFound`, `.connectionFailed` or `.invalidOption`.

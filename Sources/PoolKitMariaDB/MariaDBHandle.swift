@@ -10,7 +10,7 @@ private let libraryInitResult: Int32 = mysql_server_init(0, nil, nil)
 /// Every method except ``open(_:purpose:)`` must be called on the owning
 /// ``MariaDBConnection``'s ``ConnectionThread``. Connector/C 3.x keeps no per-thread state, so
 /// `mysql_thread_init` / `mysql_thread_end` are not needed (they are no-ops there).
-final class MariaDBHandle: @unchecked Sendable {
+package final class MariaDBHandle: @unchecked Sendable {
     // @unchecked Sendable: the only mutable state, `mysql`, is read and written only by jobs of
     // one ConnectionThread, which runs one job at a time; its job queue's lock orders each job
     // after the one before, so no two threads touch `mysql` at once. `deinit` runs when no job
@@ -67,6 +67,12 @@ final class MariaDBHandle: @unchecked Sendable {
         // A silent reconnect would lose session state (transactions, temporary tables, locks)
         // behind the pool's back; a broken connection must fail and be discarded instead.
         set("reconnect", cpoolkit_mysql_set_bool_option(mysql, MYSQL_OPT_RECONNECT, 0))
+        if purpose == .session {
+            // LOAD DATA LOCAL INFILE for restores. The file-reading default handler is replaced
+            // at once by one that refuses every request, so a server can never make this client
+            // read a file; a load installs its own handler for the duration of its statement.
+            set("local_infile", cpoolkit_mysql_set_int_option(mysql, MYSQL_OPT_LOCAL_INFILE, 1))
+        }
         if purpose == .cancel {
             set("read_timeout", cpoolkit_mysql_set_int_option(mysql, MYSQL_OPT_READ_TIMEOUT, 10))
             set("write_timeout", cpoolkit_mysql_set_int_option(mysql, MYSQL_OPT_WRITE_TIMEOUT, 10))
@@ -102,7 +108,9 @@ final class MariaDBHandle: @unchecked Sendable {
             mysql_close(mysql)
             throw connectError(error, parameters, action: action)
         }
-        return MariaDBHandle(mysql: mysql, endpoint: parameters.endpoint, redactor: parameters.redactor)
+        let handle = MariaDBHandle(mysql: mysql, endpoint: parameters.endpoint, redactor: parameters.redactor)
+        handle.refuseLocalFiles()
+        return handle
     }
 
     private static func connectError(_ error: MariaDBError, _ parameters: MariaDBConnectParameters, action: String) -> PoolKitError {
@@ -137,7 +145,7 @@ final class MariaDBHandle: @unchecked Sendable {
     // MARK: Statements
 
     /// The open `MYSQL *`, or `.connectionClosed` after ``close()``.
-    private func open() throws -> UnsafeMutablePointer<MYSQL> {
+    func open() throws -> UnsafeMutablePointer<MYSQL> {
         guard let mysql else {
             throw PoolKitError(.connectionClosed, "the MariaDB connection to \(endpoint) is closed")
         }
@@ -234,7 +242,7 @@ final class MariaDBHandle: @unchecked Sendable {
 
     /// The error for a failed statement: `.connectionClosed` if the session is unusable,
     /// `.cancelled` for 1317 (KILL QUERY), otherwise `.statementFailed`.
-    private func statementError(_ mysql: UnsafeMutablePointer<MYSQL>) -> PoolKitError {
+    func statementError(_ mysql: UnsafeMutablePointer<MYSQL>) -> PoolKitError {
         let error = Self.engineError(mysql, redactor: redactor)
         let engineCode = String(error.number)
         if MariaDBError.breaksConnection(error.number) {

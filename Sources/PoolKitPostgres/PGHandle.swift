@@ -101,7 +101,7 @@ final class PGHandle: @unchecked Sendable {
     // MARK: Statements
 
     /// The open `PGconn`, or `.connectionClosed` after ``finish()``.
-    private func open() throws -> OpaquePointer {
+    func open() throws -> OpaquePointer {
         guard let connection else {
             throw PoolKitError(.connectionClosed, "the PostgreSQL connection to \(endpoint) is closed")
         }
@@ -178,7 +178,7 @@ final class PGHandle: @unchecked Sendable {
     }
 
     /// Runs `sql` with PQexec and returns the result of its last statement, or throws.
-    private func run(_ sql: String, on connection: OpaquePointer) throws -> OpaquePointer {
+    func run(_ sql: String, on connection: OpaquePointer) throws -> OpaquePointer {
         guard let result = PQexec(connection, sql) else {
             throw statementError(connection, result: nil)
         }
@@ -206,14 +206,14 @@ final class PGHandle: @unchecked Sendable {
     }
 
     /// Reads and frees the results left after a COPY was ended.
-    private func drainResults(_ connection: OpaquePointer) {
+    func drainResults(_ connection: OpaquePointer) {
         while let result = PQgetResult(connection) { PQclear(result) }
     }
 
     /// The error for a failed statement: `.connectionClosed` if the session is unusable,
     /// otherwise `.statementFailed` (`.cancelled` is decided by the caller, which knows whether
     /// it asked for a cancel).
-    private func statementError(_ connection: OpaquePointer, result: OpaquePointer?) -> PoolKitError {
+    func statementError(_ connection: OpaquePointer, result: OpaquePointer?) -> PoolKitError {
         func field(_ code: UInt8) -> String? {
             guard let result, let value = PQresultErrorField(result, Int32(code)) else { return nil }
             return redactor(String(cString: value))
@@ -236,7 +236,7 @@ final class PGHandle: @unchecked Sendable {
     }
 
     /// libpq's last error message on one line.
-    private static func errorMessage(_ connection: OpaquePointer) -> String {
+    static func errorMessage(_ connection: OpaquePointer) -> String {
         guard let text = PQerrorMessage(connection) else { return "unknown libpq error" }
         let lines = String(cString: text).split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }

@@ -14,6 +14,8 @@ struct PostgresConnectParameters: Sendable {
     let user: String?
     let database: String?
     let redactor: SecretRedactor
+    /// URL options that are not libpq's, for the backup strategy.
+    private(set) var backup = PostgresBackupSettings()
 
     static let defaultConnectTimeout = "10"
     private static let sslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
@@ -55,6 +57,10 @@ struct PostgresConnectParameters: Sendable {
                 connectTimeout = String(seconds)
             case "sslrootcert", "sslcert", "sslkey", "application_name", "options":
                 append(key, value)
+            case "lock_wait_timeout":
+                backup.lockWaitTimeout = try PostgresBackupSettings.checkedTimeout(value)
+            case "serializable_deferrable":
+                backup.serializableDeferrable = try PostgresBackupSettings.checkedFlag(key, value)
             default:
                 throw PoolKitError(.unknownOption, "unknown option '\(key)' for the postgres driver")
             }

@@ -22,13 +22,16 @@ public final class PostgresConnection: DatabaseConnection {
     private let canceller: PGCanceller
     private let cancellation = StatementCancellation()
     private let logger: Logger
+    /// The URL's backup options (`lock_wait_timeout`, `serializable_deferrable`).
+    let backupSettings: PostgresBackupSettings
 
-    private init(thread: ConnectionThread, opened: PGHandle.Opened, logger: Logger) {
+    private init(thread: ConnectionThread, opened: PGHandle.Opened, settings: PostgresBackupSettings, logger: Logger) {
         self.thread = thread
         self.handle = opened.handle
         self.canceller = opened.canceller
         self.serverVersion = opened.serverVersion
         self.backendPID = opened.backendPID
+        self.backupSettings = settings
         self.logger = logger
     }
 
@@ -42,7 +45,7 @@ public final class PostgresConnection: DatabaseConnection {
             var logger = logger
             logger[metadataKey: "postgres.backend_pid"] = "\(opened.backendPID)"
             logger.debug("connected to PostgreSQL \(opened.serverVersion) at \(parameters.endpoint)")
-            return PostgresConnection(thread: thread, opened: opened, logger: logger)
+            return PostgresConnection(thread: thread, opened: opened, settings: parameters.backup, logger: logger)
         } catch {
             thread.stop()
             throw error
@@ -88,6 +91,12 @@ public final class PostgresConnection: DatabaseConnection {
         }) ?? false
         thread.stop()
         if closedNow { logger.debug("closed the PostgreSQL connection to \(handle.endpoint)") }
+    }
+
+    /// Runs `body` with the libpq handle on the connection's thread, as one cancellable statement
+    /// (a COPY runs from its first row to its last in one such job).
+    func withHandle<T: Sendable>(_ body: @escaping @Sendable (PGHandle) throws -> T) async throws -> T {
+        try await perform(body)
     }
 
     /// Runs `work` on the connection's thread as one cancellable statement.

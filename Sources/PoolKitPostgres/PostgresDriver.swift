@@ -31,6 +31,11 @@ public struct PostgresDriver: Driver {
             DriverOption("connect_timeout", "seconds to wait for a connection, 0 for no limit (default 10)"),
             DriverOption("application_name", "name shown in pg_stat_activity (default poolkit)"),
             DriverOption("options", "server settings for the session, e.g. -c statement_timeout=5s"),
+            DriverOption(
+                "lock_wait_timeout", "backup: how long to wait for each table's ACCESS SHARE lock, e.g. 30s or 500ms (default: wait)"),
+            DriverOption(
+                "serializable_deferrable",
+                "backup: true = SERIALIZABLE READ ONLY DEFERRABLE snapshot (waits for a safe moment, like pg_dump --serializable-deferrable)"),
         ]
     }
 

@@ -101,7 +101,7 @@ struct BackupCommand: AsyncParsableCommand {
         guard !display.quiet else { return }
         let trailer = summary.archive.trailer
         let ratio = summary.archive.totalBytes > 0 ? Double(trailer.dataBytes) / Double(summary.archive.totalBytes) : 0
-        let lines = [
+        var lines = [
             "backup of \(url) complete (\(summary.manifest.strategy) strategy, \(chosen.jobs) jobs)",
             "  objects \(summary.manifest.objects.count), tables \(summary.manifest.tables.count), blobs \(summary.manifest.blobs.count), chunks \(trailer.tableChunks + trailer.blobChunks), rows \(trailer.rows)",
             "  data \(formatBytes(trailer.dataBytes)) → archive \(formatBytes(summary.archive.totalBytes)) (\(String(format: "%.2f", ratio))× compression, \(compression))",
@@ -109,6 +109,13 @@ struct BackupCommand: AsyncParsableCommand {
             "  archive \(output == "-" ? "(standard output)" : output)",
             "  digest sha256:\(trailer.digest)",
         ]
+        // What a strategy records about its snapshot: how long writers waited, what it could not cover.
+        if let blocked = summary.manifest.options["lock_ms"] {
+            lines.append("  writers blocked \(blocked) ms while the workers joined the snapshot")
+        }
+        if let tables = summary.manifest.options["non_transactional_tables"] {
+            lines.append("  not in the snapshot (non-transactional, read after the lock): \(tables)")
+        }
         writeToStandardError(lines.joined(separator: "\n") + "\n")
     }
 }

@@ -1,0 +1,340 @@
+import PoolKit
+
+/// One table as the snapshot strategy dumps it.
+struct MariaDBTableInfo: Sendable {
+    var name: String
+    var engine: String
+    var dataLength: Int64
+    var estimatedRows: Int64
+    var columns: [MariaDBColumnInfo]
+    /// The primary key, or a unique key whose columns are all NOT NULL; empty if none.
+    var key: [MariaDBColumnInfo]
+    var createStatement: String
+    /// For a system-versioned table, its period's start and end columns (`ROW_START`/`ROW_END`
+    /// when implicit): dumped with the history rows (`FOR SYSTEM_TIME ALL`) and loaded with
+    /// `system_versioning_insert_history`.
+    var period: (start: String, end: String)?
+
+    /// The columns whose values are dumped and loaded: generated columns are recomputed; the
+    /// period columns of a system-versioned table come last.
+    var storedColumns: [MariaDBColumnInfo] {
+        guard let period else { return columns.filter { !$0.generated } }
+        let plain = columns.filter { !$0.generated && $0.name != period.start && $0.name != period.end }
+        func periodColumn(_ name: String) -> MariaDBColumnInfo {
+            columns.first { $0.name == name }.map { column in
+                var column = column
+                column.generated = false
+                return column
+            } ?? MariaDBColumnInfo(name: name, columnType: "timestamp(6)", dataType: "timestamp", nullable: false, generated: false)
+        }
+        return plain + [periodColumn(period.start), periodColumn(period.end)]
+    }
+
+    /// The period columns named in `SHOW CREATE TABLE`, or the implicit ones.
+    static func period(in createStatement: String) -> (start: String, end: String) {
+        let pattern = #/PERIOD FOR SYSTEM_TIME \(`((?:[^`]|``)+)`, `((?:[^`]|``)+)`\)/#
+        if let match = createStatement.firstMatch(of: pattern) {
+            return (
+                String(match.1).replacingOccurrences(of: "``", with: "`"), String(match.2).replacingOccurrences(of: "``", with: "`")
+            )
+        }
+        return ("ROW_START", "ROW_END")
+    }
+    /// InnoDB is the only engine of those reachable here whose reads see the snapshot.
+    var isTransactional: Bool { engine.caseInsensitiveCompare("InnoDB") == .orderedSame }
+}
+
+struct MariaDBColumnInfo: Sendable, Hashable {
+    var name: String
+    var columnType: String
+    var dataType: String
+    var nullable: Bool
+    var generated: Bool
+    var characterSet: String?
+    var collation: String?
+}
+
+/// Reads the catalog of the connection's default database (inside the snapshot, on the
+/// coordinator) and turns it into archive objects and tables.
+struct MariaDBCatalogReader {
+    let connection: MariaDBConnection
+    let options: BackupOptions
+
+    struct Result: Sendable {
+        var database: String
+        var properties: [String: String]
+        var objects: [ArchiveObject]
+        var tables: [ArchiveTable]
+        /// Tables with data, by archive id.
+        var tableInfo: [UInt32: MariaDBTableInfo]
+    }
+
+    func read() async throws -> Result {
+        guard let database = try await connection.query("SELECT DATABASE()").scalar else {
+            throw PoolKitError(.usage, "the URL names no database: a MariaDB backup dumps one database, add it to the URL's path")
+        }
+        var properties: [String: String] = ["database": database]
+        var objects: [ArchiveObject] = []
+        var archiveTables: [ArchiveTable] = []
+        var infos: [UInt32: MariaDBTableInfo] = [:]
+        var nextID: UInt32 = 1
+        func newID() -> UInt32 {
+            defer { nextID += 1 }
+            return nextID
+        }
+        // With --table, only the named tables (and their triggers); with --exclude-table alone,
+        // everything but those tables and the views that read them.
+        let whole = options.includeTables.isEmpty
+
+        let defaults = try await connection.query(
+            "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()")
+        if let row = defaults.rows.first, let charset = row[0], let collation = row[1] {
+            properties["default_character_set"] = charset
+            properties["default_collation"] = collation
+            if whole {
+                objects.append(
+                    ArchiveObject(
+                        id: newID(), kind: .databaseDefaults, name: database, section: .preData,
+                        ddl: "ALTER DATABASE CHARACTER SET \(mariadbString(charset)) COLLATE \(mariadbString(collation))"))
+            }
+        }
+
+        // Tables, views and sequences, with their columns and keys.
+        let listed = try await connection.query(
+            """
+            SELECT TABLE_NAME, TABLE_TYPE, COALESCE(ENGINE, ''), COALESCE(DATA_LENGTH, 0), COALESCE(TABLE_ROWS, 0)
+            FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE <> 'TEMPORARY'
+            ORDER BY TABLE_NAME
+            """)
+        let unmatched = options.unmatchedTables(
+            among: listed.rows.filter { $0[1] != "VIEW" }.compactMap { $0[0] }.map { (schema: String?.none, name: $0) })
+        if !unmatched.isEmpty { throw BackupOptions.noSuchTables(unmatched) }
+        let columns = try await columnsByTable()
+        let keys = try await keysByTable(columns)
+
+        var tableIDs: [String: UInt32] = [:]
+        var views: [(name: String, ddl: String, context: MariaDBCreationContext)] = []
+        var nonTransactional: [String] = []
+        for row in listed.rows {
+            guard let name = row[0], let type = row[1] else { continue }
+            switch type {
+            case "VIEW":
+                guard whole else { continue }
+                let shown = try await connection.query("SHOW CREATE VIEW \(mariadbIdentifier(name))")
+                guard let view = shown.rows.first, let ddl = view[1] else { continue }
+                views.append(
+                    (name, ddl, MariaDBCreationContext(characterSetClient: view[2], collationConnection: view[3])))
+            case "SEQUENCE":
+                guard options.selects(schema: nil, name: name) else { continue }
+                let shown = try await connection.query("SHOW CREATE SEQUENCE \(mariadbIdentifier(name))")
+                guard let ddl = shown.rows.first?[1] else { continue }
+                let id = newID()
+                tableIDs[name] = id
+                objects.append(ArchiveObject(id: id, kind: .sequence, name: name, section: .preData, ddl: ddl))
+                if !options.schemaOnly,
+                    let next = try await connection.query(
+                        "SELECT next_not_cached_value, cycle_count FROM \(mariadbIdentifier(name))"
+                    ).rows.first, let value = next[0]
+                {
+                    let round = next[1] ?? "0"
+                    objects.append(
+                        ArchiveObject(
+                            id: newID(), kind: .sequenceValue, name: name, section: .data, dependencies: [id],
+                            ddl: "SELECT SETVAL(\(mariadbIdentifier(name)), \(value), 0, \(round))"))
+                }
+            default:  // BASE TABLE, SYSTEM VERSIONED
+                guard options.selects(schema: nil, name: name) else { continue }
+                let shown = try await connection.query("SHOW CREATE TABLE \(mariadbIdentifier(name))")
+                guard let ddl = shown.rows.first?[1] else { continue }
+                let id = newID()
+                tableIDs[name] = id
+                let info = MariaDBTableInfo(
+                    name: name, engine: row[2] ?? "", dataLength: Int64(row[3] ?? "") ?? 0,
+                    estimatedRows: Int64(row[4] ?? "") ?? 0, columns: columns[name] ?? [], key: keys[name] ?? [],
+                    createStatement: ddl, period: type == "SYSTEM VERSIONED" ? MariaDBTableInfo.period(in: ddl) : nil)
+                objects.append(ArchiveObject(id: id, kind: .table, name: name, section: .preData, ddl: ddl))
+                if !options.schemaOnly {
+                    infos[id] = info
+                    archiveTables.append(
+                        ArchiveTable(
+                            id: id, name: name,
+                            columns: info.storedColumns.map {
+                                ArchiveColumn(name: $0.name, type: $0.columnType, nullable: $0.nullable, generated: false)
+                            }, encoding: .mariadbTSV))
+                    if !info.isTransactional { nonTransactional.append(name) }
+                }
+            }
+        }
+        if !nonTransactional.isEmpty {
+            properties["non_transactional_tables"] = nonTransactional.joined(separator: ",")
+        }
+
+        // Routines before views: a view may call a function.
+        if whole {
+            let routines = try await connection.query(
+                """
+                SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES
+                WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE IN ('FUNCTION', 'PROCEDURE') ORDER BY ROUTINE_TYPE, ROUTINE_NAME
+                """)
+            for row in routines.rows {
+                guard let name = row[0], let type = row[1] else { continue }
+                let shown = try await connection.query("SHOW CREATE \(type) \(mariadbIdentifier(name))")
+                guard let routine = shown.rows.first else { continue }
+                guard let ddl = routine[2] else {
+                    throw PoolKitError(
+                        .unsupported,
+                        "cannot read the definition of \(type.lowercased()) \(name): the backup user needs SELECT on mysql.proc (or to be its definer)")
+                }
+                let context = MariaDBCreationContext(
+                    sqlMode: routine[1], characterSetClient: routine[3], collationConnection: routine[4])
+                objects.append(
+                    ArchiveObject(
+                        id: newID(), kind: type == "FUNCTION" ? .function : .procedure, name: name, section: .preData,
+                        ddl: context.statements + ddl))
+            }
+        }
+
+        // Views that read an excluded table (directly or through another view) are left out.
+        let excluded = listed.rows.compactMap { row -> String? in
+            guard let name = row[0], row[1] != "VIEW", tableIDs[name] == nil else { return nil }
+            return name
+        }
+        var droppedViews = Set<String>()
+        var changed = true
+        while changed {
+            changed = false
+            for view in views where !droppedViews.contains(view.name) {
+                if (excluded + droppedViews).contains(where: { view.ddl.contains(mariadbIdentifier($0)) }) {
+                    droppedViews.insert(view.name)
+                    changed = true
+                }
+            }
+        }
+        views.removeAll { droppedViews.contains($0.name) }
+
+        // Views in dependency order (post-data, after the tables and routines they read).
+        let viewIDs = Dictionary(uniqueKeysWithValues: views.map { ($0.name, newID()) })
+        var viewDependencies: [String: [String]] = [:]
+        for view in views {
+            viewDependencies[view.name] = views.filter { other in
+                other.name != view.name && view.ddl.contains(mariadbIdentifier(other.name))
+            }.map(\.name)
+        }
+        // Depth-first, so a view follows every view it reads (a cycle cannot exist among views).
+        var ordered: [(name: String, ddl: String, context: MariaDBCreationContext)] = []
+        var placed = Set<String>()
+        func place(_ name: String, depth: Int) {
+            guard !placed.contains(name), depth <= views.count, let view = views.first(where: { $0.name == name }) else { return }
+            for dependency in viewDependencies[name] ?? [] { place(dependency, depth: depth + 1) }
+            if placed.insert(name).inserted { ordered.append(view) }
+        }
+        for view in views { place(view.name, depth: 0) }
+        // Views on views, and every table a view reads directly or through other views (so
+        // `--table` leaves out the views of tables it leaves out).
+        var readTables: [String: Set<UInt32>] = [:]
+        for view in ordered {
+            var tables = Set(tableIDs.filter { view.ddl.contains(mariadbIdentifier($0.key)) }.map(\.value))
+            for other in viewDependencies[view.name] ?? [] { tables.formUnion(readTables[other] ?? []) }
+            readTables[view.name] = tables
+            let dependencies = (viewDependencies[view.name] ?? []).compactMap { viewIDs[$0] } + tables.sorted()
+            objects.append(
+                ArchiveObject(
+                    id: viewIDs[view.name]!, kind: .view, name: view.name, section: .postData,
+                    dependencies: dependencies.sorted(), ddl: view.context.statements + view.ddl))
+        }
+
+        // Triggers, after the data (so loading does not fire them), in their action order.
+        let triggers = try await connection.query(
+            """
+            SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
+            ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER
+            """)
+        var previousTrigger: UInt32?
+        for row in triggers.rows {
+            guard let name = row[0], let table = row[1], let tableID = tableIDs[table] else { continue }
+            let shown = try await connection.query("SHOW CREATE TRIGGER \(mariadbIdentifier(name))")
+            guard let trigger = shown.rows.first, let ddl = trigger[2] else { continue }
+            let context = MariaDBCreationContext(
+                sqlMode: trigger[1], characterSetClient: trigger[3], collationConnection: trigger[4])
+            let id = newID()
+            // Each trigger after the one before: their order on a table is their creation order.
+            objects.append(
+                ArchiveObject(
+                    id: id, kind: .trigger, name: name, section: .postData,
+                    dependencies: [tableID] + (previousTrigger.map { [$0] } ?? []), ddl: context.statements + ddl))
+            previousTrigger = id
+        }
+
+        // Events last: they must not fire while the restore runs.
+        if whole {
+            let events = try await connection.query(
+                "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() ORDER BY EVENT_NAME")
+            for row in events.rows {
+                guard let name = row[0] else { continue }
+                let shown = try await connection.query("SHOW CREATE EVENT \(mariadbIdentifier(name))")
+                guard let event = shown.rows.first, let ddl = event[3] else { continue }
+                let context = MariaDBCreationContext(
+                    sqlMode: event[1], characterSetClient: event[4], collationConnection: event[5], timeZone: event[2])
+                objects.append(
+                    ArchiveObject(
+                        id: newID(), kind: .event, name: name, section: .postData, dependencies: Array(viewIDs.values).sorted(),
+                        ddl: context.statements + ddl))
+            }
+        }
+        if options.dataOnly {
+            objects = objects.filter { $0.section == .data }
+        }
+        return Result(database: database, properties: properties, objects: objects, tables: archiveTables, tableInfo: infos)
+    }
+
+    /// Generated columns are told by `EXTRA` (VIRTUAL/STORED GENERATED), which MariaDB and MySQL
+    /// both have (MySQL has no `IS_GENERATED`; its `DEFAULT_GENERATED` is a plain column).
+    private func columnsByTable() async throws -> [String: [MariaDBColumnInfo]] {
+        let rows = try await connection.query(
+            """
+            SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, DATA_TYPE, IS_NULLABLE,
+              EXTRA LIKE '%VIRTUAL GENERATED%' OR EXTRA LIKE '%STORED GENERATED%', CHARACTER_SET_NAME, COLLATION_NAME
+            FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION
+            """
+        ).rows
+        var byTable: [String: [MariaDBColumnInfo]] = [:]
+        for row in rows {
+            guard let table = row[0], let name = row[1] else { continue }
+            byTable[table, default: []].append(
+                MariaDBColumnInfo(
+                    name: name, columnType: row[2] ?? "", dataType: (row[3] ?? "").lowercased(), nullable: row[4] == "YES",
+                    generated: row[5] == "1", characterSet: row[6], collation: row[7]))
+        }
+        return byTable
+    }
+
+    /// Per table, the primary key's columns, or those of the first unique key on NOT NULL
+    /// columns without prefix lengths.
+    private func keysByTable(_ columns: [String: [MariaDBColumnInfo]]) async throws -> [String: [MariaDBColumnInfo]] {
+        let rows = try await connection.query(
+            """
+            SELECT TABLE_NAME, INDEX_NAME, COLUMN_NAME, NULLABLE, SUB_PART
+            FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND NON_UNIQUE = 0
+            ORDER BY TABLE_NAME, INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX
+            """
+        ).rows
+        var indexes: [String: [(index: String, columns: [String], usable: Bool)]] = [:]
+        for row in rows {
+            guard let table = row[0], let index = row[1], let column = row[2] else { continue }
+            let usable = row[3] != "YES" && row[4] == nil
+            if let last = indexes[table]?.last, last.index == index {
+                indexes[table]![indexes[table]!.count - 1].columns.append(column)
+                indexes[table]![indexes[table]!.count - 1].usable = last.usable && usable
+            } else {
+                indexes[table, default: []].append((index, [column], usable))
+            }
+        }
+        var keys: [String: [MariaDBColumnInfo]] = [:]
+        for (table, candidates) in indexes {
+            guard let chosen = candidates.first(where: \.usable), let tableColumns = columns[table] else { continue }
+            let resolved = chosen.columns.compactMap { name in tableColumns.first { $0.name == name } }
+            if resolved.count == chosen.columns.count, resolved.allSatisfy({ !$0.generated }) { keys[table] = resolved }
+        }
+        return keys
+    }
+}

@@ -1,0 +1,230 @@
+import PoolKit
+import Synchronization
+
+/// Restores a `snapshot` archive into the URL's database: checks the target for objects of the
+/// same names (dropping them with `--clean`), then the engine creates the pre-data objects
+/// (database defaults, tables with their indexes and foreign keys, sequences, routines), loads the
+/// chunks with `LOAD DATA LOCAL INFILE` fed from the archive stream on N connections, and creates
+/// the post-data objects (views, triggers, events, sequence values).
+///
+/// Needs `local_infile` on in the server (`SET GLOBAL local_infile = 1`); there is no slower
+/// fallback. `--single-transaction` loads all rows in one transaction on one connection; MariaDB
+/// commits DDL implicitly, so the tables are created (and views, triggers created) outside it.
+struct MariaDBSnapshotRestoreStrategy: RestoreStrategy {
+    typealias Connection = MariaDBConnection
+
+    var name: String { "snapshot" }
+
+    func begin(manifest: ArchiveManifest, on coordinator: MariaDBConnection, options: RestoreOptions) async throws
+        -> MariaDBSnapshotRestoreSession
+    {
+        try options.validate()
+        for table in manifest.tables where table.encoding != .mariadbTSV {
+            throw PoolKitError(
+                .archiveUnsupported,
+                "table '\(table.qualifiedName)' is stored as '\(table.encoding)', which the mariadb snapshot restore cannot load (it reads '\(ArchiveEncoding.mariadbTSV)')")
+        }
+        guard try await coordinator.query("SELECT DATABASE()").scalar != nil else {
+            throw PoolKitError(.usage, "the URL names no database: add the target database to the URL's path")
+        }
+        let loadsData = !options.schemaOnly && !manifest.tables.isEmpty
+        if loadsData, try await coordinator.query("SELECT @@GLOBAL.local_infile").scalar == "0" {
+            throw PoolKitError(
+                .unsupported,
+                "the server has local_infile turned off, and the restore loads rows with LOAD DATA LOCAL INFILE: run SET GLOBAL local_infile = 1 on the server (or set local_infile=1 in its configuration), then retry")
+        }
+        if !options.dataOnly {
+            let conflicts = try await Self.conflicts(manifest, options, coordinator)
+            if !conflicts.isEmpty {
+                guard options.clean else {
+                    let shown = conflicts.prefix(10).map { "\($0.kind) '\($0.name)'" }.joined(separator: ", ")
+                    let more = conflicts.count > 10 ? " and \(conflicts.count - 10) more" : ""
+                    throw PoolKitError(
+                        .restoreConflict,
+                        "the target database already has \(shown)\(more), which the archive would create: use --clean to drop them first, or restore into an empty database")
+                }
+                try await Self.drop(conflicts, coordinator)
+            }
+        }
+        return MariaDBSnapshotRestoreSession(manifest: manifest, options: options, coordinator: coordinator)
+    }
+
+    private struct Existing {
+        var kind: String
+        var name: String
+    }
+
+    /// The target's objects named like the archive's (tables, views and sequences share one name
+    /// space; routines, events and triggers have their own).
+    private static func conflicts(_ manifest: ArchiveManifest, _ options: RestoreOptions, _ connection: MariaDBConnection)
+        async throws -> [Existing]
+    {
+        var objects = manifest.objects
+        if !options.includeTables.isEmpty {
+            let chosen = Set(objects.filter { $0.kind == .table && options.includeTables.contains($0.name) }.map(\.id))
+            objects = objects.filter { chosen.contains($0.id) || !chosen.isDisjoint(with: $0.dependencies) }
+        }
+        let relations = Set(objects.filter { [.table, .view, .sequence].contains($0.kind) }.map(\.name))
+        let routines = Set(objects.filter { [.function, .procedure].contains($0.kind) }.map { "\($0.kind.rawValue):\($0.name)" })
+        let events = Set(objects.filter { $0.kind == .event }.map(\.name))
+        let triggers = Set(objects.filter { $0.kind == .trigger }.map(\.name))
+        var found: [Existing] = []
+        let tables = try await connection.query(
+            "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME")
+        for row in tables.rows {
+            guard let name = row[0], relations.contains(name) else { continue }
+            let kind = row[1] == "VIEW" ? "view" : row[1] == "SEQUENCE" ? "sequence" : "table"
+            found.append(Existing(kind: kind, name: name))
+        }
+        let existingRoutines = try await connection.query(
+            "SELECT LOWER(ROUTINE_TYPE), ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()")
+        for row in existingRoutines.rows {
+            guard let kind = row[0], let name = row[1], routines.contains("\(kind):\(name)") else { continue }
+            found.append(Existing(kind: kind, name: name))
+        }
+        let existingEvents = try await connection.query(
+            "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()")
+        for row in existingEvents.rows {
+            guard let name = row[0], events.contains(name) else { continue }
+            found.append(Existing(kind: "event", name: name))
+        }
+        let existingTriggers = try await connection.query(
+            "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()")
+        for row in existingTriggers.rows {
+            guard let name = row[0], triggers.contains(name) else { continue }
+            found.append(Existing(kind: "trigger", name: name))
+        }
+        return found
+    }
+
+    /// Drops `objects` with foreign-key checks off: events, triggers and views first, then the rest.
+    private static func drop(_ objects: [Existing], _ connection: MariaDBConnection) async throws {
+        let order = ["event", "trigger", "view", "procedure", "function", "sequence", "table"]
+        var statements = ["SET foreign_key_checks = 0"]
+        for kind in order {
+            for object in objects where object.kind == kind {
+                statements.append("DROP \(kind.uppercased()) IF EXISTS \(mariadbIdentifier(object.name))")
+            }
+        }
+        try await connection.execute(statements.joined(separator: ";\n") + ";\nSET foreign_key_checks = 1")
+    }
+}
+
+/// A `snapshot` restore in progress.
+final class MariaDBSnapshotRestoreSession: RestoreSession {
+    typealias Connection = MariaDBConnection
+
+    private let manifest: ArchiveManifest
+    private let options: RestoreOptions
+    private let coordinator: MariaDBConnection
+    private let loads: [UInt32: String]
+    private let transactionOpen = Mutex(false)
+
+    init(manifest: ArchiveManifest, options: RestoreOptions, coordinator: MariaDBConnection) {
+        self.manifest = manifest
+        self.options = options
+        self.coordinator = coordinator
+        var loads: [UInt32: String] = [:]
+        for table in manifest.tables where !table.columns.isEmpty {
+            loads[table.id] = Self.loadStatement(table)
+        }
+        self.loads = loads
+    }
+
+    var maxParallelLoads: Int? { nil }
+
+    /// `LOAD DATA LOCAL INFILE` for `table`'s dump text, read as binary (no conversion: every
+    /// value arrives in its column's own bytes). Types whose binary form differs from their text
+    /// (INET4, INET6, UUID) go through a user variable and are parsed from text.
+    static func loadStatement(_ table: ArchiveTable) -> String {
+        var targets: [String] = []
+        var assignments: [String] = []
+        for (index, column) in table.columns.enumerated() {
+            if ["inet4", "inet6", "uuid"].contains(column.type.lowercased()) {
+                targets.append("@c\(index)")
+                assignments.append("\(mariadbIdentifier(column.name)) = CONVERT(@c\(index) USING utf8mb4)")
+            } else {
+                targets.append(mariadbIdentifier(column.name))
+            }
+        }
+        var sql =
+            "LOAD DATA LOCAL INFILE 'poolkit-chunk' INTO TABLE \(mariadbIdentifier(table.name)) CHARACTER SET binary FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' (\(targets.joined(separator: ", ")))"
+        if !assignments.isEmpty { sql += " SET " + assignments.joined(separator: ", ") }
+        return sql
+    }
+
+    /// Runs the object's statements after the base settings (UTC, foreign keys unchecked, no SQL
+    /// mode); routines, triggers, views and events set their own recorded context first.
+    func apply(_ object: ArchiveObject, on connection: MariaDBConnection) async throws {
+        guard var ddl = object.ddl else { return }
+        if options.noOwner { ddl = Self.withoutDefiner(ddl) }
+        do {
+            // The newline before the semicolon ends a trailing `-- comment` of the body, if any.
+            try await connection.execute(mariadbRestoreBaseSettings + ddl + "\n;\n" + mariadbRestoreBaseSettings)
+        } catch let error as PoolKitError {
+            throw PoolKitError(
+                error.code == .statementFailed ? .statementFailed : error.code,
+                "cannot create \(object.kind) '\(object.name)': \(error.message)", engineCode: error.engineCode,
+                underlying: error.underlying)
+        }
+    }
+
+    /// `ddl` without the `DEFINER=…` clause of its `CREATE` (the first one, which precedes any
+    /// body text), so the object belongs to the restoring user (`--no-owner`).
+    static func withoutDefiner(_ ddl: String) -> String {
+        let pattern = #/DEFINER\s*=\s*`(?:[^`]|``)*`(?:@`(?:[^`]|``)*`)?\s*/#
+        guard let match = ddl.firstMatch(of: pattern) else { return ddl }
+        var result = ddl
+        result.replaceSubrange(match.range, with: "")
+        return result
+    }
+
+    /// Sets a worker up once for bulk loading: rows go in as the archive has them (binary, no SQL
+    /// mode but NO_AUTO_VALUE_ON_ZERO, UTC), without foreign-key and unique checks, with the
+    /// history of system-versioned tables. A single-transaction restore opens its transaction here.
+    func prepareWorker(_ worker: MariaDBConnection) async throws {
+        var setup =
+            "SET NAMES utf8mb4; SET character_set_results = binary; SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'; SET time_zone = '+00:00'; SET foreign_key_checks = 0; SET unique_checks = 0"
+        if worker.serverVersion.contains("MariaDB") {
+            // MariaDB 10.11+: the history rows of system-versioned tables load as archived.
+            setup += "; SET system_versioning_insert_history = 1"
+        }
+        if options.singleTransaction {
+            setup += "; START TRANSACTION"
+            transactionOpen.withLock { $0 = true }
+        }
+        try await worker.execute(setup)
+    }
+
+    func load(objectID: UInt32, chunkID: UInt32, from source: any ChunkSource, on worker: MariaDBConnection) async throws
+        -> UInt64
+    {
+        guard let table = manifest.table(id: objectID) else {
+            throw PoolKitError(.archiveCorrupt, "the archive has data for table id \(objectID), which its manifest does not list")
+        }
+        guard let sql = loads[objectID] else {
+            // A table without stored columns (all generated) has no rows to load.
+            while try await source.next() != nil {}
+            return 0
+        }
+        do {
+            return try await StreamedLoad.run(from: source) { reader in
+                try await worker.withHandle { handle in try handle.loadData(sql, from: reader) }
+            }
+        } catch let error as PoolKitError {
+            throw PoolKitError(
+                error.code, "loading chunk \(chunkID) of table '\(table.name)' failed: \(error.message)", engineCode: error.engineCode,
+                underlying: error.underlying)
+        }
+    }
+
+    /// Commits a single-transaction load.
+    func finish(on coordinator: MariaDBConnection) async throws {
+        if transactionOpen.withLock({ $0 }) { try await coordinator.execute("COMMIT") }
+    }
+
+    /// Rolls back a single-transaction load (what DDL committed stays).
+    func abort(on coordinator: MariaDBConnection) async {
+        if transactionOpen.withLock({ $0 }) { try? await coordinator.execute("ROLLBACK") }
+    }
+}

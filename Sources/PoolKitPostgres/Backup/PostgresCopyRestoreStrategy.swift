@@ -1,0 +1,184 @@
+import PoolKit
+
+/// Restores a `copy` archive: refuses a target of an older major version, checks the target for
+/// relations the archive would create (dropping the archive's objects with `--clean`), then lets the
+/// engine create the pre-data objects, load the chunks with `COPY … FROM STDIN` on every worker (each
+/// chunk in its own transaction, committed only once its end frame was verified), and create the
+/// post-data objects. `--single-transaction` runs everything inside one transaction on the
+/// coordinator, committed by `finish` and rolled back by `abort`.
+struct PostgresCopyRestoreStrategy: RestoreStrategy {
+    typealias Connection = PostgresConnection
+
+    var name: String { "copy" }
+
+    func begin(manifest: ArchiveManifest, on coordinator: PostgresConnection, options: RestoreOptions) async throws
+        -> PostgresCopyRestoreSession
+    {
+        if options.schemaOnly && options.dataOnly {
+            throw PoolKitError(.usage, "--schema-only and --data-only exclude each other: choose one")
+        }
+        for blob in manifest.blobs where blob.encoding != .postgresLargeObject || UInt32(blob.name) == nil {
+            throw PoolKitError(
+                .archiveUnsupported,
+                "blob '\(blob.name)' is stored as '\(blob.encoding)', which the postgres copy restore cannot load (it reads '\(ArchiveEncoding.postgresLargeObject)' named by OID)")
+        }
+        for table in manifest.tables where table.encoding != .postgresCopyText && table.encoding != .postgresCopyBinary {
+            throw PoolKitError(
+                .archiveUnsupported,
+                "table '\(table.qualifiedName)' is stored as '\(table.encoding)', which the postgres copy restore cannot load (it reads '\(ArchiveEncoding.postgresCopyText)' and '\(ArchiveEncoding.postgresCopyBinary)')")
+        }
+        let sourceVersion = manifest.options["server_version_num"].flatMap { Int($0) }
+        let cleaner = PostgresCleaner(manifest: manifest, options: options)
+        let (clean, single) = (options.clean, options.singleTransaction)
+        let superuser = try await coordinator.withHandle { handle -> Bool in
+            try handle.execute(PostgresSessionSettings.restore)
+            let row = try handle.query(
+                "SELECT pg_catalog.current_setting('server_version_num'), (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)"
+            ).rows.first
+            let targetVersion = row?[0].flatMap { Int($0) } ?? 0
+            if let sourceVersion, targetVersion / 10000 < sourceVersion / 10000 {
+                throw PoolKitError(
+                    .unsupported,
+                    "the archive comes from PostgreSQL \(sourceVersion / 10000) but the target runs PostgreSQL \(targetVersion / 10000), an older major version whose catalogs may not take the archive's definitions: restore into PostgreSQL \(sourceVersion / 10000) or later")
+            }
+            if single { try handle.execute("BEGIN") }
+            do {
+                let conflicts = try cleaner.conflicts(on: handle)
+                if !conflicts.isEmpty {
+                    guard clean else {
+                        let shown = conflicts.prefix(10).joined(separator: ", ")
+                        let more = conflicts.count > 10 ? " and \(conflicts.count - 10) more" : ""
+                        throw PoolKitError(
+                            .restoreConflict,
+                            "the target already has \(shown)\(more), which the archive would create: use --clean to drop them first, or restore into an empty database")
+                    }
+                }
+                if clean { try cleaner.drop(on: handle) }
+            } catch {
+                if single { try? handle.execute("ROLLBACK") }
+                throw error
+            }
+            return row?[1] == "t"
+        }
+        return PostgresCopyRestoreSession(manifest: manifest, options: options, coordinator: coordinator, superuser: superuser)
+    }
+}
+
+/// A `copy` restore in progress.
+final class PostgresCopyRestoreSession: RestoreSession {
+    typealias Connection = PostgresConnection
+
+    private let manifest: ArchiveManifest
+    private let options: RestoreOptions
+    private let coordinator: PostgresConnection
+    private let superuser: Bool
+    private let loads: [UInt32: PostgresTableDump]
+    /// Blob id → large object OID.
+    private let largeObjects: [UInt32: UInt32]
+
+    init(manifest: ArchiveManifest, options: RestoreOptions, coordinator: PostgresConnection, superuser: Bool) {
+        self.manifest = manifest
+        self.options = options
+        self.coordinator = coordinator
+        self.superuser = superuser
+        var loads: [UInt32: PostgresTableDump] = [:]
+        for table in manifest.tables {
+            loads[table.id] = PostgresTableDump(
+                objectID: table.id, schema: table.schema ?? "public", name: table.name,
+                columns: table.columns.filter { $0.generated != true }.map(\.name), encoding: table.encoding)
+        }
+        self.loads = loads
+        self.largeObjects = Dictionary(
+            manifest.blobs.compactMap { blob in UInt32(blob.name).map { (blob.id, $0) } }, uniquingKeysWith: { first, _ in first })
+    }
+
+    var maxParallelLoads: Int? { nil }
+
+    /// Portable value formats, no timeouts, asynchronous commits and more memory for index builds;
+    /// for `--data-only` as a superuser, `session_replication_role = replica`, so that triggers and
+    /// foreign keys of the existing tables do not fire for the loaded rows (as pg_restore's
+    /// `--disable-triggers`). Without superuser rights they stay active.
+    func prepareWorker(_ worker: PostgresConnection) async throws {
+        let replica = options.dataOnly && superuser
+        let isCoordinator = worker === coordinator
+        try await worker.withHandle { handle in
+            if !isCoordinator { try handle.execute(PostgresSessionSettings.restore) }
+            try handle.execute(PostgresSessionSettings.restoreWorker)
+            if replica { try handle.execute("SET session_replication_role = replica") }
+        }
+    }
+
+    func finishWorker(_ worker: PostgresConnection) async throws {}
+
+    /// Runs the object's statements (the engine has left out owners and privileges for
+    /// `--no-owner` and `--no-privileges`).
+    func apply(_ object: ArchiveObject, on connection: PostgresConnection) async throws {
+        guard let ddl = object.ddl, !ddl.isEmpty else { return }
+        try await connection.withHandle { handle in
+            do {
+                try handle.execute(ddl)
+            } catch let error as PoolKitError {
+                let name = object.schema.map { "\($0).\(object.name)" } ?? object.name
+                throw PoolKitError(
+                    error.code == .statementFailed ? .statementFailed : error.code,
+                    "cannot create \(object.kind) '\(name)': \(error.message)", engineCode: error.engineCode,
+                    underlying: error.underlying)
+            }
+        }
+    }
+
+    /// Loads one chunk with `COPY … FROM STDIN` in its own transaction (in the restore's transaction
+    /// with `--single-transaction`), committed only once the chunk's end frame was verified.
+    func load(objectID: UInt32, chunkID: UInt32, from source: any ChunkSource, on worker: PostgresConnection) async throws
+        -> UInt64
+    {
+        if let oid = largeObjects[objectID] {
+            let ownTransaction = !options.singleTransaction
+            return try await StreamedLoad.run(from: source) { reader in
+                try await worker.withHandle { handle in
+                    if ownTransaction { try handle.execute("BEGIN") }
+                    do {
+                        _ = try PostgresLargeObjects.load(oid, on: handle) { try reader.next() }
+                        if ownTransaction { try handle.execute("COMMIT") }
+                        return 0
+                    } catch {
+                        if ownTransaction { try? handle.execute("ROLLBACK") }
+                        throw error
+                    }
+                }
+            }
+        }
+        guard let table = loads[objectID] else {
+            throw PoolKitError(.archiveCorrupt, "the archive has data for table id \(objectID), which its manifest does not list")
+        }
+        let sql = table.copyIn
+        let ownTransaction = !options.singleTransaction
+        return try await StreamedLoad.run(from: source) { reader in
+            try await worker.withHandle { handle in
+                if ownTransaction { try handle.execute("BEGIN") }
+                do {
+                    let rows = try handle.copyIn(sql) { try reader.next() }
+                    if ownTransaction { try handle.execute("COMMIT") }
+                    return rows
+                } catch {
+                    if ownTransaction { try? handle.execute("ROLLBACK") }
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Commits a `--single-transaction` restore.
+    func finish(on coordinator: PostgresConnection) async throws {
+        guard options.singleTransaction else { return }
+        try await coordinator.withHandle { handle in try handle.execute("COMMIT") }
+    }
+
+    /// Rolls back the single transaction (everything restored so far); otherwise the chunks already
+    /// committed stay, and the failure message says what was restored.
+    func abort(on coordinator: PostgresConnection) async {
+        guard options.singleTransaction else { return }
+        // In a task of its own: the failing task may be cancelled, and the rollback must still run.
+        await Task { try? await coordinator.withHandle { handle in try handle.execute("ROLLBACK") } }.value
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import PoolKitConformance
+import PoolKitMariaDB
+import Synchronization
+import Testing
+
+/// The workers of a `snapshot` backup see one instant: money moved between tables while the
+/// backup runs is never counted twice or lost in the restored copy.
+@Suite(
+    "MariaDB snapshot consistency", .serialized,
+    .enabled(if: TestServers.shouldRun(.mariadb), Comment(rawValue: TestServers.skipReason(.mariadb))))
+struct SnapshotConsistencyTests {
+    static let tables = 4
+    static let accountsPerTable = 500
+    static let opening = 1000
+
+    @Test("concurrent transfers during a --jobs 4 backup: the restored total is the invariant")
+    func transfersDuringBackup() async throws {
+        let source = try await ScratchDatabase.create("pk_cons_src")
+        let target = try await ScratchDatabase.create("pk_cons_dst")
+        do {
+            try await transfers(source, target)
+        } catch {
+            await source.drop()
+            await target.drop()
+            throw error
+        }
+        await source.drop()
+        await target.drop()
+    }
+
+    private func transfers(_ source: ScratchDatabase, _ target: ScratchDatabase) async throws {
+        try await source.withConnection { connection in
+            for table in 0..<Self.tables {
+                try await connection.execute(
+                    """
+                    CREATE TABLE acc_\(table) (id INT PRIMARY KEY, balance BIGINT NOT NULL, pad VARCHAR(500)) ENGINE = InnoDB;
+                    INSERT INTO acc_\(table) SELECT seq, \(Self.opening), REPEAT('p', 400) FROM seq_1_to_\(Self.accountsPerTable)
+                    """)
+            }
+        }
+        let total = Self.tables * Self.accountsPerTable * Self.opening
+        let stop = Atomic<Bool>(false)
+        let transfers = Atomic<Int>(0)
+        let mover = Task {
+            try await source.withConnection { connection in
+                var generator = SystemRandomNumberGenerator()
+                while !stop.load(ordering: .relaxed) {
+                    let from = Int.random(in: 0..<Self.tables, using: &generator)
+                    let to = (from + Int.random(in: 1..<Self.tables, using: &generator)) % Self.tables
+                    let fromID = Int.random(in: 1...Self.accountsPerTable, using: &generator)
+                    let toID = Int.random(in: 1...Self.accountsPerTable, using: &generator)
+                    let amount = Int.random(in: 1...50, using: &generator)
+                    try await connection.execute(
+                        """
+                        START TRANSACTION;
+                        UPDATE acc_\(from) SET balance = balance - \(amount) WHERE id = \(fromID);
+                        UPDATE acc_\(to) SET balance = balance + \(amount) WHERE id = \(toID);
+                        COMMIT
+                        """)
+                    transfers.add(1, ordering: .relaxed)
+                }
+            }
+        }
+        // Let transfers run before the backup starts, so they overlap its lock and its dumps.
+        while transfers.load(ordering: .relaxed) < 50 { try await Task.sleep(for: .milliseconds(5)) }
+        let before = transfers.load(ordering: .relaxed)
+        let result: Result<Void, any Error>
+        do {
+            try await roundTripThroughFile(source, target, jobs: 4)
+            result = .success(())
+        } catch {
+            result = .failure(error)
+        }
+        let during = transfers.load(ordering: .relaxed) - before
+        stop.store(true, ordering: .relaxed)
+        try await mover.value
+        try result.get()
+
+        let restored = try await target.withConnection { connection in
+            try await connection.query(
+                (0..<Self.tables).map { "SELECT SUM(balance) AS s FROM acc_\($0)" }.joined(separator: " UNION ALL ")
+            ).rows.compactMap { $0[0].flatMap { Int($0) } }.reduce(0, +)
+        }
+        #expect(restored == total, "\(during) transfers ran while the backup did")
+        let source_total = try await source.withConnection { connection in
+            try await connection.query(
+                (0..<Self.tables).map { "SELECT SUM(balance) AS s FROM acc_\($0)" }.joined(separator: " UNION ALL ")
+            ).rows.compactMap { $0[0].flatMap { Int($0) } }.reduce(0, +)
+        }
+        #expect(source_total == total)
+    }
+}

@@ -1,0 +1,165 @@
+/// A database with every column type and schema object kind the snapshot strategy must carry.
+enum SnapshotFixture {
+    /// The bytes 0…255 as a hex literal.
+    static let allBytes = "X'" + (0...255).map { String(format: "%02X", $0) }.joined() + "'"
+
+    static let statements: [String] = [
+        "ALTER DATABASE CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
+        """
+        CREATE TABLE ints (id INT PRIMARY KEY, ti TINYINT, tiu TINYINT UNSIGNED, si SMALLINT, siu SMALLINT UNSIGNED,
+          mi MEDIUMINT, miu MEDIUMINT UNSIGNED, i INT, iu INT UNSIGNED, bi BIGINT, biu BIGINT UNSIGNED)
+        """,
+        """
+        INSERT INTO ints VALUES
+          (1, -128, 0, -32768, 0, -8388608, 0, -2147483648, 0, -9223372036854775808, 0),
+          (2, 127, 255, 32767, 65535, 8388607, 16777215, 2147483647, 4294967295, 9223372036854775807, 18446744073709551615),
+          (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
+        """,
+        """
+        CREATE TABLE nums (id INT AUTO_INCREMENT PRIMARY KEY, d DECIMAL(65,30), f FLOAT, fu FLOAT UNSIGNED, dbl DOUBLE,
+          b1 BIT(1), b64 BIT(64), y YEAR, CHECK (d IS NULL OR d > -1e30)) AUTO_INCREMENT = 1000
+        """,
+        """
+        INSERT INTO nums (d, f, fu, dbl, b1, b64, y) VALUES
+          ('12345678901234567890123456789012345.123456789012345678901234567891', 0.123456789, 16777215.5, 2.2250738585072014e-308,
+           b'1', b'1111111111111111111111111111111111111111111111111111111111111111', 2155),
+          ('-0.000000000000000000000000000001', -3.4028234e38, 1.17549435e-38, -1.7976931348623157e308, b'0', 0, 1901),
+          (0, 0.1, 0, 0.1, NULL, b'1000000000000000000000000000000000000000000000000000000000000001', 0),
+          (NULL, NULL, NULL, 5e-324, NULL, NULL, NULL)
+        """,
+        """
+        CREATE TABLE times (id INT PRIMARY KEY, d DATE, t TIME(6), dt DATETIME(6), ts TIMESTAMP(6) NULL DEFAULT NULL, zd DATE, zdt DATETIME)
+        """,
+        "SET SESSION sql_mode = ''",
+        """
+        INSERT INTO times VALUES
+          (1, '1000-01-01', '-838:59:59.000000', '1000-01-01 00:00:00.000000', '1970-01-01 00:00:01.000000', '0000-00-00', '0000-00-00 00:00:00'),
+          (2, '9999-12-31', '838:59:59.000000', '9999-12-31 23:59:59.999999', '2038-01-19 03:14:07.999999', '2024-02-00', NULL),
+          (3, '2024-02-29', '-00:00:00.000001', '2024-03-31 02:30:00.5', '2024-03-31 01:30:00.123456', NULL, '2024-00-00 00:00:00'),
+          (4, NULL, '100:00:00.5', NULL, NULL, NULL, NULL)
+        """,
+        "SET SESSION sql_mode = DEFAULT",
+        """
+        CREATE TABLE texts (id INT PRIMARY KEY,
+          l1 VARCHAR(50) CHARACTER SET latin1, u3 VARCHAR(50) CHARACTER SET utf8mb3, u4 VARCHAR(50) CHARACTER SET utf8mb4,
+          c CHAR(10) CHARACTER SET utf8mb4, t TEXT CHARACTER SET latin1 COLLATE latin1_german2_ci, lt LONGTEXT,
+          e ENUM('a', 'b', 'c d'), s SET('x', 'y', 'z'), j JSON, ip INET6, u UUID) DEFAULT CHARSET = latin1
+        """,
+        """
+        INSERT INTO texts VALUES
+          (1, 'café ÿ', 'naïve ☃', 'emoji 😀 and 𝄞 ', 'pad  ', 'Größe', 'tab\\there\\nnewline\\rcr \\\\ back\\\\slash \\\\N \\\\0',
+           'c d', 'x,z', '{"a": [1, 2.5, "x\\\\u0000y"], "b": null}', '2001:db8::1', '123e4567-e89b-12d3-a456-426614174000'),
+          (2, 'NULL', '\\\\N', '\\\\', '', '', 'NULL', 'a', '', '[]', '::ffff:1.2.3.4', '00000000-0000-0000-0000-000000000000'),
+          (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL),
+          (4, '  lead and trail  ', 'x\\ty', CONCAT('nul', CHAR(0), 'byte'), 'a', 'a\\n', CONCAT(CHAR(26), CHAR(8), '\\\\b\\\\Z'), 'b', 'y', '"s"', '::', 'ffffffff-ffff-ffff-ffff-ffffffffffff')
+        """,
+        """
+        CREATE TABLE bins (id INT PRIMARY KEY, b BINARY(16), vb VARBINARY(300), bl BLOB, lb LONGBLOB)
+        """,
+        "INSERT INTO bins VALUES (1, X'00FF00FF0A0D095C4E000000000000', \(allBytes), \(allBytes), REPEAT(\(allBytes), 1000)), (2, NULL, '', '', NULL)",
+        """
+        CREATE TABLE geo (id INT PRIMARY KEY, g GEOMETRY NOT NULL, p POINT, ls LINESTRING, pg POLYGON, SPATIAL INDEX (g)) ENGINE = InnoDB
+        """,
+        """
+        INSERT INTO geo VALUES (1, ST_GeomFromText('POINT(1 2)'), ST_GeomFromText('POINT(-1.5 1e-10)'),
+          ST_GeomFromText('LINESTRING(0 0, 1 1, 2 0)'), ST_GeomFromText('POLYGON((0 0, 4 0, 4 4, 0 4, 0 0), (1 1, 2 1, 2 2, 1 1))')),
+          (2, ST_GeomFromText('MULTIPOINT(1 1, 2 2)'), NULL, NULL, NULL)
+        """,
+        """
+        CREATE TABLE gen (id INT PRIMARY KEY, a INT, v INT AS (a * 2) VIRTUAL, st VARCHAR(20) AS (CONCAT('n', a)) STORED,
+          hidden INT INVISIBLE DEFAULT 7, INDEX (st))
+        """,
+        "INSERT INTO gen (id, a, hidden) VALUES (1, 1, 1), (2, 2, NULL), (3, NULL, 3)",
+        "CREATE TABLE empty_table (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, x TEXT) AUTO_INCREMENT = 42",
+        "CREATE TABLE `odd ``name`` é ☃` (`select` INT PRIMARY KEY, `co``l` VARCHAR(10), `spa ce` INT, `ü` TEXT)",
+        "INSERT INTO `odd ``name`` é ☃` VALUES (1, 'a', 2, 'ü'), (2, NULL, NULL, NULL)",
+        "CREATE TABLE no_key (a INT, b TEXT)",
+        "INSERT INTO no_key VALUES (1, 'x'), (1, 'x'), (NULL, NULL)",
+        "CREATE TABLE my_isam (id INT PRIMARY KEY, v VARCHAR(20), FULLTEXT (v)) ENGINE = MyISAM",
+        "INSERT INTO my_isam VALUES (1, 'hello world'), (2, NULL)",
+        "CREATE TABLE an_aria (id INT PRIMARY KEY, v VARCHAR(20)) ENGINE = Aria",
+        "INSERT INTO an_aria VALUES (1, 'aria')",
+        "CREATE TABLE docs (id INT PRIMARY KEY, body TEXT, FULLTEXT KEY ft (body)) ENGINE = InnoDB",
+        "INSERT INTO docs VALUES (1, 'the quick brown fox'), (2, 'lazy dog')",
+        """
+        CREATE TABLE parted (id INT NOT NULL, k INT NOT NULL, v VARCHAR(10), PRIMARY KEY (id, k))
+          PARTITION BY RANGE (k) (PARTITION p0 VALUES LESS THAN (10), PARTITION p1 VALUES LESS THAN (100), PARTITION pmax VALUES LESS THAN MAXVALUE)
+        """,
+        "INSERT INTO parted VALUES (1, 5, 'a'), (2, 50, 'b'), (3, 500, 'c')",
+        "CREATE TABLE versioned (id INT PRIMARY KEY, v INT) WITH SYSTEM VERSIONING",
+        "INSERT INTO versioned VALUES (1, 1), (2, 2), (3, 3)",
+        "UPDATE versioned SET v = 10 WHERE id = 1",
+        "DELETE FROM versioned WHERE id = 2",
+        // A foreign-key cycle: a → b → a.
+        "CREATE TABLE fk_a (id INT PRIMARY KEY, b_id INT, KEY (b_id))",
+        "CREATE TABLE fk_b (id INT PRIMARY KEY, a_id INT, CONSTRAINT fk_b_a FOREIGN KEY (a_id) REFERENCES fk_a (id) ON DELETE CASCADE)",
+        "ALTER TABLE fk_a ADD CONSTRAINT fk_a_b FOREIGN KEY (b_id) REFERENCES fk_b (id)",
+        "SET foreign_key_checks = 0",
+        "INSERT INTO fk_a VALUES (1, 1), (2, NULL)",
+        "INSERT INTO fk_b VALUES (1, 1), (2, 2)",
+        "SET foreign_key_checks = 1",
+        "CREATE SEQUENCE seq_orders START WITH 100 INCREMENT BY 5",
+        "SELECT NEXTVAL(seq_orders), NEXTVAL(seq_orders)",
+        "CREATE VIEW v_base AS SELECT id, a FROM gen WHERE a IS NOT NULL",
+        "CREATE VIEW v_top AS SELECT id, a * 10 AS a10 FROM v_base",
+        "CREATE VIEW v_joined AS SELECT t.id, t.l1, v.a10 FROM texts t JOIN v_top v ON v.id = t.id",
+        """
+        CREATE DEFINER = CURRENT_USER FUNCTION add_one(x INT) RETURNS INT DETERMINISTIC COMMENT 'adds one'
+        BEGIN
+          RETURN x + 1;
+        END
+        """,
+        "CREATE VIEW v_func AS SELECT id, add_one(id) AS next_id FROM ints",
+        "SET SESSION sql_mode = 'ANSI_QUOTES,NO_ZERO_DATE'",
+        """
+        CREATE PROCEDURE bump(IN amount INT) SQL SECURITY INVOKER
+        BEGIN
+          UPDATE gen SET a = a + amount WHERE "id" > 0;
+          SELECT COUNT(*) FROM gen;
+        END
+        """,
+        "SET SESSION sql_mode = DEFAULT",
+        """
+        CREATE TRIGGER gen_before_insert BEFORE INSERT ON gen FOR EACH ROW
+        BEGIN
+          IF NEW.a IS NULL THEN SET NEW.a = -1; END IF;
+        END
+        """,
+        "CREATE TRIGGER gen_before_insert_2 BEFORE INSERT ON gen FOR EACH ROW FOLLOWS gen_before_insert SET NEW.hidden = 9",
+        "CREATE TRIGGER texts_audit AFTER UPDATE ON texts FOR EACH ROW INSERT INTO no_key VALUES (OLD.id, 'updated')",
+        "CREATE EVENT ev_enabled ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' DO DELETE FROM no_key WHERE a < 0",
+        "CREATE EVENT ev_comment ON SCHEDULE EVERY 1 HOUR STARTS '2030-01-01 00:00:00' DO DELETE FROM no_key WHERE a < -100 -- a trailing comment",
+        "CREATE EVENT ev_disabled ON SCHEDULE AT '2031-01-01 00:00:00' ON COMPLETION PRESERVE DISABLE COMMENT 'off' DO UPDATE gen SET a = 0",
+    ]
+
+    /// A table of about 3 MB with a composite, non-integer primary key, and one with an integer key,
+    /// so 1 MiB chunks split them into several ranges.
+    static let bigTables: [String] = [
+        """
+        CREATE TABLE big_composite (region VARCHAR(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NOT NULL,
+          n INT NOT NULL, day DATE NOT NULL, payload VARCHAR(200), PRIMARY KEY (region, n, day))
+        """,
+        """
+        INSERT INTO big_composite
+          SELECT ELT(1 + seq % 7, 'north', 'South', 'éast', 'west', 'ZED', 'mid dle', 'a''b'), seq DIV 7,
+            DATE_ADD('2020-01-01', INTERVAL seq % 1000 DAY), REPEAT(CHAR(65 + seq % 26), 100 + seq % 100)
+          FROM seq_1_to_20000
+        """,
+        "CREATE TABLE big_int (id BIGINT UNSIGNED PRIMARY KEY, v VARCHAR(200))",
+        "INSERT INTO big_int SELECT seq * 3 + 18446744073709000000, REPEAT('v', seq % 200) FROM seq_1_to_30000",
+        // One value of 12 MiB (21 MiB once escaped), far larger than a dump buffer.
+        "CREATE TABLE huge_value (id INT PRIMARY KEY, v LONGBLOB)",
+        "INSERT INTO huge_value SELECT 1, REPEAT(X'00FF5C0A', 3 << 20)",
+        "ANALYZE TABLE big_composite, big_int",
+    ]
+
+    static func create(in database: ScratchDatabase, big: Bool = false) async throws {
+        try await database.withConnection { connection in
+            for statement in statements + (big ? bigTables : []) {
+                try await connection.execute(statement)
+            }
+        }
+    }
+}
+
+import Foundation

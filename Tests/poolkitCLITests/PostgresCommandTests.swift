@@ -1,0 +1,78 @@
+import Foundation
+import PoolKitConformance
+import Testing
+
+/// `poolkit backup -o - | poolkit restore -` against the real PostgreSQL test server, with psql as
+/// the oracle. The password reaches libpq through PGPASSWORD, never the command line.
+@Suite(
+    "poolkit CLI with PostgreSQL",
+    .enabled(if: TestServers.shouldRun(.postgres), Comment(rawValue: TestServers.skipReason(.postgres))))
+struct PostgresCommandTests {
+    /// The server URL without its password, and the password.
+    private func server() throws -> (base: String, password: String) {
+        let text = try #require(TestServers.url(for: .postgres), "\(TestServers.missingMessage(for: .postgres))")
+        let withoutQuery = text.split(separator: "?", maxSplits: 1)[0]
+        let parts = try #require(withoutQuery.firstRange(of: "://"))
+        let scheme = withoutQuery[..<parts.upperBound]
+        let rest = withoutQuery[parts.upperBound...]
+        let at = try #require(rest.lastIndex(of: "@"))
+        let credentials = rest[..<at]
+        let (user, password) = credentials.split(separator: ":", maxSplits: 1).map(String.init).pair
+        let hostAndDatabase = rest[rest.index(after: at)...]
+        let host = hostAndDatabase.split(separator: "/", maxSplits: 1)[0]
+        return ("\(scheme)\(user)@\(host)", password ?? "")
+    }
+
+    @discardableResult
+    private func psql(_ url: String, _ sql: String, password: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/psql")
+        process.arguments = ["-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", url, "-c", sql]
+        process.environment = ProcessInfo.processInfo.environment.merging(["PGPASSWORD": password]) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CLITestFailure("psql failed: \(sql)") }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test("backup to standard output piped into restore from standard input, with every job active")
+    func pipe() throws {
+        let (base, password) = try server()
+        let suffix = UInt32.random(in: 0...UInt32.max)
+        let (source, target) = ("pk_cli_src_\(suffix)", "pk_cli_dst_\(suffix)")
+        let admin = base + "/postgres"
+        try psql(admin, "CREATE DATABASE \(source)", password: password)
+        try psql(admin, "CREATE DATABASE \(target)", password: password)
+        defer {
+            _ = try? psql(admin, "DROP DATABASE IF EXISTS \(source) WITH (FORCE)", password: password)
+            _ = try? psql(admin, "DROP DATABASE IF EXISTS \(target) WITH (FORCE)", password: password)
+        }
+        try psql(
+            base + "/" + source,
+            #"""
+            CREATE SCHEMA "Odd ""S""";
+            CREATE TABLE "Odd ""S""".items (id integer PRIMARY KEY, "Name" text, at timestamptz, tags text[]);
+            INSERT INTO "Odd ""S""".items SELECT g, E'item\t' || g, '2024-01-01'::timestamptz + g * interval '1 minute', ARRAY['a', NULL]
+            FROM generate_series(1, 30000) g;
+            """#, password: password)
+        let shell = Process()
+        shell.executableURL = URL(fileURLWithPath: "/bin/bash")
+        shell.arguments = [
+            "-c", "set -o pipefail; \"$0\" backup \"$1\" -o - --jobs 3 --quiet | \"$0\" restore - \"$2\" --jobs 3 --quiet",
+            try poolkitBinary().path, base + "/" + source, base + "/" + target,
+        ]
+        shell.environment = ProcessInfo.processInfo.environment.merging(["PGPASSWORD": password]) { $1 }
+        try shell.run()
+        shell.waitUntilExit()
+        #expect(shell.terminationStatus == 0)
+        let digest = "SELECT count(*) || md5(string_agg(t::text, ',' ORDER BY id)) FROM \"Odd \"\"S\"\"\".items t"
+        #expect(try psql(base + "/" + target, digest, password: password) == psql(base + "/" + source, digest, password: password))
+    }
+}
+
+extension Array where Element == String {
+    fileprivate var pair: (String, String?) { (self[0], count > 1 ? self[1] : nil) }
+}
