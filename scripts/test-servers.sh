@@ -273,7 +273,8 @@ start_mariadb() {
         --port="$MARIADB_PORT" --bind-address=127.0.0.1 --pid-file="$dir/mariadb.pid"
         --log-error="$dir/mariadb.log" --skip-name-resolve --character-set-server=utf8mb4
         --collation-server=utf8mb4_unicode_ci --innodb-buffer-pool-size=128M
-        --innodb-flush-log-at-trx-commit=2 --innodb-doublewrite=0 --max-connections=200)
+        --innodb-flush-log-at-trx-commit=2 --innodb-doublewrite=0 --max-connections=200
+        --max-allowed-packet=256M)
     if is_root; then
         install_args+=(--user="$OS_USER")
         server_args+=(--user="$OS_USER")

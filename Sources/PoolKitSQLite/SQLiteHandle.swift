@@ -96,7 +96,7 @@ final class SQLiteHandle: @unchecked Sendable {
         {
             return PoolKitError(
                 .databaseNotFound,
-                "SQLite database file '\(configuration.path)' does not exist: check the path, or use mode=rwc to create it",
+                "SQLite database file '\(configuration.path)' does not exist: check the path",
                 engineCode: resultCode.engineCode, underlying: resultCode)
         }
         var text = "cannot open SQLite database '\(configuration.path)': \(message)"

@@ -8,6 +8,8 @@ struct PoolKitCommand: AsyncParsableCommand {
     /// Sets up logging (to stderr, level from POOLKIT_LOG_LEVEL, default `error`, so the library's
     /// retry warnings do not clutter a terminal), then parses and runs the subcommand.
     static func main() async {
+        let signalSources = InterruptMonitor.shared.install()
+        defer { withExtendedLifetime(signalSources) {} }
         let level = ProcessInfo.processInfo.environment["POOLKIT_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -22,6 +24,14 @@ struct PoolKitCommand: AsyncParsableCommand {
                 try command.run()
             }
         } catch {
+            // Argument errors exit with the one usage code the documentation gives (2), not
+            // ArgumentParser's EX_USAGE (64).
+            if exitCode(for: error) == .validationFailure {
+                var message = fullMessage(for: error)
+                if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+                writeToStandardError("poolkit: " + message + "\n")
+                Foundation.exit(ExitStatus.usage)
+            }
             exit(withError: error)
         }
     }

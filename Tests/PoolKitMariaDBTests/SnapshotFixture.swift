@@ -147,9 +147,10 @@ enum SnapshotFixture {
         """,
         "CREATE TABLE big_int (id BIGINT UNSIGNED PRIMARY KEY, v VARCHAR(200))",
         "INSERT INTO big_int SELECT seq * 3 + 18446744073709000000, REPEAT('v', seq % 200) FROM seq_1_to_30000",
-        // One value of 12 MiB (21 MiB once escaped), far larger than a dump buffer.
+        // One value of 52 MiB (91 MiB once escaped), far larger than a dump buffer (the test server
+        // allows packets of 256 MiB, as a server holding such values must).
         "CREATE TABLE huge_value (id INT PRIMARY KEY, v LONGBLOB)",
-        "INSERT INTO huge_value SELECT 1, REPEAT(X'00FF5C0A', 3 << 20)",
+        "INSERT INTO huge_value SELECT 1, REPEAT(X'00FF5C0A', 13 << 20)",
         "ANALYZE TABLE big_composite, big_int",
     ]
 

@@ -258,6 +258,26 @@ struct PostgresSchemaTests {
         }
     }
 
+    @Test("a user mapping's remote password never reaches the archive; its other options do")
+    func userMappingPasswordsLeftOut() async throws {
+        try await withScratch(databases: 1) { databases, _ in
+            try await withConnection(to: databases[0]) { connection in
+                try await connection.execute(
+                    """
+                    CREATE FOREIGN DATA WRAPPER secret_fdw;
+                    CREATE SERVER secret_server FOREIGN DATA WRAPPER secret_fdw;
+                    CREATE USER MAPPING FOR PUBLIC SERVER secret_server
+                        OPTIONS (user 'remote', password 'hunter2-remote-secret', sslpassword 'key-secret');
+                    """)
+            }
+            let schema = try await readSchema(of: databases[0])
+            let ddl = schema.objects.compactMap(\.ddl).joined(separator: "\n")
+            #expect(ddl.contains("CREATE USER MAPPING FOR PUBLIC SERVER \"secret_server\" OPTIONS (\"user\" 'remote')"))
+            #expect(!ddl.contains("hunter2-remote-secret"))
+            #expect(!ddl.contains("key-secret"))
+        }
+    }
+
     @Test("changes to the public schema (owner, comment dropped, privileges) round-trip")
     func publicSchema() async throws {
         try await withScratch(databases: 2, roles: 1) { databases, roles in

@@ -28,7 +28,7 @@ struct BackupPagesTests {
             #expect(archive.rows.values.allSatisfy { $0 == 0 })
 
             try await runRestore(archive, into: target, jobs: 3)
-            #expect(try fileBytes(target) == (try fileBytes(source)))
+            #expect(try databasePages(target) == (try databasePages(source)))
             #expect(try await scalar(target, "PRAGMA integrity_check") == "ok")
             for query in ftsQueries {
                 #expect(try await rows(target, query) == (try await rows(source, query)))
@@ -54,7 +54,7 @@ struct BackupPagesTests {
 
             try await writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             await writer.close()
-            #expect(try fileBytes(target) == (try fileBytes(source)))
+            #expect(try databasePages(target) == (try databasePages(source)))
             #expect(try await scalar(target, "PRAGMA journal_mode") == "wal")
             #expect(try await scalar(target, "SELECT t FROM \"every class\" WHERE id = 1") == "changed")
         }
@@ -92,7 +92,7 @@ struct BackupPagesTests {
         }
     }
 
-    @Test("an in-memory database is copied with the online backup API; an empty one restores as an empty file")
+    @Test("an in-memory database is copied with the online backup API; an empty one restores as an empty database")
     func inMemorySource() async throws {
         try await withTemporaryDirectory { directory in
             let filled = try await runBackup(
@@ -108,7 +108,7 @@ struct BackupPagesTests {
             #expect(empty.catalog.blobs.first?.size == 0 && empty.catalog.blobs.first?.chunks == 1)
             let emptyTarget = directory + "/empty.db"
             try await runRestore(empty, into: emptyTarget)
-            #expect(try fileBytes(emptyTarget).isEmpty)
+            #expect(try await scalar(emptyTarget, "SELECT count(*) FROM sqlite_schema") == "0")
         }
     }
 
@@ -120,7 +120,7 @@ struct BackupPagesTests {
             try await BackupFixture.create(source, BackupFixture.utf16)
             let archive = try await runBackup(source, strategy: "pages", jobs: 2)
             try await runRestore(archive, into: target)
-            #expect(try fileBytes(target) == (try fileBytes(source)))
+            #expect(try databasePages(target) == (try databasePages(source)))
             #expect(try await scalar(target, "PRAGMA encoding") == "UTF-16le")
         }
     }
@@ -143,7 +143,7 @@ struct BackupPagesTests {
             var options = RestoreOptions()
             options.clean = true
             try await runRestore(archive, into: target, options: options)
-            #expect(try fileBytes(target) == (try fileBytes(source)))
+            #expect(try databasePages(target) == (try databasePages(source)))
         }
     }
 
@@ -189,17 +189,108 @@ struct BackupPagesTests {
         }
     }
 
-    @Test("a target held open in WAL mode by other connections is refused, never replaced under them")
-    func walTargetRefused() async throws {
+    @Test("a target open in WAL mode in another connection is written in place: that connection sees the restored data")
+    func walTargetWrittenInPlace() async throws {
         try await withTemporaryDirectory { directory in
             let source = directory + "/source.db"
-            try await BackupFixture.create(source, "CREATE TABLE t(x);")
+            let target = directory + "/target.db"
+            try await BackupFixture.create(source, "CREATE TABLE t(x); INSERT INTO t VALUES ('restored');")
             let archive = try await runBackup(source, strategy: "pages", jobs: 1)
+            try await BackupFixture.create(target, "CREATE TABLE old(y);", journalMode: "wal")
+            let application = try await connect(target)
+            #expect(try await application.query("SELECT count(*) FROM old").scalar == "0")
+            var options = RestoreOptions()
+            options.clean = true
+            try await runRestore(archive, into: target, options: options, jobs: 2)
+            #expect(try await application.query("SELECT x FROM t").scalar == "restored")
+            #expect(try await application.query("PRAGMA journal_mode").scalar == "wal")
+            await application.close()
+        }
+    }
+
+    @Test("a pages restore writes into the target file: inode, owner, mode and hard links are kept")
+    func keepsTargetIdentity() async throws {
+        try await withTemporaryDirectory { directory in
+            let source = directory + "/source.db"
+            let target = directory + "/target.db"
+            let alias = directory + "/alias.db"
+            try await BackupFixture.create(source, "CREATE TABLE t(x); INSERT INTO t VALUES ('restored');")
+            let archive = try await runBackup(source, strategy: "pages", jobs: 1)
+            try await BackupFixture.create(target, "CREATE TABLE old(y);")
+            try FileManager.default.setAttributes([.posixPermissions: 0o640, .ownerAccountID: 1234], ofItemAtPath: target)
+            try FileManager.default.linkItem(atPath: target, toPath: alias)
+            let before = try FileManager.default.attributesOfItem(atPath: target)
+            var options = RestoreOptions()
+            options.clean = true
+            try await runRestore(archive, into: target, options: options)
+            let after = try FileManager.default.attributesOfItem(atPath: target)
+            #expect(after[.systemFileNumber] as? Int == before[.systemFileNumber] as? Int)
+            #expect(after[.posixPermissions] as? Int == 0o640)
+            #expect(after[.ownerAccountID] as? Int == 1234)
+            #expect(try await scalar(alias, "SELECT x FROM t") == "restored")
+        }
+    }
+
+    @Test("a pages restore takes the target's lock: a writer's open transaction makes it fail as busy, the writer's commit is kept")
+    func busyTarget() async throws {
+        try await withTemporaryDirectory { directory in
+            let source = directory + "/source.db"
+            let target = directory + "/target.db"
+            try await BackupFixture.create(source, "CREATE TABLE t(x); INSERT INTO t VALUES ('restored');")
+            let archive = try await runBackup(source, strategy: "pages", jobs: 1)
+            try await BackupFixture.create(target, "CREATE TABLE app(v);")
+            let application = try await connect(target)
+            try await application.execute("BEGIN IMMEDIATE; INSERT INTO app VALUES ('committed by the application')")
+            var options = RestoreOptions()
+            options.clean = true
             let error = await #expect(throws: PoolKitError.self) {
-                try await runRestore(archive, into: directory + "/target.db", jobs: 2, url: "journal_mode=wal")
+                try await runRestore(archive, into: target, options: options, url: "busy_timeout=0")
             }
+            #expect(error?.code == .restoreConflict)
+            #expect(error?.message.contains("busy") == true)
+            try await application.execute("COMMIT")
+            await application.close()
+            #expect(try await scalar(target, "SELECT v FROM app") == "committed by the application")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["source.db", "target.db"])
+        }
+    }
+
+    @Test("a read-only (0444) target is refused by both strategies and left unchanged", arguments: ["pages", "logical"])
+    func readOnlyTarget(strategy: String) async throws {
+        try await withTemporaryDirectory { directory in
+            let source = directory + "/source.db"
+            let target = directory + "/target.db"
+            try await BackupFixture.create(source, "CREATE TABLE t(x); INSERT INTO t VALUES ('restored');")
+            let archive = try await runBackup(source, strategy: strategy, jobs: 1)
+            try await BackupFixture.create(target, "CREATE TABLE old(y);")
+            try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: target)
+            let before = try fileBytes(target)
+            var options = RestoreOptions()
+            options.clean = true
+            let error = await #expect(throws: PoolKitError.self) { try await runRestore(archive, into: target, options: options) }
             #expect(error?.code == .unsupported)
-            #expect(error?.message.contains("journal_mode=wal") == true)
+            #expect(error?.message.contains("read-only") == true)
+            #expect(try fileBytes(target) == before)
+        }
+    }
+
+    @Test("a failed --clean restore leaves a WAL target as it was, in WAL mode")
+    func failedRestoreKeepsWAL() async throws {
+        try await withTemporaryDirectory { directory in
+            let source = directory + "/source.db"
+            let target = directory + "/target.db"
+            try await BackupFixture.create(source, BackupFixture.full(bigValues: false))
+            let archive = try await runBackup(source, strategy: "pages", options: Self.smallChunks(), jobs: 2)
+            try await BackupFixture.create(target, "CREATE TABLE old(y); INSERT INTO old VALUES (7);", journalMode: "wal")
+            var options = RestoreOptions()
+            options.clean = true
+            await #expect(throws: PoolKitError.self) {
+                try await runRestore(archive, into: target, options: options) { key, bytes in
+                    key.chunkID == 0 ? [UInt8](repeating: 0x5A, count: bytes.count) : bytes
+                }
+            }
+            #expect(try await scalar(target, "PRAGMA journal_mode") == "wal")
+            #expect(try await scalar(target, "SELECT y FROM old") == "7")
         }
     }
 

@@ -336,3 +336,12 @@ func execute(_ path: String, _ sql: String, _ options: String = "") async throws
 func fileBytes(_ path: String) throws -> [UInt8] {
     Array(try Data(contentsOf: URL(fileURLWithPath: path)))
 }
+
+/// The bytes of the database file at `path` without the two header fields SQLite bumps on every
+/// write (file change counter, bytes 24..<28, and the version-valid-for number, 92..<96): a pages
+/// restore writes through SQLite, so the rest must be byte for byte the backed-up file.
+func databasePages(_ path: String) throws -> [UInt8] {
+    var bytes = try fileBytes(path)
+    for index in [24, 25, 26, 27, 92, 93, 94, 95] where index < bytes.count { bytes[index] = 0 }
+    return bytes
+}

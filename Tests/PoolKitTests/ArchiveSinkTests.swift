@@ -22,8 +22,7 @@ struct ArchiveSinkTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let path = directory + "/shop.poolkit"
         let sink = try FileArchiveSink(path: path)
-        let temporary = sink.temporaryPath
-        #expect(temporary.hasSuffix(".poolkit.partial"))
+        #expect(sink.temporaryPath == nil, "Linux writes the archive into an unnamed file")
         let writer = try ArchiveWriter(sink: sink, manifest: testManifest(tables: 1, chunksPerTable: 1))
         let chunk = try writer.chunkWriter(table: 1, chunk: 0)
         try await chunk.write(testBytes(200_000, seed: 3, compressible: true))
@@ -48,7 +47,7 @@ struct ArchiveSinkTests {
                 sink: try FileArchiveSink(path: directory + "/aborted.poolkit"), manifest: testManifest(tables: 1))
             let chunk = try writer.chunkWriter(table: 1, chunk: 0)
             try await chunk.write(testBytes(100_000, seed: 1, compressible: false))
-            #expect(try contents(directory).count == 1)  // the temporary file
+            #expect(try contents(directory).isEmpty, "the partial archive has no name a killed process could leave behind")
             await writer.abort()
             #expect(try contents(directory).isEmpty)
             await #expect(throws: PoolKitError.self) { try await chunk.finish(rowCount: 1) }
@@ -99,6 +98,28 @@ struct ArchiveSinkTests {
         _ = try await replacing.finish()
         _ = try await ArchiveVerifier().verify(path: path)
         #expect(try contents(directory) == ["kept.poolkit", "late.poolkit"])
+    }
+
+    @Test("an output that is a directory is refused when the sink is made, before any dump, also with overwrite")
+    func directoryOutput() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let error = #expect(throws: PoolKitError.self) { try FileArchiveSink(path: directory, overwrite: true) }
+        #expect(error?.code == .usage)
+        #expect(error?.message.contains("is a directory") == true)
+    }
+
+    @Test("a named scratch file is locked while open; once its owner is gone the next run removes it")
+    func staleNamedScratchFiles() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (fd, path) = try ScratchFile.createNamed(in: directory, prefix: ".a.db.", suffix: ".poolkit.partial")
+        #expect(ScratchFile.removeStale(in: directory, prefix: ".a.db.", suffix: ".poolkit.partial").isEmpty)
+        close(fd)  // as a killed process's descriptors are
+        let unrelated = directory + "/.b.db.1.poolkit.partial"
+        try Data("other".utf8).write(to: URL(fileURLWithPath: unrelated))
+        #expect(ScratchFile.removeStale(in: directory, prefix: ".a.db.", suffix: ".poolkit.partial") == [path])
+        #expect(try contents(directory) == [".b.db.1.poolkit.partial"])
     }
 
     @Test("a missing directory is a clear error")

@@ -24,6 +24,7 @@ struct PingCommandTests {
     func pingSQLite() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("poolkit-cli-\(UUID().uuidString).db").path
         defer { try? FileManager.default.removeItem(atPath: path) }
+        #expect(FileManager.default.createFile(atPath: path, contents: nil))
         let result = try runPoolKit(["ping", "sqlite://\(path)"])
         #expect(result.status == 0, "\(result.all)")
         #expect(result.standardOutput.contains("server version: 3."))

@@ -19,6 +19,14 @@ public protocol ArchiveSink: AnyObject {
     /// Discards what was written, as far as the destination allows (a temporary file is removed;
     /// bytes already sent into a pipe cannot be taken back, and the reader will find no trailer).
     func abort()
+    /// The file the archive becomes on ``commit()``, when the sink writes one (nil for a pipe): the
+    /// engine refuses to start when it is one of the database's own files.
+    var destinationPath: String? { get }
+}
+
+extension ArchiveSink {
+    /// nil: the sink writes no named file.
+    public var destinationPath: String? { nil }
 }
 
 /// A sink that writes to an open file descriptor: standard output, a pipe, a socket, a file.

@@ -13,6 +13,14 @@ public protocol ArchiveSource: AnyObject {
     /// Reads up to `buffer.count` bytes into `buffer` and returns how many; 0 means the end of
     /// the stream. Throws a ``PoolKitError`` (`.io`) when reading fails.
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+    /// What wakes a ``read(into:)`` that waits for input, when the source can wait indefinitely (a
+    /// pipe); nil when reads never wait long (a regular file).
+    var readInterruption: ReadInterruption? { get }
+}
+
+extension ArchiveSource {
+    /// nil: reads never wait long.
+    public var readInterruption: ReadInterruption? { nil }
 }
 
 /// A source reading a file or an open file descriptor (standard input, a pipe).
@@ -25,6 +33,8 @@ public final class FileArchiveSource: ArchiveSource {
     private let fd: Int32
     private let name: String
     private let closeWhenDone: Bool
+    /// Set for pipes and terminals, whose reads may wait indefinitely.
+    public let readInterruption: ReadInterruption?
 
     /// Opens the file at `path` for reading. Throws `.io` if it cannot be opened.
     public init(path: String) throws {
@@ -40,6 +50,7 @@ public final class FileArchiveSource: ArchiveSource {
         self.fd = fd
         self.name = "'\(path)'"
         self.closeWhenDone = true
+        self.readInterruption = nil
     }
 
     /// A source reading `fileDescriptor`; `name` is how errors refer to it. The descriptor is
@@ -48,6 +59,9 @@ public final class FileArchiveSource: ArchiveSource {
         self.fd = fileDescriptor
         self.name = name
         self.closeWhenDone = closeWhenDone
+        var info = stat()
+        let isRegular = fstat(fileDescriptor, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        self.readInterruption = isRegular ? nil : ReadInterruption()
     }
 
     /// A source reading the process's standard input.
@@ -61,6 +75,7 @@ public final class FileArchiveSource: ArchiveSource {
 
     /// Reads what is available (retrying on `EINTR`, waiting on non-blocking descriptors); 0 at the end.
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        try POSIXIO.readSome(fd, into: buffer, source: name)
+        try readInterruption?.waitForInput(fd, source: name)
+        return try POSIXIO.readSome(fd, into: buffer, source: name)
     }
 }

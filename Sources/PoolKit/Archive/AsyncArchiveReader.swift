@@ -25,14 +25,17 @@ public final class AsyncArchiveReader: AsyncSequence, Sendable {
     public let manifest: ArchiveManifest
 
     private let thread: ConnectionThread
+    /// Wakes the reader's thread when the source waits for input and the task is cancelled.
+    private let interruption: ReadInterruption?
     /// Locked only by jobs on `thread`, one at a time; the lock makes the holder Sendable.
     private let reader: Mutex<ArchiveReader?>
 
     private init(
-        thread: ConnectionThread, reader: sending ArchiveReader, archiveID: UUID, parentID: UUID?,
+        thread: ConnectionThread, interruption: ReadInterruption?, reader: sending ArchiveReader, archiveID: UUID, parentID: UUID?,
         formatVersion: ArchiveFormatVersion, manifest: ArchiveManifest
     ) {
         self.thread = thread
+        self.interruption = interruption
         self.reader = Mutex(reader)
         self.archiveID = archiveID
         self.parentID = parentID
@@ -45,16 +48,21 @@ public final class AsyncArchiveReader: AsyncSequence, Sendable {
     /// Reads the header and manifest of the archive `source` delivers, on a new thread.
     public static func open(_ source: sending any ArchiveSource, bufferSize: Int = 1 << 20) async throws -> AsyncArchiveReader {
         let thread = ConnectionThread(name: "poolkit-archive-reader")
+        let interruption = source.readInterruption
         let box = TransferBox(source)
         do {
-            let (archiveID, parentID, version, manifest, opened) = try await thread.run {
-                guard let source = box.take() else { throw PoolKitError(.usage, "the archive source was already used") }
-                let reader = try ArchiveReader(source: source, bufferSize: bufferSize)
-                return (reader.archiveID, reader.parentID, reader.formatVersion, reader.manifest, TransferBox(reader))
+            let (archiveID, parentID, version, manifest, opened) = try await withTaskCancellationHandler {
+                try await thread.run {
+                    guard let source = box.take() else { throw PoolKitError(.usage, "the archive source was already used") }
+                    let reader = try ArchiveReader(source: source, bufferSize: bufferSize)
+                    return (reader.archiveID, reader.parentID, reader.formatVersion, reader.manifest, TransferBox(reader))
+                }
+            } onCancel: {
+                interruption?.interrupt()
             }
             guard let reader = opened.take() else { throw PoolKitError(.usage, "the archive reader was already used") }
             return AsyncArchiveReader(
-                thread: thread, reader: reader, archiveID: archiveID, parentID: parentID, formatVersion: version,
+                thread: thread, interruption: interruption, reader: reader, archiveID: archiveID, parentID: parentID, formatVersion: version,
                 manifest: manifest)
         } catch {
             thread.stop()
@@ -64,11 +72,15 @@ public final class AsyncArchiveReader: AsyncSequence, Sendable {
 
     /// The next verified record, or nil after the trailer was verified.
     public func next() async throws -> ArchiveRecord? {
-        try await thread.run { [self] in
-            try self.reader.withLock { reader in
-                guard let reader else { return nil }
-                return try reader.next()
+        try await withTaskCancellationHandler {
+            try await thread.run { [self] in
+                try self.reader.withLock { reader in
+                    guard let reader else { return nil }
+                    return try reader.next()
+                }
             }
+        } onCancel: { [interruption] in
+            interruption?.interrupt()
         }
     }
 

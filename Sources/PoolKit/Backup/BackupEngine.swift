@@ -44,6 +44,11 @@ public struct BackupEngine: Sendable {
         try archive.validate()
         let driver = try registry.driver(for: url)
         let strategy = try driver.backupStrategy(named: strategyName ?? url.option("strategy"))
+        // A backup only reads: a missing database is an error, never a new empty one.
+        let url = try driver.sourceURL(for: url)
+        if let output = sink.destinationPath {
+            try OutputOverlap.check(output: output, databaseFiles: driver.localFiles(for: url))
+        }
         let pool = try Self.makePool(url: url, registry: registry, connections: options.jobs + 1, name: "backup", logger: logger)
         let sinkBox = TransferBox(sink)
         do {

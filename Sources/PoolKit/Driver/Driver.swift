@@ -24,6 +24,14 @@ public protocol Driver: Sendable {
     func connect(to url: ConnectionURL, logger: Logger) async throws -> any DatabaseConnection
     /// Says what an error means for the connection that raised it.
     func classify(_ error: any Error) -> ErrorDisposition
+    /// The URL to open a database that must already exist — the source of a backup, or a ping: one
+    /// that never creates a database, so a mistyped name fails instead of becoming a new, empty one.
+    /// Default: `url` unchanged (a server never creates a database on connect).
+    func sourceURL(for url: ConnectionURL) throws -> ConnectionURL
+    /// The files on this machine that hold the database `url` names (for SQLite: the database file
+    /// and the `-wal`, `-shm` and `-journal` files beside it), so the tool never writes over them.
+    /// Default: none (the database lives on a server).
+    func localFiles(for url: ConnectionURL) throws -> [String]
 }
 
 extension Driver {

@@ -72,6 +72,7 @@ public struct RestoreEngine: Sendable {
                 coordinatorLease.connection, driver: driver, strategy: strategy.name)
             let begun = try await strategy.begin(manifest: manifest, on: coordinator, options: options)
             session = begun
+            log.targetUnchangedOnFailure = begun.failureLeavesTargetUnchanged
             progress.plan(
                 objects: selection.preData.count + selection.postData.count,
                 chunksPerTable: selection.chunksPerObject,

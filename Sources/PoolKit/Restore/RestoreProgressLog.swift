@@ -15,19 +15,32 @@ final class RestoreProgressLog: Sendable {
         }
     }
 
+    /// Whether the session promised that a failure leaves the target as it was.
+    var targetUnchangedOnFailure: Bool {
+        get { unchanged.withLock { $0 } }
+        set { unchanged.withLock { $0 = newValue } }
+    }
+    private let unchanged = Mutex(false)
+
     func describeFailure(_ error: any Error) -> PoolKitError {
         let (steps, chunks, last, objects) = state.withLock { ($0.steps, $0.chunks, $0.lastChunk, $0.objects) }
-        let base = error as? PoolKitError ?? PoolKitError.wrap(error, as: .io, "restore failed")
+        var base = error as? PoolKitError ?? PoolKitError.wrap(error, as: .io, "error")
+        if error is CancellationError { base = PoolKitError(.cancelled, "cancelled", underlying: error) }
         var failure = base
+        var cause = base.message
+        while cause.hasPrefix("restore failed: ") { cause.removeFirst("restore failed: ".count) }
         guard !steps.isEmpty || chunks > 0 || objects > 0 else {
-            failure.message = "restore failed before anything was restored: \(base.message)"
+            failure.message = "restore failed before anything was restored: \(cause)"
             return failure
         }
         var progress = steps.isEmpty ? "\(objects) objects created" : steps.joined(separator: "; ")
         if chunks > 0, !steps.contains(where: { $0.hasPrefix("data:") }) {
-            progress += "; \(chunks) data chunks were committed (last: \(last)) before the failure"
+            progress += "; \(chunks) data chunks were \(targetUnchangedOnFailure ? "loaded" : "committed") (last: \(last)) before the failure"
         }
-        failure.message = "restore failed: \(base.message) — progress: \(progress). The target is partly restored: run again with --clean"
+        failure.message =
+            targetUnchangedOnFailure
+            ? "restore failed: \(cause) — progress: \(progress). Nothing of it was kept: the target is as it was before the restore"
+            : "restore failed: \(cause) — progress: \(progress). The target is partly restored: run again with --clean"
         return failure
     }
 }

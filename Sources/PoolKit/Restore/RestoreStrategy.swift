@@ -84,6 +84,10 @@ public protocol RestoreSession<Connection>: Sendable {
     /// The restore failed (any step, including cancellation): roll back what can be rolled back
     /// and release what the session holds. Must not throw; called at most once. Default: nothing.
     func abort(on coordinator: Connection) async
+    /// True when a failure at any step leaves the target as it was before ``RestoreStrategy/begin(manifest:on:options:)``
+    /// (everything goes in at once, or in one transaction that ``abort(on:)`` rolls back), so the
+    /// failure message can say so instead of asking for `--clean`. Default: false.
+    var failureLeavesTargetUnchanged: Bool { get }
 }
 
 extension RestoreSession {
@@ -91,6 +95,7 @@ extension RestoreSession {
     public func prepareWorker(_ worker: Connection) async throws {}
     public func finishWorker(_ worker: Connection) async throws {}
     public func abort(on coordinator: Connection) async {}
+    public var failureLeavesTargetUnchanged: Bool { false }
 }
 
 /// Where a restore strategy reads a chunk's bytes from.

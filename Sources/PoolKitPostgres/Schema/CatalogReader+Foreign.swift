@@ -4,12 +4,17 @@ import PoolKit
 extension CatalogReader {
     /// A select-list expression with the generic options in `column` (`text[]` of `name=value`) as
     /// `name 'value', …` for an `OPTIONS (…)` clause, NULL when there are none.
-    static func genericOptions(_ column: String) -> String {
-        """
-        (SELECT string_agg(quote_ident(o.option_name) || ' ' || quote_literal(o.option_value), ', ') \
-        FROM pg_options_to_table(\(column)) o)
-        """
+    static func genericOptions(_ column: String, omitting omitted: [String] = []) -> String {
+        let filter = omitted.isEmpty ? "" : " WHERE o.option_name NOT IN (\(omitted.map { "'\($0)'" }.joined(separator: ", ")))"
+        return """
+            (SELECT string_agg(quote_ident(o.option_name) || ' ' || quote_literal(o.option_value), ', ') \
+            FROM pg_options_to_table(\(column)) o\(filter))
+            """
     }
+
+    /// User-mapping options that hold secrets: never written into an archive (pg_dump writes them;
+    /// PoolKit's rule is that archives carry no secrets). Restored mappings need them set again.
+    static let secretUserMappingOptions = ["password", "sslpassword"]
 
     func readForeignDataWrappers() async throws {
         let result = try await rows(
@@ -63,12 +68,12 @@ extension CatalogReader {
             addOwner(of: id, target: "SERVER \(quoted)", owner: owner)
             addACL(of: id, target: "FOREIGN SERVER \(quoted)", owner: owner, acl: try row.jsonRows("acl"))
         }
-        // User mappings, with their options as pg_dump writes them (they may hold passwords for
-        // the remote server: the database's own data, as in pg_dump's output).
+        // User mappings, with their options as pg_dump writes them, except passwords for the remote
+        // server: archives carry no secrets (docs/postgres-strategies.md says to set them again).
         let mappings = try await rows(
             """
             SELECT m.umid, m.srvid, m.srvname, CASE WHEN m.umuser = 0 THEN NULL ELSE m.usename END AS usename,
-                   \(Self.genericOptions("m.umoptions")) AS options
+                   \(Self.genericOptions("m.umoptions", omitting: Self.secretUserMappingOptions)) AS options
             FROM pg_user_mappings m WHERE m.srvid >= 16384 ORDER BY m.srvname, m.usename
             """, what: "user mappings")
         for row in mappings where dumpsNonTableObjects {

@@ -18,10 +18,8 @@ struct SQLiteLogicalRestoreStrategy: RestoreStrategy {
         let candidates = options.dataOnly ? [] : Self.conflictCandidates(manifest, options)
         let format = options.dataOnly ? nil : manifest.objects.first { $0.kind == .databaseFormat }?.ddl
         let (clean, single) = (options.clean, options.singleTransaction)
-        let savedForeignKeys = try await coordinator.withHandle { db -> Int64 in
-            guard sqlite3_db_readonly(db, "main") != 1 else {
-                throw PoolKitError(.unsupported, "the target database is open read-only: restore needs mode=rw or mode=rwc")
-            }
+        let (savedForeignKeys, dropped) = try await coordinator.withHandle { db -> (Int64, Bool) in
+            try SQLiteRestoreTarget.checkWritable(db)
             guard !SQLiteRaw.inTransaction(db) else {
                 throw PoolKitError(.usage, "the coordinator connection is already inside a transaction")
             }
@@ -36,6 +34,7 @@ struct SQLiteLogicalRestoreStrategy: RestoreStrategy {
                 }
                 try Self.drop(conflicts, db)
             }
+            let dropped = !conflicts.isEmpty
             // Encoding, page size and auto-vacuum only take effect before the first table exists.
             if let format { try SQLiteRaw.execute(db, format) }
             let foreignKeys = try SQLiteRaw.integer(db, "PRAGMA foreign_keys")
@@ -43,10 +42,11 @@ struct SQLiteLogicalRestoreStrategy: RestoreStrategy {
                 try SQLiteRaw.execute(db, "PRAGMA foreign_keys = OFF")
                 try SQLiteRaw.execute(db, "BEGIN IMMEDIATE")
             }
-            return foreignKeys
+            return (foreignKeys, dropped)
         }
         return SQLiteLogicalRestoreSession(
-            manifest: manifest, options: options, coordinator: coordinator, savedForeignKeys: savedForeignKeys)
+            manifest: manifest, options: options, coordinator: coordinator, savedForeignKeys: savedForeignKeys,
+            failureLeavesTargetUnchanged: single && !dropped)
     }
 
     /// The archive's tables, views, indexes and triggers that would clash with same-named objects
@@ -103,7 +103,14 @@ final class SQLiteLogicalRestoreSession: RestoreSession {
     private let savedForeignKeys: Int64
     private let loads: [UInt32: SQLiteTableLoad]
 
-    init(manifest: ArchiveManifest, options: RestoreOptions, coordinator: SQLiteConnection, savedForeignKeys: Int64) {
+    /// A single-transaction restore that dropped nothing first is rolled back whole on failure.
+    let failureLeavesTargetUnchanged: Bool
+
+    init(
+        manifest: ArchiveManifest, options: RestoreOptions, coordinator: SQLiteConnection, savedForeignKeys: Int64,
+        failureLeavesTargetUnchanged: Bool
+    ) {
+        self.failureLeavesTargetUnchanged = failureLeavesTargetUnchanged
         self.manifest = manifest
         self.options = options
         self.coordinator = coordinator

@@ -1,4 +1,5 @@
 import CPoolKitSQLite
+import Logging
 import Synchronization
 
 #if canImport(Glibc)
@@ -16,41 +17,39 @@ enum SQLiteOnlineBackup {
     /// Pages copied per `sqlite3_backup_step`; cancellation is looked at between steps.
     static let pagesPerStep: Int32 = 4096
 
-    /// Copies `connection`'s main database into a new temporary file in `$TMPDIR` and returns its
-    /// path. `schemaVersion` (the snapshot's schema cookie) is written back into the copy's header,
-    /// because the backup API bumps it. Cancelling the task stops the copy and removes the file.
-    static func copy(_ connection: SQLiteConnection, schemaVersion: Int64) async throws -> String {
+    /// Copies `connection`'s main database into a scratch file in `$TMPDIR` (unnamed where Linux
+    /// allows, so a killed process leaves nothing) and returns it. `schemaVersion` (the snapshot's
+    /// schema cookie) is written back into the copy's header, because the backup API bumps it.
+    /// Cancelling the task stops the copy and discards the file.
+    static func copy(_ connection: SQLiteConnection, schemaVersion: Int64, logger: Logger) async throws -> SQLiteScratchFile {
         let stop = StopFlag()
         return try await withTaskCancellationHandler {
             try await connection.withHandle { db in
-                let (fd, path) = try SQLiteFileIO.createTemporary(
-                    in: SQLiteFileIO.temporaryDirectory, prefix: ".poolkit-sqlite-copy", suffix: ".db")
-                close(fd)  // SQLite opens it below; no SQLite connection had it, so no lock is lost.
-                do {
-                    try copy(from: db, to: path, stop: stop)
-                    try patchSchemaCookie(path, schemaVersion)
-                    return path
-                } catch {
-                    SQLiteFileIO.remove(path)
-                    SQLiteFileIO.remove(path + "-journal")
-                    throw error
-                }
+                let scratch = try SQLiteScratchFile(
+                    in: SQLiteFileIO.temporaryDirectory, prefix: ".poolkit-sqlite-copy.", suffix: ".db",
+                    label: "the temporary copy of the database", logger: logger)
+                try copy(from: db, to: scratch, stop: stop)
+                try patchSchemaCookie(scratch, schemaVersion)
+                return scratch
             }
         } onCancel: {
             stop.set()
         }
     }
 
-    private static func copy(from source: OpaquePointer, to path: String, stop: StopFlag) throws {
+    private static func copy(from source: OpaquePointer, to scratch: SQLiteScratchFile, stop: StopFlag) throws {
         var destination: OpaquePointer?
-        let opened = sqlite3_open_v2(path, &destination, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
         defer { sqlite3_close_v2(destination) }
+        // SQLite opens the file by name; the name is removed at once and SQLite writes on.
+        let opened = try scratch.withName { path in
+            sqlite3_open_v2(path, &destination, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nil)
+        }
         guard opened == SQLITE_OK, let destination else {
             throw PoolKitError(
-                .io, "cannot open the temporary copy '\(path)': \(String(cString: sqlite3_errstr(opened)))",
+                .io, "cannot open \(scratch.label): \(String(cString: sqlite3_errstr(opened)))",
                 engineCode: SQLiteResultCode(opened).engineCode, underlying: SQLiteResultCode(opened))
         }
-        // The copy is scratch space read back at once: no journal, no fsync.
+        // The copy is scratch space read back at once: no journal (no file by name), no fsync.
         try SQLiteRaw.execute(destination, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF")
         guard let backup = sqlite3_backup_init(destination, "main", source, "main") else {
             throw SQLiteResultCode.error(sqlite3_errcode(destination), on: destination)
@@ -69,14 +68,12 @@ enum SQLiteOnlineBackup {
         }
     }
 
-    /// Writes `schemaVersion` into bytes 40..<44 (big-endian) of the closed copy at `path`.
-    private static func patchSchemaCookie(_ path: String, _ schemaVersion: Int64) throws {
-        guard let size = try SQLiteFileIO.size(of: path), size >= 100 else { return }
-        let fd = open(path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { throw SQLiteFileIO.error(errno, "cannot open '\(path)'") }
-        defer { close(fd) }
+    /// Writes `schemaVersion` into bytes 40..<44 (big-endian) of the copy, once SQLite has closed it.
+    private static func patchSchemaCookie(_ scratch: SQLiteScratchFile, _ schemaVersion: Int64) throws {
+        var info = stat()
+        guard fstat(scratch.fd, &info) == 0, info.st_size >= 100 else { return }
         let cookie = UInt32(truncatingIfNeeded: schemaVersion).bigEndian
-        try withUnsafeBytes(of: cookie) { try SQLiteFileIO.write(fd, $0, at: 40, path: path) }
+        try withUnsafeBytes(of: cookie) { try scratch.write($0, at: 40) }
     }
 
     /// Set from any thread to stop the copy between two steps.

@@ -1,4 +1,5 @@
 import CPoolKitSQLite
+import Logging
 import Synchronization
 
 #if canImport(Glibc)
@@ -56,7 +57,9 @@ struct SQLitePagesBackupStrategy: BackupStrategy {
             if let path = facts.path, facts.fileIsSnapshot {
                 source = .databaseFile(path)
             } else {
-                source = .copy(try await SQLiteOnlineBackup.copy(coordinator, schemaVersion: facts.schemaVersion))
+                source = .copy(
+                    try await SQLiteOnlineBackup.copy(
+                        coordinator, schemaVersion: facts.schemaVersion, logger: Logger(label: "poolkit.sqlite.pages")))
             }
             let size = UInt64(facts.pageCount * facts.pageSize)
             let layout = SQLiteBlobLayout(size: size, targetChunkBytes: options.targetChunkBytes)
@@ -140,8 +143,8 @@ final class SQLitePagesBackupSession: BackupSession {
     enum Source: Sendable {
         /// The live database file, kept unchanged by the coordinator's transaction.
         case databaseFile(String)
-        /// A temporary copy made with the online backup API, removed by ``end()``.
-        case copy(String)
+        /// A scratch copy made with the online backup API, without a name; closed by ``end()``.
+        case copy(SQLiteScratchFile)
 
         var method: String {
             switch self {
@@ -195,18 +198,13 @@ final class SQLitePagesBackupSession: BackupSession {
         let source = self.source
         return try await StreamedDump.run(into: sink) { channel in try await worker.withHandle { db in
             let read: (UnsafeMutableRawBufferPointer, Int64) throws -> Void
-            var closeFile: () -> Void = {}
             switch source {
             case .databaseFile:
                 let reader = try SQLiteVFSReader(db: db)
                 read = { buffer, offset in try reader.read(into: buffer, at: offset) }
-            case .copy(let path):
-                let fd = open(path, O_RDONLY | O_CLOEXEC)
-                guard fd >= 0 else { throw SQLiteFileIO.error(errno, "cannot open the copy '\(path)'") }
-                read = { buffer, offset in try SQLiteFileIO.read(fd, into: buffer, at: offset, path: path) }
-                closeFile = { close(fd) }
+            case .copy(let scratch):
+                read = { buffer, offset in try scratch.read(into: buffer, at: offset) }
             }
-            defer { closeFile() }
             var offset = range.lowerBound
             while offset < range.upperBound {
                 let count = Int(min(UInt64(SQLitePagesBackupStrategy.bufferSize), range.upperBound - offset))
@@ -221,11 +219,8 @@ final class SQLitePagesBackupSession: BackupSession {
         } }
     }
 
-    /// Ends the coordinator's read transaction and removes the temporary copy, if one was made.
+    /// Ends the coordinator's read transaction; a scratch copy goes when the session does.
     func end() async {
         try? await coordinator.resetSession()
-        if case .copy(let path) = source {
-            SQLiteFileIO.remove(path)
-        }
     }
 }

@@ -25,7 +25,7 @@ struct BackupCommand: AsyncParsableCommand {
     @Flag(help: "Replace the output file if it exists.")
     var force = false
 
-    @Option(name: .shortAndLong, help: "Connections dumping at once (default: the number of cores).")
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Connections dumping at once (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(help: "The driver's backup strategy (see `poolkit drivers`); default: the driver's first.")
@@ -34,7 +34,7 @@ struct BackupCommand: AsyncParsableCommand {
     @Option(help: "zstd or none.")
     var compression: String = "zstd"
 
-    @Option(help: "zstd level (1 is fast; up to 19 is smaller).")
+    @Option(parsing: .unconditional, help: "zstd level (1 is fast; up to 19 is smaller).")
     var compressionLevel: Int = 1
 
     @Option(name: .customLong("table"), help: "Only this table (repeatable; schema.table where the engine has schemas).")
@@ -62,11 +62,12 @@ struct BackupCommand: AsyncParsableCommand {
     private func backup() async throws {
         let url = try ConnectionURL(self.url)
         var options = BackupOptions()
-        options.jobs = jobs
+        options.jobs = cappedJobs(jobs)
         options.includeTables = tables
         options.excludeTables = excludedTables
         options.schemaOnly = schemaOnly
         options.dataOnly = dataOnly
+        try options.validate()  // before the output file is made
         let compression: ArchiveCompression
         switch self.compression.lowercased() {
         case "none": compression = .none
@@ -82,7 +83,12 @@ struct BackupCommand: AsyncParsableCommand {
             }
             sink = FileDescriptorArchiveSink.standardOutput()
         } else {
-            sink = try FileArchiveSink(path: output, overwrite: force)
+            let file = try FileArchiveSink(path: output, overwrite: force)
+            if !file.removedStaleFiles.isEmpty {
+                writeToStandardError(
+                    "poolkit: removed \(file.removedStaleFiles.count) partial archive(s) a killed backup left behind: \(file.removedStaleFiles.joined(separator: ", "))\n")
+            }
+            sink = file
         }
         let engine = BackupEngine(registry: Drivers.registry)
         let strategy = self.strategy
@@ -96,7 +102,7 @@ struct BackupCommand: AsyncParsableCommand {
         let trailer = summary.archive.trailer
         let ratio = summary.archive.totalBytes > 0 ? Double(trailer.dataBytes) / Double(summary.archive.totalBytes) : 0
         var lines = [
-            "backup of \(url) complete (\(summary.manifest.strategy) strategy, \(jobs) jobs)",
+            "backup of \(url) complete (\(summary.manifest.strategy) strategy, \(chosen.jobs) jobs)",
             "  objects \(summary.manifest.objects.count), tables \(summary.manifest.tables.count), blobs \(summary.manifest.blobs.count), chunks \(trailer.tableChunks + trailer.blobChunks), rows \(trailer.rows)",
             "  data \(formatBytes(trailer.dataBytes)) → archive \(formatBytes(summary.archive.totalBytes)) (\(String(format: "%.2f", ratio))× compression, \(compression))",
             "  time \(String(format: "%.2f", summary.elapsed)) s, \(formatBytes(UInt64(Double(trailer.dataBytes) / max(summary.elapsed, 0.001))))/s",

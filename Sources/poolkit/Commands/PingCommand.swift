@@ -16,7 +16,7 @@ struct PingCommand: AsyncParsableCommand {
     @Argument(help: "The database URL (postgres://, mariadb://, mysql://, sqlite:).")
     var url: String
 
-    @Option(name: .shortAndLong, help: "How many health checks to time.")
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "How many health checks to time.")
     var count: Int = 5
 
     @Option(help: "Give up connecting after this long (e.g. 5s).")
@@ -31,7 +31,9 @@ struct PingCommand: AsyncParsableCommand {
     }
 
     private func ping() async throws {
-        let url = try ConnectionURL(self.url)
+        let given = try ConnectionURL(self.url)
+        // A ping only reads: a missing SQLite file is an error, never a new empty database.
+        let url = try Drivers.registry.driver(for: given).sourceURL(for: given)
         guard let timeout = Duration(parsing: timeout) else {
             throw PoolKitError(.usage, "--timeout '\(self.timeout)' is not a duration: write e.g. 5s or 500ms")
         }
@@ -56,7 +58,7 @@ struct PingCommand: AsyncParsableCommand {
             }
         }
         let sorted = samples.sorted()
-        print("\(url): ok")
+        print("\(given): ok")
         print("server version: \(version)")
         print(
             "round trip (\(count) pings): min \(sorted[0].shortDescription), median \(sorted[sorted.count / 2].shortDescription), max \(sorted[sorted.count - 1].shortDescription)"

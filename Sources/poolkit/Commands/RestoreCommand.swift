@@ -22,7 +22,7 @@ struct RestoreCommand: AsyncParsableCommand {
     @Argument(help: "The target database URL.")
     var url: String
 
-    @Option(name: .shortAndLong, help: "Connections loading at once (default: the number of cores).")
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Connections loading at once (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Drop the archive's objects that exist in the target first.")
@@ -59,7 +59,7 @@ struct RestoreCommand: AsyncParsableCommand {
     private func restore() async throws {
         let url = try ConnectionURL(self.url)
         var options = RestoreOptions()
-        options.jobs = jobs
+        options.jobs = cappedJobs(jobs)
         options.clean = clean
         options.singleTransaction = singleTransaction
         options.includeTables = tables
@@ -67,6 +67,7 @@ struct RestoreCommand: AsyncParsableCommand {
         options.dataOnly = dataOnly
         options.noOwner = noOwner
         options.noPrivileges = noPrivileges
+        try options.validate()  // before the archive is opened: a usage mistake is named first
         let source: any ArchiveSource = try openArchive(archive)
         let engine = RestoreEngine(registry: Drivers.registry)
         let sourceBox = TransferBox(source)

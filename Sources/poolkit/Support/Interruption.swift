@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import PoolKit
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -8,32 +9,78 @@ import Glibc
 import Darwin
 #endif
 
-/// Runs `body` in a task that SIGINT and SIGTERM cancel, so Ctrl-C stops the running statements
-/// on every connection, discards a partial archive and exits non-zero. SIGPIPE is ignored so a
-/// closed pipe becomes a write error with a message instead of a silent death.
-func runInterruptibly<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
-    signal(SIGPIPE, SIG_IGN)
-    let task = Task { try await body() }
-    var sources: [any DispatchSourceSignal] = []
-    for signalNumber in [SIGINT, SIGTERM] {
-        signal(signalNumber, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-        source.setEventHandler {
-            writeToStandardError("\npoolkit: interrupted; stopping\n")
-            task.cancel()
+/// Catches SIGINT and SIGTERM from the start of the process, so that a Ctrl-C is never lost: one
+/// that arrives before the interruptible work began cancels that work as soon as it begins.
+final class InterruptMonitor: Sendable {
+    static let shared = InterruptMonitor()
+
+    private struct State {
+        var signalled = false
+        var cancel: (@Sendable () -> Void)?
+    }
+    private let state = Mutex(State())
+
+    /// Installs the handlers; call once, first thing in `main`, and keep the returned sources for as
+    /// long as the process runs. SIGPIPE is ignored so a closed pipe becomes a write error with a
+    /// message instead of a silent death.
+    func install() -> [any DispatchSourceSignal] {
+        signal(SIGPIPE, SIG_IGN)
+        var sources: [any DispatchSourceSignal] = []
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { [self] in fire() }
+            source.resume()
+            sources.append(source)
         }
-        source.resume()
-        sources.append(source)
+        return sources
     }
-    defer {
-        for source in sources { source.cancel() }
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
+
+    /// Whether SIGINT or SIGTERM arrived.
+    var signalled: Bool { state.withLock { $0.signalled } }
+
+    /// `cancel` runs when a signal arrives — at once if one already did.
+    func register(_ cancel: @escaping @Sendable () -> Void) {
+        let already = state.withLock { state in
+            state.cancel = cancel
+            return state.signalled
+        }
+        if already { cancel() }
     }
+
+    func unregister() {
+        state.withLock { $0.cancel = nil }
+    }
+
+    private func fire() {
+        let cancel = state.withLock { state in
+            state.signalled = true
+            return state.cancel
+        }
+        cancel?()
+    }
+}
+
+/// Runs `body` in a task that SIGINT and SIGTERM cancel (see ``InterruptMonitor``), so Ctrl-C stops
+/// the running statements on every connection, discards a partial archive and exits non-zero.
+///
+/// A Ctrl-C is either honoured (the error says "interrupted") or, when it arrives after the last
+/// step committed, reported as too late — never both: nothing is printed when the signal arrives.
+func runInterruptibly<T: Sendable>(verb: String = "command", _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+    let monitor = InterruptMonitor.shared
+    let task = Task { try await body() }
+    monitor.register { task.cancel() }
+    defer { monitor.unregister() }
     do {
-        return try await task.value
+        let result = try await task.value
+        if monitor.signalled {
+            writeToStandardError("\npoolkit: interrupt received too late: the \(verb) had already completed\n")
+        }
+        return result
     } catch is CancellationError {
         throw PoolKitError(.cancelled, "interrupted")
+    } catch let error as PoolKitError where error.code == .cancelled {
+        throw PoolKitError(.cancelled, monitor.signalled ? "interrupted: \(error.message)" : error.message)
     }
 }
 

@@ -104,6 +104,6 @@ struct ProgressOptions: ParsableArguments {
         let tracker = TransferProgress()
         let reporter = ProgressReporter(progress: tracker, mode: progress, quiet: quiet, verb: verb)
         defer { reporter.stop() }
-        return try await runInterruptibly { try await body(tracker) }
+        return try await runInterruptibly(verb: verb) { try await body(tracker) }
     }
 }
