@@ -267,7 +267,7 @@ struct PostgresCopyStrategyTests {
     func terminatedWorkerFailsTheBackup() async throws {
         try await withDatabases("kill") { source, _ in
             try await source.execute(
-                "CREATE TABLE public.t (id integer, note text); INSERT INTO public.t SELECT g, md5(g::text) FROM generate_series(1, 50000) g")
+                "CREATE TABLE public.t (id integer, note text); INSERT INTO public.t SELECT g, md5(g::text) FROM generate_series(1, 50000) g; ANALYZE public.t")
             let holder = try #require(try await PostgresDriver().connect(to: source.url, logger: quietLogger) as? PostgresConnection)
             let holderPID = holder.backendPID
             // Holding an exclusive lock stops the coordinator at its ACCESS SHARE lock, after the
@@ -276,6 +276,8 @@ struct PostgresCopyStrategyTests {
             let path = temporaryArchivePath()
             var options = BackupOptions()
             options.jobs = 2
+            // Many chunks, so that each worker — the terminated one too — gets some to dump.
+            options.targetChunkBytes = 64 << 10
             let backupTask = Task { try await backup(source.url, to: path, options: options) }
             let databaseName = PostgresSQL.literal(source.name)
             var victims: [String?] = []
