@@ -39,8 +39,9 @@ let package = Package(
             name: "CPoolKitCrypto", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
 
-        // Small C helpers of PoolKit's own (hardware CRC-32C).
+        // Small C helpers of PoolKit's own (hardware CRC-32C; naming a connection's thread).
         .target(name: "CPoolKitChecksum"),
+        .target(name: "CPoolKitThreads"),
 
         // The engine-independent core: pool, URL, driver protocols, archive, backup/restore engine.
         .target(
@@ -53,6 +54,7 @@ let package = Package(
                 "CPoolKitZstd",
                 "CPoolKitCrypto",
                 "CPoolKitChecksum",
+                "CPoolKitThreads",
             ]),
         .target(
             name: "PoolKitSQLite",

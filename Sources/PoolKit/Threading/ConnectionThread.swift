@@ -1,3 +1,4 @@
+import CPoolKitThreads
 import DequeModule
 import Foundation
 
@@ -18,17 +19,24 @@ public final class ConnectionThread: Sendable {
     public init(name: String) {
         let queue = JobQueue()
         self.queue = queue
-        let worker = Thread { queue.drain() }
-        worker.name = name
+        let worker = Thread {
+            // Named by the thread itself, before its first job. swift-corelibs-foundation (Linux)
+            // drops a name set before start(), and setting `Thread.name` from the creating thread
+            // after start() races with the new thread (a String written on one thread while the
+            // other reads it; seen as heap corruption under load).
+            ConnectionThread.nameCurrentThread(name)
+            queue.drain()
+        }
         worker.stackSize = 1 << 20
         worker.start()
-        // swift-corelibs-foundation (Linux) drops a name set before start(), so the OS thread keeps
-        // its creator's name (e.g. a cooperative-pool thread's); it applies one set once the thread
-        // exists. Jobs are only enqueued after init returns, so every job runs under this name.
-        worker.name = name
     }
 
     deinit { queue.stop() }
+
+    /// Gives the calling OS thread `name` (Linux keeps 15 bytes of it).
+    private static func nameCurrentThread(_ name: String) {
+        _ = cpoolkit_name_current_thread(name)
+    }
 
     /// Runs `work` on the thread and returns its result. The calling task suspends meanwhile.
     /// Throws `.connectionClosed` if the thread was stopped.
