@@ -10,13 +10,7 @@ extension MariaDBHandle {
     /// object per row or per value. The session should set `character_set_results = binary`, so values arrive
     /// in the bytes their columns store them in.
     func dumpRows(_ sql: String, into channel: BufferChannel, bufferSize: Int = 1 << 20) throws -> UInt64 {
-        let mysql = try open()
-        var sql = sql
-        let status = sql.withUTF8 { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { mysql_real_query(mysql, $0.baseAddress, UInt($0.count)) }
-        }
-        if status != 0 { throw statementError(mysql) }
-        guard let result = mysql_use_result(mysql) else { throw statementError(mysql) }
+        let (mysql, result) = try useResult(sql)
         defer { mysql_free_result(result) }
         let columnCount = Int(mysql_num_fields(result))
         var writer = TSVWriter(capacity: bufferSize, channel: channel)
@@ -125,13 +119,7 @@ extension MariaDBHandle {
     /// `step`, `2·step`, …), at most `limit` of them, as text: one pass in one hop, for picking
     /// chunk boundaries along a key.
     func sampleRows(_ sql: String, every step: Int, limit: Int) throws -> [[String?]] {
-        let mysql = try open()
-        var sql = sql
-        let status = sql.withUTF8 { bytes in
-            bytes.withMemoryRebound(to: CChar.self) { mysql_real_query(mysql, $0.baseAddress, UInt($0.count)) }
-        }
-        if status != 0 { throw statementError(mysql) }
-        guard let result = mysql_use_result(mysql) else { throw statementError(mysql) }
+        let (mysql, result) = try useResult(sql)
         defer { mysql_free_result(result) }
         let columnCount = Int(mysql_num_fields(result))
         var kept: [[String?]] = []
@@ -149,3 +137,19 @@ extension MariaDBHandle {
         return kept
     }
 }
+
+extension MariaDBHandle {
+    /// Sends `sql` and opens its rows for reading one at a time (`mysql_use_result`): nothing is
+    /// buffered on the client. The caller frees the result with `mysql_free_result`.
+    fileprivate func useResult(_ sql: String) throws -> (mysql: UnsafeMutablePointer<MYSQL>, result: UnsafeMutablePointer<MYSQL_RES>) {
+        let mysql = try open()
+        var sql = sql
+        let status = sql.withUTF8 { bytes in
+            bytes.withMemoryRebound(to: CChar.self) { mysql_real_query(mysql, $0.baseAddress, UInt($0.count)) }
+        }
+        if status != 0 { throw statementError(mysql) }
+        guard let result = mysql_use_result(mysql) else { throw statementError(mysql) }
+        return (mysql, result)
+    }
+}
+
