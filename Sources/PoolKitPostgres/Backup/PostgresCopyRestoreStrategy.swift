@@ -76,6 +76,10 @@ final class PostgresCopyRestoreSession: RestoreSession {
     /// Blob id → large object OID.
     private let largeObjects: [UInt32: UInt32]
 
+    /// A single-transaction restore runs every step, the drops of `--clean` included, in one
+    /// transaction (PostgreSQL's DDL is transactional): a failure rolls all of it back.
+    var failureLeavesTargetUnchanged: Bool { options.singleTransaction }
+
     init(manifest: ArchiveManifest, options: RestoreOptions, coordinator: PostgresConnection, superuser: Bool) {
         self.manifest = manifest
         self.options = options
