@@ -40,7 +40,10 @@ struct MariaDBPoolFaultTests {
         return try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
     }
 
-    @Test("shutdown's deadline ends a statement stuck on a stopped server, and run() returns while it is still stopped")
+    @Test(
+        "shutdown's deadline ends a statement stuck on a stopped server, and run() returns while it is still stopped",
+        .disabled(
+            "it stops the whole shared mariadbd for seconds while other suites use it in the same test process; one CI run stalled every suite (time limits exceeded): it needs a server of its own"))
     func shutdownDeadlineCoversStuckStatement() async throws {
         let pid = try await serverPID()
         let pool = try makePool { $0.shutdownGracePeriod = .milliseconds(300) }
