@@ -180,11 +180,11 @@ public enum BackupFaultSuite {
             let writer = input.fileHandleForWriting
             let damaged = bytes
             // The restore may stop reading at the damage: a write error then is expected.
-            await Task.detached {
+            await onOwnThread {
                 signal(SIGPIPE, SIG_IGN)
                 try? writer.write(contentsOf: damaged)
                 try? writer.close()
-            }.value
+            }
             let ending = await restore.wait()
             let check = "restore of a \(damage.rawValue) archive from a pipe"
             guard !ending.bySignal, ending.status == damagedExitCode else {
@@ -228,10 +228,10 @@ public enum BackupFaultSuite {
             let writer = input.fileHandleForWriting
             let half = bytes.prefix(bytes.count / 2)
             // Returns once the restore has read all but a pipe buffer of the first half.
-            await Task.detached {
+            await onOwnThread {
                 signal(SIGPIPE, SIG_IGN)
                 try? writer.write(contentsOf: half)
-            }.value
+            }
             restore.send(SIGINT)
             let ending = await restore.wait()
             try? writer.close()

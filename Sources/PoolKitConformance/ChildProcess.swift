@@ -47,7 +47,7 @@ final class ChildProcess: Sendable {
         self.process = process
         self.errorPipe = errorPipe
         let reader = errorPipe.fileHandleForReading
-        let errorText = Task.detached { String(decoding: reader.readDataToEndOfFile(), as: UTF8.self) }
+        let errorText = Task { await onOwnThread { String(decoding: reader.readDataToEndOfFile(), as: UTF8.self) } }
         ended = Task {
             for await _ in stream {}
             let text = await errorText.value
