@@ -65,13 +65,13 @@ public struct RestoreEngine: Sendable {
     ) async throws -> RestoreSummary {
         let selection = RestoreSelection(manifest: manifest, options: options)
         let coordinatorLease = try await pool.lease()
-        var session: Strategy.Session?
+        var session: (value: Strategy.Session, coordinator: Strategy.Connection)?
         var workers: RestoreWorkers<Strategy.Session>?
         do {
             let coordinator = try StrategyConnection<Strategy.Connection>.cast(
                 coordinatorLease.connection, driver: driver, strategy: strategy.name)
             let begun = try await strategy.begin(manifest: manifest, on: coordinator, options: options)
-            session = begun
+            session = (begun, coordinator)
             log.targetUnchangedOnFailure = begun.failureLeavesTargetUnchanged
             progress.plan(
                 objects: selection.preData.count + selection.postData.count,
@@ -109,8 +109,8 @@ public struct RestoreEngine: Sendable {
                 rows: loaded.rows, bytes: loaded.bytes, elapsed: progress.snapshot().elapsed)
         } catch {
             await workers?.releaseAll(after: error)
-            if let session, let coordinator = coordinatorLease.connection as? Strategy.Connection {
-                await session.abort(on: coordinator)
+            if let session {
+                await session.value.abort(on: session.coordinator)
             }
             await pool.release(coordinatorLease, after: error)
             throw error
