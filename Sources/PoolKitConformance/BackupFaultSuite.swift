@@ -274,6 +274,12 @@ public enum BackupFaultSuite {
 
     // MARK: Helpers
 
+    /// Returns true once the child reached `point`, false if it ended first (``signalAt`` without a
+    /// signal: signal 0 only checks that the process exists).
+    static func reach(_ point: StopPoint, child: ChildProcess, executable: String, outputDirectory: String, bytes: Int64) async -> Bool {
+        await signalAt(point, signal: 0, child: child, executable: executable, outputDirectory: outputDirectory, bytes: bytes)
+    }
+
     /// Sends `signal` to the child once `point` is reached; false if the child ended first. Polls on
     /// a thread of its own, so a cooperative pool busy with other tests cannot make it miss the point.
     private static func signalAt(
@@ -303,14 +309,14 @@ public enum BackupFaultSuite {
         }
     }
 
-    private static func expectEmpty(_ directory: String, check: String, what: String) throws {
+    static func expectEmpty(_ directory: String, check: String, what: String) throws {
         let left = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0 != "lost+found" }
         guard left.isEmpty else {
             throw ConformanceFailure(check: check, message: "\(what) holds \(left.sorted().joined(separator: ", ")) afterwards")
         }
     }
 
-    private static func withScratchDirectories<T>(_ body: (String, String) async throws -> T) async throws -> T {
+    static func withScratchDirectories<T>(_ body: (String, String) async throws -> T) async throws -> T {
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("poolkit-faults-\(UUID().uuidString)")
         let output = base.appendingPathComponent("output").path
         let temporary = base.appendingPathComponent("tmp").path
@@ -321,7 +327,7 @@ public enum BackupFaultSuite {
     }
 
     /// Runs a system tool to its end; its exit status.
-    private static func run(_ tool: String, _ arguments: [String]) -> Int32 {
+    static func run(_ tool: String, _ arguments: [String]) -> Int32 {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments

@@ -43,6 +43,34 @@ struct PostgresFaultTests {
         return String(decoding: data, as: UTF8.self)
     }
 
+    /// The unaligned, tuples-only result of `sql`.
+    private static func query(_ url: String, _ sql: String) throws -> String {
+        try run("psql", ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql])
+    }
+
+    /// The database name of a URL.
+    static func databaseName(of url: String) throws -> String {
+        let path = url.split(separator: "?", maxSplits: 1)[0]
+        return String(try #require(path.split(separator: "/").last))
+    }
+
+    /// Polls `probe` until it returns a non-empty answer (nil after about a minute).
+    static func poll(_ probe: () throws -> String) async throws -> String? {
+        for _ in 0..<3000 {
+            let answer = try probe().trimmingCharacters(in: .whitespacesAndNewlines)
+            if !answer.isEmpty { return answer }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return nil
+    }
+
+    /// Waits until a restore into `database` runs a COPY ... FROM STDIN; false if none came.
+    static func restoreIsLoading(_ admin: String, _ database: String) async throws -> Bool {
+        try await poll {
+            try query(admin, "SELECT pid FROM pg_stat_activity WHERE datname = '\(database)' AND state = 'active' AND query ILIKE 'COPY%' LIMIT 1")
+        } != nil
+    }
+
     private static func psql(_ url: String, _ sql: String) throws {
         _ = try run("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql])
     }
@@ -114,6 +142,82 @@ struct PostgresFaultTests {
             try await BackupFaultSuite.damagedArchiveRestore(
                 context, damage: damage, restoreArguments: singleTransaction ? ["--single-transaction"] : [],
                 targetUnchanged: singleTransaction)
+        }
+    }
+
+    @Test("a backup onto a full disk (a 1 MiB tmpfs) fails saying so and leaves nothing")
+    func fullDiskBackup() async throws {
+        try await withContext { context in
+            if let skipped = try await BackupFaultSuite.fullDiskBackup(context) { print("skipped: \(skipped)") }
+        }
+    }
+
+    @Test(
+        "a restore whose spill files fill the disk (TMPDIR on a 1 MiB tmpfs) fails saying so; untouched with --single-transaction",
+        arguments: [false, true])
+    func fullDiskRestoreSpill(singleTransaction: Bool) async throws {
+        try await withContext { context in
+            if let skipped = try await BackupFaultSuite.fullDiskRestoreSpill(
+                context, restoreArguments: singleTransaction ? ["--single-transaction"] : [], targetUnchanged: singleTransaction)
+            {
+                print("skipped: \(skipped)")
+            }
+        }
+    }
+
+    @Test("a backup whose worker's backend is terminated (pg_terminate_backend) mid-dump fails naming it and leaves nothing")
+    func workerTerminatedMidBackup() async throws {
+        try await withContext { context in
+            let source = try Self.databaseName(of: context.source)
+            let admin = try url("postgres")
+            try await BackupFaultSuite.serverFaultDuringBackup(context, messageContains: ["terminat", "connection"]) {
+                // One COPY ... TO STDOUT of a worker; the suite called this in the middle of the dump.
+                let terminated = try await Self.poll {
+                    try Self.query(
+                        admin,
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(source)' AND state = 'active' AND query ILIKE 'COPY%' LIMIT 1")
+                }
+                guard terminated != nil else { throw CLITestFailure("no worker was found running COPY") }
+            }
+        }
+    }
+
+    @Test(
+        "the target's backends terminated mid-restore: non-zero exit naming it, what was restored said; untouched with --single-transaction",
+        arguments: [false, true])
+    func targetTerminatedMidRestore(singleTransaction: Bool) async throws {
+        try await withContext { context in
+            let admin = try url("postgres")
+            try await BackupFaultSuite.serverFaultDuringRestore(
+                context, restoreArguments: singleTransaction ? ["--single-transaction"] : [], targetUnchanged: singleTransaction,
+                messageContains: ["terminat", "connection"]
+            ) { target in
+                let database = try Self.databaseName(of: target)
+                guard try await Self.restoreIsLoading(admin, database) else { return nil }
+                _ = try Self.query(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)' AND pid <> pg_backend_pid()")
+                return .terminated
+            }
+        }
+    }
+
+    @Test(
+        "the target's backends frozen (SIGSTOP) mid-restore: the restore still ends (Ctrl-C) saying so; untouched with --single-transaction",
+        arguments: [false, true])
+    func targetFrozenMidRestore(singleTransaction: Bool) async throws {
+        try await withContext { context in
+            let admin = try url("postgres")
+            let ending = try await BackupFaultSuite.serverFaultDuringRestore(
+                context, restoreArguments: singleTransaction ? ["--single-transaction"] : [], targetUnchanged: singleTransaction,
+                messageContains: []
+            ) { target in
+                let database = try Self.databaseName(of: target)
+                guard try await Self.restoreIsLoading(admin, database) else { return nil }
+                let pids = try Self.query(admin, "SELECT pid FROM pg_stat_activity WHERE datname = '\(database)' AND pid <> pg_backend_pid()")
+                    .split(separator: "\n").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
+                let pauses = try pids.map { try ProcessPause(pid: $0, failsafe: .seconds(120)) }
+                return .frozen(resume: { for pause in pauses { pause.resume() } }, grace: .seconds(3))
+            }
+            print("a restore whose target backends were frozen \(ending?.rawValue ?? "?")")
         }
     }
 

@@ -12,6 +12,10 @@ public struct BackupOptions: Sendable, Hashable {
     public var dataOnly = false
     /// A table larger than this (estimated) is split into chunks of about this size.
     public var targetChunkBytes: Int64 = 16 << 20
+    /// Run the engine's thorough consistency check on the source before dumping (SQLite:
+    /// `PRAGMA integrity_check` instead of the default `quick_check`); the result is recorded in
+    /// the manifest's options. Engines without such a check ignore it.
+    public var integrityCheck = false
 
     public init() {}
 

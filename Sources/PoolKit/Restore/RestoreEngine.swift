@@ -106,7 +106,7 @@ public struct RestoreEngine: Sendable {
             progress.setPhase(.done)
             return RestoreSummary(
                 manifest: manifest, objects: selection.preData.count + selection.postData.count, chunks: loaded.chunks,
-                rows: loaded.rows, bytes: loaded.bytes, elapsed: progress.snapshot().elapsed)
+                rows: loaded.rows, bytes: loaded.bytes, elapsed: progress.snapshot().elapsed, warnings: begun.warnings)
         } catch {
             await workers?.releaseAll(after: error)
             if let session {
@@ -254,4 +254,6 @@ public struct RestoreSummary: Sendable {
     public var rows: UInt64
     public var bytes: UInt64
     public var elapsed: Double
+    /// What the strategy wants the user to know about the restored data (see ``RestoreSession/warnings``).
+    public var warnings: [String] = []
 }

@@ -14,6 +14,10 @@ public struct RestoreOptions: Sendable, Hashable {
     public var noOwner = false
     /// Leave out the statements that grant and revoke privileges (objects of kind ``ArchiveObject/Kind/acl``).
     public var noPrivileges = false
+    /// Write a database the archive holds even when it fails the strategy's consistency check
+    /// (SQLite `pages`: `quick_check`, i.e. the source was damaged when it was backed up), byte for
+    /// byte as it was backed up; the restore reports a warning (``RestoreSummary/warnings``).
+    public var allowDamaged = false
 
     public init() {}
 
@@ -88,6 +92,9 @@ public protocol RestoreSession<Connection>: Sendable {
     /// (everything goes in at once, or in one transaction that ``abort(on:)`` rolls back), so the
     /// failure message can say so instead of asking for `--clean`. Default: false.
     var failureLeavesTargetUnchanged: Bool { get }
+    /// What the user must know about a restore that succeeded (e.g. a damaged database written
+    /// because ``RestoreOptions/allowDamaged`` asked for it); read after ``finish(on:)``. Default: none.
+    var warnings: [String] { get }
 }
 
 extension RestoreSession {
@@ -96,6 +103,7 @@ extension RestoreSession {
     public func finishWorker(_ worker: Connection) async throws {}
     public func abort(on coordinator: Connection) async {}
     public var failureLeavesTargetUnchanged: Bool { false }
+    public var warnings: [String] { [] }
 }
 
 /// Where a restore strategy reads a chunk's bytes from.

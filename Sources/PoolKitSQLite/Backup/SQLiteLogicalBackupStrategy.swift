@@ -20,7 +20,8 @@ struct SQLiteLogicalBackupStrategy: BackupStrategy {
 
     func begin(on coordinator: SQLiteConnection, options: BackupOptions) async throws -> SQLiteLogicalBackupSession {
         try options.validate()
-        let (snapshot, sizes, path) = try await coordinator.withHandle { db in
+        let fullCheck = options.integrityCheck
+        let (snapshot, sizes, path, check) = try await coordinator.withHandle { db in
             guard let path = SQLiteRaw.mainFilename(db) else {
                 throw PoolKitError(
                     .unsupported,
@@ -36,13 +37,14 @@ struct SQLiteLogicalBackupStrategy: BackupStrategy {
             }
             // Estimates first, in a transaction of their own: dbstat reads every page, and no lock
             // that keeps writers waiting should be held meanwhile.
-            let sizes = try Self.inReadTransaction(db) {
-                try SQLiteTableSizes.read(db, for: SQLiteCatalogSnapshot.read(db))
+            // The source check runs here too, just before the snapshot, for the same reason.
+            let (sizes, check) = try Self.inReadTransaction(db) {
+                (try SQLiteTableSizes.read(db, for: SQLiteCatalogSnapshot.read(db)), try SQLiteSourceCheck.run(db, full: fullCheck))
             }
             // The snapshot: RESERVED is held from here until every worker has joined.
             try SQLiteRaw.execute(db, "BEGIN IMMEDIATE")
             do {
-                return (try SQLiteCatalogSnapshot.read(db), sizes, path)
+                return (try SQLiteCatalogSnapshot.read(db), sizes, path, check)
             } catch {
                 try? SQLiteRaw.execute(db, "ROLLBACK")
                 throw error
@@ -50,7 +52,8 @@ struct SQLiteLogicalBackupStrategy: BackupStrategy {
         }
         do {
             try Self.checkSelection(options, snapshot)
-            let plan = try SQLiteLogicalPlan(snapshot: snapshot, sizes: sizes, options: options, serverVersion: coordinator.serverVersion)
+            var plan = try SQLiteLogicalPlan(snapshot: snapshot, sizes: sizes, options: options, serverVersion: coordinator.serverVersion)
+            plan.catalog.properties.merge(check.properties) { $1 }
             return SQLiteLogicalBackupSession(
                 plan: plan, coordinator: coordinator, path: path, schemaVersion: snapshot.header.schemaVersion)
         } catch {

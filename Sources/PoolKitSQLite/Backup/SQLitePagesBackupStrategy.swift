@@ -40,13 +40,17 @@ struct SQLitePagesBackupStrategy: BackupStrategy {
                 .unsupported,
                 "the pages strategy copies the whole database file and cannot honour \(refused.joined(separator: ", ")): use --strategy logical")
         }
+        let fullCheck = options.integrityCheck
         let facts = try await coordinator.withHandle { db in
             guard !SQLiteRaw.inTransaction(db) else {
                 throw PoolKitError(.usage, "the coordinator connection is already inside a transaction")
             }
             try SQLiteRaw.execute(db, "BEGIN")
             do {
-                return try Facts.read(db)
+                var facts = try Facts.read(db)
+                // Checked in the snapshot that is copied: the restore runs quick_check on it again.
+                facts.properties.merge(try SQLiteSourceCheck.run(db, full: fullCheck).properties) { $1 }
+                return facts
             } catch {
                 try? SQLiteRaw.execute(db, "ROLLBACK")
                 throw error

@@ -7,7 +7,13 @@ enum SQLitePagesInstall {
     /// is removed at once), runs `PRAGMA quick_check`, then copies it into `target`'s main database in
     /// one write transaction. `stop` is looked at during the check and between copy steps; once the
     /// copy has committed, the restore is done and a later stop is too late.
-    static func run(from scratch: SQLiteScratchFile, into target: OpaquePointer, stop: SQLiteOnlineBackup.StopFlag) throws {
+    /// With `allowDamaged`, a database that fails the check is copied all the same, and the
+    /// returned warning says what was wrong; otherwise the check's failure is thrown. Returns nil
+    /// when the check passed.
+    @discardableResult
+    static func run(
+        from scratch: SQLiteScratchFile, into target: OpaquePointer, stop: SQLiteOnlineBackup.StopFlag, allowDamaged: Bool = false
+    ) throws -> String? {
         var source: OpaquePointer?
         defer { sqlite3_close_v2(source) }
         let opened = try scratch.withName { path in
@@ -24,10 +30,17 @@ enum SQLitePagesInstall {
             guard let context else { return 0 }
             return Unmanaged<SQLiteOnlineBackup.StopFlag>.fromOpaque(context).takeUnretainedValue().isSet ? 1 : 0
         }, context)
-        try check(source, stop: stop)
-        let sourceSchemaVersion = try SQLiteRaw.integer(source, "PRAGMA main.schema_version")
+        var warning: String?
+        do {
+            try check(source, stop: stop)
+        } catch let error as PoolKitError where error.code == .archiveCorrupt && allowDamaged {
+            let problem = error.message.components(separatedBy: ": the backed-up database was damaged").first ?? error.message
+            warning = "\(problem): the backed-up database was damaged; it was written byte for byte as backed up, because --allow-damaged asked for it — keep the archive, and recover what you can from the target (e.g. sqlite3 TARGET .recover)"
+        }
+        let sourceSchemaVersion = try? SQLiteRaw.integer(source, "PRAGMA main.schema_version")
         try copy(from: source, into: target, stop: stop)
-        carrySchemaVersion(sourceSchemaVersion, into: target)
+        if let sourceSchemaVersion { carrySchemaVersion(sourceSchemaVersion, into: target) }
+        return warning
     }
 
     /// The backup API sets the target's schema cookie to its old value plus one, so that no
@@ -44,7 +57,7 @@ enum SQLitePagesInstall {
     private static func check(_ source: OpaquePointer, stop: SQLiteOnlineBackup.StopFlag) throws {
         var problems: [String] = []
         do {
-            let statement = try SQLiteStatement(source, "PRAGMA main.quick_check")
+            let statement = try SQLiteStatement(source, "PRAGMA main.quick_check(\(SQLiteSourceCheck.problemLimit))")
             while try statement.step() { problems.append(statement.text(0) ?? "") }
         } catch let error as PoolKitError {
             if stop.isSet { throw cancelled() }
@@ -56,7 +69,7 @@ enum SQLitePagesInstall {
         guard problems == ["ok"] else {
             throw PoolKitError(
                 .archiveCorrupt,
-                "the restored database fails SQLite's quick_check (\(problems.prefix(3).joined(separator: "; "))): the backed-up database was damaged; the target was left unchanged")
+                "the restored database fails SQLite's quick_check (\(SQLiteSourceCheck.summary(of: problems))): the backed-up database was damaged; the target was left unchanged (restore with --allow-damaged to write it byte for byte all the same)")
         }
     }
 

@@ -68,7 +68,7 @@ struct SQLitePagesRestoreStrategy: RestoreStrategy {
             try scratch.truncate(to: Int64(size))
             return scratch
         }
-        return SQLitePagesRestoreSession(layout: layout, blobID: blob.id, scratch: scratch)
+        return SQLitePagesRestoreSession(layout: layout, blobID: blob.id, scratch: scratch, allowDamaged: options.allowDamaged)
     }
 }
 
@@ -78,12 +78,18 @@ final class SQLitePagesRestoreSession: RestoreSession {
     private let blobID: UInt32
     private let scratch: SQLiteScratchFile
     private let loaded = Mutex(Set<Int>())
+    private let allowDamaged: Bool
+    private let damage = Mutex<String?>(nil)
 
-    init(layout: SQLiteBlobLayout, blobID: UInt32, scratch: SQLiteScratchFile) {
+    init(layout: SQLiteBlobLayout, blobID: UInt32, scratch: SQLiteScratchFile, allowDamaged: Bool) {
         self.layout = layout
         self.blobID = blobID
         self.scratch = scratch
+        self.allowDamaged = allowDamaged
     }
+
+    /// The quick_check failure of a damaged database written because of `--allow-damaged`.
+    var warnings: [String] { damage.withLock { $0.map { [$0] } ?? [] } }
 
     /// Nothing reaches the target before ``finish(on:)`` copies it in one write transaction.
     var failureLeavesTargetUnchanged: Bool { true }
@@ -130,10 +136,14 @@ final class SQLitePagesRestoreSession: RestoreSession {
         }
         let scratch = self.scratch
         let stop = SQLiteOnlineBackup.StopFlag()
-        try await withTaskCancellationHandler {
-            try await coordinator.withHandle { db in try SQLitePagesInstall.run(from: scratch, into: db, stop: stop) }
+        let allowDamaged = self.allowDamaged
+        let warning = try await withTaskCancellationHandler {
+            try await coordinator.withHandle { db in
+                try SQLitePagesInstall.run(from: scratch, into: db, stop: stop, allowDamaged: allowDamaged)
+            }
         } onCancel: {
             stop.set()
         }
+        damage.withLock { $0 = warning }
     }
 }

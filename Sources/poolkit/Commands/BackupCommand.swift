@@ -46,20 +46,27 @@ struct BackupCommand: AsyncParsableCommand {
     @Flag(help: "Definitions only, no rows.")
     var schemaOnly = false
 
+    @Flag(
+        help: "Run the engine's thorough consistency check on the source first (SQLite: PRAGMA integrity_check instead of quick_check); exit 5 if it fails (the archive is still written).")
+    var check = false
+
     @Flag(help: "Rows only, no definitions.")
     var dataOnly = false
 
     @OptionGroup var display: ProgressOptions
 
     func run() async throws {
+        let sourceDamaged: Bool
         do {
-            try await backup()
+            sourceDamaged = try await backup()
         } catch {
             throw reportFailure(error)
         }
+        if sourceDamaged && check { throw ExitCode(ExitStatus.sourceDamaged) }
     }
 
-    private func backup() async throws {
+    /// Returns whether the source failed the check the strategy ran on it.
+    private func backup() async throws -> Bool {
         let url = try ConnectionURL(self.url)
         var options = BackupOptions()
         options.jobs = cappedJobs(jobs)
@@ -67,6 +74,7 @@ struct BackupCommand: AsyncParsableCommand {
         options.excludeTables = excludedTables
         options.schemaOnly = schemaOnly
         options.dataOnly = dataOnly
+        options.integrityCheck = check
         try options.validate()  // before the output file is made
         let compression: ArchiveCompression
         switch self.compression.lowercased() {
@@ -98,7 +106,13 @@ struct BackupCommand: AsyncParsableCommand {
             try await engine.backup(
                 url: url, to: sinkBox.take()!, strategy: strategy, options: chosen, archive: archive, progress: tracker)
         }
-        guard !display.quiet else { return }
+        // A damaged source is said even with --quiet: the archive holds it as it is.
+        let damaged = SourceCheck(summary.manifest.options)?.failure
+        if let damaged {
+            writeToStandardError(
+                "poolkit: warning: the source database fails \(damaged): the archive holds it exactly as it is, and a pages restore refuses it unless given --allow-damaged; repair the source (or recover its data) and keep this archive\n")
+        }
+        guard !display.quiet else { return damaged != nil }
         let trailer = summary.archive.trailer
         let ratio = summary.archive.totalBytes > 0 ? Double(trailer.dataBytes) / Double(summary.archive.totalBytes) : 0
         var lines = [
@@ -116,6 +130,10 @@ struct BackupCommand: AsyncParsableCommand {
         if let tables = summary.manifest.options["non_transactional_tables"] {
             lines.append("  not in the snapshot (non-transactional, read after the lock): \(tables)")
         }
+        if let source = SourceCheck(summary.manifest.options) {
+            lines.append("  source check \(source.description)")
+        }
         writeToStandardError(lines.joined(separator: "\n") + "\n")
+        return damaged != nil
     }
 }

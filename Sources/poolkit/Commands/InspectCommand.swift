@@ -44,8 +44,15 @@ struct InspectCommand: AsyncParsableCommand {
         print("  format \(report.formatVersion), id \(report.archiveID)")
         print("  source \(manifest.engine) \(manifest.serverVersion), driver \(manifest.driver), strategy \(manifest.strategy)")
         print("  written \(manifest.createdAt) by \(manifest.toolVersion ?? "unknown")")
-        if !manifest.options.isEmpty {
-            print("  options " + manifest.options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        let options = manifest.options.filter { !SourceCheck.keys.contains($0.key) }
+        if !options.isEmpty {
+            print("  options " + options.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+        }
+        if let source = SourceCheck(manifest.options) {
+            print("  source check \(source.description)")
+            if source.failure != nil {
+                print("    the source database was damaged when it was backed up: a pages restore refuses it unless given --allow-damaged")
+            }
         }
         print("  digest sha256:\(report.digest)")
         let sections = Dictionary(grouping: manifest.objects, by: \.section)

@@ -46,6 +46,10 @@ struct RestoreCommand: AsyncParsableCommand {
     @Flag(help: "Do not restore privileges (GRANT/REVOKE).")
     var noPrivileges = false
 
+    @Flag(
+        help: "SQLite pages: write the backed-up database byte for byte even though it fails SQLite's quick_check (the source was damaged), with a warning.")
+    var allowDamaged = false
+
     @OptionGroup var display: ProgressOptions
 
     func run() async throws {
@@ -67,6 +71,7 @@ struct RestoreCommand: AsyncParsableCommand {
         options.dataOnly = dataOnly
         options.noOwner = noOwner
         options.noPrivileges = noPrivileges
+        options.allowDamaged = allowDamaged
         try options.validate()  // before the archive is opened: a usage mistake is named first
         let source: any ArchiveSource = try openArchive(archive)
         let engine = RestoreEngine(registry: Drivers.registry)
@@ -74,6 +79,9 @@ struct RestoreCommand: AsyncParsableCommand {
         let chosen = options
         let summary = try await display.run(verb: "restore") { tracker in
             try await engine.restore(from: sourceBox.take()!, into: url, options: chosen, progress: tracker)
+        }
+        for warning in summary.warnings {  // also with --quiet
+            writeToStandardError("poolkit: warning: \(warning)\n")
         }
         guard !display.quiet else { return }
         let lines = [

@@ -17,6 +17,8 @@ enum ExitStatus {
     static let failure: Int32 = 1
     /// An archive is damaged, truncated or of an unsupported version.
     static let damaged: Int32 = 4
+    /// `backup --check`: the source failed its integrity check; the archive was written all the same.
+    static let sourceDamaged: Int32 = 5
     /// Interrupted (Ctrl-C or SIGTERM), as shells report it.
     static let interrupted: Int32 = 130
 }

@@ -1,0 +1,207 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// What a test did to the database server while a `poolkit` process used it.
+public enum ServerFault: Sendable {
+    /// The process's server connections were terminated (`pg_terminate_backend`, `KILL`): it must
+    /// fail by itself.
+    case terminated
+    /// The process's server backends were frozen (`SIGSTOP`) and are thawed by `resume`: the
+    /// process may wait on them forever, so the suite gives it `grace`, then presses Ctrl-C.
+    case frozen(resume: @Sendable () -> Void, grace: Duration)
+}
+
+/// How a restore whose server was frozen ended.
+public enum FrozenServerEnding: String, Sendable {
+    /// It failed by itself (a timeout of its own).
+    case byItself = "ended by itself"
+    /// It waited until the suite pressed Ctrl-C, then ended with exit 130.
+    case byInterrupt = "ended on Ctrl-C"
+}
+
+extension BackupFaultSuite {
+    /// Backs up into a fresh directory and, once the archive holds ``BackupFaultContext/midDumpBytes``,
+    /// runs `fault` (which terminates a worker's server connection). Guarantees: non-zero exit; a
+    /// message naming the lost connection (`messageContains`, lowercased); no file at the output
+    /// name, nothing left in the output directory or in `TMPDIR`; the source unchanged.
+    public static func serverFaultDuringBackup(
+        _ context: BackupFaultContext, messageContains: [String], fault: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        try await withScratchDirectories { output, temporary in
+            let before = try await context.fingerprint(context.source)
+            let child = try ChildProcess(
+                context.poolkit,
+                ["backup", context.source, "-o", output + "/backup.poolkit", "--jobs", "\(context.jobs)", "--progress", "none"]
+                    + context.strategyArguments,
+                environment: ["TMPDIR": temporary])
+            let check = "a worker's server connection terminated mid-backup"
+            guard await reach(.midDump, child: child, executable: context.poolkit, outputDirectory: output, bytes: context.midDumpBytes) else {
+                let ending = await child.wait()
+                throw ConformanceFailure(check: check, message: "the backup ended (\(ending)) before the middle of the dump: give the suite a larger source")
+            }
+            try await fault()
+            let ending = await child.wait()
+            guard !ending.bySignal, ending.status != 0 else {
+                throw ConformanceFailure(check: check, message: "expected a failure, got \(ending)")
+            }
+            let message = ending.standardError.lowercased()
+            guard messageContains.contains(where: { message.contains($0) }) else {
+                throw ConformanceFailure(check: check, message: "the message names none of \(messageContains): \(ending)")
+            }
+            if message.contains("complete") {
+                throw ConformanceFailure(check: check, message: "the messages say 'complete': \(ending)")
+            }
+            try expectEmpty(output, check: check, what: "the output directory")
+            try expectEmpty(temporary, check: check, what: "TMPDIR")
+            guard try await context.fingerprint(context.source) == before else {
+                throw ConformanceFailure(check: check, message: "the source database changed")
+            }
+        }
+    }
+
+    /// Backs up the source completely, restores the archive from a file into a new target and runs
+    /// `fault` on the target's server while the restore loads (`fault` waits for the restore's
+    /// connections itself and returns nil if the restore ended first). Guarantees:
+    /// - terminated connections: non-zero exit (not 130), a message saying what happened
+    ///   (`messageContains`) and how far the restore got — "partly restored", or, with
+    ///   `targetUnchanged`, that the target is as it was (and it is);
+    /// - frozen backends: the restore ends, by itself or on Ctrl-C (exit 130, "interrupted", never
+    ///   "complete"); with `targetUnchanged` the target is as it was once the server runs again.
+    /// The target is never a complete copy. Returns how a frozen restore ended (nil: terminated).
+    @discardableResult
+    public static func serverFaultDuringRestore(
+        _ context: BackupFaultContext, restoreArguments: [String] = [], targetUnchanged: Bool, messageContains: [String],
+        fault: @escaping @Sendable (_ target: String) async throws -> ServerFault?
+    ) async throws -> FrozenServerEnding? {
+        try await withScratchDirectories { output, _ in
+            let archive = output + "/backup.poolkit"
+            let backup = try ChildProcess(
+                context.poolkit,
+                ["backup", context.source, "-o", archive, "--jobs", "\(context.jobs)", "--quiet"] + context.strategyArguments)
+            let backedUp = await backup.wait()
+            let check = "the target server failing mid-restore"
+            guard !backedUp.bySignal, backedUp.status == 0 else {
+                throw ConformanceFailure(check: check, message: "the backup failed: \(backedUp)")
+            }
+            let target = try await context.makeTarget()
+            let empty = try await context.fingerprint(target)
+            let restore = try ChildProcess(
+                context.poolkit, ["restore", archive, target, "--jobs", "\(context.jobs)", "--progress", "none"] + restoreArguments)
+            guard let fault = try await fault(target) else {
+                let ending = await restore.wait()
+                throw ConformanceFailure(check: check, message: "the restore ended (\(ending)) before the fault: give the suite a larger source")
+            }
+            var frozenEnding: FrozenServerEnding?
+            let ending: ChildProcess.Ending
+            switch fault {
+            case .terminated:
+                ending = await restore.wait()
+                guard !ending.bySignal, ending.status != 0, ending.status != interruptedExitCode else {
+                    throw ConformanceFailure(check: check, message: "expected a failure of its own, got \(ending)")
+                }
+                let message = ending.standardError.lowercased()
+                guard messageContains.contains(where: { message.contains($0) }) else {
+                    throw ConformanceFailure(check: check, message: "the message names none of \(messageContains): \(ending)")
+                }
+                let saysHowFar = targetUnchanged ? message.contains("as it was") : message.contains("partly restored")
+                guard saysHowFar else {
+                    throw ConformanceFailure(check: check, message: "the message does not say what was restored: \(ending)")
+                }
+            case .frozen(let resume, let grace):
+                defer { resume() }
+                if await endsWithin(grace, restore) {
+                    frozenEnding = .byItself
+                    ending = await restore.wait()
+                    guard !ending.bySignal, ending.status != 0 else {
+                        throw ConformanceFailure(check: check, message: "expected a failure, got \(ending)")
+                    }
+                } else {
+                    frozenEnding = .byInterrupt
+                    restore.send(SIGINT)
+                    ending = await restore.wait()
+                    guard !ending.bySignal, ending.status == interruptedExitCode, ending.standardError.contains("interrupted") else {
+                        throw ConformanceFailure(
+                            check: check, message: "Ctrl-C of a restore whose server froze: expected exit \(interruptedExitCode) saying 'interrupted', got \(ending)")
+                    }
+                }
+                resume()
+            }
+            if ending.standardError.contains("complete") && !ending.standardError.contains("too late") {
+                throw ConformanceFailure(check: check, message: "the messages say 'complete': \(ending)")
+            }
+            let after = try await context.fingerprint(target)
+            if after == (try await context.fingerprint(context.source)) {
+                throw ConformanceFailure(check: check, message: "the target looks like a complete restore")
+            }
+            if targetUnchanged && after != empty {
+                throw ConformanceFailure(check: check, message: "the target was changed, though this restore promises to leave it as it was (\(ending))")
+            }
+            return frozenEnding
+        }
+    }
+
+    /// Backs up the source completely, then restores it with `TMPDIR` on a 1 MiB tmpfs the test
+    /// mounts (root only; otherwise returns why it was skipped) and one loader, so that chunks
+    /// arriving while it is busy spill there. Guarantees: non-zero exit; a message saying the disk
+    /// is full; nothing left on that file system; the target never complete, and as it was with
+    /// `targetUnchanged`.
+    public static func fullDiskRestoreSpill(
+        _ context: BackupFaultContext, restoreArguments: [String] = [], targetUnchanged: Bool
+    ) async throws -> String? {
+        guard getuid() == 0 else { return "mounting a small tmpfs needs root; the full-disk case was skipped" }
+        return try await withScratchDirectories { output, temporary in
+            let archive = output + "/backup.poolkit"
+            let backup = try ChildProcess(
+                context.poolkit,
+                ["backup", context.source, "-o", archive, "--jobs", "\(max(context.jobs, 2))", "--quiet"] + context.strategyArguments)
+            let backedUp = await backup.wait()
+            let check = "a restore whose spill files fill the disk"
+            guard !backedUp.bySignal, backedUp.status == 0 else {
+                throw ConformanceFailure(check: check, message: "the backup failed: \(backedUp)")
+            }
+            guard run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "poolkit-faults", temporary]) == 0 else {
+                return "mount -t tmpfs failed; the full-disk case was skipped"
+            }
+            defer { _ = run("/bin/umount", [temporary]) }
+            let target = try await context.makeTarget()
+            let empty = try await context.fingerprint(target)
+            let restore = try ChildProcess(
+                context.poolkit, ["restore", archive, target, "--jobs", "1", "--quiet"] + restoreArguments,
+                environment: ["TMPDIR": temporary])
+            let ending = await restore.wait()
+            guard !ending.bySignal, ending.status != 0 else {
+                throw ConformanceFailure(
+                    check: check, message: "expected a failure (the archive's chunks interleave, so one loader must spill), got \(ending)")
+            }
+            guard ending.standardError.contains("disk is full") else {
+                throw ConformanceFailure(check: check, message: "the message does not say the disk is full: \(ending)")
+            }
+            try expectEmpty(temporary, check: check, what: "the full file system")
+            let after = try await context.fingerprint(target)
+            if after == (try await context.fingerprint(context.source)) {
+                throw ConformanceFailure(check: check, message: "the target looks like a complete restore")
+            }
+            if targetUnchanged && after != empty {
+                throw ConformanceFailure(check: check, message: "the target was changed, though this restore promises to leave it as it was")
+            }
+            return nil
+        }
+    }
+
+    /// Whether the child ends within `duration` (polled; the child is not touched).
+    private static func endsWithin(_ duration: Duration, _ child: ChildProcess) async -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + duration
+        while clock.now < deadline {
+            if !child.isRunning { return true }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return !child.isRunning
+    }
+}
