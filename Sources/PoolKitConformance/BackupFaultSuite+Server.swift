@@ -26,12 +26,15 @@ public enum FrozenServerEnding: String, Sendable {
 }
 
 extension BackupFaultSuite {
-    /// Backs up into a fresh directory and, once the archive holds ``BackupFaultContext/midDumpBytes``,
-    /// runs `fault` (which terminates a worker's server connection). Guarantees: non-zero exit; a
+    /// Backs up into a fresh directory and, once the backup reaches `point`, runs `fault` (which
+    /// waits for a worker's statement and terminates its server connection; a small database is
+    /// dumped in well under a second, so `.archiveOpened` leaves it the time to find one).
+    /// Guarantees: non-zero exit; a
     /// message naming the lost connection (`messageContains`, lowercased); no file at the output
     /// name, nothing left in the output directory or in `TMPDIR`; the source unchanged.
     public static func serverFaultDuringBackup(
-        _ context: BackupFaultContext, messageContains: [String], fault: @escaping @Sendable () async throws -> Void
+        _ context: BackupFaultContext, at point: StopPoint = .archiveOpened, messageContains: [String],
+        fault: @escaping @Sendable () async throws -> Void
     ) async throws {
         try await withScratchDirectories { output, temporary in
             let before = try await context.fingerprint(context.source)
@@ -41,9 +44,9 @@ extension BackupFaultSuite {
                     + context.strategyArguments,
                 environment: ["TMPDIR": temporary])
             let check = "a worker's server connection terminated mid-backup"
-            guard await reach(.midDump, child: child, executable: context.poolkit, outputDirectory: output, bytes: context.midDumpBytes) else {
+            guard await reach(point, child: child, executable: context.poolkit, outputDirectory: output, bytes: context.midDumpBytes) else {
                 let ending = await child.wait()
-                throw ConformanceFailure(check: check, message: "the backup ended (\(ending)) before the middle of the dump: give the suite a larger source")
+                throw ConformanceFailure(check: check, message: "the backup ended (\(ending)) before \(point.rawValue): give the suite a larger source")
             }
             try await fault()
             let ending = await child.wait()

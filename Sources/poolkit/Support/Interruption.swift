@@ -81,6 +81,11 @@ func runInterruptibly<T: Sendable>(verb: String = "command", _ body: @escaping @
         throw PoolKitError(.cancelled, "interrupted")
     } catch let error as PoolKitError where error.code == .cancelled {
         throw PoolKitError(.cancelled, monitor.signalled ? "interrupted: \(error.message)" : error.message)
+    } catch let error as PoolKitError where monitor.signalled && task.isCancelled {
+        // A Ctrl-C cancels the running statements; a connection whose server does not answer the
+        // cancel request (a frozen backend) is cut, which surfaces as a connection error: it is
+        // still the interrupt, and the message keeps what the failure says was restored.
+        throw PoolKitError(.cancelled, "interrupted: \(error.message)", engineCode: error.engineCode, underlying: error.underlying)
     }
 }
 
