@@ -73,7 +73,8 @@ extension BackupFaultSuite {
     /// connections itself and returns nil if the restore ended first). Guarantees:
     /// - terminated connections: non-zero exit (not 130), a message saying what happened
     ///   (`messageContains`) and how far the restore got — "partly restored", or, with
-    ///   `targetUnchanged`, that the target is as it was (and it is);
+    ///   `targetUnchanged`, that the target is as it was (and it is); it ends by itself (within a
+    ///   minute, a wide margin: a wait on a dead connection would take TCP's minutes);
     /// - frozen backends: the restore ends, by itself or on Ctrl-C (exit 130, "interrupted", never
     ///   "complete"); with `targetUnchanged` the target is as it was once the server runs again.
     /// The target is never a complete copy. Returns how a frozen restore ended (nil: terminated).
@@ -104,6 +105,14 @@ extension BackupFaultSuite {
             let ending: ChildProcess.Ending
             switch fault {
             case .terminated:
+                // Liveness, with a wide margin (it ends within a second or two when it works): a
+                // client blocked on a server that hung up half-way waits for TCP to give up, minutes.
+                guard await endsWithin(.seconds(60), restore) else {
+                    restore.send(SIGKILL)
+                    _ = await restore.wait()
+                    throw ConformanceFailure(
+                        check: check, message: "the restore still ran a minute after its connections were terminated: it waits on a dead connection")
+                }
                 ending = await restore.wait()
                 guard !ending.bySignal, ending.status != 0, ending.status != interruptedExitCode else {
                     throw ConformanceFailure(check: check, message: "expected a failure of its own, got \(ending)")

@@ -191,6 +191,10 @@ public struct BackupEngine: Sendable {
         configuration.maxLifetime = nil  // a long dump must not lose its snapshot to recycling
         configuration.idleTimeout = nil
         configuration.healthCheckPeriod = nil
+        // A failed or cancelled transfer shuts the pool down while workers may still wait on a
+        // server that stopped answering (their cancel requests unanswered): their connections are
+        // cut after this, so a Ctrl-C ends the command within seconds, not the pool's default 30.
+        configuration.shutdownGracePeriod = .seconds(5)
         return try ConnectionPool(url: url, registry: registry, configuration: configuration.applying(url.poolOptions), logger: logger)
     }
 }

@@ -70,9 +70,13 @@ extension MariaDBHandle {
             refuseLocalFiles()
         }
         var sql = sql
+        // A server that ends the connection mid-upload (KILL) may stop reading without closing:
+        // the watch cuts the socket when it hangs up, so the blocked write fails at once.
+        let watch = PeerHangupWatch(socket: socketDescriptor)
         let status = sql.withUTF8 { bytes in
             bytes.withMemoryRebound(to: CChar.self) { mysql_real_query(mysql, $0.baseAddress, UInt($0.count)) }
         }
+        watch?.stop()
         if let failure = feed.failure {
             // The archive side failed (a damaged or abandoned chunk): that is the cause to report.
             if status == 0 { _ = try? drainResults(mysql) }
