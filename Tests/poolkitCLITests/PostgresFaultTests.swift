@@ -221,6 +221,16 @@ struct PostgresFaultTests {
         }
     }
 
+    @Test(
+        "a restore interrupted while reading the archive exits 130 saying so once; untouched with --single-transaction",
+        arguments: [false, true])
+    func interruptedRestore(singleTransaction: Bool) async throws {
+        try await withContext { context in
+            try await BackupFaultSuite.interruptedRestore(
+                context, restoreArguments: singleTransaction ? ["--single-transaction"] : [], targetUnchanged: singleTransaction)
+        }
+    }
+
     @Test("a backup whose reader quits early fails naming the pipe and leaves nothing")
     func readerQuits() async throws {
         try await withContext { context in
