@@ -26,29 +26,34 @@ public enum FrozenServerEnding: String, Sendable {
 }
 
 extension BackupFaultSuite {
-    /// Backs up into a fresh directory and, once the backup reaches `point`, runs `fault` (which
-    /// waits for a worker's statement and terminates its server connection; a small database is
-    /// dumped in well under a second, so `.archiveOpened` leaves it the time to find one).
-    /// Guarantees: non-zero exit; a
-    /// message naming the lost connection (`messageContains`, lowercased); no file at the output
-    /// name, nothing left in the output directory or in `TMPDIR`; the source unchanged.
+    /// Backs up to standard output into a pipe the suite does not read yet, so the workers wait
+    /// inside their statements (the dump is far larger than the pipe and the archive's buffers);
+    /// runs `fault`, which finds a worker's statement on the server and terminates its connection;
+    /// then reads the archive stream to its end. Guarantees: non-zero exit; a message naming the
+    /// lost connection (`messageContains`, lowercased), never "complete"; the bytes written are not
+    /// an archive that verifies (`poolkit verify` exits 4); nothing left in `TMPDIR`; the source
+    /// unchanged.
     public static func serverFaultDuringBackup(
-        _ context: BackupFaultContext, at point: StopPoint = .archiveOpened, messageContains: [String],
-        fault: @escaping @Sendable () async throws -> Void
+        _ context: BackupFaultContext, messageContains: [String], fault: @escaping @Sendable () async throws -> Void
     ) async throws {
-        try await withScratchDirectories { output, temporary in
+        try await withScratchDirectories { _, temporary in
             let before = try await context.fingerprint(context.source)
+            let pipe = Pipe()
             let child = try ChildProcess(
                 context.poolkit,
-                ["backup", context.source, "-o", output + "/backup.poolkit", "--jobs", "\(context.jobs)", "--progress", "none"]
-                    + context.strategyArguments,
-                environment: ["TMPDIR": temporary])
+                ["backup", context.source, "-o", "-", "--jobs", "\(context.jobs)", "--progress", "none"] + context.strategyArguments,
+                environment: ["TMPDIR": temporary], standardOutput: pipe.fileHandleForWriting)
+            try? pipe.fileHandleForWriting.close()
             let check = "a worker's server connection terminated mid-backup"
-            guard await reach(point, child: child, executable: context.poolkit, outputDirectory: output, bytes: context.midDumpBytes) else {
-                let ending = await child.wait()
-                throw ConformanceFailure(check: check, message: "the backup ended (\(ending)) before \(point.rawValue): give the suite a larger source")
+            do {
+                try await fault()
+            } catch {
+                child.send(SIGKILL)
+                _ = await child.wait()
+                throw error
             }
-            try await fault()
+            let reader = pipe.fileHandleForReading
+            let written = await onOwnThread { reader.readDataToEndOfFile() }
             let ending = await child.wait()
             guard !ending.bySignal, ending.status != 0 else {
                 throw ConformanceFailure(check: check, message: "expected a failure, got \(ending)")
@@ -60,7 +65,20 @@ extension BackupFaultSuite {
             if message.contains("complete") {
                 throw ConformanceFailure(check: check, message: "the messages say 'complete': \(ending)")
             }
-            try expectEmpty(output, check: check, what: "the output directory")
+            let input = Pipe()
+            let verify = try ChildProcess(context.poolkit, ["verify", "-", "--quiet"], standardInput: input.fileHandleForReading)
+            try? input.fileHandleForReading.close()
+            let writer = input.fileHandleForWriting
+            await onOwnThread {
+                signal(SIGPIPE, SIG_IGN)
+                try? writer.write(contentsOf: written)
+                try? writer.close()
+            }
+            let verified = await verify.wait()
+            guard !verified.bySignal, verified.status == damagedExitCode else {
+                throw ConformanceFailure(
+                    check: check, message: "the \(written.count) bytes the failed backup wrote should not verify (exit \(damagedExitCode)), got \(verified)")
+            }
             try expectEmpty(temporary, check: check, what: "TMPDIR")
             guard try await context.fingerprint(context.source) == before else {
                 throw ConformanceFailure(check: check, message: "the source database changed")

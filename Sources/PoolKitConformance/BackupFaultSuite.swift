@@ -274,12 +274,6 @@ public enum BackupFaultSuite {
 
     // MARK: Helpers
 
-    /// Returns true once the child reached `point`, false if it ended first (``signalAt`` without a
-    /// signal: signal 0 only checks that the process exists).
-    static func reach(_ point: StopPoint, child: ChildProcess, executable: String, outputDirectory: String, bytes: Int64) async -> Bool {
-        await signalAt(point, signal: 0, child: child, executable: executable, outputDirectory: outputDirectory, bytes: bytes)
-    }
-
     /// Sends `signal` to the child once `point` is reached; false if the child ended first. Polls on
     /// a thread of its own, so a cooperative pool busy with other tests cannot make it miss the point.
     private static func signalAt(

@@ -246,6 +246,39 @@ struct MariaDBFaultTests {
     }
 }
 
+extension MariaDBFaultTests {
+    @Test(
+        "the restore's server frozen mid-load (a proxy that stops moving bytes): the restore still ends (Ctrl-C) saying so; no rows kept with --single-transaction",
+        arguments: [false, true])
+    func targetFrozenMidRestore(singleTransaction: Bool) async throws {
+        let proxy = try FreezableProxy(upstreamPort: try #require(UInt16(try Server().port)))
+        defer { proxy.stop() }
+        try await withContext { context, server, created in
+            var context = context
+            let direct = context.makeTarget
+            // The restore goes through the proxy; the test's own queries and dumps go direct.
+            context.makeTarget = { try await direct().replacingOccurrences(of: ":\(server.port)/", with: ":\(proxy.port)/") }
+            let ending = try await BackupFaultSuite.serverFaultDuringRestore(
+                context, restoreArguments: singleTransaction ? ["--single-transaction"] : [], targetUnchanged: false, messageContains: []
+            ) { target in
+                let database = try Self.databaseName(of: target)
+                let loading = try await Self.poll {
+                    try server.sql(
+                        "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '\(database)' AND COMMAND = 'Query' AND INFO LIKE 'LOAD DATA%' LIMIT 1")
+                }
+                guard loading != nil else { return nil }
+                proxy.freeze()
+                return .frozen(resume: { proxy.thaw() }, grace: .seconds(3))
+            }
+            print("a restore whose MariaDB server froze \(ending?.rawValue ?? "?")")
+            if singleTransaction {
+                let target = try #require(created().last)
+                #expect(try Self.rowCounts(server, target).values.allSatisfy { $0 == 0 }, "rows of a failed --single-transaction restore were kept")
+            }
+        }
+    }
+}
+
 /// The databases a fault test made, dropped at its end.
 private final class CreatedMariaDBDatabases: Sendable {
     let names = Mutex<[String]>([])

@@ -109,8 +109,14 @@ struct BackupCommand: AsyncParsableCommand {
         // A damaged source is said even with --quiet: the archive holds it as it is.
         let damaged = SourceCheck(summary.manifest.options)?.failure
         if let damaged {
+            let holds =
+                summary.manifest.strategy == "pages"
+                ? "the archive holds it exactly as it is, and a pages restore refuses it unless given --allow-damaged"
+                : "the archive holds what could be read from it"
             writeToStandardError(
-                "poolkit: warning: the source database fails \(damaged): the archive holds it exactly as it is, and a pages restore refuses it unless given --allow-damaged; repair the source (or recover its data) and keep this archive\n")
+                "poolkit: warning: the source database fails \(damaged): \(holds); repair the source (or recover its data) and keep this archive\n")
+        } else if check && SourceCheck(summary.manifest.options) == nil {
+            writeToStandardError("poolkit: warning: --check: the \(summary.manifest.driver) driver has no source check; nothing was checked\n")
         }
         guard !display.quiet else { return damaged != nil }
         let trailer = summary.archive.trailer
