@@ -86,9 +86,10 @@ extension BackupFaultSuite {
         }
     }
 
-    /// Backs up the source completely, restores the archive from a file into a new target and runs
-    /// `fault` on the target's server while the restore loads (`fault` waits for the restore's
-    /// connections itself and returns nil if the restore ended first). Guarantees:
+    /// Backs up the source completely, pipes the first half of the archive into a restore into a new
+    /// target — whose loaders then wait inside their statements for the rest — and runs `fault` on
+    /// the target's server (`fault` finds the restore's connections itself and returns nil if it
+    /// found none); then pipes the rest. Guarantees:
     /// - terminated connections: non-zero exit (not 130), a message saying what happened
     ///   (`messageContains`) and how far the restore got — "partly restored", or, with
     ///   `targetUnchanged`, that the target is as it was (and it is); it ends by itself (within a
@@ -113,11 +114,33 @@ extension BackupFaultSuite {
             }
             let target = try await context.makeTarget()
             let empty = try await context.fingerprint(target)
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: archive))
+            let input = Pipe()
             let restore = try ChildProcess(
-                context.poolkit, ["restore", archive, target, "--jobs", "\(context.jobs)", "--progress", "none"] + restoreArguments)
+                context.poolkit, ["restore", "-", target, "--jobs", "\(context.jobs)", "--progress", "none"] + restoreArguments,
+                standardInput: input.fileHandleForReading)
+            try? input.fileHandleForReading.close()
+            let writer = input.fileHandleForWriting
+            let half = bytes.prefix(bytes.count / 2)
+            let rest = bytes.suffix(from: half.endIndex)
+            // Returns once the restore has read all but a pipe buffer of the first half: its loaders
+            // are inside their statements, waiting for the rest of their chunks.
+            await onOwnThread {
+                signal(SIGPIPE, SIG_IGN)
+                try? writer.write(contentsOf: half)
+            }
             guard let fault = try await fault(target) else {
+                try? writer.close()
                 let ending = await restore.wait()
                 throw ConformanceFailure(check: check, message: "the restore ended (\(ending)) before the fault: give the suite a larger source")
+            }
+            // The rest on a thread of its own: it blocks while a frozen server holds the loaders,
+            // and ends when the restore does (EPIPE at the latest).
+            let feeding = Task {
+                await onOwnThread {
+                    try? writer.write(contentsOf: rest)
+                    try? writer.close()
+                }
             }
             var frozenEnding: FrozenServerEnding?
             let ending: ChildProcess.Ending
@@ -162,6 +185,7 @@ extension BackupFaultSuite {
                 }
                 resume()
             }
+            await feeding.value  // the restore is gone: the write has failed or finished
             if ending.standardError.contains("complete") && !ending.standardError.contains("too late") {
                 throw ConformanceFailure(check: check, message: "the messages say 'complete': \(ending)")
             }

@@ -7,7 +7,6 @@ import Darwin
 #endif
 import Dispatch
 import Foundation
-import Synchronization
 
 /// Watches a connection's socket while the client only writes to it (MariaDB's `LOAD DATA LOCAL
 /// INFILE` streams the file without reading anything until the end), and shuts the socket down
@@ -23,9 +22,9 @@ import Synchronization
 /// defer { watch?.stop() }  // before the C library may close the descriptor
 /// ```
 package final class PeerHangupWatch: Sendable {
+    private let wakeRead: Int32
     private let wakeWrite: Int32
     private let done = DispatchSemaphore(value: 0)
-    private let hungUp = Atomic<Bool>(false)
 
     /// Starts watching `socket`; nil if it is not a descriptor or no wake-up pipe could be made
     /// (the transfer then runs unwatched, as before).
@@ -33,13 +32,11 @@ package final class PeerHangupWatch: Sendable {
         guard socket >= 0 else { return nil }
         var pipeEnds: [Int32] = [-1, -1]
         guard pipe(&pipeEnds) == 0 else { return nil }
-        let (wakeRead, wakeWrite) = (pipeEnds[0], pipeEnds[1])
-        self.wakeWrite = wakeWrite
+        let wakeRead = pipeEnds[0]
+        self.wakeRead = wakeRead
+        self.wakeWrite = pipeEnds[1]
         Thread.detachNewThread { [self] in
-            defer {
-                close(wakeRead)
-                done.signal()
-            }
+            defer { done.signal() }
             var descriptors = [
                 pollfd(fd: socket, events: Int16(Self.peerClosedEvent), revents: 0),
                 pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0),
@@ -49,7 +46,6 @@ package final class PeerHangupWatch: Sendable {
                 if ready < 0 && errno == EINTR { continue }
                 guard ready > 0, descriptors[1].revents == 0 else { return }
                 if Int32(descriptors[0].revents) & (Self.peerClosedEvent | Int32(POLLHUP) | Int32(POLLERR)) != 0 {
-                    hungUp.store(true, ordering: .releasing)
                     #if canImport(Darwin)
                     _ = shutdown(socket, SHUT_RDWR)
                     #else
@@ -61,15 +57,14 @@ package final class PeerHangupWatch: Sendable {
         }
     }
 
-    /// True when the server hung up and the watch shut the socket down.
-    package var serverHungUp: Bool { hungUp.load(ordering: .acquiring) }
-
     /// Stops watching and waits until the watching thread no longer touches the socket. Call it
     /// once, before the descriptor can be closed.
     package func stop() {
+        // Both ends stay open until the thread is gone: the write can never raise SIGPIPE.
         var byte: UInt8 = 1
         _ = write(wakeWrite, &byte, 1)
         done.wait()
+        close(wakeRead)
         close(wakeWrite)
     }
 
