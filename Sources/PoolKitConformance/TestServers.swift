@@ -78,6 +78,26 @@ public enum TestServers {
             + "run eval \"$(bash scripts/test-servers.sh start)\" first, or run the tests with bash scripts/test.sh"
     }
 
+    /// The CA certificate that signed the test servers' TLS certificate (`POOLKIT_TEST_CA`), or nil
+    /// when the servers were started without it. The certificate names 127.0.0.1 and localhost.
+    public static var certificateAuthority: String? { environment("POOLKIT_TEST_CA").flatMap { $0.isEmpty ? nil : $0 } }
+
+    /// A CA certificate that did not sign the servers' certificate (`POOLKIT_TEST_WRONG_CA`).
+    public static var unrelatedCertificateAuthority: String? {
+        environment("POOLKIT_TEST_WRONG_CA").flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Another address the test servers listen on that their certificate does not name
+    /// (`POOLKIT_TEST_TLS_OTHER_HOST`, 127.0.0.2 on Linux), for host-name mismatch tests.
+    public static var hostNotInCertificate: String? {
+        environment("POOLKIT_TEST_TLS_OTHER_HOST").flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The failure message when the TLS variables are missing but servers are required.
+    public static let missingTLSMessage =
+        "POOLKIT_TEST_CA / POOLKIT_TEST_WRONG_CA / POOLKIT_TEST_TLS_OTHER_HOST are not set: restart the test servers with "
+        + "bash scripts/test-servers.sh stop; eval \"$(bash scripts/test-servers.sh start)\" (the script makes the certificates)"
+
     /// A TCP port on 127.0.0.1 that nothing listened on a moment ago, for "connection refused" tests.
     public static func closedPort() -> Int {
         #if canImport(Glibc) || canImport(Musl)
