@@ -342,7 +342,7 @@ start_mariadb() {
     local install_args=(--no-defaults --datadir="$dir/mariadb" --skip-test-db --skip-name-resolve
         --auth-root-authentication-method=socket --auth-root-socket-user="$OS_USER")
     local server_args=(--no-defaults --datadir="$dir/mariadb" --socket="$dir/run/mariadb.sock"
-        --port="$MARIADB_PORT" --bind-address="127.0.0.1${OTHER_HOST:+,$OTHER_HOST}" --pid-file="$dir/mariadb.pid"
+        --tmpdir="$dir/mariadb-tmp" --port="$MARIADB_PORT" --bind-address="127.0.0.1${OTHER_HOST:+,$OTHER_HOST}" --pid-file="$dir/mariadb.pid"
         --log-error="$dir/mariadb.log" --skip-name-resolve --character-set-server=utf8mb4
         --collation-server=utf8mb4_unicode_ci --innodb-buffer-pool-size=128M
         --innodb-flush-log-at-trx-commit=2 --innodb-doublewrite=0 --max-connections=200
@@ -356,6 +356,11 @@ start_mariadb() {
         install_args+=(--user="$OS_USER")
         server_args+=(--user="$OS_USER")
     fi
+    # Its temporary tables live in a directory of its own: in the shared /tmp, other programs
+    # that clean up temporary files removed them under the server (seen: a failed query, and a
+    # crash in ha_maria::drop_table).
+    mkdir -p "$dir/mariadb-tmp"
+    if is_root; then chown "$OS_USER:" "$dir/mariadb-tmp"; fi
     log "initialising MariaDB in $dir/mariadb"
     # mariadb-install-db runs mariadbd itself: as root it switches to --user, as a normal user it stays.
     (cd / && mariadb-install-db "${install_args[@]}") >"$dir/mariadb-install.log" 2>&1 </dev/null 3>&- ||

@@ -80,27 +80,37 @@ public final class PrivateTestServer: Sendable {
         var standardError: String
     }
 
-    /// Runs the script and reads its output on threads of their own (never on the cooperative pool).
+    /// Runs the script with its output in temporary files, spawned and awaited (`posix_spawn`,
+    /// `waitpid`) on a thread of its own, never on the cooperative pool. (Foundation's `Process`
+    /// did not see this script end in the test process: the script starts a detached watchdog.)
     private static func runScript(_ arguments: [String]) async throws -> ScriptResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        let output = Pipe()
-        let error = Pipe()
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let outputReader = output.fileHandleForReading
-        let errorReader = error.fileHandleForReading
-        async let outputText = onOwnThread { String(decoding: outputReader.readDataToEndOfFile(), as: UTF8.self) }
-        async let errorText = onOwnThread { String(decoding: errorReader.readDataToEndOfFile(), as: UTF8.self) }
-        let (standardOutput, standardError) = await (outputText, errorText)
-        let status = await onOwnThread {
-            process.waitUntilExit()
-            return process.terminationStatus
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("poolkit-start-one-\(UUID().uuidString)").path
+        let outputPath = base + ".out"
+        let errorPath = base + ".err"
+        defer {
+            unlink(outputPath)
+            unlink(errorPath)
         }
-        return ScriptResult(status: status, standardOutput: standardOutput, standardError: standardError)
+        let status = await onOwnThread { () -> Int32 in
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            let argv = (["/bin/bash"] + arguments).map { strdup($0) } + [nil]
+            defer { argv.forEach { free($0) } }
+            var pid: pid_t = 0
+            guard posix_spawn(&pid, "/bin/bash", &actions, nil, argv, environ) == 0 else { return -1 }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            // WIFEXITED / WEXITSTATUS.
+            return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        }
+        func contents(_ path: String) -> String {
+            (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        }
+        return ScriptResult(status: status, standardOutput: contents(outputPath), standardError: contents(errorPath))
     }
 
     struct Failure: Error, CustomStringConvertible {

@@ -117,6 +117,15 @@ package final class MariaDBHandle: @unchecked Sendable {
             mysql_close(mysql)
             throw connectError(error, parameters, action: action)
         }
+        // Connector/C refuses a server without TLS only when it also verifies the certificate; with
+        // ssl=true alone it silently goes on in plain text. Required means required: checked here,
+        // before the session is used (the authentication exchange never sends the password itself).
+        if parameters.requireTLS || parameters.verifyServerCertificate, mysql_get_ssl_cipher(mysql) == nil {
+            mysql_close(mysql)
+            let error = MariaDBError(
+                number: 2026, sqlState: "HY000", message: "TLS is required, but the server does not support it (it offered no TLS)")
+            throw connectError(error, parameters, action: action)
+        }
         let handle = MariaDBHandle(mysql: mysql, endpoint: parameters.endpoint, redactor: parameters.redactor)
         handle.refuseLocalFiles()
         return handle
