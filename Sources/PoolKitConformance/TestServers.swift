@@ -93,6 +93,17 @@ public enum TestServers {
         environment("POOLKIT_TEST_TLS_OTHER_HOST").flatMap { $0.isEmpty ? nil : $0 }
     }
 
+    /// Whether the engine's TLS tests should run: its URL and the test CA are set (servers from
+    /// `scripts/test-servers.sh`), or servers are required (the tests then fail on what is missing).
+    public static func shouldRunTLS(_ engine: Engine) -> Bool {
+        (url(for: engine) != nil && certificateAuthority != nil) || serversRequired
+    }
+
+    /// Why the engine's TLS tests are skipped, for `.enabled(if:_:)`.
+    public static func tlsSkipReason(_ engine: Engine) -> String {
+        "\(engine.environmentVariable) or POOLKIT_TEST_CA is not set; start test servers with TLS with: eval \"$(bash scripts/test-servers.sh start)\""
+    }
+
     /// The failure message when the TLS variables are missing but servers are required.
     public static let missingTLSMessage =
         "POOLKIT_TEST_CA / POOLKIT_TEST_WRONG_CA / POOLKIT_TEST_TLS_OTHER_HOST are not set: restart the test servers with "

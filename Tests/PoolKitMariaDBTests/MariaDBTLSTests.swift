@@ -9,7 +9,7 @@ import Testing
 /// under `ssl=true`), and a backup over TLS.
 @Suite(
     "MariaDB TLS",
-    .enabled(if: TestServers.shouldRun(.mariadb), Comment(rawValue: TestServers.skipReason(.mariadb))))
+    .enabled(if: TestServers.shouldRunTLS(.mariadb), Comment(rawValue: TestServers.tlsSkipReason(.mariadb))))
 struct MariaDBTLSTests {
     let logger = Logger(label: "poolkit.tests.mariadb.tls")
 

@@ -8,7 +8,7 @@ import Testing
 /// CA, a host the certificate does not name, a server without TLS), and a backup over TLS.
 @Suite(
     "PostgreSQL TLS",
-    .enabled(if: TestServers.shouldRun(.postgres), Comment(rawValue: TestServers.skipReason(.postgres))))
+    .enabled(if: TestServers.shouldRunTLS(.postgres), Comment(rawValue: TestServers.tlsSkipReason(.postgres))))
 struct PostgresTLSTests {
     let logger = Logger(label: "poolkit.tests.postgres.tls")
 

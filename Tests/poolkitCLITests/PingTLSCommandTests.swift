@@ -18,7 +18,7 @@ struct PingTLSCommandTests {
 
     @Test(
         "ping with a verified TLS URL says the connection is encrypted, with the TLS version and cipher",
-        .enabled(if: TestServers.shouldRun(.postgres) || TestServers.shouldRun(.mariadb)),
+        .enabled(if: TestServers.shouldRunTLS(.postgres) || TestServers.shouldRunTLS(.mariadb)),
         arguments: TestServers.Engine.allCases)
     func encrypted(engine: TestServers.Engine) throws {
         let ca = try #require(TestServers.certificateAuthority, Comment(rawValue: TestServers.missingTLSMessage))
@@ -42,7 +42,7 @@ struct PingTLSCommandTests {
 
     @Test(
         "ping with a CA that did not sign the server's certificate exits 3 naming the certificate check, never the password",
-        .enabled(if: TestServers.shouldRun(.postgres) || TestServers.shouldRun(.mariadb)),
+        .enabled(if: TestServers.shouldRunTLS(.postgres) || TestServers.shouldRunTLS(.mariadb)),
         arguments: TestServers.Engine.allCases)
     func wrongCertificateAuthority(engine: TestServers.Engine) throws {
         let wrong = try #require(TestServers.unrelatedCertificateAuthority, Comment(rawValue: TestServers.missingTLSMessage))
