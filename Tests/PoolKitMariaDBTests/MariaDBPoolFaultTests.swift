@@ -115,23 +115,27 @@ struct MariaDBPoolFaultTests {
         await connection.close()
     }
 
-    @Test("cancelling a statement on a stopped server ends it: KILL QUERY cannot connect, so its socket is cut")
+    @Test("cancelling a statement on a server stopped while it runs ends it: KILL QUERY cannot connect, so its socket is cut")
     func cancelOnStoppedServerEnds() async throws {
         let (serverURL, pid) = try await stoppableServer()
         let connection = try await MariaDBDriver().connect(to: url(serverURL, [("connect_timeout", "1")]), logger: logger)
-        let pause = PauseBox()
-        defer { pause.resume() }
-        let (stoppedSignal, signal) = AsyncStream<Void>.makeStream()
-        let statement = Task {
-            try pause.set(ProcessPause(pid: pid, failsafe: .seconds(20)))
-            signal.yield()
-            _ = try await connection.query("SELECT 1")
+        let marker = "poolkit_cancel_probe_\(UInt32.random(in: 0...UInt32.max))"
+        let sql = "SELECT SLEEP(40) AS \(marker)"
+        let statement = Task { try await connection.query(sql) }
+        // Stop the server only once it runs the statement, then cancel the statement's task.
+        let observer = try await MariaDBDriver().connect(to: serverURL, logger: logger)
+        let running = try await eventually {
+            try await observer.query("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%\(marker)%' AND ID <> CONNECTION_ID()").scalar == "1"
         }
-        for await _ in stoppedSignal { break }
+        await observer.close()
+        #expect(running, "the statement never showed up as running")
+        let pause = try ProcessPause(pid: pid, failsafe: .seconds(20))
+        defer { pause.resume() }
         statement.cancel()
         let result = await statement.result
-        #expect(throws: PoolKitError.self) { try result.get() }
+        // Without the cut, it would end only after the failsafe resumed the server and SLEEP(40) ran out.
         #expect(pause.resumedByFailsafe == false, "the cancelled statement waited for the stopped server")
+        #expect(throws: PoolKitError.self) { try result.get() }
         pause.resume()
         await connection.close()
     }
