@@ -77,12 +77,15 @@ struct MariaDBTLSTests {
     @Test("a CA that did not sign the server's certificate fails, naming the certificate check and the CA file")
     func wrongCertificateAuthority() async throws {
         let wrong = try #require(TestServers.unrelatedCertificateAuthority, Comment(rawValue: TestServers.missingTLSMessage))
-        let error = try await connectError(try url([("ssl_ca", wrong), ("ssl_verify_server_cert", "true")]))
-        #expect(error.code == .connectionFailed)
-        #expect(error.engineCode == "2026")
-        #expect(error.message.contains("TLS certificate check failed"), "\(error.message)")
-        #expect(error.message.contains(wrong), "\(error.message)")
-        #expect(error.message.contains("set ssl_ca"), "\(error.message)")
+        // With ssl_ca the chain is checked, with or without the host-name check.
+        for options in [[("ssl_ca", wrong), ("ssl_verify_server_cert", "true")], [("ssl_ca", wrong)]] {
+            let error = try await connectError(try url(options))
+            #expect(error.code == .connectionFailed)
+            #expect(error.engineCode == "2026")
+            #expect(error.message.contains("TLS certificate check failed"), "\(error.message)")
+            #expect(error.message.contains(wrong), "\(error.message)")
+            #expect(error.message.contains("set ssl_ca"), "\(error.message)")
+        }
     }
 
     @Test("a host the certificate does not name fails the host-name check with ssl_verify_server_cert; without it the same host connects")
@@ -112,6 +115,10 @@ struct MariaDBTLSTests {
             let plain = try await connect(base)
             #expect(plain.tlsSession == nil)
             await plain.close()
+            // ssl_ca alone uses TLS only when the server offers it (as documented): plain here.
+            let caOnly = try await connect(try url([("ssl_ca", try certificateAuthority())], base: base))
+            #expect(caOnly.tlsSession == nil)
+            await caOnly.close()
         } catch {
             await server.stop()
             throw error
