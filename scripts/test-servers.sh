@@ -156,6 +156,12 @@ print_exports() {
     printf 'export POOLKIT_TEST_POSTGRES_URL=%q\n' "$POSTGRES_URL" >&3
     printf 'export POOLKIT_TEST_MARIADB_URL=%q\n' "$MARIADB_URL" >&3
     printf 'export POOLKIT_TEST_PG_BIN=%q\n' "$PG_BIN" >&3
+    if [[ ! -f $SERVERS_DIR/tls/ca.pem ]]; then
+        # Servers started by an older version of this script, without TLS.
+        log "these servers have no TLS (started by an older test-servers.sh): the TLS tests skip; restart them with 'stop' then 'start'"
+        printf 'unset POOLKIT_TEST_CA POOLKIT_TEST_WRONG_CA POOLKIT_TEST_TLS_OTHER_HOST\n' >&3
+        return 0
+    fi
     printf 'export POOLKIT_TEST_CA=%q\n' "$SERVERS_DIR/tls/ca.pem" >&3
     printf 'export POOLKIT_TEST_WRONG_CA=%q\n' "$SERVERS_DIR/tls/wrong-ca.pem" >&3
     if [[ -n ${OTHER_HOST:-} ]]; then
