@@ -369,7 +369,8 @@ start_mariadb() {
     if is_root; then chown "$OS_USER:" "$dir/mariadb-tmp"; fi
     log "initialising MariaDB in $dir/mariadb"
     # mariadb-install-db runs mariadbd itself: as root it switches to --user, as a normal user it stays.
-    (cd / && mariadb-install-db "${install_args[@]}") >"$dir/mariadb-install.log" 2>&1 </dev/null 3>&- ||
+    # Its bootstrap server takes its temporary directory from TMPDIR.
+    (cd / && TMPDIR="$dir/mariadb-tmp" mariadb-install-db "${install_args[@]}") >"$dir/mariadb-install.log" 2>&1 </dev/null 3>&- ||
         { log_tail "$dir/mariadb-install.log"; abort_start "mariadb-install-db failed"; }
     log "starting MariaDB on 127.0.0.1:$MARIADB_PORT"
     # As root, mariadbd drops to --user itself; as a normal user it runs as that user. A background

@@ -62,6 +62,7 @@ struct MariaDBPoolFaultTests {
             let borrower = Task {
                 try await pool.withConnection { connection in
                     try pause.set(ProcessPause(pid: pid, failsafe: .seconds(20)))
+                    #expect(try await eventually { processIsStopped(pid) }, "mariadbd did not stop")
                     signal.yield()
                     _ = try await connection.query("SELECT 1")
                 }
@@ -242,6 +243,14 @@ struct MariaDBPoolFaultTests {
         }
         await admin.close()
     }
+}
+
+/// True while process `pid` is stopped by a signal (state `T` in `/proc/<pid>/stat`).
+func processIsStopped(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+    else { return false }
+    return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("T")
 }
 
 /// The server pause a test's tasks share.
