@@ -245,7 +245,7 @@ abort_start() {
         stop_mariadb "$(cat "$SERVERS_DIR/mariadb.pid")" || true
     fi
     remove_servers_dir "$SERVERS_DIR"
-    rm -f "$STATE_FILE"
+    [[ -n $STATE_FILE ]] && rm -f "$STATE_FILE"
     exit 1
 }
 
@@ -476,7 +476,9 @@ cmd_start_one() {
     done
     [[ -z $owner || $owner =~ ^[0-9]+$ ]] || die "start-one: --owner needs a process id"
     OTHER_HOST=""
-    # A state file of its own, inside its directory, so it never touches the shared servers' one.
+    # A state file of its own, inside its directory, so it never touches the shared servers' one
+    # (none until the directory exists: a failure before that removes no state file).
+    STATE_FILE=""
     prepare_servers_dir poolkit-test-servers.one
     STATE_FILE=$SERVERS_DIR/state.env
     [[ $TLS -eq 1 ]] && make_certificates
