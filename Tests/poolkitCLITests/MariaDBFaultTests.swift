@@ -42,8 +42,13 @@ struct MariaDBFaultTests {
 
         func url(_ database: String) -> String { "\(base)/\(database)\(query)" }
 
-        /// Runs a MariaDB client program; its standard output. The password goes in MYSQL_PWD.
-        func run(_ tool: String, _ arguments: [String]) throws -> String {
+        /// Runs a MariaDB client program on a thread of its own; its standard output. The password
+        /// goes in MYSQL_PWD.
+        func run(_ tool: String, _ arguments: [String]) async throws -> String {
+            try await offPool { try runBlocking(tool, arguments) }
+        }
+
+        private func runBlocking(_ tool: String, _ arguments: [String]) throws -> String {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/\(tool)")
             process.arguments = ["-h", host, "-P", port, "-u", user] + arguments
@@ -64,14 +69,14 @@ struct MariaDBFaultTests {
 
         /// The tab-separated rows of `sql`, without column names.
         @discardableResult
-        func sql(_ sql: String, database: String? = nil) throws -> String {
-            try run("mariadb", ["--batch", "--skip-column-names", "-e", sql] + (database.map { [$0] } ?? []))
+        func sql(_ sql: String, database: String? = nil) async throws -> String {
+            try await run("mariadb", ["--batch", "--skip-column-names", "-e", sql] + (database.map { [$0] } ?? []))
         }
 
         /// Everything a restore must reproduce: `mariadb-dump` of schema and rows, without comments
         /// and without the `AUTO_INCREMENT=n` table option.
-        func fingerprint(_ database: String) throws -> String {
-            try run("mariadb-dump", ["--skip-comments", "--skip-dump-date", "--routines", "--triggers", "--order-by-primary", database])
+        func fingerprint(_ database: String) async throws -> String {
+            try await run("mariadb-dump", ["--skip-comments", "--skip-dump-date", "--routines", "--triggers", "--order-by-primary", database])
                 .replacingOccurrences(of: #" AUTO_INCREMENT=[0-9]+"#, with: "", options: .regularExpression)
         }
     }
@@ -89,12 +94,22 @@ struct MariaDBFaultTests {
         let tag = UInt32.random(in: 0...UInt32.max)
         let created = CreatedMariaDBDatabases()
         let source = "pk_mfault_\(tag)_src"
-        try server.sql("CREATE DATABASE `\(source)`")
+        try await server.sql("CREATE DATABASE `\(source)`")
         created.names.withLock { $0.append(source) }
-        defer {
-            for name in created.names.withLock({ $0 }) { _ = try? server.sql("DROP DATABASE IF EXISTS `\(name)`") }
+        do {
+            try await fill(server, source: source, tag: tag, created: created, body)
+        } catch {
+            for name in created.names.withLock({ $0 }) { _ = try? await server.sql("DROP DATABASE IF EXISTS `\(name)`") }
+            throw error
         }
-        try server.sql(
+        for name in created.names.withLock({ $0 }) { _ = try? await server.sql("DROP DATABASE IF EXISTS `\(name)`") }
+    }
+
+    private func fill(
+        _ server: Server, source: String, tag: UInt32, created: CreatedMariaDBDatabases,
+        _ body: (BackupFaultContext, Server, @Sendable () -> [String]) async throws -> Void
+    ) async throws {
+        try await server.sql(
             """
             CREATE TABLE big (id INT PRIMARY KEY, payload TEXT, n DECIMAL(12,2), KEY big_n (n)) ENGINE = InnoDB;
             INSERT INTO big SELECT seq, REPEAT(MD5(seq), 6), seq * 1.5 FROM seq_1_to_120000;
@@ -106,19 +121,19 @@ struct MariaDBFaultTests {
             poolkit: try poolkitBinary().path, source: server.url(source), strategy: "snapshot", jobs: 2,
             makeTarget: { [created] in
                 let name = "pk_mfault_\(tag)_\(created.names.withLock { $0.count })"
-                try server.sql("CREATE DATABASE `\(name)`")
+                try await server.sql("CREATE DATABASE `\(name)`")
                 created.names.withLock { $0.append(name) }
                 return server.url(name)
             },
-            fingerprint: { url in try server.fingerprint(try Self.databaseName(of: url)) })
+            fingerprint: { url in try await server.fingerprint(try Self.databaseName(of: url)) })
         context.midDumpBytes = 512 << 10
         try await body(context, server, { created.names.withLock { $0 } })
     }
 
     /// Polls `probe` until it returns a non-empty answer (nil after 500 tries, some 20 s).
-    static func poll(_ probe: () throws -> String) async throws -> String? {
+    static func poll(_ probe: () async throws -> String) async throws -> String? {
         for _ in 0..<500 {
-            let answer = try probe().trimmingCharacters(in: .whitespacesAndNewlines)
+            let answer = try await probe().trimmingCharacters(in: .whitespacesAndNewlines)
             if !answer.isEmpty { return answer }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -126,14 +141,14 @@ struct MariaDBFaultTests {
     }
 
     /// Every table of `database` with its row count, `name count` per line.
-    static func rowCounts(_ server: Server, _ database: String) throws -> [String: Int] {
-        let tables = try server.sql(
+    static func rowCounts(_ server: Server, _ database: String) async throws -> [String: Int] {
+        let tables = try await server.sql(
             "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = '\(database)' AND TABLE_TYPE = 'BASE TABLE'")
             .split(separator: "\n").map(String.init)
         var counts: [String: Int] = [:]
         for table in tables {
             let quoted = "`" + table.replacingOccurrences(of: "`", with: "``") + "`"
-            counts[table] = Int(try server.sql("SELECT COUNT(*) FROM \(quoted)", database: database).trimmingCharacters(in: .whitespacesAndNewlines))
+            counts[table] = Int(try await server.sql("SELECT COUNT(*) FROM \(quoted)", database: database).trimmingCharacters(in: .whitespacesAndNewlines))
         }
         return counts
     }
@@ -156,11 +171,11 @@ struct MariaDBFaultTests {
                 context, messageContains: ["lost connection", "connection was killed", "gone away", "killed"]
             ) {
                 let id = try await Self.poll {
-                    try server.sql(
+                    try await server.sql(
                         "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '\(source)' AND COMMAND = 'Query' AND INFO LIKE 'SELECT%' AND ID <> CONNECTION_ID() LIMIT 1")
                 }
                 guard let id else { throw CLITestFailure("no worker was found running a SELECT") }
-                try server.sql("KILL \(id)")
+                try await server.sql("KILL \(id)")
             }
         }
     }
@@ -175,7 +190,7 @@ struct MariaDBFaultTests {
                 context, damage: damage, restoreArguments: singleTransaction ? ["--single-transaction"] : [], targetUnchanged: false)
             if singleTransaction {
                 let target = try #require(created().last)
-                #expect(try Self.rowCounts(server, target).values.allSatisfy { $0 == 0 }, "rows of a failed --single-transaction restore were kept")
+                #expect(try await Self.rowCounts(server, target).values.allSatisfy { $0 == 0 }, "rows of a failed --single-transaction restore were kept")
             }
         }
     }
@@ -212,7 +227,7 @@ struct MariaDBFaultTests {
                 print("skipped: \(skipped)")
             } else if singleTransaction {
                 let target = try #require(created().last)
-                #expect(try Self.rowCounts(server, target).values.allSatisfy { $0 == 0 }, "rows of a failed --single-transaction restore were kept")
+                #expect(try await Self.rowCounts(server, target).values.allSatisfy { $0 == 0 }, "rows of a failed --single-transaction restore were kept")
             }
         }
     }
@@ -228,19 +243,19 @@ struct MariaDBFaultTests {
             ) { target in
                 let database = try Self.databaseName(of: target)
                 let loading = try await Self.poll {
-                    try server.sql(
+                    try await server.sql(
                         "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '\(database)' AND COMMAND = 'Query' AND INFO LIKE 'LOAD DATA%' LIMIT 1")
                 }
                 guard loading != nil else { return nil }
-                let ids = try server.sql(
+                let ids = try await server.sql(
                     "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '\(database)' AND ID <> CONNECTION_ID()"
                 ).split(separator: "\n")
-                for id in ids { _ = try? server.sql("KILL \(id)") }
+                for id in ids { _ = try? await server.sql("KILL \(id)") }
                 return .terminated
             }
             if singleTransaction {
                 let target = try #require(created().last)
-                #expect(try Self.rowCounts(server, target).values.allSatisfy { $0 == 0 }, "rows of a failed --single-transaction restore were kept")
+                #expect(try await Self.rowCounts(server, target).values.allSatisfy { $0 == 0 }, "rows of a failed --single-transaction restore were kept")
             }
         }
     }
@@ -263,7 +278,7 @@ extension MariaDBFaultTests {
             ) { target in
                 let database = try Self.databaseName(of: target)
                 let loading = try await Self.poll {
-                    try server.sql(
+                    try await server.sql(
                         "SELECT ID FROM information_schema.PROCESSLIST WHERE DB = '\(database)' AND COMMAND = 'Query' AND INFO LIKE 'LOAD DATA%' LIMIT 1")
                 }
                 guard loading != nil else { return nil }
@@ -273,7 +288,7 @@ extension MariaDBFaultTests {
             print("a restore whose MariaDB server froze \(ending?.rawValue ?? "?")")
             if singleTransaction {
                 let target = try #require(created().last)
-                #expect(try Self.rowCounts(server, target).values.allSatisfy { $0 == 0 }, "rows of a failed --single-transaction restore were kept")
+                #expect(try await Self.rowCounts(server, target).values.allSatisfy { $0 == 0 }, "rows of a failed --single-transaction restore were kept")
             }
         }
     }

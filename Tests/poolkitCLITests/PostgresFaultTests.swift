@@ -55,9 +55,9 @@ struct PostgresFaultTests {
     }
 
     /// Polls `probe` until it returns a non-empty answer (nil after 500 tries, some 20 s).
-    static func poll(_ probe: () throws -> String) async throws -> String? {
+    static func poll(_ probe: @escaping @Sendable () throws -> String) async throws -> String? {
         for _ in 0..<500 {
-            let answer = try probe().trimmingCharacters(in: .whitespacesAndNewlines)
+            let answer = try await offPool(probe).trimmingCharacters(in: .whitespacesAndNewlines)
             if !answer.isEmpty { return answer }
             try await Task.sleep(for: .milliseconds(20))
         }
@@ -115,11 +115,11 @@ struct PostgresFaultTests {
             poolkit: try poolkitBinary().path, source: sourceURL, strategy: "copy", jobs: 2,
             makeTarget: { [created] in
                 let name = "pk_fault_\(tag)_\(created.names.withLock { $0.count })"
-                try Self.psql("\(base.base)/postgres\(base.query)", "CREATE DATABASE \(name)")
+                try await offPool { try Self.psql("\(base.base)/postgres\(base.query)", "CREATE DATABASE \(name)") }
                 created.names.withLock { $0.append(name) }
                 return "\(base.base)/\(name)\(base.query)"
             },
-            fingerprint: { url in try Self.fingerprint(url) })
+            fingerprint: { url in try await offPool { try Self.fingerprint(url) } })
         context.midDumpBytes = 512 << 10
         try await body(context)
     }
@@ -194,7 +194,9 @@ struct PostgresFaultTests {
             ) { target in
                 let database = try Self.databaseName(of: target)
                 guard try await Self.restoreIsLoading(admin, database) else { return nil }
-                _ = try Self.query(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)' AND pid <> pg_backend_pid()")
+                _ = try await offPool {
+                    try Self.query(admin, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(database)' AND pid <> pg_backend_pid()")
+                }
                 return .terminated
             }
         }
@@ -212,8 +214,9 @@ struct PostgresFaultTests {
             ) { target in
                 let database = try Self.databaseName(of: target)
                 guard try await Self.restoreIsLoading(admin, database) else { return nil }
-                let pids = try Self.query(admin, "SELECT pid FROM pg_stat_activity WHERE datname = '\(database)' AND pid <> pg_backend_pid()")
-                    .split(separator: "\n").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
+                let pids = try await offPool {
+                    try Self.query(admin, "SELECT pid FROM pg_stat_activity WHERE datname = '\(database)' AND pid <> pg_backend_pid()")
+                }.split(separator: "\n").compactMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
                 let pauses = try pids.map { try ProcessPause(pid: $0, failsafe: .seconds(120)) }
                 return .frozen(resume: { for pause in pauses { pause.resume() } }, grace: .seconds(3))
             }
