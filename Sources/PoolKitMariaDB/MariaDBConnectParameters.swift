@@ -20,6 +20,9 @@ struct MariaDBConnectParameters: Sendable {
     let verifyServerCertificate: Bool
     /// `no_lock=true`: back up without the global read lock (see ``MariaDBConnection/backupWithoutLock``).
     let noLock: Bool
+    /// `keys_in_create=true`: back up tables with every key and foreign key inside `CREATE TABLE`
+    /// (see ``MariaDBConnection/keysInCreateTable``).
+    let keysInCreate: Bool
     /// `host:port` or the socket path, for messages; never contains secrets.
     let endpoint: String
     let redactor: SecretRedactor
@@ -51,6 +54,7 @@ struct MariaDBConnectParameters: Sendable {
         var sslCA: String?
         var verifyServerCertificate = false
         var noLock = false
+        var keysInCreate = false
         func bool(_ key: String, _ value: String) throws -> Bool {
             switch value.lowercased() {
             case "true", "1", "yes", "on": return true
@@ -74,6 +78,7 @@ struct MariaDBConnectParameters: Sendable {
             case "ssl_ca": sslCA = value
             case "ssl_verify_server_cert": verifyServerCertificate = try bool(key, value)
             case "no_lock": noLock = try bool(key, value)
+            case "keys_in_create": keysInCreate = try bool(key, value)
             default:
                 throw PoolKitError(.unknownOption, "unknown option '\(key)' for the mariadb driver")
             }
@@ -84,6 +89,7 @@ struct MariaDBConnectParameters: Sendable {
         self.sslCA = sslCA
         self.verifyServerCertificate = verifyServerCertificate
         self.noLock = noLock
+        self.keysInCreate = keysInCreate
 
         let texts: [(String, String?)] = [
             ("host", host), ("socket", unixSocket), ("user", user), ("password", password), ("database", database),

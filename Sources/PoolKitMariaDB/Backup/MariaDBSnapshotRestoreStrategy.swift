@@ -1,3 +1,4 @@
+import Logging
 import PoolKit
 import Synchronization
 
@@ -46,7 +47,13 @@ struct MariaDBSnapshotRestoreStrategy: RestoreStrategy {
                 try await Self.drop(conflicts, coordinator)
             }
         }
-        return MariaDBSnapshotRestoreSession(manifest: manifest, options: options, coordinator: coordinator)
+        var suspended = MariaDBSuspendedTriggers(triggers: [])
+        if options.dataOnly && loadsData {
+            let loaded = Set(manifest.tables.filter { options.selects(schema: $0.schema, name: $0.name) }.map(\.name))
+            suspended = try await MariaDBSuspendedTriggers.suspend(tables: loaded, on: coordinator)
+        }
+        return MariaDBSnapshotRestoreSession(
+            manifest: manifest, options: options, coordinator: coordinator, suspendedTriggers: suspended)
     }
 
     private struct Existing {
@@ -119,11 +126,18 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
     private let coordinator: MariaDBConnection
     private let loads: [UInt32: String]
     private let transactionOpen = Mutex(false)
+    /// `--data-only`: the target's triggers on the loaded tables, off until the rows are in.
+    private let suspendedTriggers: MariaDBSuspendedTriggers
+    private let logger = Logger(label: "poolkit.mariadb.restore")
 
-    init(manifest: ArchiveManifest, options: RestoreOptions, coordinator: MariaDBConnection) {
+    init(
+        manifest: ArchiveManifest, options: RestoreOptions, coordinator: MariaDBConnection,
+        suspendedTriggers: MariaDBSuspendedTriggers
+    ) {
         self.manifest = manifest
         self.options = options
         self.coordinator = coordinator
+        self.suspendedTriggers = suspendedTriggers
         var loads: [UInt32: String] = [:]
         for table in manifest.tables where !table.columns.isEmpty {
             loads[table.id] = Self.loadStatement(table)
@@ -159,8 +173,7 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
         guard var ddl = object.ddl else { return }
         if options.noOwner { ddl = Self.withoutDefiner(ddl) }
         do {
-            // The newline before the semicolon ends a trailing `-- comment` of the body, if any.
-            try await connection.execute(mariadbRestoreBaseSettings + ddl + "\n;\n" + mariadbRestoreBaseSettings)
+            try await MariaDBObjectDDL.run(ddl, on: connection)
         } catch let error as PoolKitError {
             throw PoolKitError(
                 error.code == .statementFailed ? .statementFailed : error.code,
@@ -218,13 +231,23 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
         }
     }
 
-    /// Commits a single-transaction load.
+    /// Commits a single-transaction load, then creates the triggers a data-only load took off
+    /// (`CREATE TRIGGER` commits implicitly).
     func finish(on coordinator: MariaDBConnection) async throws {
         if transactionOpen.withLock({ $0 }) { try await coordinator.execute("COMMIT") }
+        try await suspendedTriggers.recreate(on: coordinator)
     }
 
-    /// Rolls back a single-transaction load (what DDL committed stays).
+    /// Rolls back a single-transaction load (what DDL committed stays), and creates the triggers a
+    /// data-only load took off again.
     func abort(on coordinator: MariaDBConnection) async {
         if transactionOpen.withLock({ $0 }) { try? await coordinator.execute("ROLLBACK") }
+        do {
+            try await suspendedTriggers.recreate(on: coordinator)
+        } catch let error as PoolKitError {
+            logger.error("\(error.message)")
+        } catch {
+            logger.error("creating the triggers of the data-only restore again failed: \(error)")
+        }
     }
 }
