@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# How long writers are blocked while N connections join one consistent snapshot, with
-# FLUSH TABLES WITH READ LOCK against BACKUP STAGE BLOCK_COMMIT — the two ways the snapshot
-# strategy can hold commits still. Writers (stored procedures on K sessions) insert rows in a loop
-# and record each insert's latency on the server (SYSDATE(6) before and after); meanwhile a
-# locker runs the backup's sequence (lock → N workers START TRANSACTION WITH CONSISTENT SNAPSHOT →
-# SHOW MASTER STATUS → unlock) several times, once with the server otherwise idle and once while a
-# long SELECT runs (FLUSH TABLES WITH READ LOCK waits for statements that have tables open, and
-# the writers queue behind it). Prints, per method and scenario, the writers' largest insert
-# latency and how many inserts took over 10 ms, against a run without any lock.
+# How long writers are blocked while a backup's N connections join one consistent snapshot, with
+# BACKUP STAGE BLOCK_COMMIT against FLUSH TABLES WITH READ LOCK (`lock=` URL option). Writers
+# (stored procedures on K sessions) insert rows in a loop and record each insert's latency on the
+# server (SYSDATE(6) before and after); meanwhile `poolkit backup --jobs N` of the same database
+# runs several times with each lock, once with only those writers and once while a 0.5 s write
+# statement is running when the backup starts (FLUSH TABLES WITH READ LOCK waits for running write
+# statements while new writes queue behind it; BLOCK_COMMIT waits only for commits). Prints, per
+# lock and scenario, poolkit's own "writers blocked" figure of each backup, the writers' largest
+# insert latency and how many inserts took over 10 ms, against a run without backups.
 #
-#   bash scripts/measure-mariadb-lock.sh                 # 4 writers, 4 workers, 3 locks per run
+#   bash scripts/measure-mariadb-lock.sh                 # 4 writers, --jobs 4, 3 backups per run
 #   bash scripts/measure-mariadb-lock.sh --writers 8 --workers 2
 #
 # Uses this checkout's MariaDB test server (scripts/test-servers.sh) unless
@@ -25,7 +25,7 @@ while (($#)); do
     --writers) WRITERS=$2; shift 2 ;;
     --workers) WORKERS=$2; shift 2 ;;
     --locks) LOCKS=$2; shift 2 ;;
-    -h | --help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "measure-mariadb-lock.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -49,11 +49,9 @@ sql() { mariadb --no-defaults -h "$DB_HOST" -P "$DB_PORT" -u "$DB_USER" "$@"; }
 
 W=$(mktemp -d -t poolkit-lock.XXXXXX)
 cleanup() {
-    for fd in "${OPEN_FDS[@]:-}"; do [[ -n $fd ]] && eval "exec $fd>&-" 2>/dev/null || true; done
     sql -e "DROP DATABASE IF EXISTS $DB" 2>/dev/null || true
     rm -rf "$W"
 }
-OPEN_FDS=()
 trap cleanup EXIT
 
 sql <<SQL
@@ -61,7 +59,6 @@ DROP DATABASE IF EXISTS $DB; CREATE DATABASE $DB; USE $DB;
 CREATE TABLE w (id BIGINT AUTO_INCREMENT PRIMARY KEY, writer INT, pad CHAR(100)) ENGINE = InnoDB;
 INSERT INTO w (writer, pad) SELECT 0, 'seed' FROM seq_1_to_1000;
 CREATE TABLE r (writer INT, inserts INT, max_us BIGINT, over_10ms INT) ENGINE = InnoDB;
-CREATE TABLE held (us BIGINT) ENGINE = InnoDB;
 DELIMITER //
 CREATE PROCEDURE writer(seconds DOUBLE, id INT)
 BEGIN
@@ -81,82 +78,46 @@ END//
 DELIMITER ;
 SQL
 
-# A session driven through FIFOs: send SQL with `send I "…"`, wait for its end with `await I`.
-open_session() {
-    local i=$1
-    mkfifo "$W/in$i" "$W/out$i"
-    sql -N -B -n "$DB" <"$W/in$i" >"$W/out$i" 2>&1 &
-    eval "exec {IN$i}>\"$W/in$i\" {OUT$i}<\"$W/out$i\""
-    OPEN_FDS+=("$(eval echo "\$IN$i")" "$(eval echo "\$OUT$i")")
-}
-send() { local fd; fd=$(eval echo "\$IN$1"); printf '%s\n' "$2" >&"$fd"; }
-await() {
-    local fd line; fd=$(eval echo "\$OUT$1")
-    send "$1" "SELECT 'poolkit-mark';"
-    while read -r line <&"$fd"; do
-        [[ $line == poolkit-mark ]] && return 0
-        [[ $line == ERROR* ]] && { echo "measure-mariadb-lock.sh: session $1: $line" >&2; exit 1; }
-    done
-    echo "measure-mariadb-lock.sh: session $1 ended" >&2
-    exit 1
-}
+POOLKIT=.build/release/poolkit
+[[ -x $POOLKIT ]] || POOLKIT=.build/debug/poolkit
+[[ -x $POOLKIT ]] || { echo "measure-mariadb-lock.sh: build poolkit first (swift build -c release --product poolkit)" >&2; exit 1; }
+BASE_URL="${URL%%://*}://${credentials}@${hostport}"
 
-for ((i = 0; i <= WORKERS; i++)); do open_session "$i"; done
-
-# One lock → join → unlock sequence with METHOD; the locker is session 0, the workers 1…N.
-lock_sequence() {
-    local method=$1 i
-    send 0 "SET @requested = SYSDATE(6);"
-    case $method in
-    ftwrl) send 0 "FLUSH TABLES WITH READ LOCK;" ;;
-    stage) send 0 "BACKUP STAGE START; BACKUP STAGE BLOCK_COMMIT;" ;;
-    esac
-    send 0 "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY;"
-    await 0
-    for ((i = 1; i <= WORKERS; i++)); do send "$i" "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY;"; done
-    for ((i = 1; i <= WORKERS; i++)); do await "$i"; done
-    send 0 "SHOW MASTER STATUS;"
-    case $method in
-    ftwrl) send 0 "UNLOCK TABLES;" ;;
-    stage) send 0 "BACKUP STAGE END;" ;;
-    esac
-    send 0 "SET @released = SYSDATE(6);"
-    await 0
-    for ((i = 0; i <= WORKERS; i++)); do send "$i" "ROLLBACK;"; done
-    for ((i = 0; i <= WORKERS; i++)); do await "$i"; done
-    send 0 "INSERT INTO held VALUES (TIMESTAMPDIFF(MICROSECOND, @requested, @released));"
-    await 0
-}
-
-# run METHOD SCENARIO: writers for (LOCKS + 2) s, a lock sequence every second from the second one.
+# run METHOD SCENARIO: writers for (LOCKS * 2 + 2) s; from the second one, every other second a
+# `poolkit backup --jobs WORKERS` of this database with that lock (none: no backup at all).
 run() {
-    local method=$1 scenario=$2 seconds=$((LOCKS + 2)) i pids=()
-    sql "$DB" -e "TRUNCATE r; TRUNCATE held"
+    local method=$1 scenario=$2 seconds=$((LOCKS * 2 + 2)) i pids=() held=()
+    sql "$DB" -e "TRUNCATE r"
     for ((i = 1; i <= WRITERS; i++)); do
         sql "$DB" -e "CALL writer($seconds, $i)" &
         pids+=($!)
     done
     sleep 1
     for ((i = 0; i < LOCKS; i++)); do
-        if [[ $scenario == long-select ]]; then
-            # A 0.5 s read of w that is running when the lock is requested.
-            sql "$DB" -N -e "SELECT SLEEP(0.5) FROM w LIMIT 1" >/dev/null &
+        if [[ $scenario == long-write ]]; then
+            # A write statement that runs for 0.5 s when the lock is requested.
+            sql "$DB" -e "INSERT INTO w (writer, pad) SELECT 99, IF(SLEEP(0.5) = 0, 'slow', 'x') FROM seq_1_to_1" &
             pids+=($!)
             sleep 0.1
         fi
-        [[ $method != none ]] && lock_sequence "$method"
-        sleep 0.9
+        if [[ $method != none ]]; then
+            held+=("$("$POOLKIT" backup "$BASE_URL/$DB?lock=$method" -o /dev/null --jobs "$WORKERS" 2>&1 |
+                sed -n 's/.*writers blocked \([0-9.]*\) ms.*/\1/p')")
+        fi
+        sleep 1
     done
     wait "${pids[@]}"
-    sql "$DB" -N -e "SELECT SUM(inserts), MAX(max_us) / 1000, SUM(over_10ms),
-        (SELECT COALESCE(GROUP_CONCAT(ROUND(us / 1000, 1) ORDER BY us SEPARATOR ' / '), '–') FROM held) FROM r" |
-        awk -F'\t' -v m="$method" -v s="$scenario" '{ printf "| %s | %s | %s | %s | %.1f | %s |\n", m, s, $4, $1, $2, $3 }'
+    local shown
+    shown=$(IFS=/; echo "${held[*]:-–}")
+    sql "$DB" -N -e "SELECT SUM(inserts), MAX(max_us) / 1000, SUM(over_10ms) FROM r" |
+        awk -F'\t' -v m="$method" -v s="$scenario" -v h="${shown//\// \/ }" \
+            '{ printf "| %s | %s | %s | %s | %.1f | %s |\n", m, s, h, $1, $2, $3 }'
 }
 
-echo "MariaDB $(sql -N -e 'SELECT VERSION()'): $WRITERS writers, $WORKERS workers joining, $LOCKS lock sequences per run"
+echo "MariaDB $(sql -N -e 'SELECT VERSION()'): $WRITERS writers, $WORKERS --jobs $WORKERS, $LOCKS backups per lock"
 echo
-echo "| method | scenario | lock held ms (each sequence) | inserts | largest insert latency ms | inserts over 10 ms |"
+echo "| lock | scenario | writers blocked ms (poolkit's figure, each backup) | inserts | largest insert latency ms | inserts over 10 ms |"
 echo "|---|---|---|---:|---:|---:|"
-for scenario in idle long-select; do
-    for method in none ftwrl stage; do run "$method" "$scenario"; done
+for scenario in idle long-write; do
+    for method in none ftwrl backup_stage; do run "$method" "$scenario"; done
 done
