@@ -101,7 +101,7 @@ run() {
             sleep 0.1
         fi
         if [[ $method != none ]]; then
-            held+=("$("$POOLKIT" backup "$BASE_URL/$DB?lock=$method" -o /dev/null --jobs "$WORKERS" 2>&1 |
+            held+=("$("$POOLKIT" backup "$BASE_URL/$DB?lock=$method" -o "$W/lock.poolkit" --force --jobs "$WORKERS" 2>&1 |
                 sed -n 's/.*writers blocked \([0-9.]*\) ms.*/\1/p')")
         fi
         sleep 1

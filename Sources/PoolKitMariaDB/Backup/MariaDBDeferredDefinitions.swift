@@ -87,6 +87,9 @@ struct MariaDBDeferredDefinitions: Sendable, Equatable {
             let text = String(raw.dropFirst(2).dropLast(last ? 0 : 1))
             if text.hasPrefix("PRIMARY KEY ") {
                 parsed.append(.primary(text))
+            } else if text.hasPrefix("`") {
+                // A column (checked first: matching a regex costs far more, and most lines are columns).
+                parsed.append(.other(text))
             } else if let match = text.prefixMatch(of: #/(?:(?:UNIQUE|FULLTEXT|SPATIAL) )?KEY `((?:[^`]|``)+)` \(/#) {
                 parsed.append(.key(name: String(match.1).replacingOccurrences(of: "``", with: "`"), text: text))
             } else if let match = text.prefixMatch(of: #/CONSTRAINT `((?:[^`]|``)+)` FOREIGN KEY \(/#) {

@@ -19,7 +19,7 @@ enum MariaDBObjectDDL {
         var characterSet: String?
         while rest.hasPrefix("SET "), let end = rest.range(of: ";\n") {
             let line = rest[..<end.upperBound]
-            if let match = line.wholeMatch(of: #/SET character_set_client = '([A-Za-z0-9_]+)';\n/#) {
+            if line.hasPrefix("SET character_set_client"), let match = line.wholeMatch(of: #/SET character_set_client = '([A-Za-z0-9_]+)';\n/#) {
                 characterSet = String(match.1)
             }
             context += line
