@@ -4,9 +4,10 @@ import Synchronization
 
 /// Restores a `snapshot` archive into the URL's database: checks the target for objects of the
 /// same names (dropping them with `--clean`), then the engine creates the pre-data objects
-/// (database defaults, tables with their indexes and foreign keys, sequences, routines), loads the
-/// chunks with `LOAD DATA LOCAL INFILE` fed from the archive stream on N connections, and creates
-/// the post-data objects (views, triggers, events, sequence values).
+/// (database defaults, tables with their primary keys, sequences, routines), loads the chunks with
+/// `LOAD DATA LOCAL INFILE` fed from the archive stream on N connections, and creates the post-data
+/// objects (secondary keys and foreign keys, views, triggers, events, sequence values). With
+/// `--data-only`, the loaded tables' triggers are off during the load (``MariaDBSuspendedTriggers``).
 ///
 /// Needs `local_infile` on in the server (`SET GLOBAL local_infile = 1`); there is no slower
 /// fallback. `--single-transaction` loads all rows in one transaction on one connection; MariaDB
