@@ -90,6 +90,21 @@ struct SnapshotRoundTripTests {
         }
     }
 
+    @Test("keys_in_create=true keeps every key and foreign key inside CREATE TABLE, and restores the same database")
+    func keysInCreateTable() async throws {
+        try await withDatabases { source, target in
+            let option = "?keys_in_create=true"
+            let inline = ScratchDatabase(name: source.name, url: try ConnectionURL(source.urlText + option), urlText: source.urlText + option)
+            let (backup, _) = try await PoolKitMariaDBTests.roundTripThroughFile(inline, target, jobs: 2)
+            let objects = backup.manifest.objects
+            #expect(!objects.contains { $0.kind == .index || $0.kind == .constraint })
+            let keyed = try #require(objects.first { $0.kind == .table && $0.name == "keyed" }?.ddl, "\(objects.filter { $0.kind == .table }.map(\.name))")
+            #expect(keyed.contains("KEY `ka`"))
+            #expect(objects.first { $0.kind == .table && $0.name == "fk_child" }?.ddl?.contains("FOREIGN KEY") == true)
+            try await expectSame(source, target)
+        }
+    }
+
     @Test("a target that already has the archive's tables is refused, and --clean replaces them")
     func conflictsAndClean() async throws {
         try await withDatabases { source, target in

@@ -182,7 +182,12 @@ struct MariaDBCatalogReader {
                 }
             }
         }
-        objects += deferredObjects(deferred, foreignKeys: foreignKeys, tableIDs: tableIDs, newID: newID)
+        let deferredDDL = deferredObjects(deferred, foreignKeys: foreignKeys, tableIDs: tableIDs, newID: newID)
+        objects += deferredDDL
+        // Views and triggers wait for the `ALTER TABLE`s of their tables: DDL on one table from two
+        // workers at once can deadlock on its metadata lock (seen with CREATE TRIGGER beside ADD KEY).
+        var alteredBy: [UInt32: [UInt32]] = [:]
+        for entry in deferred { alteredBy[entry.id] = deferredDDL.filter { $0.name == entry.table }.map(\.id) }
         if !nonTransactional.isEmpty {
             properties["non_transactional_tables"] = nonTransactional.joined(separator: ",")
         }
@@ -261,7 +266,9 @@ struct MariaDBCatalogReader {
             var tables = Set(tableIDs.filter { view.ddl.contains(mariadbIdentifier($0.key)) }.map(\.value))
             for other in viewDependencies[view.name] ?? [] { tables.formUnion(readTables[other] ?? []) }
             readTables[view.name] = tables
-            let dependencies = (viewDependencies[view.name] ?? []).compactMap { viewIDs[$0] } + tables.sorted()
+            let dependencies =
+                (viewDependencies[view.name] ?? []).compactMap { viewIDs[$0] } + tables.sorted()
+                + tables.flatMap { alteredBy[$0] ?? [] }
             objects.append(
                 ArchiveObject(
                     id: viewIDs[view.name]!, kind: .view, name: view.name, section: .postData,
@@ -286,7 +293,8 @@ struct MariaDBCatalogReader {
             objects.append(
                 ArchiveObject(
                     id: id, kind: .trigger, name: name, section: .postData,
-                    dependencies: [tableID] + (previousTrigger.map { [$0] } ?? []), ddl: context.statements + ddl))
+                    dependencies: [tableID] + (alteredBy[tableID] ?? []) + (previousTrigger.map { [$0] } ?? []),
+                    ddl: context.statements + ddl))
             previousTrigger = id
         }
 
