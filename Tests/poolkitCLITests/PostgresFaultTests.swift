@@ -175,7 +175,7 @@ struct PostgresFaultTests {
                 let terminated = try await Self.poll {
                     try Self.query(
                         admin,
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(source)' AND state = 'active' AND query ILIKE 'COPY%' LIMIT 1")
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(source)' AND state = 'active' AND query ILIKE 'COPY%\"big\"%' LIMIT 1")
                 }
                 guard terminated != nil else { throw CLITestFailure("no worker was found running COPY") }
             }
