@@ -6,8 +6,9 @@ import PackageDescription
 ///
 /// - `PoolBenchmarks` (ordo-one/benchmark): lease → release cycles of both pools over no-op
 ///   connections, with allocation counts: `swift package --scratch-path .build benchmark`.
-/// - `PoolCompare`: throughput, acquire-latency percentiles, saturation, HikariCP's scenarios
-///   and the real-server comparison, printed as tab-separated rows for `scripts/bench-pool.sh`.
+/// - `PoolCompare`: throughput, acquire-latency percentiles, saturation and HikariCP's scenarios
+///   over no-op connections; `PoolCompareServer`: PoolKit's PostgreSQL driver against
+///   PostgresClient on a real server. Both print tab-separated rows for `scripts/bench-pool.sh`.
 let package = Package(
     name: "PoolKitBenchmarks",
     platforms: [.macOS(.v15)],
@@ -31,8 +32,9 @@ let package = Package(
             ],
             path: "Benchmarks/PoolBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]),
+        .executableTarget(name: "PoolCompare", dependencies: ["PoolBenchSupport"]),
         .executableTarget(
-            name: "PoolCompare",
+            name: "PoolCompareServer",
             dependencies: [
                 "PoolBenchSupport",
                 .product(name: "PoolKit", package: "PoolKit"),

@@ -155,6 +155,28 @@ struct PostgresConnectionTests {
         }
     }
 
+    @Test("a reset without DISCARD ALL skips the round trip only when no transaction is open: one left open or failed is still rolled back")
+    func lightResetRollsBackOpenTransactions() async throws {
+        let table = "poolkit_light_reset_\(UInt32.random(in: 1000...UInt32.max))"
+        try await withConnection { connection in
+            try await connection.execute("CREATE TABLE \(table) (id int)")
+            try await connection.resetSession(.never)  // idle: nothing to do
+            try await connection.execute("BEGIN")
+            try await connection.execute("INSERT INTO \(table) VALUES (1)")
+            try await connection.resetSession(.never)
+            #expect(try await connection.query("SELECT count(*) FROM \(table)").scalar == "0")
+            try await connection.execute("BEGIN")
+            await #expect(throws: PoolKitError.self) { try await connection.execute("SELECT 1/0") }
+            try await connection.resetSession(.whenDirty)
+            #expect(try await connection.query("SELECT 1").scalar == "1")
+            _ = try await connection.query("BEGIN", [])
+            _ = try await connection.query("INSERT INTO \(table) VALUES ($1)", [2])
+            try await connection.resetSession(.whenDirty)
+            #expect(try await connection.query("SELECT count(*) FROM \(table)").scalar == "0")
+            try await connection.execute("DROP TABLE \(table)")
+        }
+    }
+
     @Test("resetSession recovers a transaction that failed")
     func resetAfterFailedTransaction() async throws {
         try await withConnection { connection in

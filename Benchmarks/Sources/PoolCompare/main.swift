@@ -1,26 +1,15 @@
-import Foundation
 import PoolBenchSupport
 
-// Prints the pool comparison as tab-separated rows (see Output); scripts/bench-pool.sh runs it and
-// lays the rows out as a table. Real-server figures need POOLKIT_TEST_POSTGRES_URL.
+// PoolKit's pool against postgres-nio's over no-op connections, printed as tab-separated rows
+// (see Output); scripts/bench-pool.sh lays them out as a table.
 //
-//   swift run -c release --package-path Benchmarks --scratch-path Benchmarks/.build PoolCompare [--quick] [--runs N] [--only noop|server]
+//   swift run -c release --package-path Benchmarks --scratch-path Benchmarks/.build PoolCompare [--quick] [--runs N]
 
-let settings: Settings
-do {
-    settings = try Settings(arguments: CommandLine.arguments)
-} catch {
-    FileHandle.standardError.write(Data("PoolCompare: \(error)\n".utf8))
-    exit(2)
-}
-let output = Output()
-if settings.sections.contains("noop") {
-    try await NoOpScenarios(settings: settings, output: output).run()
-}
-if settings.sections.contains("server") {
-    guard let url = ProcessInfo.processInfo.environment["POOLKIT_TEST_POSTGRES_URL"] else {
-        FileHandle.standardError.write(Data("PoolCompare: POOLKIT_TEST_POSTGRES_URL is not set; real-server rows skipped\n".utf8))
-        exit(settings.sections == ["server"] ? 1 : 0)
+let settings = Settings.fromCommandLine()
+if let (kind, tasks) = settings.profile {
+    try await withNoOpPool(kind, NoOpPoolSetup(connections: 4)) { pool in
+        _ = try await cyclesPerSecond(pool, tasks: tasks, cyclesPerTask: settings.cycles / tasks)
     }
-    try await RealServerScenarios(settings: settings, output: output, url: url).run()
+} else {
+    try await NoOpScenarios(settings: settings, output: Output()).run()
 }

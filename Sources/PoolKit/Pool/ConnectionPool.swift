@@ -57,6 +57,18 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
         var timerWakeRequested = false
         var totalAcquireWait: Duration = .zero
         var maxAcquireWait: Duration = .zero
+        let metrics: PoolMetrics
+        /// What the gauges show now.
+        var gauges = PoolMetrics.GaugeValues()
+
+        /// Records the gauges that changed; called under the lock after every change of counts.
+        mutating func publishGauges() {
+            let values = PoolMetrics.GaugeValues(
+                open: machine.slots.count, idle: machine.idleCount, leased: machine.leasedCount, waiting: machine.waiterCount)
+            guard values != gauges else { return }
+            metrics.record(values, previous: gauges)
+            gauges = values
+        }
     }
 
     /// What must happen after the lock is released.
@@ -113,8 +125,10 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
         var logger = logger
         logger[metadataKey: "pool"] = "\(configuration.name)"
         self.logger = logger
-        self.metrics = PoolMetrics(poolName: configuration.name, factory: metricsFactory)
-        self.state = Mutex(State(machine: PoolStateMachine(configuration: configuration, seed: UInt64.random(in: .min ... .max))))
+        let metrics = PoolMetrics(poolName: configuration.name, factory: metricsFactory)
+        self.metrics = metrics
+        self.state = Mutex(
+            State(machine: PoolStateMachine(configuration: configuration, seed: UInt64.random(in: .min ... .max)), metrics: metrics))
     }
 
     // MARK: Leasing
@@ -157,6 +171,7 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
             let handoff: Handoff
             let fastPath = state.withLock { state -> Handoff? in
                 guard let (connection, id, validate) = state.machine.leaseIdle(now: now, location: location) else { return nil }
+                state.publishGauges()
                 return Handoff(connection: connection, id: id, validate: validate, serial: state.machine.leaseSerial(of: id))
             }
             if let fastPath {
@@ -270,7 +285,9 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
             }
         } onCancel: {
             let continuation = state.withLock { state in
-                state.machine.leaseCancelled(requestID) ? state.continuations.removeValue(forKey: requestID) : nil
+                guard state.machine.leaseCancelled(requestID) else { return nil as CheckedContinuation<Handoff, any Error>? }
+                state.publishGauges()
+                return state.continuations.removeValue(forKey: requestID)
             }
             continuation?.resume(throwing: CancellationError())
         }
@@ -449,11 +466,10 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
     /// ``PoolConfiguration/timerResolution``; tests call it after advancing a manual clock.
     package func handleTimers() {
         let now = clock.now
-        let (effects, statistics) = state.withLock { state in
-            (Self.apply(state.machine.timersFired(now: now), to: &state), Self.statistics(of: state))
+        let effects = state.withLock { state in
+            Self.apply(state.machine.timersFired(now: now), to: &state)
         }
         effects.run(self)
-        metrics.refresh(statistics)
     }
 
     /// Wakes at the machine's next deadline (a waiter's timeout fires at its deadline, not at the
@@ -635,6 +651,7 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
             effects.shutdownWaiters = state.shutdownWaiters
             state.shutdownWaiters = []
         }
+        state.publishGauges()
         return effects
     }
 
