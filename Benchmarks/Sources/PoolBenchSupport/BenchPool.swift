@@ -11,8 +11,15 @@ public protocol BenchPool: Sendable {
 
 /// Which pool a scenario runs on.
 public enum PoolKind: String, Sendable, CaseIterable {
+    /// PoolKit's pool for a URL, over a stub driver (the path applications take).
     case poolkit = "PoolKit"
     case postgresNIO = "postgres-nio"
+    /// PoolKit's pool over a ConnectionSource of the benchmark's own: generic code that the
+    /// compiler cannot specialize across modules.
+    case poolkitOwnSource = "PoolKit-own-source"
+
+    /// The two pools every figure compares.
+    public static let compared: [PoolKind] = [.poolkit, .postgresNIO]
 }
 
 /// How a no-op pool is set up for one scenario.
@@ -63,7 +70,12 @@ public func withNoOpPool<R: Sendable>(
     _ body: @Sendable (any BenchPool) async throws -> R
 ) async throws -> R {
     switch kind {
-    case .poolkit: try await PoolKitNoOpPool.with(setup, counter: counter, body)
+    case .poolkit:
+        try await withPoolKitPool(
+            try stubDriverSource(connectDelay: setup.connectDelay, counter: counter), setup, wrap: { PoolKitDriverPool(pool: $0) }, body)
+    case .poolkitOwnSource:
+        try await withPoolKitPool(
+            NoOpSource(connectDelay: setup.connectDelay, counter: counter), setup, wrap: { PoolKitOwnSourcePool(pool: $0) }, body)
     case .postgresNIO: try await PostgresNIONoOpPool.with(setup, counter: counter, body)
     }
 }

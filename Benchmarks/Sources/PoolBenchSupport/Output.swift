@@ -59,8 +59,11 @@ public struct UsageError: Error, CustomStringConvertible {
 public struct Output: Sendable {
     public init() {}
 
-    public func row(_ group: String, _ name: String, _ metric: String, _ samples: [PoolKind: [Double]], higherIsBetter: Bool) {
-        row(group, name, metric, poolkit: median(samples[.poolkit] ?? []), peer: median(samples[.postgresNIO] ?? []),
+    public func row(
+        _ group: String, _ name: String, _ metric: String, _ samples: [PoolKind: [Double]], higherIsBetter: Bool,
+        poolkit kind: PoolKind = .poolkit
+    ) {
+        row(group, name, metric, poolkit: median(samples[kind] ?? []), peer: median(samples[.postgresNIO] ?? []),
             peerName: "postgres-nio pool", higherIsBetter: higherIsBetter)
     }
 

@@ -39,6 +39,7 @@ struct NoOpScenarios {
                 }
                 let name = "\(tasks) tasks, pool of \(connections)"
                 output.row("no-op", name, "cycles/s", rates, higherIsBetter: true)
+                output.row("no-op, own ConnectionSource", name, "cycles/s", rates, higherIsBetter: true, poolkit: .poolkitOwnSource)
                 output.row("no-op", name, "acquire p50 µs", p50, higherIsBetter: false)
                 output.row("no-op", name, "acquire p99 µs", p99, higherIsBetter: false)
                 output.row("no-op", name, "acquire max µs", worst, higherIsBetter: false)
@@ -54,7 +55,7 @@ struct NoOpScenarios {
         var worst: [PoolKind: [Double]] = [:]
         var spread: [PoolKind: [Double]] = [:]
         for _ in 0..<max(1, settings.runs / 2) {
-            for kind in PoolKind.allCases {
+            for kind in PoolKind.compared {
                 let waits = try await withNoOpPool(kind, NoOpPoolSetup(connections: 16)) { pool in
                     try await acquireWaits(pool, tasks: 512, cyclesPerTask: 3, hold: .milliseconds(10))
                 }
@@ -78,7 +79,7 @@ struct NoOpScenarios {
             var rates: [PoolKind: [Double]] = [:]
             let perTask = max(1, settings.cycles / 32)
             for _ in 0..<settings.runs {
-                for kind in PoolKind.allCases {
+                for kind in PoolKind.compared {
                     let rate = try await withNoOpPool(kind, NoOpPoolSetup(connections: connections)) { pool in
                         _ = try await cyclesPerSecond(pool, tasks: 32, cyclesPerTask: max(1, perTask / 10))
                         return try await cyclesPerSecond(pool, tasks: 32, cyclesPerTask: perTask)
@@ -97,7 +98,7 @@ struct NoOpScenarios {
         var peaks: [PoolKind: [Double]] = [:]
         var times: [PoolKind: [Double]] = [:]
         for _ in 0..<max(1, settings.runs / 2) {
-            for kind in PoolKind.allCases {
+            for kind in PoolKind.compared {
                 let counter = OpenCounter()
                 let setup = NoOpPoolSetup(minConnections: 5, maxConnections: 50, connectDelay: .milliseconds(150))
                 let waits = try await withNoOpPool(kind, setup, counter: counter) { pool in

@@ -136,6 +136,11 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
     /// Borrows a connection, runs `body` with it and gives it back (reset for the next borrower),
     /// also when `body` throws. A connection whose borrower threw is validated before its next use;
     /// one the driver says is broken is closed.
+    ///
+    /// Inlinable so that the caller's module specializes it for its connection source: with a
+    /// concrete source it calls the specialized ``lease(timeout:fileID:line:)`` and
+    /// ``release(_:after:)`` (see there) rather than the generic ones.
+    @inlinable
     public func withConnection<Result>(
         isolation: isolated (any Actor)? = #isolation,
         timeout: Duration? = nil,
@@ -159,6 +164,11 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
     /// Waiters are served first come, first served; a cancelled task stops waiting at once and
     /// gets `CancellationError`. The timeout also bounds the validation of the connection on
     /// checkout: a connection that does not answer in time is replaced.
+    ///
+    /// Pre-specialized for driver pools (URL pools, ``DriverConnectionSource``): unspecialized
+    /// generic code spends most of an uncontended lease in the runtime's generic-metadata lookups
+    /// (seen with perf in the pool benchmarks).
+    @_specialize(exported: true, where Source == DriverConnectionSource)
     public func lease(timeout: Duration? = nil, fileID: String = #fileID, line: Int = #line) async throws -> PoolLease<Connection> {
         let location = LeaseLocation(fileID: fileID, line: line)
         let start = clock.now
@@ -196,6 +206,9 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
     /// is cancelled (the reset then runs in a task of its own): a cancelled borrower does not cost
     /// the pool its connection. Only a connection the driver reports broken, or whose reset
     /// failed, is closed.
+    ///
+    /// Pre-specialized for driver pools, as ``lease(timeout:fileID:line:)`` is.
+    @_specialize(exported: true, where Source == DriverConnectionSource)
     public func release(_ lease: PoolLease<Connection>, after error: (any Error)? = nil) async {
         metrics.holdTime.recordNanoseconds((clock.now - lease.leasedAt).nanosecondsClamped)
         var outcome = PoolStateMachine<Connection>.ReleaseOutcome.reusable
