@@ -1,6 +1,6 @@
 import Logging
 import PoolKitConformance
-import PoolKitPostgres
+@testable import PoolKitPostgres
 import Testing
 
 /// Integration tests against the PostgreSQL server in `POOLKIT_TEST_POSTGRES_URL`
@@ -174,6 +174,20 @@ struct PostgresConnectionTests {
             try await connection.resetSession(.whenDirty)
             #expect(try await connection.query("SELECT count(*) FROM \(table)").scalar == "0")
             try await connection.execute("DROP TABLE \(table)")
+        }
+    }
+
+    @Test("the connection knows when its last statement left no transaction open (what lets a light reset skip its hop)")
+    func knowsWhenIdleOutsideTransaction() async throws {
+        try await withConnection { connection in
+            _ = try await connection.query("SELECT 1")
+            #expect(connection.isIdleOutsideTransaction)
+            try await connection.execute("BEGIN")
+            #expect(!connection.isIdleOutsideTransaction)
+            _ = try await connection.query("SELECT $1::int", [1])
+            #expect(!connection.isIdleOutsideTransaction)
+            try await connection.resetSession(.never)
+            #expect(connection.isIdleOutsideTransaction)
         }
     }
 

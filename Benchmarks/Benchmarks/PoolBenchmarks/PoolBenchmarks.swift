@@ -12,7 +12,7 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.throughput, .wallClock, .mallocCountTotal, .instructions],
         scalingFactor: .kilo,
-        maxDuration: .seconds(2),
+        maxDuration: .seconds(1),
         maxIterations: 1_000)
 
     for kind in PoolKind.allCases {

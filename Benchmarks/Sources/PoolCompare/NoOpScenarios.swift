@@ -53,7 +53,6 @@ struct NoOpScenarios {
         var p50: [PoolKind: [Double]] = [:]
         var p99: [PoolKind: [Double]] = [:]
         var worst: [PoolKind: [Double]] = [:]
-        var spread: [PoolKind: [Double]] = [:]
         for _ in 0..<max(1, settings.runs / 2) {
             for kind in PoolKind.compared {
                 let waits = try await withNoOpPool(kind, NoOpPoolSetup(connections: 16)) { pool in
@@ -62,14 +61,12 @@ struct NoOpScenarios {
                 p50[kind, default: []].append(waits.percentile(50).inSeconds * 1000)
                 p99[kind, default: []].append(waits.percentile(99).inSeconds * 1000)
                 worst[kind, default: []].append(waits.longest.inSeconds * 1000)
-                spread[kind, default: []].append((waits.percentile(99) - waits.percentile(1)).inSeconds * 1000)
             }
         }
         let name = "512 tasks, pool of 16, 10 ms body"
         output.row("saturation", name, "wait p50 ms", p50, higherIsBetter: false)
         output.row("saturation", name, "wait p99 ms", p99, higherIsBetter: false)
         output.row("saturation", name, "wait max ms", worst, higherIsBetter: false)
-        output.row("saturation", name, "wait p99−p1 ms", spread, higherIsBetter: false)
     }
 
     /// HikariCP's connection-cycle benchmark: 32 tasks on 32 and on 16 connections, in ops/ms
