@@ -20,29 +20,28 @@ with open(rows_path) as rows:
         group, name, metric, poolkit, peer, peer_name, better = fields
         table.append((group, name, metric, float(poolkit), float(peer), peer_name, better == "higher"))
 
-# ordo-one/benchmark's influx export: one line per benchmark and metric; the tags carry the
-# benchmark's name and the metric, the fields its percentiles. The median mallocs per iteration
-# (1,024 cycles) / 1,024 = allocations per cycle.
+# ordo-one/benchmark's influx export (CSV): measurement, host, processor, processors, memory,
+# kernel, metric, unit, test, percentile, value, ... One iteration is 1,024 cycles, so the median
+# mallocs per iteration / 1,024 = allocations per cycle.
 mallocs = {}
 for path in glob.glob(os.path.join(alloc_dir, "**", "*"), recursive=True):
     if not os.path.isfile(path):
         continue
     with open(path) as export:
-        for line in export:
-            if "Malloc" not in line and "malloc" not in line:
+        for fields in csv.reader(export):
+            if len(fields) < 11 or fields[0].startswith("#"):
                 continue
-            name = re.search(r'test=([^,]*(?:\\,[^,]*)*)', line) or re.search(r'benchmark=([^,]*(?:\\,[^,]*)*)', line)
-            median = re.search(r'p50=([0-9.]+)', line)
-            if name and median:
-                mallocs[name.group(1).replace("\\ ", " ").replace("\\,", ",")] = float(median.group(1)) / 1024
+            metric, test, percentile, value = fields[6].lower(), fields[8], fields[9], fields[10]
+            if "malloc" in metric and "total" in metric and percentile in ("50.0", "50"):
+                mallocs[test] = float(value) / 1024
 for key in sorted(mallocs):
-    match = re.match(r'(PoolKit|postgres-nio) cycle: (.*)', key)
+    match = re.match(r"(PoolKit|postgres-nio|PoolKit-own-source) cycle: (.*)", key)
     if not match or match.group(1) != "PoolKit":
         continue
     peer = mallocs.get("postgres-nio cycle: " + match.group(2))
     if peer is not None:
-        table.append(("allocations", match.group(2).replace("connections", "pool"), "mallocs/cycle",
-                      mallocs[key], peer, "postgres-nio pool", False))
+        table.append(("allocations", match.group(2).replace(" / ", ", ").replace("connections", "pool"),
+                      "mallocs/cycle", mallocs[key], peer, "postgres-nio pool", False))
 
 print("| group | case | metric | PoolKit | peer | peer value | PoolKit / peer | better |")
 print("|---|---|---|---:|---|---:|---:|:-:|")

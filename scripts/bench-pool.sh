@@ -7,8 +7,8 @@
 # Builds Benchmarks/ (its own package) in release into Benchmarks/.build, starts this checkout's
 # test servers if they are not running (and stops them again at the end), loads pgbench's table
 # (scale 1), runs `pgbench -S -c 8 -j 2` as the server's own reference, then PoolCompare (no-op
-# pools, saturation, HikariCP's scenarios, real-server queries) and the ordo-one/benchmark suite
-# for allocations per cycle. Figures are medians of repeated runs; on a shared machine they move.
+# pools, saturation, HikariCP's scenarios), PoolCompareServer (real-server queries) and the
+# ordo-one/benchmark suite for allocations per cycle. Figures are medians of repeated runs; on a shared machine they move.
 set -euo pipefail
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -25,8 +25,10 @@ fi
 log() { echo "bench-pool.sh: $*" >&2; }
 
 log "building Benchmarks in release (first build takes several minutes)"
-swift build -c release --package-path "$bench_dir" --scratch-path "$scratch" --product PoolCompare >&2
-compare=$(swift build -c release --package-path "$bench_dir" --scratch-path "$scratch" --show-bin-path)/PoolCompare
+for product in PoolCompare PoolCompareServer; do
+    swift build -c release --package-path "$bench_dir" --scratch-path "$scratch" --product "$product" >&2
+done
+bin=$(swift build -c release --package-path "$bench_dir" --scratch-path "$scratch" --show-bin-path)
 
 started_servers=false
 if [[ -z ${POOLKIT_TEST_POSTGRES_URL:-} ]]; then
@@ -47,8 +49,10 @@ pgbench_tps=$("$pg_bin/pgbench" -S -c 8 -j 2 -T "$pgbench_seconds" -n "$POOLKIT_
     sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p')
 [[ -n $pgbench_tps ]] || { log "pgbench printed no tps"; exit 1; }
 
-log "PoolCompare (no-op pools, saturation, HikariCP's scenarios, real server)"
-"$compare" "${quick[@]}" | tee -a "$rows" >&2
+log "PoolCompare: no-op pools, saturation, HikariCP's scenarios"
+"$bin/PoolCompare" "${quick[@]}" | tee -a "$rows" >&2
+log "PoolCompareServer: SELECT 1 and a primary-key lookup against PostgresClient"
+"$bin/PoolCompareServer" "${quick[@]}" | tee -a "$rows" >&2
 
 log "ordo-one/benchmark: allocations per cycle"
 alloc_dir=$(mktemp -d)

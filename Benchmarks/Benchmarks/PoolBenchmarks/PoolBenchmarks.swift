@@ -18,7 +18,7 @@ let benchmarks: @Sendable () -> Void = {
     for kind in PoolKind.allCases {
         for connections in [4, 16] {
             for tasks in [1, 8, 64, 512] {
-                Benchmark("\(kind.rawValue) cycle: \(tasks) tasks, \(connections) connections") { benchmark in
+                Benchmark("\(kind.rawValue) cycle: \(tasks) tasks / \(connections) connections") { benchmark in
                     try await withNoOpPool(kind, NoOpPoolSetup(connections: connections)) { pool in
                         benchmark.startMeasurement()
                         _ = try await cyclesPerSecond(pool, tasks: tasks, cyclesPerTask: 1_024 / tasks)
