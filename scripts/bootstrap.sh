@@ -19,6 +19,7 @@ packages=(
     zstd              # inspecting archives by hand
     mydumper          # side-by-side comparisons
     pkg-config        # SwiftPM finds the C libraries through it
+    openssl           # scripts/test-servers.sh: the throwaway CA and server certificates for the TLS tests
     bc                # benchmark arithmetic (scripts/bench-*.sh, scripts/compare-*.sh)
     pgcopydb          # scripts/compare-postgres.sh: the server-to-server peer
     time              # /usr/bin/time: peak RSS in benchmarks

@@ -5,6 +5,9 @@
 #   bash scripts/test-servers.sh env               # print the export lines again
 #   bash scripts/test-servers.sh status            # say whether they run (exit 1 if not)
 #   bash scripts/test-servers.sh stop              # stop both and delete their data
+#   bash scripts/test-servers.sh start-one mariadb|postgres [--tls] [--owner PID]
+#                                                  # one private server in a directory of its own
+#   bash scripts/test-servers.sh stop-one DIR      # stop a private server and delete DIR
 #
 # Both servers listen on 127.0.0.1 only, on free ports, with their data, sockets and logs in
 # one fresh `mktemp -d` directory. Each has a user `poolkit` (PostgreSQL: superuser; MariaDB:
@@ -21,6 +24,18 @@
 # per user and checkout, so several checkouts on one machine do not stop each other's servers.
 # `start` prints only the export lines on stdout; everything else goes to stderr.
 # `start` when the servers already run prints their lines again; `stop` when none run is a no-op.
+#
+# TLS: `start` makes a throwaway CA and a server certificate (openssl; subjectAltName IP:127.0.0.1
+# and DNS:localhost, nothing else) in the temporary directory, and both servers accept TLS with
+# it (plain connections too). It exports the CA's file as POOLKIT_TEST_CA, a second, unrelated
+# CA as POOLKIT_TEST_WRONG_CA, and, on Linux, POOLKIT_TEST_TLS_OTHER_HOST=127.0.0.2: both servers
+# also listen there, an address the certificate does not name, for host-name mismatch tests.
+#
+# `start-one` starts one more server of an engine, set up like the shared one (same user,
+# database and settings), in a `mktemp -d` directory of its own, for a test that must stop,
+# freeze or reconfigure a server without disturbing the others; TLS only with --tls. It prints
+# DIR=, URL=, PID= and PORT= lines on stdout. With --owner PID a watchdog stops the server once
+# that process is gone (a killed test run leaves nothing behind). `stop-one DIR` stops it.
 set -euo pipefail
 
 readonly PG_BIN=${POOLKIT_TEST_PG_BIN:-/usr/lib/postgresql/15/bin}
@@ -31,7 +46,7 @@ readonly STARTUP_TIMEOUT=${POOLKIT_TEST_STARTUP_TIMEOUT:-60}
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo_root=$(cd "$script_dir/.." && pwd)
 checkout_hash=$(printf '%s' "$repo_root" | cksum | cut -d' ' -f1)
-readonly STATE_FILE=${POOLKIT_TEST_STATE:-/tmp/poolkit-test-servers-$(id -u)-$checkout_hash.env}
+STATE_FILE=${POOLKIT_TEST_STATE:-/tmp/poolkit-test-servers-$(id -u)-$checkout_hash.env}
 
 # Only the export lines go to the real stdout (fd 3); everything else to stderr.
 exec 3>&1 1>&2
@@ -40,7 +55,7 @@ log() { echo "test-servers.sh: $*"; }
 die() { echo "test-servers.sh: error: $*"; exit 1; }
 
 usage() {
-    sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,11p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 is_root() { [[ $(id -u) -eq 0 ]]; }
@@ -78,6 +93,7 @@ require_tools() {
     for tool in mariadb-install-db mariadbd mariadb-admin mariadb; do
         command -v "$tool" >/dev/null 2>&1 || [[ -x /usr/sbin/$tool ]] || missing+=("$tool")
     done
+    command -v openssl >/dev/null 2>&1 || missing+=(openssl)
     if is_root; then
         command -v runuser >/dev/null 2>&1 || missing+=(runuser)
     fi
@@ -140,6 +156,19 @@ print_exports() {
     printf 'export POOLKIT_TEST_POSTGRES_URL=%q\n' "$POSTGRES_URL" >&3
     printf 'export POOLKIT_TEST_MARIADB_URL=%q\n' "$MARIADB_URL" >&3
     printf 'export POOLKIT_TEST_PG_BIN=%q\n' "$PG_BIN" >&3
+    if [[ ! -f $SERVERS_DIR/tls/ca.pem ]]; then
+        # Servers started by an older version of this script, without TLS.
+        log "these servers have no TLS (started by an older test-servers.sh): the TLS tests skip; restart them with 'stop' then 'start'"
+        printf 'unset POOLKIT_TEST_CA POOLKIT_TEST_WRONG_CA POOLKIT_TEST_TLS_OTHER_HOST\n' >&3
+        return 0
+    fi
+    printf 'export POOLKIT_TEST_CA=%q\n' "$SERVERS_DIR/tls/ca.pem" >&3
+    printf 'export POOLKIT_TEST_WRONG_CA=%q\n' "$SERVERS_DIR/tls/wrong-ca.pem" >&3
+    if [[ -n ${OTHER_HOST:-} ]]; then
+        printf 'export POOLKIT_TEST_TLS_OTHER_HOST=%q\n' "$OTHER_HOST" >&3
+    else
+        printf 'unset POOLKIT_TEST_TLS_OTHER_HOST\n' >&3
+    fi
 }
 
 servers_alive() {
@@ -159,6 +188,7 @@ write_state() {
             printf 'MARIADB_PID=%q\n' "$MARIADB_PID"
             printf 'POSTGRES_URL=%q\n' "$POSTGRES_URL"
             printf 'MARIADB_URL=%q\n' "$MARIADB_URL"
+            printf 'OTHER_HOST=%q\n' "${OTHER_HOST:-}"
         } >"$tmp"
     )
     mv -f "$tmp" "$STATE_FILE"
@@ -215,8 +245,43 @@ abort_start() {
         stop_mariadb "$(cat "$SERVERS_DIR/mariadb.pid")" || true
     fi
     remove_servers_dir "$SERVERS_DIR"
-    rm -f "$STATE_FILE"
+    [[ -n $STATE_FILE ]] && rm -f "$STATE_FILE"
     exit 1
+}
+
+# Makes $SERVERS_DIR/tls: a throwaway CA (ca.pem; its key is deleted once it has signed), a
+# server certificate and key signed by it for 127.0.0.1 and localhost only (server.pem,
+# server.key: readable by the server's OS user only), and an unrelated CA (wrong-ca.pem).
+make_certificates() {
+    local tls=$SERVERS_DIR/tls
+    mkdir -p "$tls"
+    (
+        set -e
+        cd "$tls"
+        umask 077
+        local days=30
+        openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days "$days" -subj "/CN=PoolKit throwaway test CA" \
+            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+            -keyout ca.key -out ca.pem
+        openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days "$days" -subj "/CN=PoolKit unrelated test CA" \
+            -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+            -keyout wrong-ca.key -out wrong-ca.pem
+        openssl req -new -newkey rsa:2048 -nodes -sha256 -subj "/CN=localhost" -keyout server.key -out server.csr
+        printf '%s\n' "subjectAltName=IP:127.0.0.1,DNS:localhost" "basicConstraints=critical,CA:FALSE" \
+            "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" >server.ext
+        openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -set_serial "0x$(od -An -tx1 -N8 /dev/urandom | tr -d ' \n')" \
+            -days "$days" -sha256 -extfile server.ext -out server.pem
+        rm -f ca.key wrong-ca.key server.csr server.ext
+        chmod 644 ca.pem wrong-ca.pem server.pem
+        chmod 600 server.key
+    ) >"$SERVERS_DIR/openssl.log" 2>&1 || { log_tail "$SERVERS_DIR/openssl.log"; abort_start "making the test certificates with openssl failed"; }
+    chmod 755 "$tls"
+    if is_root; then chown -R "$OS_USER:" "$tls"; fi
+}
+
+# The extra loopback address both shared servers listen on (Linux routes all of 127/8 to lo).
+other_loopback_host() {
+    [[ $(uname -s) == Linux ]] && echo 127.0.0.2 || true
 }
 
 random_password() {
@@ -230,9 +295,11 @@ start_postgres() {
         --auth-local=trust --auth-host=scram-sha-256 --no-sync >"$dir/postgres-initdb.log" 2>&1 ||
         { log_tail "$dir/postgres-initdb.log"; abort_start "initdb failed"; }
     # Appended settings win over the defaults above them.
+    local listen=127.0.0.1
+    [[ -n ${OTHER_HOST:-} ]] && listen+=",$OTHER_HOST"
     cat >>"$dir/postgres/postgresql.conf" <<CONF
 # poolkit test server
-listen_addresses = '127.0.0.1'
+listen_addresses = '$listen'
 port = $PG_PORT
 unix_socket_directories = '$dir/run'
 fsync = off
@@ -240,6 +307,17 @@ synchronous_commit = off
 full_page_writes = off
 max_connections = 100
 CONF
+    if [[ $TLS -eq 1 ]]; then
+        cat >>"$dir/postgres/postgresql.conf" <<CONF
+ssl = on
+ssl_cert_file = '$dir/tls/server.pem'
+ssl_key_file = '$dir/tls/server.key'
+ssl_ca_file = '$dir/tls/ca.pem'
+CONF
+    fi
+    if [[ -n ${OTHER_HOST:-} ]]; then
+        echo "host all all $OTHER_HOST/32 scram-sha-256" >>"$dir/postgres/pg_hba.conf"
+    fi
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
     if ! as_server_user "$PG_BIN/pg_ctl" start -D "$dir/postgres" -l "$dir/postgres.log" \
         -w -t "$STARTUP_TIMEOUT" </dev/null >/dev/null 2>&1 3>&-; then
@@ -270,18 +348,29 @@ start_mariadb() {
     local install_args=(--no-defaults --datadir="$dir/mariadb" --skip-test-db --skip-name-resolve
         --auth-root-authentication-method=socket --auth-root-socket-user="$OS_USER")
     local server_args=(--no-defaults --datadir="$dir/mariadb" --socket="$dir/run/mariadb.sock"
-        --port="$MARIADB_PORT" --bind-address=127.0.0.1 --pid-file="$dir/mariadb.pid"
+        --tmpdir="$dir/mariadb-tmp" --port="$MARIADB_PORT" --bind-address="127.0.0.1${OTHER_HOST:+,$OTHER_HOST}" --pid-file="$dir/mariadb.pid"
         --log-error="$dir/mariadb.log" --skip-name-resolve --character-set-server=utf8mb4
         --collation-server=utf8mb4_unicode_ci --innodb-buffer-pool-size=128M
         --innodb-flush-log-at-trx-commit=2 --innodb-doublewrite=0 --max-connections=200
         --max-allowed-packet=256M)
+    if [[ $TLS -eq 1 ]]; then
+        server_args+=(--ssl-ca="$dir/tls/ca.pem" --ssl-cert="$dir/tls/server.pem" --ssl-key="$dir/tls/server.key")
+    else
+        server_args+=(--skip-ssl)
+    fi
     if is_root; then
         install_args+=(--user="$OS_USER")
         server_args+=(--user="$OS_USER")
     fi
+    # Its temporary tables live in a directory of its own: in the shared /tmp, other programs
+    # that clean up temporary files removed them under the server (seen: a failed query, and a
+    # crash in ha_maria::drop_table).
+    mkdir -p "$dir/mariadb-tmp"
+    if is_root; then chown "$OS_USER:" "$dir/mariadb-tmp"; fi
     log "initialising MariaDB in $dir/mariadb"
     # mariadb-install-db runs mariadbd itself: as root it switches to --user, as a normal user it stays.
-    (cd / && mariadb-install-db "${install_args[@]}") >"$dir/mariadb-install.log" 2>&1 </dev/null 3>&- ||
+    # Its bootstrap server takes its temporary directory from TMPDIR.
+    (cd / && TMPDIR="$dir/mariadb-tmp" mariadb-install-db "${install_args[@]}") >"$dir/mariadb-install.log" 2>&1 </dev/null 3>&- ||
         { log_tail "$dir/mariadb-install.log"; abort_start "mariadb-install-db failed"; }
     log "starting MariaDB on 127.0.0.1:$MARIADB_PORT"
     # As root, mariadbd drops to --user itself; as a normal user it runs as that user. A background
@@ -324,20 +413,12 @@ GRANT ALL PRIVILEGES ON *.* TO '$DB_USER'@'localhost' WITH GRANT OPTION;
 SQL
 }
 
-cmd_start() {
-    if load_state; then
-        if servers_alive; then
-            log "servers already running (state in $STATE_FILE)"
-            print_exports
-            return 0
-        fi
-        log "found a stale state file $STATE_FILE; cleaning up before starting afresh"
-        cmd_stop
-    fi
+# Makes a fresh server directory ($1: the mktemp name prefix) that the server's OS user owns.
+prepare_servers_dir() {
     require_tools
     OS_USER=$(server_os_user)
     ensure_os_user
-    SERVERS_DIR=$(mktemp -d "${POOLKIT_TEST_TMPDIR:-/tmp}/poolkit-test-servers.XXXXXXXX")
+    SERVERS_DIR=$(mktemp -d "${POOLKIT_TEST_TMPDIR:-/tmp}/$1.XXXXXXXX")
     PG_PID=""
     MARIADB_PID=""
     trap 'abort_start "interrupted"' INT TERM
@@ -349,6 +430,22 @@ cmd_start() {
             abort_start "$OS_USER cannot write to $SERVERS_DIR; set POOLKIT_TEST_TMPDIR to a directory it can reach"
     fi
     PASSWORD=$(random_password)
+}
+
+cmd_start() {
+    if load_state; then
+        if servers_alive; then
+            log "servers already running (state in $STATE_FILE)"
+            print_exports
+            return 0
+        fi
+        log "found a stale state file $STATE_FILE; cleaning up before starting afresh"
+        cmd_stop
+    fi
+    prepare_servers_dir poolkit-test-servers
+    TLS=1
+    OTHER_HOST=$(other_loopback_host)
+    make_certificates
     PG_PORT=$(free_port)
     MARIADB_PORT=$(free_port "$PG_PORT")
 
@@ -359,8 +456,85 @@ cmd_start() {
     MARIADB_URL="mariadb://$DB_USER:$PASSWORD@127.0.0.1:$MARIADB_PORT/$DB_NAME"
     write_state
     trap - INT TERM
-    log "PostgreSQL (pid $PG_PID) on 127.0.0.1:$PG_PORT and MariaDB (pid $MARIADB_PID) on 127.0.0.1:$MARIADB_PORT; data in $SERVERS_DIR"
+    log "PostgreSQL (pid $PG_PID) on 127.0.0.1:$PG_PORT and MariaDB (pid $MARIADB_PID) on 127.0.0.1:$MARIADB_PORT (TLS with $SERVERS_DIR/tls/ca.pem${OTHER_HOST:+; also on $OTHER_HOST}); data in $SERVERS_DIR"
     print_exports
+}
+
+# start-one ENGINE [--tls] [--owner PID]
+cmd_start_one() {
+    local engine=${1:-} owner=""
+    [[ $engine == postgres || $engine == mariadb ]] || die "start-one needs an engine: postgres or mariadb"
+    shift
+    TLS=0
+    while [[ $# -gt 0 ]]; do
+        case "$1" in
+            --tls) TLS=1 ;;
+            --owner) owner=${2:-}; shift ;;
+            *) die "start-one: unknown argument $1" ;;
+        esac
+        shift
+    done
+    [[ -z $owner || $owner =~ ^[0-9]+$ ]] || die "start-one: --owner needs a process id"
+    OTHER_HOST=""
+    # A state file of its own, inside its directory, so it never touches the shared servers' one
+    # (none until the directory exists: a failure before that removes no state file).
+    STATE_FILE=""
+    prepare_servers_dir poolkit-test-servers.one
+    STATE_FILE=$SERVERS_DIR/state.env
+    [[ $TLS -eq 1 ]] && make_certificates
+    local port url pid
+    port=$(free_port)
+    if [[ $engine == postgres ]]; then
+        PG_PORT=$port
+        start_postgres
+        pid=$PG_PID
+        url="postgres://$DB_USER:$PASSWORD@127.0.0.1:$port/$DB_NAME"
+    else
+        MARIADB_PORT=$port
+        start_mariadb
+        pid=$MARIADB_PID
+        url="mariadb://$DB_USER:$PASSWORD@127.0.0.1:$port/$DB_NAME"
+    fi
+    (
+        umask 077
+        {
+            printf 'ENGINE=%q\n' "$engine"
+            printf 'SERVERS_DIR=%q\n' "$SERVERS_DIR"
+            printf 'OS_USER=%q\n' "$OS_USER"
+            printf 'PG_PID=%q\n' "${PG_PID:-}"
+            printf 'MARIADB_PID=%q\n' "${MARIADB_PID:-}"
+        } >"$STATE_FILE"
+    )
+    trap - INT TERM
+    if [[ -n $owner ]]; then
+        # Detached from every stream of this script, so a caller reading its output sees the end.
+        setsid bash "${BASH_SOURCE[0]}" watch-one "$SERVERS_DIR" "$owner" </dev/null >/dev/null 2>&1 3>&- &
+    fi
+    log "private $engine (pid $pid) on 127.0.0.1:$port; data in $SERVERS_DIR"
+    printf 'DIR=%s\nURL=%s\nPID=%s\nPORT=%s\n' "$SERVERS_DIR" "$url" "$pid" "$port" >&3
+}
+
+# stop-one DIR
+cmd_stop_one() {
+    local dir=${1:-}
+    [[ -n $dir && -f $dir/state.env ]] || { log "no private server in '${dir}' (no state.env); nothing to stop"; return 0; }
+    case "$(basename "$dir")" in
+        poolkit-test-servers.one.*) ;;
+        *) die "stop-one: $dir is not a directory start-one made" ;;
+    esac
+    # shellcheck disable=SC1091
+    source "$dir/state.env"
+    [[ -n ${PG_PID:-} ]] && stop_postgres "$dir" "$PG_PID"
+    [[ -n ${MARIADB_PID:-} ]] && stop_mariadb "$MARIADB_PID"
+    remove_servers_dir "$dir"
+    log "stopped the private server and removed $dir"
+}
+
+# watch-one DIR OWNER: stops the private server in DIR once process OWNER has gone.
+cmd_watch_one() {
+    local dir=$1 owner=$2
+    while kill -0 "$owner" 2>/dev/null && [[ -f $dir/state.env ]]; do sleep 1; done
+    cmd_stop_one "$dir"
 }
 
 cmd_env() {
@@ -396,6 +570,9 @@ case "${1:-}" in
     stop) cmd_stop ;;
     env) cmd_env ;;
     status) cmd_status ;;
+    start-one) shift; cmd_start_one "$@" ;;
+    stop-one) shift; cmd_stop_one "$@" ;;
+    watch-one) shift; cmd_watch_one "$@" ;;
     -h | --help | help) usage ;;
     *) usage; exit 2 ;;
 esac

@@ -78,6 +78,37 @@ public enum TestServers {
             + "run eval \"$(bash scripts/test-servers.sh start)\" first, or run the tests with bash scripts/test.sh"
     }
 
+    /// The CA certificate that signed the test servers' TLS certificate (`POOLKIT_TEST_CA`), or nil
+    /// when the servers were started without it. The certificate names 127.0.0.1 and localhost.
+    public static var certificateAuthority: String? { environment("POOLKIT_TEST_CA").flatMap { $0.isEmpty ? nil : $0 } }
+
+    /// A CA certificate that did not sign the servers' certificate (`POOLKIT_TEST_WRONG_CA`).
+    public static var unrelatedCertificateAuthority: String? {
+        environment("POOLKIT_TEST_WRONG_CA").flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Another address the test servers listen on that their certificate does not name
+    /// (`POOLKIT_TEST_TLS_OTHER_HOST`, 127.0.0.2 on Linux), for host-name mismatch tests.
+    public static var hostNotInCertificate: String? {
+        environment("POOLKIT_TEST_TLS_OTHER_HOST").flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// Whether the engine's TLS tests should run: its URL and the test CA are set (servers from
+    /// `scripts/test-servers.sh`), or servers are required (the tests then fail on what is missing).
+    public static func shouldRunTLS(_ engine: Engine) -> Bool {
+        (url(for: engine) != nil && certificateAuthority != nil) || serversRequired
+    }
+
+    /// Why the engine's TLS tests are skipped, for `.enabled(if:_:)`.
+    public static func tlsSkipReason(_ engine: Engine) -> String {
+        "\(engine.environmentVariable) or POOLKIT_TEST_CA is not set; start test servers with TLS with: eval \"$(bash scripts/test-servers.sh start)\""
+    }
+
+    /// The failure message when the TLS variables are missing but servers are required.
+    public static let missingTLSMessage =
+        "POOLKIT_TEST_CA / POOLKIT_TEST_WRONG_CA / POOLKIT_TEST_TLS_OTHER_HOST are not set: restart the test servers with "
+        + "bash scripts/test-servers.sh stop; eval \"$(bash scripts/test-servers.sh start)\" (the script makes the certificates)"
+
     /// A TCP port on 127.0.0.1 that nothing listened on a moment ago, for "connection refused" tests.
     public static func closedPort() -> Int {
         #if canImport(Glibc) || canImport(Musl)

@@ -18,11 +18,26 @@ struct MariaDBConnectParameters: Sendable {
     let requireTLS: Bool
     let sslCA: String?
     let verifyServerCertificate: Bool
+    /// Seconds libmariadb waits for the server to send (`MYSQL_OPT_READ_TIMEOUT`); 0 = no limit.
+    let readTimeout: UInt32
+    /// Seconds libmariadb waits for the server to accept bytes (`MYSQL_OPT_WRITE_TIMEOUT`); 0 = no limit.
+    let writeTimeout: UInt32
     /// `no_lock=true`: back up without the global read lock (see ``MariaDBConnection/backupWithoutLock``).
     let noLock: Bool
     /// `host:port` or the socket path, for messages; never contains secrets.
     let endpoint: String
     let redactor: SecretRedactor
+
+    /// No read timeout by default: libmariadb can only tell a stopped server from a long statement
+    /// by silence, and long silences are legitimate — `FLUSH TABLES WITH READ LOCK` waiting behind
+    /// a long query, a backup chunk's SELECT before its first row, the commit at the end of a restore's
+    /// `LOAD DATA`, a DDL statement. A pool does not need it: its validation timeout, acquire timeout
+    /// and shutdown deadline end a call stuck on a stopped server by cutting the socket.
+    static let defaultReadTimeout: UInt32 = 0
+    /// 60 s, the server's own default `net_write_timeout` for a client that stops reading: the
+    /// client writes only a statement or a `LOAD DATA LOCAL` stream, which a working server reads as
+    /// it goes, so a minute without taking a byte means it is stuck.
+    static let defaultWriteTimeout: UInt32 = 60
 
     init(_ url: ConnectionURL) throws {
         if let host = url.host, url.isUnixSocket {
@@ -46,6 +61,8 @@ struct MariaDBConnectParameters: Sendable {
         self.redactor = SecretRedactor(secret: url.password)
 
         var connectTimeout: UInt32 = 10
+        var readTimeout = Self.defaultReadTimeout
+        var writeTimeout = Self.defaultWriteTimeout
         var charset = "utf8mb4"
         var requireTLS = false
         var sslCA: String?
@@ -65,6 +82,12 @@ struct MariaDBConnectParameters: Sendable {
                     throw PoolKitError(.invalidOption, "option connect_timeout='\(value)' must be a whole number of seconds ≥ 1")
                 }
                 connectTimeout = seconds
+            case "read_timeout", "write_timeout":
+                guard let seconds = UInt32(value), seconds <= 86_400 * 7 else {
+                    throw PoolKitError(
+                        .invalidOption, "option \(key)='\(value)' must be a whole number of seconds (0 for no limit, at most a week)")
+                }
+                if key == "read_timeout" { readTimeout = seconds } else { writeTimeout = seconds }
             case "charset":
                 guard !value.isEmpty, value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
                     throw PoolKitError(.invalidOption, "option charset='\(value)' is not a character set name such as utf8mb4")
@@ -83,6 +106,8 @@ struct MariaDBConnectParameters: Sendable {
         self.requireTLS = requireTLS
         self.sslCA = sslCA
         self.verifyServerCertificate = verifyServerCertificate
+        self.readTimeout = readTimeout
+        self.writeTimeout = writeTimeout
         self.noLock = noLock
 
         let texts: [(String, String?)] = [

@@ -13,11 +13,13 @@ import Synchronization
 ///
 /// Open one through ``MariaDBDriver`` (or a pool). Statements on one connection run one after
 /// another; a connection is meant to be used by one task at a time.
-public final class MariaDBConnection: DatabaseConnection {
+public final class MariaDBConnection: TLSReportingConnection {
     /// The server's version as it reports it, e.g. `10.11.19-MariaDB-0+deb12u1`.
     public let serverVersion: String
     /// The server's id for this session (`CONNECTION_ID()`).
     public let connectionID: UInt
+    /// The session's TLS protocol and cipher, or nil when it is not encrypted.
+    public let tlsSession: TLSSession?
 
     private let thread: ConnectionThread
     private let handle: MariaDBHandle
@@ -40,6 +42,7 @@ public final class MariaDBConnection: DatabaseConnection {
         self.socketBreaker = SocketBreaker(descriptor: opened.socket)
         self.serverVersion = opened.serverVersion
         self.connectionID = opened.connectionID
+        self.tlsSession = opened.tls
         self.parameters = parameters
         self.logger = logger
     }
@@ -49,6 +52,7 @@ public final class MariaDBConnection: DatabaseConnection {
         let serverVersion: String
         let connectionID: UInt
         let socket: Int32
+        let tls: TLSSession?
     }
 
     /// Connects to the server `url` names, on a new connection thread.
@@ -62,7 +66,7 @@ public final class MariaDBConnection: DatabaseConnection {
                 try handle.trackSessionStateChanges()
                 return Opened(
                     handle: handle, serverVersion: handle.serverVersion, connectionID: handle.threadID,
-                    socket: handle.socketDescriptor)
+                    socket: handle.socketDescriptor, tls: handle.tlsSession)
             }
             var logger = logger
             logger[metadataKey: "mariadb.connection_id"] = "\(opened.connectionID)"
@@ -150,12 +154,16 @@ public final class MariaDBConnection: DatabaseConnection {
     /// still runs. The side connection is opened before taking the lock, so the connection's
     /// thread waits at most one round trip for it.
     private func sendKill(for token: StatementCancellation.Token) {
-        Thread.detachNewThread { [cancellation, parameters, connectionID, logger] in
+        Thread.detachNewThread { [cancellation, parameters, connectionID, logger, socketBreaker] in
             let side: MariaDBHandle
             do {
                 side = try MariaDBHandle.open(parameters, purpose: .cancel)
             } catch {
-                logger.debug("could not cancel the MariaDB statement: \(error)")
+                // The server does not answer a new connection (stopped, or out of connections):
+                // KILL QUERY cannot reach it, so the statement is ended on this side by cutting
+                // its socket; the session is lost, the caller is not left waiting on the server.
+                logger.debug("could not cancel the MariaDB statement, cutting its connection: \(error)")
+                cancellation.whileRunning(token) { socketBreaker.breakConnection() }
                 return
             }
             defer { side.close() }

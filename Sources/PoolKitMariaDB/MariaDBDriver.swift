@@ -27,9 +27,13 @@ public struct MariaDBDriver: Driver {
         [
             DriverOption("connect_timeout", "seconds to wait for a connection (default 10)"),
             DriverOption("charset", "the connection's character set (default utf8mb4)"),
-            DriverOption("ssl", "true to require TLS, false to let the server decide (default false)"),
+            DriverOption(
+                "read_timeout",
+                "seconds to wait for the server to send, 0 = no limit (default 0: a long statement is silent too; the pool's own deadlines end calls stuck on a stopped server)"),
+            DriverOption("write_timeout", "seconds to wait for the server to accept bytes, 0 = no limit (default 60)"),
+            DriverOption("ssl", "true to require TLS (a server without TLS is refused), false: plain unless other ssl options are set (default false)"),
             DriverOption("ssl_ca", "file with the CA certificates that sign the server's certificate"),
-            DriverOption("ssl_verify_server_cert", "true to check the server's certificate and host name"),
+            DriverOption("ssl_verify_server_cert", "true to check the server's certificate against ssl_ca and its host name (implies ssl=true)"),
             DriverOption(
                 "no_lock",
                 "true to back up without FLUSH TABLES WITH READ LOCK (no RELOAD privilege needed): one connection's snapshot, --jobs 1, consistent for InnoDB tables only"),

@@ -35,6 +35,14 @@ package final class MariaDBHandle: @unchecked Sendable {
         mysql.flatMap { mysql_get_server_info($0) }.map { String(cString: $0) } ?? ""
     }
 
+    /// The session's TLS protocol and cipher (`mysql_get_ssl_cipher`, `MARIADB_CONNECTION_TLS_VERSION`),
+    /// or nil when it is not encrypted.
+    var tlsSession: TLSSession? {
+        guard let mysql, let cipher = mysql_get_ssl_cipher(mysql) else { return nil }
+        let version = cpoolkit_mysql_tls_version(mysql).map { String(cString: $0) } ?? "unknown"
+        return TLSSession(version: version, cipher: String(cString: cipher))
+    }
+
     /// The server's id for this session (`CONNECTION_ID()`), the target of `KILL QUERY`.
     var threadID: UInt {
         mysql.map { UInt(mysql_thread_id($0)) } ?? 0
@@ -73,11 +81,12 @@ package final class MariaDBHandle: @unchecked Sendable {
             // read a file; a load installs its own handler for the duration of its statement.
             set("local_infile", cpoolkit_mysql_set_int_option(mysql, MYSQL_OPT_LOCAL_INFILE, 1))
         }
-        if purpose == .cancel {
-            set("read_timeout", cpoolkit_mysql_set_int_option(mysql, MYSQL_OPT_READ_TIMEOUT, 10))
-            set("write_timeout", cpoolkit_mysql_set_int_option(mysql, MYSQL_OPT_WRITE_TIMEOUT, 10))
-        }
-        if parameters.requireTLS {
+        // A side connection for KILL QUERY gives up soon on a silent server; a session uses the URL's limits.
+        let sideLimit = min(10, parameters.connectTimeout)
+        set("read_timeout", cpoolkit_mysql_set_int_option(mysql, MYSQL_OPT_READ_TIMEOUT, purpose == .cancel ? sideLimit : parameters.readTimeout))
+        set("write_timeout", cpoolkit_mysql_set_int_option(mysql, MYSQL_OPT_WRITE_TIMEOUT, purpose == .cancel ? sideLimit : parameters.writeTimeout))
+        // Checking the certificate means nothing on a plain connection, so it also requires TLS.
+        if parameters.requireTLS || parameters.verifyServerCertificate {
             set("ssl", cpoolkit_mysql_set_bool_option(mysql, MYSQL_OPT_SSL_ENFORCE, 1))
         }
         if let sslCA = parameters.sslCA {
@@ -108,6 +117,15 @@ package final class MariaDBHandle: @unchecked Sendable {
             mysql_close(mysql)
             throw connectError(error, parameters, action: action)
         }
+        // Connector/C refuses a server without TLS only when it also verifies the certificate; with
+        // ssl=true alone it silently goes on in plain text. Required means required: checked here,
+        // before the session is used (the authentication exchange never sends the password itself).
+        if parameters.requireTLS || parameters.verifyServerCertificate, mysql_get_ssl_cipher(mysql) == nil {
+            mysql_close(mysql)
+            let error = MariaDBError(
+                number: 2026, sqlState: "HY000", message: "TLS is required, but the server does not support it (it offered no TLS)")
+            throw connectError(error, parameters, action: action)
+        }
         let handle = MariaDBHandle(mysql: mysql, endpoint: parameters.endpoint, redactor: parameters.redactor)
         handle.refuseLocalFiles()
         return handle
@@ -132,7 +150,7 @@ package final class MariaDBHandle: @unchecked Sendable {
             advice = "the server has no free connections; lower pool_max or raise max_connections"
         case 2026:
             code = .connectionFailed
-            advice = "the TLS handshake failed; check the server's TLS setup and the ssl options in the URL"
+            advice = MariaDBTLSDiagnosis.advice(for: error.message, parameters)
         default:
             code = .connectionFailed
             advice = "check that the server is running and accepts connections at \(parameters.endpoint)"

@@ -36,6 +36,8 @@ final class PGHandle: @unchecked Sendable {
         let canceller: PGCanceller
         let serverVersion: String
         let backendPID: Int32
+        /// The session's TLS protocol and cipher, or nil when it is not encrypted.
+        let tls: TLSSession?
     }
 
     /// Connects (blocking). Throws `.authenticationFailed`, `.databaseNotFound` or `.connectionFailed`.
@@ -57,7 +59,14 @@ final class PGHandle: @unchecked Sendable {
         let serverVersion = PQparameterStatus(connection, "server_version").map { String(cString: $0) } ?? ""
         return Opened(
             handle: handle, canceller: PGCanceller(connection: connection), serverVersion: serverVersion,
-            backendPID: PQbackendPID(connection))
+            backendPID: PQbackendPID(connection), tls: Self.tlsSession(connection))
+    }
+
+    /// `PQsslInUse` and the `protocol` and `cipher` attributes (`PQsslAttribute`).
+    private static func tlsSession(_ connection: OpaquePointer) -> TLSSession? {
+        guard PQsslInUse(connection) != 0 else { return nil }
+        func attribute(_ name: String) -> String { PQsslAttribute(connection, name).map { String(cString: $0) } ?? "unknown" }
+        return TLSSession(version: attribute("protocol"), cipher: attribute("cipher"))
     }
 
     /// Maps a failed connect to a code, from libpq's message: libpq exposes no SQLSTATE for a
@@ -88,6 +97,9 @@ final class PGHandle: @unchecked Sendable {
         } else if has("the database system is") {
             (code, sqlState) = (.connectionFailed, "57P03")
             advice = "the server is starting up, shutting down or recovering; try again shortly"
+        } else if let tlsAdvice = PostgresTLSDiagnosis.advice(for: libpqMessage, parameters) {
+            (code, sqlState) = (.connectionFailed, "08001")
+            advice = tlsAdvice
         } else {
             (code, sqlState) = (.connectionFailed, nil)
             advice = "check that the server is running and accepts connections at \(parameters.endpoint)"

@@ -14,6 +14,12 @@ struct PostgresConnectParameters: Sendable {
     let user: String?
     let database: String?
     let redactor: SecretRedactor
+    /// The host as the URL names it (what a certificate must name under `verify-full`).
+    let host: String?
+    /// `sslmode` as the URL sets it (nil: libpq's default, `prefer`).
+    private(set) var sslMode: String?
+    /// `sslrootcert` as the URL sets it.
+    private(set) var sslRootCert: String?
     /// URL options that are not libpq's, for the backup strategy.
     private(set) var backup = PostgresBackupSettings()
 
@@ -27,6 +33,7 @@ struct PostgresConnectParameters: Sendable {
         } else {
             endpoint = "the default socket (port \(port))"
         }
+        host = url.host
         user = url.user
         database = url.database
         redactor = SecretRedactor(secret: url.password)
@@ -49,13 +56,17 @@ struct PostgresConnectParameters: Sendable {
                         .invalidOption,
                         "option sslmode='\(value)' is not one of \(Self.sslModes.joined(separator: ", "))")
                 }
+                sslMode = value
                 append(key, value)
             case "connect_timeout":
                 guard let seconds = Int(value), seconds >= 0 else {
                     throw PoolKitError(.invalidOption, "option connect_timeout='\(value)' must be a whole number of seconds ≥ 0")
                 }
                 connectTimeout = String(seconds)
-            case "sslrootcert", "sslcert", "sslkey", "application_name", "options":
+            case "sslrootcert":
+                sslRootCert = value
+                append(key, value)
+            case "sslcert", "sslkey", "application_name", "options":
                 append(key, value)
             case "lock_wait_timeout":
                 backup.lockWaitTimeout = try PostgresBackupSettings.checkedTimeout(value)

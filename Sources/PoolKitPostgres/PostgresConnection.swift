@@ -12,11 +12,13 @@ import Synchronization
 ///
 /// Open one through ``PostgresDriver`` (or a pool). Statements on one connection run one after
 /// another; a connection is meant to be used by one task at a time.
-public final class PostgresConnection: DatabaseConnection {
+public final class PostgresConnection: TLSReportingConnection {
     /// The server's version as it reports it (`server_version`), e.g. `15.20 (Debian 15.20-0+deb12u1)`.
     public let serverVersion: String
     /// The process id of the server process serving this session (`pg_backend_pid()`).
     public let backendPID: Int32
+    /// The session's TLS protocol and cipher (`PQsslAttribute`), or nil when it is not encrypted.
+    public let tlsSession: TLSSession?
 
     private let thread: ConnectionThread
     private let handle: PGHandle
@@ -57,6 +59,7 @@ public final class PostgresConnection: DatabaseConnection {
         self.canceller = opened.canceller
         self.serverVersion = opened.serverVersion
         self.backendPID = opened.backendPID
+        self.tlsSession = opened.tls
         self.backupSettings = settings
         self.logger = logger
     }

@@ -247,6 +247,9 @@ struct MariaDBDriverOptionTests {
         "mariadb://u@127.0.0.1:1/db?connect_timeout=0",
         "mariadb://u@127.0.0.1:1/db?ssl=maybe",
         "mariadb://u@127.0.0.1:1/db?charset=utf8;DROP",
+        "mariadb://u@127.0.0.1:1/db?read_timeout=-1",
+        "mariadb://u@127.0.0.1:1/db?write_timeout=1s",
+        "mariadb://u@127.0.0.1:1/db?read_timeout=99999999",
     ])
     func badOptions(_ text: String) async throws {
         let error = try await #require(throws: PoolKitError.self) {

@@ -6,8 +6,9 @@ import PoolKitMariaDB
 import Synchronization
 import Testing
 
-/// The pool on real MariaDB sessions under faults: a server that stops answering (SIGSTOP on
-/// mariadbd), a server that turns read-only, session state left behind by a borrower.
+/// The pool on real MariaDB sessions under faults: a server that stops answering (SIGSTOP on a
+/// mariadbd of the suite's own), a server that turns read-only, session state left behind by a
+/// borrower.
 @Suite(
     "MariaDB pool under faults", .serialized, .timeLimit(.minutes(2)),
     .enabled(if: TestServers.shouldRun(.mariadb), Comment(rawValue: TestServers.skipReason(.mariadb))))
@@ -30,23 +31,29 @@ struct MariaDBPoolFaultTests {
         return try Pool(url: url ?? serverURL(), registry: registry, configuration: configuration, logger: logger)
     }
 
-    /// mariadbd's process id, from its pid file.
-    func serverPID() async throws -> Int32 {
-        let connection = try await MariaDBDriver().connect(to: serverURL(), logger: logger)
-        let file = try await connection.query("SELECT @@pid_file").scalar
-        await connection.close()
-        let path = try #require(file)
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        return try #require(Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)))
+    /// A mariadbd of this suite's own, started once per test process (by `scripts/test-servers.sh
+    /// start-one`, like the shared one): the tests below freeze the whole server with SIGSTOP, which
+    /// must not stall the other suites that use the shared server meanwhile. The script's watchdog
+    /// stops it when the test process ends.
+    /// It has TLS too (plain connections remain the default).
+    static let stoppableServer = Task { try await PrivateTestServer.start(.mariadb, tls: true) }
+
+    func stoppableServer() async throws -> (url: ConnectionURL, pid: Int32) {
+        let server = try await Self.stoppableServer.value
+        return (try ConnectionURL(server.url), server.pid)
     }
 
-    @Test(
-        "shutdown's deadline ends a statement stuck on a stopped server, and run() returns while it is still stopped",
-        .disabled(
-            "it stops the whole shared mariadbd for seconds while other suites use it in the same test process; one CI run stalled every suite (time limits exceeded): it needs a server of its own"))
+    /// `base` with `options` added.
+    func url(_ base: ConnectionURL, _ options: [(String, String)]) -> ConnectionURL {
+        var url = base
+        url.options.append(contentsOf: options.map { (key: $0.0, value: $0.1) })
+        return url
+    }
+
+    @Test("shutdown's deadline ends a statement stuck on a stopped server, and run() returns while it is still stopped")
     func shutdownDeadlineCoversStuckStatement() async throws {
-        let pid = try await serverPID()
-        let pool = try makePool { $0.shutdownGracePeriod = .milliseconds(300) }
+        let (serverURL, pid) = try await stoppableServer()
+        let pool = try makePool(url: serverURL) { $0.shutdownGracePeriod = .milliseconds(300) }
         let pause = PauseBox()
         defer { pause.resume() }
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -54,7 +61,8 @@ struct MariaDBPoolFaultTests {
             let (stoppedSignal, signal) = AsyncStream<Void>.makeStream()
             let borrower = Task {
                 try await pool.withConnection { connection in
-                    try pause.set(ProcessPause(pid: pid, failsafe: .seconds(8)))
+                    try pause.set(ProcessPause(pid: pid, failsafe: .seconds(20)))
+                    #expect(try await eventually { processIsStopped(pid) }, "mariadbd did not stop")
                     signal.yield()
                     _ = try await connection.query("SELECT 1")
                 }
@@ -66,6 +74,86 @@ struct MariaDBPoolFaultTests {
             #expect(throws: PoolKitError.self) { try result.get() }
             #expect(pause.resumedByFailsafe == false, "shutdown waited for the stopped server")
         }
+    }
+
+    @Test("a lease's acquire timeout bounds a checkout validation stuck on a stopped server")
+    func acquireTimeoutCoversValidation() async throws {
+        let (serverURL, pid) = try await stoppableServer()
+        let pool = try makePool(url: url(serverURL, [("connect_timeout", "2")])) {
+            $0.validationBypassWindow = .zero
+            $0.validationTimeout = .seconds(60)
+        }
+        try await pool.withRunning {
+            try await pool.withConnection { try await $0.execute("DO 1") }
+            let pause = try ProcessPause(pid: pid, failsafe: .seconds(20))
+            defer { pause.resume() }
+            do {
+                try await pool.withConnection(timeout: .milliseconds(500)) { try await $0.execute("DO 1") }
+                Issue.record("the lease succeeded on a stopped server")
+            } catch let error as PoolKitError {
+                #expect(error.code == .acquireTimeout, "\(error)")
+            }
+            #expect(!pause.resumedByFailsafe, "the lease waited for the stopped server")
+            pause.resume()
+        }
+    }
+
+    @Test("read_timeout ends a statement on a stopped server with a lost-connection error")
+    func readTimeoutEndsStuckStatement() async throws {
+        let (serverURL, pid) = try await stoppableServer()
+        let connection = try await MariaDBDriver().connect(to: url(serverURL, [("read_timeout", "1")]), logger: logger)
+        let pause = try ProcessPause(pid: pid, failsafe: .seconds(20))
+        defer { pause.resume() }
+        do {
+            _ = try await connection.query("SELECT 1")
+            Issue.record("a statement on a stopped server succeeded")
+        } catch let error as PoolKitError {
+            #expect(error.code == .connectionClosed, "\(error)")
+            #expect(MariaDBDriver().classify(error) == .connectionBroken)
+        }
+        #expect(!pause.resumedByFailsafe, "the statement waited for the stopped server")
+        pause.resume()
+        await connection.close()
+    }
+
+    @Test("cancelling a statement on a server stopped while it runs ends it: KILL QUERY cannot connect, so its socket is cut")
+    func cancelOnStoppedServerEnds() async throws {
+        let (serverURL, pid) = try await stoppableServer()
+        let connection = try await MariaDBDriver().connect(to: url(serverURL, [("connect_timeout", "1")]), logger: logger)
+        let marker = "poolkit_cancel_probe_\(UInt32.random(in: 0...UInt32.max))"
+        let sql = "SELECT SLEEP(40) AS \(marker)"
+        let statement = Task { try await connection.query(sql) }
+        // Stop the server only once it runs the statement, then cancel the statement's task.
+        let observer = try await MariaDBDriver().connect(to: serverURL, logger: logger)
+        let running = try await eventually {
+            try await observer.query("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%\(marker)%' AND ID <> CONNECTION_ID()").scalar == "1"
+        }
+        await observer.close()
+        #expect(running, "the statement never showed up as running")
+        let pause = try ProcessPause(pid: pid, failsafe: .seconds(20))
+        defer { pause.resume() }
+        statement.cancel()
+        let result = await statement.result
+        // Without the cut, it would end only after the failsafe resumed the server and SLEEP(40) ran out.
+        #expect(pause.resumedByFailsafe == false, "the cancelled statement waited for the stopped server")
+        #expect(throws: PoolKitError.self) { try result.get() }
+        pause.resume()
+        await connection.close()
+    }
+
+    @Test("closing idle plain and TLS connections to a stopped server returns without waiting for it")
+    func closeDoesNotWaitOnStoppedServer() async throws {
+        let (base, pid) = try await stoppableServer()
+        let plain = try await MariaDBDriver().connect(to: base, logger: logger)
+        let encrypted = try #require(
+            try await MariaDBDriver().connect(to: url(base, [("ssl", "true")]), logger: logger) as? MariaDBConnection)
+        #expect(encrypted.tlsSession != nil)
+        let pause = try ProcessPause(pid: pid, failsafe: .seconds(20))
+        defer { pause.resume() }
+        await plain.close()
+        await encrypted.close()
+        #expect(!pause.resumedByFailsafe, "close waited for the stopped server")
+        pause.resume()
     }
 
     @Test("reset policy: whenDirty skips the reset after clean statements and resets after a tracked change; always resets")
@@ -155,6 +243,14 @@ struct MariaDBPoolFaultTests {
         }
         await admin.close()
     }
+}
+
+/// True while process `pid` is stopped by a signal (state `T` in `/proc/<pid>/stat`).
+func processIsStopped(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let close = stat.lastIndex(of: ")")
+    else { return false }
+    return stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).hasPrefix("T")
 }
 
 /// The server pause a test's tasks share.

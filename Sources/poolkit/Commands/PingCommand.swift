@@ -5,12 +5,15 @@ import PoolKit
 struct PingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ping",
-        abstract: "Connect through a pool, run the health check, print the server version and round-trip time.",
+        abstract:
+            "Connect through a pool, run the health check, print the server version, whether the connection is encrypted, and the round-trip time.",
         discussion: """
             Examples:
               poolkit ping 'postgres://app:secret@127.0.0.1:5432/app'
               poolkit ping 'mariadb://root@127.0.0.1:3306/shop?connect_timeout=3'
               poolkit ping sqlite:///var/lib/app/app.db
+              poolkit ping 'postgres://app@db.example.com/app?sslmode=verify-full&sslrootcert=/etc/ssl/db-ca.pem'
+              poolkit ping 'mariadb://app@db.example.com/app?ssl_ca=/etc/ssl/db-ca.pem&ssl_verify_server_cert=true'
             """)
 
     @Argument(help: "The database URL (postgres://, mariadb://, mysql://, sqlite:).")
@@ -45,7 +48,7 @@ struct PingCommand: AsyncParsableCommand {
         configuration.failFast = true
         let pool = try ConnectionPool(url: url, registry: Drivers.registry, configuration: configuration)
         let count = self.count
-        let (version, samples) = try await pool.withRunning {
+        let (version, encryption, samples) = try await pool.withRunning {
             try await pool.withConnection { connection in
                 var samples: [Duration] = []
                 let clock = ContinuousClock()
@@ -54,14 +57,21 @@ struct PingCommand: AsyncParsableCommand {
                     try await connection.ping()
                     samples.append(clock.now - start)
                 }
-                return (connection.serverVersion, samples)
+                return (connection.serverVersion, Self.encryption(of: connection), samples)
             }
         }
         let sorted = samples.sorted()
         print("\(given): ok")
         print("server version: \(version)")
+        if let encryption { print("encryption: \(encryption)") }
         print(
             "round trip (\(count) pings): min \(sorted[0].shortDescription), median \(sorted[sorted.count / 2].shortDescription), max \(sorted[sorted.count - 1].shortDescription)"
         )
+    }
+
+    /// `TLSv1.3, cipher …` or `none (not encrypted)` for a network connection; nil for SQLite.
+    private static func encryption(of connection: any DatabaseConnection) -> String? {
+        guard let network = connection as? any TLSReportingConnection else { return nil }
+        return network.tlsSession.map { "\($0)" } ?? "none (not encrypted)"
     }
 }
