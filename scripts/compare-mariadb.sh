@@ -111,23 +111,38 @@ floor_cmd+="wait"
 
 reset_target="sql -e 'DROP DATABASE IF EXISTS $DST; CREATE DATABASE $DST CHARACTER SET utf8mb4'"
 
-declare -A TIME RSS
-# measure ID PREP COMMAND: RUNS timed runs (PREP untimed before each); median wall time, peak RSS.
+# The server's CPU seconds so far (user + system), when it runs on this machine and its pid file is
+# readable (the test server's is); empty otherwise. On a machine shared with other work, CPU seconds
+# say more than wall times about how much work each tool makes the client and the server do.
+SERVER_PID=$(cat "$(sql -N -e 'SELECT @@pid_file')" 2>/dev/null || true)
+server_cpu() {
+    [[ -n $SERVER_PID && -r /proc/$SERVER_PID/stat ]] || return 0
+    awk -v t="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / t }' "/proc/$SERVER_PID/stat"
+}
+
+declare -A TIME RSS CCPU SCPU
+# measure ID PREP COMMAND: RUNS timed runs (PREP untimed before each); median wall time, peak RSS,
+# and the last run's client CPU (every process of the command) and server CPU.
 measure() {
     local id=$1 prep=$2 cmd=$3 times=() peak=0
     for ((run = 0; run < RUNS; run++)); do
         bash -c "$prep"
-        local start end rss
+        local start end rss s0 s1
+        s0=$(server_cpu)
         start=$(date +%s.%N)
-        /usr/bin/time -f "%M" -o "$W/rss" bash -c "set -eo pipefail; $cmd" >/dev/null
+        /usr/bin/time -f "%M %U %S" -o "$W/rss" bash -c "set -eo pipefail; $cmd" >/dev/null
         end=$(date +%s.%N)
-        rss=$(tail -1 "$W/rss")
+        s1=$(server_cpu)
+        read -r rss user system < <(tail -1 "$W/rss")
         ((rss > peak)) && peak=$rss
         times+=("$(echo "$end - $start" | bc)")
+        CCPU[$id]=$(echo "$user + $system" | bc)
+        SCPU[$id]=$([[ -n $s0 ]] && echo "$s1 - $s0" | bc || echo "–")
     done
     TIME[$id]=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]}')
     RSS[$id]=$((peak / 1024))
-    printf '%-16s %8.2f s  %6s MiB\n' "$id" "${TIME[$id]}" "${RSS[$id]}" >&2
+    printf '%-18s %8.2f s  %6s MiB  client CPU %6s s  server CPU %6s s\n' "$id" "${TIME[$id]}" "${RSS[$id]}" \
+        "${CCPU[$id]}" "${SCPU[$id]}" >&2
 }
 
 O="$W/out"
@@ -144,6 +159,11 @@ measure mariadb_load "$reset_target" "sql $DST < $O/dump.sql"
 measure myloader "sql -e 'DROP DATABASE IF EXISTS $DST'" \
     "myloader -h $DB_HOST -P $DB_PORT -u $DB_USER -t $JOBS -d $O/mydumper -B $DST"
 measure pk_restore "$reset_target" "$POOLKIT restore $O/pk.poolkit $BASE_URL/$DST --jobs $JOBS --quiet"
+# The same restore from an archive whose tables keep every key inside CREATE TABLE (keys_in_create=true),
+# so the effect of adding secondary keys and foreign keys after the load shows in the same run.
+[[ -f $O/pk_inline.poolkit ]] ||
+    "$POOLKIT" backup "$BASE_URL/$SRC?keys_in_create=true" -o "$O/pk_inline.poolkit" --jobs "$JOBS" --quiet
+measure pk_restore_inline "$reset_target" "$POOLKIT restore $O/pk_inline.poolkit $BASE_URL/$DST --jobs $JOBS --quiet"
 measure pk_pipe "$reset_target" \
     "$POOLKIT backup $BASE_URL/$SRC -o - --jobs $JOBS --quiet | $POOLKIT restore - $BASE_URL/$DST --jobs $JOBS --quiet"
 
@@ -158,16 +178,17 @@ cat <<REPORT
 
 MariaDB $(sql -N -e 'SELECT VERSION()'), database $SRC at scale $SCALE: $tables tables, $((size / 1000000)) MB; N = $JOBS; median of $RUNS run(s)
 
-| operation | s | peak RSS MiB | PoolKit ratio |
-|---|---|---|---|
-| floor: SELECT * of every table → /dev/null, $JOBS streams | ${TIME[floor]} | ${RSS[floor]} | |
-| mariadb-dump --single-transaction --quick \| zstd -1 | ${TIME[dump_zstd]} | ${RSS[dump_zstd]} | |
-| mydumper -t $JOBS --compress | ${TIME[mydumper]} | ${RSS[mydumper]} | |
-| **poolkit backup --jobs $JOBS** | ${TIME[pk_backup]} | ${RSS[pk_backup]} | $(ratio pk_backup dump_zstd)× mariadb-dump, $(ratio pk_backup mydumper)× mydumper, $(ratio pk_backup floor)× floor |
-| mariadb < dump.sql | ${TIME[mariadb_load]} | ${RSS[mariadb_load]} | |
-| myloader -t $JOBS | ${TIME[myloader]} | ${RSS[myloader]} | |
-| **poolkit restore --jobs $JOBS** (file) | ${TIME[pk_restore]} | ${RSS[pk_restore]} | $(ratio pk_restore mariadb_load)× mariadb <, $(ratio pk_restore myloader)× myloader |
-| **poolkit backup \| poolkit restore** (pipe) | ${TIME[pk_pipe]} | ${RSS[pk_pipe]} | |
+| operation | s | peak RSS MiB | client CPU s | server CPU s | PoolKit ratio |
+|---|---|---|---|---|---|
+| floor: SELECT * of every table → /dev/null, $JOBS streams | ${TIME[floor]} | ${RSS[floor]} | ${CCPU[floor]} | ${SCPU[floor]} | |
+| mariadb-dump --single-transaction --quick \| zstd -1 | ${TIME[dump_zstd]} | ${RSS[dump_zstd]} | ${CCPU[dump_zstd]} | ${SCPU[dump_zstd]} | |
+| mydumper -t $JOBS --compress | ${TIME[mydumper]} | ${RSS[mydumper]} | ${CCPU[mydumper]} | ${SCPU[mydumper]} | |
+| **poolkit backup --jobs $JOBS** | ${TIME[pk_backup]} | ${RSS[pk_backup]} | ${CCPU[pk_backup]} | ${SCPU[pk_backup]} | $(ratio pk_backup dump_zstd)× mariadb-dump, $(ratio pk_backup mydumper)× mydumper, $(ratio pk_backup floor)× floor |
+| mariadb < dump.sql | ${TIME[mariadb_load]} | ${RSS[mariadb_load]} | ${CCPU[mariadb_load]} | ${SCPU[mariadb_load]} | |
+| myloader -t $JOBS | ${TIME[myloader]} | ${RSS[myloader]} | ${CCPU[myloader]} | ${SCPU[myloader]} | |
+| **poolkit restore --jobs $JOBS** (file) | ${TIME[pk_restore]} | ${RSS[pk_restore]} | ${CCPU[pk_restore]} | ${SCPU[pk_restore]} | $(ratio pk_restore mariadb_load)× mariadb <, $(ratio pk_restore myloader)× myloader |
+| poolkit restore --jobs $JOBS, keys inside CREATE TABLE (keys_in_create=true) | ${TIME[pk_restore_inline]} | ${RSS[pk_restore_inline]} | ${CCPU[pk_restore_inline]} | ${SCPU[pk_restore_inline]} | $(ratio pk_restore_inline mariadb_load)× mariadb < |
+| **poolkit backup \| poolkit restore** (pipe) | ${TIME[pk_pipe]} | ${RSS[pk_pipe]} | ${CCPU[pk_pipe]} | ${SCPU[pk_pipe]} | |
 
 sizes: dump.sql.zst $(mb "$O/dump.sql.zst") MB, mydumper directory $(mb "$O/mydumper") MB, poolkit archive $(mb "$O/pk.poolkit") MB
 restored data checked: CHECKSUM TABLE wide and pgbench_accounts equal after the pipe restore

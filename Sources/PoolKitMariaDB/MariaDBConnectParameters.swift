@@ -24,6 +24,11 @@ struct MariaDBConnectParameters: Sendable {
     let writeTimeout: UInt32
     /// `no_lock=true`: back up without the global read lock (see ``MariaDBConnection/backupWithoutLock``).
     let noLock: Bool
+    /// `keys_in_create=true`: back up tables with every key and foreign key inside `CREATE TABLE`
+    /// (see ``MariaDBConnection/keysInCreateTable``).
+    let keysInCreate: Bool
+    /// `lock=backup_stage|ftwrl`: how a backup holds commits while the workers join (nil: the server's default).
+    let lockMethod: String?
     /// `host:port` or the socket path, for messages; never contains secrets.
     let endpoint: String
     let redactor: SecretRedactor
@@ -68,6 +73,8 @@ struct MariaDBConnectParameters: Sendable {
         var sslCA: String?
         var verifyServerCertificate = false
         var noLock = false
+        var keysInCreate = false
+        var lockMethod: String?
         func bool(_ key: String, _ value: String) throws -> Bool {
             switch value.lowercased() {
             case "true", "1", "yes", "on": return true
@@ -97,6 +104,12 @@ struct MariaDBConnectParameters: Sendable {
             case "ssl_ca": sslCA = value
             case "ssl_verify_server_cert": verifyServerCertificate = try bool(key, value)
             case "no_lock": noLock = try bool(key, value)
+            case "keys_in_create": keysInCreate = try bool(key, value)
+            case "lock":
+                guard ["backup_stage", "ftwrl"].contains(value) else {
+                    throw PoolKitError(.invalidOption, "option lock='\(value)' must be backup_stage or ftwrl")
+                }
+                lockMethod = value
             default:
                 throw PoolKitError(.unknownOption, "unknown option '\(key)' for the mariadb driver")
             }
@@ -109,6 +122,8 @@ struct MariaDBConnectParameters: Sendable {
         self.readTimeout = readTimeout
         self.writeTimeout = writeTimeout
         self.noLock = noLock
+        self.keysInCreate = keysInCreate
+        self.lockMethod = lockMethod
 
         let texts: [(String, String?)] = [
             ("host", host), ("socket", unixSocket), ("user", user), ("password", password), ("database", database),

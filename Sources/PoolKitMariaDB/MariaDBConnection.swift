@@ -131,6 +131,15 @@ public final class MariaDBConnection: TLSReportingConnection {
     /// Whether the URL asked for a backup without the global read lock (`no_lock=true`).
     package var backupWithoutLock: Bool { parameters.noLock }
 
+    /// Whether the URL asked for backups whose tables keep every key and foreign key inside
+    /// `CREATE TABLE` (`keys_in_create=true`) instead of adding them after the load.
+    package var keysInCreateTable: Bool { parameters.keysInCreate }
+
+    /// The global lock a backup takes (`lock=` in the URL, else the server's default).
+    var backupLock: MariaDBGlobalLock {
+        parameters.lockMethod.flatMap(MariaDBGlobalLock.init(rawValue:)) ?? .default(serverVersion: serverVersion)
+    }
+
     /// Runs `body` with the raw handle on the connection's thread, as one cancellable statement
     /// (a cancelled task sends `KILL QUERY`). For the backup and restore strategies, which run a
     /// whole dump or load as one job.

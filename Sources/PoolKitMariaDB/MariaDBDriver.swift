@@ -37,6 +37,12 @@ public struct MariaDBDriver: Driver {
             DriverOption(
                 "no_lock",
                 "true to back up without FLUSH TABLES WITH READ LOCK (no RELOAD privilege needed): one connection's snapshot, --jobs 1, consistent for InnoDB tables only"),
+            DriverOption(
+                "lock",
+                "backup_stage (MariaDB 10.4+, the default there) or ftwrl (FLUSH TABLES WITH READ LOCK): how a backup holds commits while its connections start one snapshot"),
+            DriverOption(
+                "keys_in_create",
+                "true to keep secondary keys and foreign keys inside CREATE TABLE (default false: the restore adds them after the rows load)"),
         ]
     }
 

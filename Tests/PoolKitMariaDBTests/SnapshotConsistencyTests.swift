@@ -14,12 +14,16 @@ struct SnapshotConsistencyTests {
     static let accountsPerTable = 500
     static let opening = 1000
 
-    @Test("concurrent transfers during a --jobs 4 backup: the restored total is the invariant")
-    func transfersDuringBackup() async throws {
-        let source = try await ScratchDatabase.create("pk_cons_src")
+    @Test(
+        "concurrent transfers during a --jobs 4 backup: the restored total is the invariant",
+        arguments: ["backup_stage", "ftwrl"])
+    func transfersDuringBackup(lock: String) async throws {
+        let created = try await ScratchDatabase.create("pk_cons_src")
+        let source = ScratchDatabase(
+            name: created.name, url: try ConnectionURL(created.urlText + "?lock=\(lock)"), urlText: created.urlText + "?lock=\(lock)")
         let target = try await ScratchDatabase.create("pk_cons_dst")
         do {
-            try await transfers(source, target)
+            try await transfers(source, target, lock: lock)
         } catch {
             await source.drop()
             await target.drop()
@@ -29,7 +33,7 @@ struct SnapshotConsistencyTests {
         await target.drop()
     }
 
-    private func transfers(_ source: ScratchDatabase, _ target: ScratchDatabase) async throws {
+    private func transfers(_ source: ScratchDatabase, _ target: ScratchDatabase, lock: String) async throws {
         try await source.withConnection { connection in
             for table in 0..<Self.tables {
                 try await connection.execute(
@@ -67,7 +71,9 @@ struct SnapshotConsistencyTests {
         let before = transfers.load(ordering: .relaxed)
         let result: Result<Void, any Error>
         do {
-            try await roundTripThroughFile(source, target, jobs: 4)
+            let (backup, _) = try await roundTripThroughFile(source, target, jobs: 4)
+            #expect(
+                backup.manifest.options["lock"] == (lock == "ftwrl" ? "FLUSH TABLES WITH READ LOCK" : "BACKUP STAGE BLOCK_COMMIT"))
             result = .success(())
         } catch {
             result = .failure(error)

@@ -98,6 +98,43 @@ enum SnapshotFixture {
         "INSERT INTO fk_a VALUES (1, 1), (2, NULL)",
         "INSERT INTO fk_b VALUES (1, 1), (2, 2)",
         "SET foreign_key_checks = 1",
+        // Secondary keys of every kind, which the restore adds after the load; SHOW CREATE TABLE
+        // must list them in the same order.
+        """
+        CREATE TABLE keyed (id INT PRIMARY KEY, a INT, b INT NOT NULL, c VARCHAR(100), d TEXT, g POINT NOT NULL,
+          KEY ka (a), UNIQUE KEY ub (b), KEY kc (c(10)), UNIQUE KEY ua (a, c), SPATIAL KEY sg (g), UNIQUE KEY ud (d),
+          KEY kb (b) COMMENT 'a comment, with (parentheses)', FULLTEXT KEY fd (d), KEY `odd ``key`` ☃` (c, a DESC), KEY ki (a, b) IGNORED)
+        """,
+        """
+        INSERT INTO keyed SELECT seq, IF(seq % 5 = 0, NULL, seq), seq, CONCAT('c', seq % 11), CONCAT('doc ', seq),
+          ST_GeomFromText(CONCAT('POINT(', seq, ' ', seq % 3, ')')) FROM seq_1_to_300
+        """,
+        // No primary key: the first UNIQUE NOT NULL key is InnoDB's clustered index and stays in CREATE TABLE.
+        "CREATE TABLE no_pk (u INT NOT NULL, v INT, w INT, UNIQUE KEY uu (u), KEY kv (v), UNIQUE KEY uw (w))",
+        "INSERT INTO no_pk VALUES (1, 1, 1), (2, 1, NULL), (3, NULL, NULL)",
+        // The AUTO_INCREMENT column leads a secondary key only: that key (and the one before it) stays.
+        """
+        CREATE TABLE ai_second (k INT NOT NULL, n INT NOT NULL AUTO_INCREMENT, x INT, PRIMARY KEY (k), KEY kx (x), KEY kn (n),
+          KEY kxn (x, n)) AUTO_INCREMENT = 50
+        """,
+        "INSERT INTO ai_second (k, x) VALUES (1, 10), (2, NULL), (3, 10)",
+        """
+        CREATE TABLE parted_keys (id INT NOT NULL, k INT NOT NULL, v INT, PRIMARY KEY (id, k), KEY kv (v), UNIQUE KEY uk (k, v, id))
+          PARTITION BY HASH (k) PARTITIONS 3
+        """,
+        "INSERT INTO parted_keys SELECT seq, seq % 10, seq % 4 FROM seq_1_to_50",
+        "CREATE TABLE versioned_keys (id INT PRIMARY KEY, v INT, KEY kv (v), UNIQUE KEY uv (v, id)) WITH SYSTEM VERSIONING",
+        "INSERT INTO versioned_keys VALUES (1, 1), (2, 2)",
+        "UPDATE versioned_keys SET v = 5 WHERE id = 2",
+        // A composite foreign key with actions, to a unique key that is added after the load too.
+        "CREATE TABLE fk_parent (id INT PRIMARY KEY, x INT NOT NULL, y INT NOT NULL, UNIQUE KEY uxy (x, y))",
+        """
+        CREATE TABLE fk_child (id INT PRIMARY KEY, px INT, py INT, up INT, KEY other (id, px),
+          CONSTRAINT `fk child ``xy``` FOREIGN KEY (px, py) REFERENCES fk_parent (x, y) ON DELETE SET NULL ON UPDATE CASCADE,
+          CONSTRAINT fk_child_self FOREIGN KEY (up) REFERENCES fk_child (id))
+        """,
+        "INSERT INTO fk_parent VALUES (1, 1, 1), (2, 1, 2)",
+        "INSERT INTO fk_child VALUES (1, 1, 1, NULL), (2, 1, 2, 1), (3, NULL, NULL, 2)",
         "CREATE SEQUENCE seq_orders START WITH 100 INCREMENT BY 5",
         "SELECT NEXTVAL(seq_orders), NEXTVAL(seq_orders)",
         "CREATE VIEW v_base AS SELECT id, a FROM gen WHERE a IS NOT NULL",
@@ -154,12 +191,29 @@ enum SnapshotFixture {
         "ANALYZE TABLE big_composite, big_int",
     ]
 
+    /// Objects created by a client whose character set is latin1, with accented literals and
+    /// comments: their text is stored in latin1 bytes and must be created again from the same
+    /// bytes (0x96 is cp1252's en dash, which MariaDB's latin1 is).
+    static let latin1Script: [UInt8] = Array(
+        """
+        CREATE TABLE latin1_t (id INT PRIMARY KEY, s VARCHAR(40)) DEFAULT CHARSET = latin1;
+        INSERT INTO latin1_t VALUES (1, 'caf\u{E9}'), (2, NULL);
+        CREATE PROCEDURE latin1_proc() COMMENT 'commentaire \u{E9}t\u{E9}' SELECT 'caf\u{E9} \u{FF} \u{A3} \u{AB}\u{BB}' AS s;
+        CREATE FUNCTION latin1_func(x VARCHAR(10)) RETURNS VARCHAR(20) CHARACTER SET latin1 DETERMINISTIC RETURN CONCAT(x, '\u{E9}');
+        CREATE TRIGGER latin1_trig BEFORE INSERT ON latin1_t FOR EACH ROW SET NEW.s = CONCAT(NEW.s, ' \u{2013} \u{FC}');
+        CREATE EVENT latin1_event ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' DISABLE COMMENT '\u{E9}v\u{E9}nement'
+          DO UPDATE latin1_t SET s = '\u{E0}\u{E9}\u{EE}' WHERE id = 0;
+        CREATE VIEW latin1_view AS SELECT id, CONCAT(s, ' \u{F1}') AS s FROM latin1_t;
+
+        """.unicodeScalars.map { $0.value == 0x2013 ? 0x96 : UInt8($0.value) })
+
     static func create(in database: ScratchDatabase, big: Bool = false) async throws {
         try await database.withConnection { connection in
             for statement in statements + (big ? bigTables : []) {
                 try await connection.execute(statement)
             }
         }
+        try database.runClient(latin1Script, characterSet: "latin1")
     }
 }
 

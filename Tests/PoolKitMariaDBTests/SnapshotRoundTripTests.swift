@@ -33,6 +33,11 @@ struct SnapshotRoundTripTests {
             #expect(targetFacts[table] == facts, "table \(table)")
         }
         #expect(Set(targetFacts.keys) == Set(sourceFacts.keys))
+        // What the latin1 routine and view return, byte for byte.
+        let latin1 = "SELECT HEX(CONCAT(latin1_func('x'), '|', (SELECT GROUP_CONCAT(s ORDER BY id) FROM latin1_view)))"
+        let sourceLatin1 = try await source.withConnection { try await $0.query(latin1).scalar }
+        #expect(sourceLatin1 != nil)
+        #expect(try await target.withConnection { try await $0.query(latin1).scalar } == sourceLatin1)
         let sourceSchema = try source.schemaDump()
         let targetSchema = try target.schemaDump()
         if sourceSchema != targetSchema {
@@ -53,6 +58,13 @@ struct SnapshotRoundTripTests {
             #expect(backup.manifest.options["lock_ms"] != nil)
             #expect(backup.manifest.options["non_transactional_tables"]?.contains("my_isam") == true)
             #expect(restore.rows == backup.archive.trailer.rows)
+            // Secondary keys and foreign keys of InnoDB tables are added after the load.
+            let objects = backup.manifest.objects
+            let keyed = try #require(objects.first { $0.kind == .table && $0.name == "keyed" }?.ddl)
+            #expect(!keyed.contains("KEY `ka`") && keyed.contains("FULLTEXT KEY `fd`") && keyed.contains("USING HASH"))
+            #expect(objects.first { $0.kind == .index && $0.name == "keyed" }?.ddl?.contains("ADD KEY `ka`") == true)
+            #expect(objects.contains { $0.kind == .constraint && $0.name == "fk_child" })
+            #expect(objects.first { $0.kind == .table && $0.name == "my_isam" }?.ddl?.contains("FULLTEXT") == true)
             try await expectSame(source, target)
         }
     }
@@ -74,6 +86,21 @@ struct SnapshotRoundTripTests {
             let chunks = Dictionary(uniqueKeysWithValues: backup.manifest.tables.map { ($0.name, $0.chunks ?? 0) })
             #expect((chunks["big_composite"] ?? 0) > 1)
             #expect((chunks["big_int"] ?? 0) > 1)
+            try await expectSame(source, target)
+        }
+    }
+
+    @Test("keys_in_create=true keeps every key and foreign key inside CREATE TABLE, and restores the same database")
+    func keysInCreateTable() async throws {
+        try await withDatabases { source, target in
+            let option = "?keys_in_create=true"
+            let inline = ScratchDatabase(name: source.name, url: try ConnectionURL(source.urlText + option), urlText: source.urlText + option)
+            let (backup, _) = try await PoolKitMariaDBTests.roundTripThroughFile(inline, target, jobs: 2)
+            let objects = backup.manifest.objects
+            #expect(!objects.contains { $0.kind == .index || $0.kind == .constraint })
+            let keyed = try #require(objects.first { $0.kind == .table && $0.name == "keyed" }?.ddl, "\(objects.filter { $0.kind == .table }.map(\.name))")
+            #expect(keyed.contains("KEY `ka`"))
+            #expect(objects.first { $0.kind == .table && $0.name == "fk_child" }?.ddl?.contains("FOREIGN KEY") == true)
             try await expectSame(source, target)
         }
     }
@@ -110,14 +137,47 @@ struct SnapshotRoundTripTests {
             var dataOnly = RestoreOptions()
             dataOnly.dataOnly = true
             try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2, restore: dataOnly)
-            var facts = try await target.tableFacts()
-            var expected = try await source.tableFacts()
-            // The triggers exist during a data-only load, and MariaDB cannot switch them off for a
-            // session: gen's BEFORE INSERT trigger turns its NULL into -1, as it would for mariadb-dump's output.
-            #expect(try await target.withConnection { try await $0.query("SELECT a FROM gen WHERE id = 3").scalar } == "-1")
-            facts["gen"] = nil
-            expected["gen"] = nil
-            #expect(facts == expected)
+            // The triggers are off while the rows load: gen's BEFORE INSERT triggers would turn its
+            // NULL into -1 and its hidden 3 into 9, texts_audit would add rows to no_key.
+            #expect(try await target.withConnection { try await $0.query("SELECT a FROM gen WHERE id = 3").scalar } == nil)
+            // …and back afterwards, the same and in the same order (the schema dumps agree).
+            try await expectSame(source, target)
+            try await target.withConnection { try await $0.execute("INSERT INTO gen (id, a) VALUES (100, NULL)") }
+            #expect(
+                try await target.withConnection { try await $0.query("SELECT CONCAT(a, '/', hidden) FROM gen WHERE id = 100").scalar }
+                    == "-1/9")
+        }
+    }
+
+    @Test("--data-only with --single-transaction leaves the triggers as they were, also when the load fails")
+    func dataOnlyTriggersComeBack() async throws {
+        try await withDatabases { source, target in
+            var schemaOnly = RestoreOptions()
+            schemaOnly.schemaOnly = true
+            try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 1, restore: schemaOnly)
+            let triggers = {
+                try await target.withConnection { connection in
+                    try await connection.query(
+                        "SELECT GROUP_CONCAT(TRIGGER_NAME ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()"
+                    ).scalar
+                }
+            }
+            let before = try await triggers()
+            #expect(before == "gen_before_insert,gen_before_insert_2,latin1_trig,texts_audit")
+            // A row that is already there makes the load of gen fail (duplicate key).
+            try await target.withConnection { try await $0.execute("INSERT INTO gen (id, a) VALUES (1, 5)") }
+            var dataOnly = RestoreOptions()
+            dataOnly.dataOnly = true
+            dataOnly.singleTransaction = true
+            await #expect(throws: PoolKitError.self) {
+                try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 1, restore: dataOnly)
+            }
+            #expect(try await triggers() == before)
+            // The rolled-back load left the rows of the non-transactional tables it had loaded.
+            try await target.withConnection { try await $0.execute("DELETE FROM gen; DELETE FROM an_aria; DELETE FROM my_isam") }
+            try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 1, restore: dataOnly)
+            #expect(try await triggers() == before)
+            try await expectSame(source, target)
         }
     }
 
@@ -226,7 +286,7 @@ struct SnapshotRoundTripTests {
             let routines = try await target.withConnection {
                 try await $0.query("SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()").scalar
             }
-            #expect(routines == "2")
+            #expect(routines == "4")
         }
     }
 

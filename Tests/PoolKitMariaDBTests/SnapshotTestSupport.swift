@@ -112,8 +112,37 @@ struct ScratchDatabase: Sendable {
         let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         try #require(process.terminationStatus == 0, "mariadb-dump failed: \(errorText)")
-        let text = String(decoding: data, as: UTF8.self)
+        // Byte for byte (routines created under latin1 are printed in latin1): each byte one scalar.
+        let text = String(String.UnicodeScalarView(data.map { Unicode.Scalar($0) }))
         return text.replacingOccurrences(of: #" AUTO_INCREMENT=[0-9]+"#, with: "", options: .regularExpression)
+    }
+}
+
+extension ScratchDatabase {
+    /// Feeds `script` (raw bytes, in `characterSet`) to the `mariadb` client connected to this
+    /// database with that default character set — for objects created under a client character
+    /// set that is not UTF-8. The password goes through the child's MYSQL_PWD.
+    func runClient(_ script: [UInt8], characterSet: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "mariadb", "--no-defaults", "--default-character-set=\(characterSet)", "-h", url.host ?? "127.0.0.1",
+            "-P", String(url.port ?? 3306), "-u", url.user ?? "", name,
+        ]
+        var environment = ProcessInfo.processInfo.environment
+        environment["MYSQL_PWD"] = url.password ?? ""
+        process.environment = environment
+        let input = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        try process.run()
+        input.fileHandleForWriting.write(Data(script))
+        try input.fileHandleForWriting.close()
+        let errorText = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        try #require(process.terminationStatus == 0, "mariadb failed: \(errorText)")
     }
 }
 

@@ -52,6 +52,7 @@ struct MariaDBColumnInfo: Sendable, Hashable {
     var generated: Bool
     var characterSet: String?
     var collation: String?
+    var autoIncrement = false
 }
 
 /// Reads the catalog of the connection's default database (inside the snapshot, on the
@@ -111,6 +112,10 @@ struct MariaDBCatalogReader {
         if !unmatched.isEmpty { throw BackupOptions.noSuchTables(unmatched) }
         let columns = try await columnsByTable()
         let keys = try await keysByTable(columns)
+        let indexes = try await indexesByTable()
+        let foreignKeys = try await foreignKeysByTable()
+        // Secondary keys and foreign keys of InnoDB tables, added after the load (post-data).
+        var deferred: [(table: String, id: UInt32, definitions: MariaDBDeferredDefinitions)] = []
 
         var tableIDs: [String: UInt32] = [:]
         var views: [(name: String, ddl: String, context: MariaDBCreationContext)] = []
@@ -148,11 +153,23 @@ struct MariaDBCatalogReader {
                 guard let ddl = shown.rows.first?[1] else { continue }
                 let id = newID()
                 tableIDs[name] = id
+                var createStatement = ddl
+                if !connection.keysInCreateTable, row[2]?.caseInsensitiveCompare("InnoDB") == .orderedSame,
+                    let split = MariaDBDeferredDefinitions.split(
+                        ddl, table: name, indexes: indexes[name] ?? [:],
+                        foreignKeyNames: Set((foreignKeys[name] ?? []).map(\.name)),
+                        autoIncrementColumn: columns[name]?.first(where: \.autoIncrement)?.name)
+                {
+                    createStatement = split.createStatement
+                    var split = split
+                    split.systemVersioned = type == "SYSTEM VERSIONED"
+                    deferred.append((name, id, split))
+                }
                 let info = MariaDBTableInfo(
                     name: name, engine: row[2] ?? "", dataLength: Int64(row[3] ?? "") ?? 0,
                     estimatedRows: Int64(row[4] ?? "") ?? 0, columns: columns[name] ?? [], key: keys[name] ?? [],
                     createStatement: ddl, period: type == "SYSTEM VERSIONED" ? MariaDBTableInfo.period(in: ddl) : nil)
-                objects.append(ArchiveObject(id: id, kind: .table, name: name, section: .preData, ddl: ddl))
+                objects.append(ArchiveObject(id: id, kind: .table, name: name, section: .preData, ddl: createStatement))
                 if !options.schemaOnly {
                     infos[id] = info
                     archiveTables.append(
@@ -165,6 +182,12 @@ struct MariaDBCatalogReader {
                 }
             }
         }
+        let deferredDDL = deferredObjects(deferred, foreignKeys: foreignKeys, tableIDs: tableIDs, newID: newID)
+        objects += deferredDDL
+        // Views and triggers wait for the `ALTER TABLE`s of their tables: DDL on one table from two
+        // workers at once can deadlock on its metadata lock (seen with CREATE TRIGGER beside ADD KEY).
+        var alteredBy: [UInt32: [UInt32]] = [:]
+        for entry in deferred { alteredBy[entry.id] = deferredDDL.filter { $0.name == entry.table }.map(\.id) }
         if !nonTransactional.isEmpty {
             properties["non_transactional_tables"] = nonTransactional.joined(separator: ",")
         }
@@ -173,7 +196,7 @@ struct MariaDBCatalogReader {
         if whole {
             let routines = try await connection.query(
                 """
-                SELECT ROUTINE_NAME, ROUTINE_TYPE FROM information_schema.ROUTINES
+                SELECT ROUTINE_NAME, ROUTINE_TYPE, ROUTINE_COMMENT FROM information_schema.ROUTINES
                 WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE IN ('FUNCTION', 'PROCEDURE') ORDER BY ROUTINE_TYPE, ROUTINE_NAME
                 """)
             for row in routines.rows {
@@ -187,10 +210,17 @@ struct MariaDBCatalogReader {
                 }
                 let context = MariaDBCreationContext(
                     sqlMode: routine[1], characterSetClient: routine[3], collationConnection: routine[4])
+                let id = newID()
                 objects.append(
                     ArchiveObject(
-                        id: newID(), kind: type == "FUNCTION" ? .function : .procedure, name: name, section: .preData,
+                        id: id, kind: type == "FUNCTION" ? .function : .procedure, name: name, section: .preData,
                         ddl: context.statements + ddl))
+                if let repair = MariaDBCommentRepair.statement(
+                    kind: type, name: name, comment: row[2], context: context, createStatement: ddl)
+                {
+                    objects.append(
+                        ArchiveObject(id: newID(), kind: .comment, name: name, section: .preData, dependencies: [id], ddl: repair))
+                }
             }
         }
 
@@ -236,7 +266,9 @@ struct MariaDBCatalogReader {
             var tables = Set(tableIDs.filter { view.ddl.contains(mariadbIdentifier($0.key)) }.map(\.value))
             for other in viewDependencies[view.name] ?? [] { tables.formUnion(readTables[other] ?? []) }
             readTables[view.name] = tables
-            let dependencies = (viewDependencies[view.name] ?? []).compactMap { viewIDs[$0] } + tables.sorted()
+            let dependencies =
+                (viewDependencies[view.name] ?? []).compactMap { viewIDs[$0] } + tables.sorted()
+                + tables.flatMap { alteredBy[$0] ?? [] }
             objects.append(
                 ArchiveObject(
                     id: viewIDs[view.name]!, kind: .view, name: view.name, section: .postData,
@@ -261,24 +293,32 @@ struct MariaDBCatalogReader {
             objects.append(
                 ArchiveObject(
                     id: id, kind: .trigger, name: name, section: .postData,
-                    dependencies: [tableID] + (previousTrigger.map { [$0] } ?? []), ddl: context.statements + ddl))
+                    dependencies: [tableID] + (alteredBy[tableID] ?? []) + (previousTrigger.map { [$0] } ?? []),
+                    ddl: context.statements + ddl))
             previousTrigger = id
         }
 
         // Events last: they must not fire while the restore runs.
         if whole {
             let events = try await connection.query(
-                "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() ORDER BY EVENT_NAME")
+                "SELECT EVENT_NAME, EVENT_COMMENT FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() ORDER BY EVENT_NAME")
             for row in events.rows {
                 guard let name = row[0] else { continue }
                 let shown = try await connection.query("SHOW CREATE EVENT \(mariadbIdentifier(name))")
                 guard let event = shown.rows.first, let ddl = event[3] else { continue }
                 let context = MariaDBCreationContext(
                     sqlMode: event[1], characterSetClient: event[4], collationConnection: event[5], timeZone: event[2])
+                let id = newID()
                 objects.append(
                     ArchiveObject(
-                        id: newID(), kind: .event, name: name, section: .postData, dependencies: Array(viewIDs.values).sorted(),
+                        id: id, kind: .event, name: name, section: .postData, dependencies: Array(viewIDs.values).sorted(),
                         ddl: context.statements + ddl))
+                if let repair = MariaDBCommentRepair.statement(
+                    kind: "EVENT", name: name, comment: row[1], context: context, createStatement: ddl)
+                {
+                    objects.append(
+                        ArchiveObject(id: newID(), kind: .comment, name: name, section: .postData, dependencies: [id], ddl: repair))
+                }
             }
         }
         if options.dataOnly {
@@ -287,13 +327,85 @@ struct MariaDBCatalogReader {
         return Result(database: database, properties: properties, objects: objects, tables: archiveTables, tableInfo: infos)
     }
 
+    /// Post-data objects for the deferred definitions: per table one `ALTER TABLE … ADD KEY …`
+    /// (these run in parallel on the restore's workers), then per table one `ALTER TABLE … ADD
+    /// CONSTRAINT … FOREIGN KEY …`, after the keys of its own and of the tables it references, one
+    /// after the other (foreign keys in a cycle name each other's tables; with `foreign_key_checks
+    /// = 0` each is a metadata-only change).
+    private func deferredObjects(
+        _ deferred: [(table: String, id: UInt32, definitions: MariaDBDeferredDefinitions)],
+        foreignKeys: [String: [(name: String, referencedTable: String?)]], tableIDs: [String: UInt32], newID: () -> UInt32
+    ) -> [ArchiveObject] {
+        var objects: [ArchiveObject] = []
+        // Once a table's keys are added, what a foreign key relies on exists: its own index and the referenced key.
+        var keysReady: [String: UInt32] = [:]
+        for entry in deferred {
+            guard let ddl = entry.definitions.addKeysStatement(table: entry.table) else { continue }
+            let id = newID()
+            keysReady[entry.table] = id
+            objects.append(ArchiveObject(id: id, kind: .index, name: entry.table, section: .postData, dependencies: [entry.id], ddl: ddl))
+        }
+        var previous: UInt32?
+        for entry in deferred {
+            guard let ddl = entry.definitions.addForeignKeysStatement(table: entry.table) else { continue }
+            var dependencies: Set<UInt32> = [entry.id]
+            if let ready = keysReady[entry.table] { dependencies.insert(ready) }
+            for table in (foreignKeys[entry.table] ?? []).compactMap(\.referencedTable) {
+                if let ready = keysReady[table] ?? tableIDs[table] { dependencies.insert(ready) }
+            }
+            if let previous { dependencies.insert(previous) }
+            let id = newID()
+            previous = id
+            objects.append(
+                ArchiveObject(
+                    id: id, kind: .constraint, name: entry.table, section: .postData, dependencies: dependencies.sorted(), ddl: ddl))
+        }
+        return objects
+    }
+
+    /// Per table, its indexes by name (PRIMARY included): unique or not, columns, any nullable.
+    private func indexesByTable() async throws -> [String: [String: MariaDBDeferredDefinitions.Index]] {
+        let rows = try await connection.query(
+            """
+            SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, NULLABLE
+            FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX
+            """
+        ).rows
+        var byTable: [String: [String: MariaDBDeferredDefinitions.Index]] = [:]
+        for row in rows {
+            guard let table = row[0], let index = row[1] else { continue }
+            var entry = byTable[table]?[index] ?? MariaDBDeferredDefinitions.Index(unique: row[2] == "0", columns: [], nullable: false)
+            if let column = row[3] { entry.columns.append(column) }
+            if row[4] == "YES" { entry.nullable = true }
+            byTable[table, default: [:]][index] = entry
+        }
+        return byTable
+    }
+
+    /// Per table, its foreign keys and the table each references (nil when in another database).
+    private func foreignKeysByTable() async throws -> [String: [(name: String, referencedTable: String?)]] {
+        let rows = try await connection.query(
+            """
+            SELECT TABLE_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_NAME, UNIQUE_CONSTRAINT_SCHEMA = CONSTRAINT_SCHEMA
+            FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY TABLE_NAME, CONSTRAINT_NAME
+            """
+        ).rows
+        var byTable: [String: [(name: String, referencedTable: String?)]] = [:]
+        for row in rows {
+            guard let table = row[0], let name = row[1] else { continue }
+            byTable[table, default: []].append((name, row[3] == "1" ? row[2] : nil))
+        }
+        return byTable
+    }
+
     /// Generated columns are told by `EXTRA` (VIRTUAL/STORED GENERATED), which MariaDB and MySQL
     /// both have (MySQL has no `IS_GENERATED`; its `DEFAULT_GENERATED` is a plain column).
     private func columnsByTable() async throws -> [String: [MariaDBColumnInfo]] {
         let rows = try await connection.query(
             """
             SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, DATA_TYPE, IS_NULLABLE,
-              EXTRA LIKE '%VIRTUAL GENERATED%' OR EXTRA LIKE '%STORED GENERATED%', CHARACTER_SET_NAME, COLLATION_NAME
+              EXTRA LIKE '%VIRTUAL GENERATED%' OR EXTRA LIKE '%STORED GENERATED%', CHARACTER_SET_NAME, COLLATION_NAME,
+              EXTRA LIKE '%auto_increment%'
             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, ORDINAL_POSITION
             """
         ).rows
@@ -303,7 +415,7 @@ struct MariaDBCatalogReader {
             byTable[table, default: []].append(
                 MariaDBColumnInfo(
                     name: name, columnType: row[2] ?? "", dataType: (row[3] ?? "").lowercased(), nullable: row[4] == "YES",
-                    generated: row[5] == "1", characterSet: row[6], collation: row[7]))
+                    generated: row[5] == "1", characterSet: row[6], collation: row[7], autoIncrement: row[8] == "1"))
         }
         return byTable
     }

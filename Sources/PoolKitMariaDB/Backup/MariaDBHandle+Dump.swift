@@ -73,6 +73,11 @@ struct TSVWriter: ~Copyable {
         var start = 0
         var index = 0
         while index < length {
+            // Eight bytes at a time while none of them needs escaping (most text and numbers).
+            while index &+ 8 <= length, !Self.hasSpecialByte(UnsafeRawPointer(value + index).loadUnaligned(as: UInt64.self)) {
+                index &+= 8
+            }
+            guard index < length else { break }
             let byte = value[index]
             let replacement: UInt8
             switch byte {
@@ -91,6 +96,17 @@ struct TSVWriter: ~Copyable {
             start = index
         }
         try raw(value + start, count: length - start)
+    }
+
+    /// Whether any of the eight bytes of `word` is NUL, tab, newline, carriage return or
+    /// backslash: for each, `(v - 0x01…) & ~v & 0x80…` is non-zero exactly when `v` has a zero byte.
+    @inline(__always)
+    static func hasSpecialByte(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func zero(_ v: UInt64) -> UInt64 { (v &- ones) & ~v & highs }
+        return zero(word) | zero(word ^ (ones &* 0x09)) | zero(word ^ (ones &* 0x0A)) | zero(word ^ (ones &* 0x0D))
+            | zero(word ^ (ones &* 0x5C)) != 0
     }
 
     @inline(__always)

@@ -4,7 +4,8 @@ import Synchronization
 
 /// MariaDB's default backup strategy: one consistent snapshot shared by N connections.
 ///
-/// `begin` takes `FLUSH TABLES WITH READ LOCK` on the coordinator and starts its
+/// `begin` takes the global lock on the coordinator (``MariaDBGlobalLock``: `BACKUP STAGE
+/// BLOCK_COMMIT` on MariaDB 10.4+, `FLUSH TABLES WITH READ LOCK` elsewhere) and starts its
 /// `START TRANSACTION WITH CONSISTENT SNAPSHOT`; every worker (already connected) starts its own
 /// consistent-snapshot transaction while the lock holds, so all see the same instant; then the
 /// binlog/GTID position is recorded and the lock released, and the catalog and chunk plan are
@@ -20,7 +21,7 @@ struct MariaDBSnapshotBackupStrategy: BackupStrategy {
 
     var name: String { "snapshot" }
     var summary: String {
-        "consistent snapshot on N connections (brief FLUSH TABLES WITH READ LOCK), rows as LOAD DATA text"
+        "consistent snapshot on N connections (brief BACKUP STAGE BLOCK_COMMIT or FLUSH TABLES WITH READ LOCK), rows as LOAD DATA text"
     }
 
     func begin(on coordinator: MariaDBConnection, options: BackupOptions) async throws -> MariaDBSnapshotBackupSession {
@@ -35,27 +36,28 @@ struct MariaDBSnapshotBackupStrategy: BackupStrategy {
             }
             try await coordinator.execute(
                 "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
-            return MariaDBSnapshotBackupSession(coordinator: coordinator, options: options, lockedAt: nil)
+            return MariaDBSnapshotBackupSession(coordinator: coordinator, options: options, lock: nil, lockedAt: nil)
         }
-        // Counted from the request: while FLUSH TABLES WITH READ LOCK waits for running
-        // statements, new writes already queue behind it.
+        // Counted from the request: while the lock waits (FLUSH TABLES WITH READ LOCK for running
+        // write statements, BACKUP STAGE BLOCK_COMMIT for commits in progress), writes already queue behind it.
+        let lock = coordinator.backupLock
         let lockedAt = ContinuousClock.now
         do {
-            try await coordinator.execute("FLUSH TABLES WITH READ LOCK")
+            try await coordinator.execute(lock.acquire)
         } catch let error as PoolKitError where ["1227", "1045", "1044"].contains(error.engineCode ?? "") {
             throw PoolKitError(
                 .unsupported,
-                "the snapshot strategy needs the RELOAD privilege for FLUSH TABLES WITH READ LOCK (which holds writers for the moment the workers join): GRANT RELOAD ON *.* TO the backup user, or add no_lock=true to the URL and use --jobs 1 (one connection's snapshot, InnoDB tables only). \(error.message)",
+                "the snapshot strategy needs the RELOAD privilege for \(lock.label) (which holds commits for the moment the workers join): GRANT RELOAD ON *.* TO the backup user, or add no_lock=true to the URL and use --jobs 1 (one connection's snapshot, InnoDB tables only). \(error.message)",
                 engineCode: error.engineCode, underlying: error.underlying)
         }
         do {
             try await coordinator.execute(
                 "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
         } catch {
-            try? await coordinator.execute("UNLOCK TABLES")
+            try? await coordinator.execute(lock.release)
             throw error
         }
-        return MariaDBSnapshotBackupSession(coordinator: coordinator, options: options, lockedAt: lockedAt)
+        return MariaDBSnapshotBackupSession(coordinator: coordinator, options: options, lock: lock, lockedAt: lockedAt)
     }
 }
 
@@ -77,14 +79,16 @@ final class MariaDBSnapshotBackupSession: BackupSession {
 
     private let coordinator: MariaDBConnection
     private let options: BackupOptions
-    /// When the global read lock was taken; nil with `no_lock=true`.
+    /// The lock held while the workers join, and when it was requested; nil with `no_lock=true`.
+    private let lock: MariaDBGlobalLock?
     private let lockedAt: ContinuousClock.Instant?
     private let state = Mutex(State())
     private let logger = Logger(label: "poolkit.mariadb.snapshot")
 
-    init(coordinator: MariaDBConnection, options: BackupOptions, lockedAt: ContinuousClock.Instant?) {
+    init(coordinator: MariaDBConnection, options: BackupOptions, lock: MariaDBGlobalLock?, lockedAt: ContinuousClock.Instant?) {
         self.coordinator = coordinator
         self.options = options
+        self.lock = lock
         self.lockedAt = lockedAt
         if lockedAt == nil { state.withLock { $0.locked = false } }
     }
@@ -103,7 +107,7 @@ final class MariaDBSnapshotBackupSession: BackupSession {
 
     /// Records the binlog position of the snapshot and releases the lock.
     func workersJoined() async throws {
-        guard let lockedAt else {
+        guard let lockedAt, let lock else {
             logger.warning(
                 "no_lock=true: the rows come from the worker's own snapshot (InnoDB tables only are consistent); the catalog was read in another one, so DDL during the backup is not excluded")
             state.withLock {
@@ -111,7 +115,7 @@ final class MariaDBSnapshotBackupSession: BackupSession {
             }
             return
         }
-        var properties: [String: String] = ["lock": "FLUSH TABLES WITH READ LOCK"]
+        var properties: [String: String] = ["lock": lock.label]
         // Where a replica of this backup starts; absent without a binary log (or the privilege to read it).
         if let row = (try? await coordinator.query("SHOW MASTER STATUS"))?.rows.first {
             properties["binlog_file"] = row[0] ?? ""
@@ -120,7 +124,7 @@ final class MariaDBSnapshotBackupSession: BackupSession {
         if let gtid = (try? await coordinator.query("SELECT @@GLOBAL.gtid_binlog_pos"))?.scalar, !gtid.isEmpty {
             properties["gtid_binlog_pos"] = gtid
         }
-        try await coordinator.execute("UNLOCK TABLES")
+        try await coordinator.execute(lock.release)
         let blocked = ContinuousClock.now - lockedAt
         state.withLock { $0.locked = false }
         let milliseconds = Double(blocked.components.seconds) * 1000 + Double(blocked.components.attoseconds) / 1e15
@@ -184,8 +188,8 @@ final class MariaDBSnapshotBackupSession: BackupSession {
 
     /// Releases the lock if it is still held (a failure while joining) and ends the coordinator's snapshot.
     func end() async {
-        if state.withLock({ $0.locked }) {
-            try? await coordinator.execute("UNLOCK TABLES")
+        if state.withLock({ $0.locked }), let lock {
+            try? await coordinator.execute(lock.release)
             state.withLock { $0.locked = false }
         }
         try? await coordinator.execute("ROLLBACK")

@@ -1,11 +1,13 @@
+import Logging
 import PoolKit
 import Synchronization
 
 /// Restores a `snapshot` archive into the URL's database: checks the target for objects of the
 /// same names (dropping them with `--clean`), then the engine creates the pre-data objects
-/// (database defaults, tables with their indexes and foreign keys, sequences, routines), loads the
-/// chunks with `LOAD DATA LOCAL INFILE` fed from the archive stream on N connections, and creates
-/// the post-data objects (views, triggers, events, sequence values).
+/// (database defaults, tables with their primary keys, sequences, routines), loads the chunks with
+/// `LOAD DATA LOCAL INFILE` fed from the archive stream on N connections, and creates the post-data
+/// objects (secondary keys and foreign keys, views, triggers, events, sequence values). With
+/// `--data-only`, the loaded tables' triggers are off during the load (``MariaDBSuspendedTriggers``).
 ///
 /// Needs `local_infile` on in the server (`SET GLOBAL local_infile = 1`); there is no slower
 /// fallback. `--single-transaction` loads all rows in one transaction on one connection; MariaDB
@@ -46,7 +48,13 @@ struct MariaDBSnapshotRestoreStrategy: RestoreStrategy {
                 try await Self.drop(conflicts, coordinator)
             }
         }
-        return MariaDBSnapshotRestoreSession(manifest: manifest, options: options, coordinator: coordinator)
+        var suspended = MariaDBSuspendedTriggers(triggers: [])
+        if options.dataOnly && loadsData {
+            let loaded = Set(manifest.tables.filter { options.selects(schema: $0.schema, name: $0.name) }.map(\.name))
+            suspended = try await MariaDBSuspendedTriggers.suspend(tables: loaded, on: coordinator)
+        }
+        return MariaDBSnapshotRestoreSession(
+            manifest: manifest, options: options, coordinator: coordinator, suspendedTriggers: suspended)
     }
 
     private struct Existing {
@@ -119,11 +127,18 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
     private let coordinator: MariaDBConnection
     private let loads: [UInt32: String]
     private let transactionOpen = Mutex(false)
+    /// `--data-only`: the target's triggers on the loaded tables, off until the rows are in.
+    private let suspendedTriggers: MariaDBSuspendedTriggers
+    private let logger = Logger(label: "poolkit.mariadb.restore")
 
-    init(manifest: ArchiveManifest, options: RestoreOptions, coordinator: MariaDBConnection) {
+    init(
+        manifest: ArchiveManifest, options: RestoreOptions, coordinator: MariaDBConnection,
+        suspendedTriggers: MariaDBSuspendedTriggers
+    ) {
         self.manifest = manifest
         self.options = options
         self.coordinator = coordinator
+        self.suspendedTriggers = suspendedTriggers
         var loads: [UInt32: String] = [:]
         for table in manifest.tables where !table.columns.isEmpty {
             loads[table.id] = Self.loadStatement(table)
@@ -159,8 +174,7 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
         guard var ddl = object.ddl else { return }
         if options.noOwner { ddl = Self.withoutDefiner(ddl) }
         do {
-            // The newline before the semicolon ends a trailing `-- comment` of the body, if any.
-            try await connection.execute(mariadbRestoreBaseSettings + ddl + "\n;\n" + mariadbRestoreBaseSettings)
+            try await MariaDBObjectDDL.run(ddl, on: connection)
         } catch let error as PoolKitError {
             throw PoolKitError(
                 error.code == .statementFailed ? .statementFailed : error.code,
@@ -180,11 +194,16 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
     }
 
     /// Sets a worker up once for bulk loading: rows go in as the archive has them (binary, no SQL
-    /// mode but NO_AUTO_VALUE_ON_ZERO, UTC), without foreign-key and unique checks, with the
-    /// history of system-versioned tables. A single-transaction restore opens its transaction here.
+    /// mode but NO_AUTO_VALUE_ON_ZERO, UTC), without foreign-key checks, with the history of
+    /// system-versioned tables. A single-transaction restore opens its transaction here.
+    ///
+    /// `unique_checks` stays 1: with 0 (and foreign-key checks off), MariaDB 10.6+ loads an empty
+    /// InnoDB table in "bulk insert" mode — buffer, sort, build — which measured slower than plain
+    /// inserts for rows that arrive in primary-key order (docs/benchmarks.md), and the secondary
+    /// keys it would spare are added after the load anyway.
     func prepareWorker(_ worker: MariaDBConnection) async throws {
         var setup =
-            "SET NAMES utf8mb4; SET character_set_results = binary; SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'; SET time_zone = '+00:00'; SET foreign_key_checks = 0; SET unique_checks = 0"
+            "SET NAMES utf8mb4; SET character_set_results = binary; SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'; SET time_zone = '+00:00'; SET foreign_key_checks = 0; SET unique_checks = 1"
         if worker.serverVersion.contains("MariaDB") {
             // MariaDB 10.11+: the history rows of system-versioned tables load as archived.
             setup += "; SET system_versioning_insert_history = 1"
@@ -218,13 +237,23 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
         }
     }
 
-    /// Commits a single-transaction load.
+    /// Commits a single-transaction load, then creates the triggers a data-only load took off
+    /// (`CREATE TRIGGER` commits implicitly).
     func finish(on coordinator: MariaDBConnection) async throws {
         if transactionOpen.withLock({ $0 }) { try await coordinator.execute("COMMIT") }
+        try await suspendedTriggers.recreate(on: coordinator)
     }
 
-    /// Rolls back a single-transaction load (what DDL committed stays).
+    /// Rolls back a single-transaction load (what DDL committed stays), and creates the triggers a
+    /// data-only load took off again.
     func abort(on coordinator: MariaDBConnection) async {
         if transactionOpen.withLock({ $0 }) { try? await coordinator.execute("ROLLBACK") }
+        do {
+            try await suspendedTriggers.recreate(on: coordinator)
+        } catch let error as PoolKitError {
+            logger.error("\(error.message)")
+        } catch {
+            logger.error("creating the triggers of the data-only restore again failed: \(error)")
+        }
     }
 }
