@@ -7,6 +7,12 @@ extension PGHandle {
         connection.map { PQsocket($0) } ?? -1
     }
 
+    /// Whether the session is between statements with no transaction open (PQtransactionStatus,
+    /// read locally). Call on the connection's thread.
+    var isIdleOutsideTransaction: Bool {
+        connection.map { PQtransactionStatus($0) == PQTRANS_IDLE } ?? false
+    }
+
     /// Rolls back an open transaction (PQtransactionStatus is read locally: no round trip when
     /// none is open), then runs `DISCARD ALL` if `full`.
     func reset(full: Bool) throws {

@@ -8,6 +8,8 @@ extension PostgresConnection {
     public func resetSession(_ policy: SessionResetPolicy) async throws {
         let dirty = sessionDirty.exchange(false, ordering: .acquiringAndReleasing)
         let full = policy == .always || (policy == .whenDirty && dirty)
+        // No transaction open after the last job and none running: nothing to roll back, no hop.
+        if !full, isIdleOutsideTransaction { return }
         do {
             if full { preparedStatements.forgetAll() }
             try await perform { try $0.reset(full: full) }

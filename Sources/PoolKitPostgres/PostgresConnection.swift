@@ -29,6 +29,20 @@ public final class PostgresConnection: TLSReportingConnection {
     private let socketBreaker: SocketBreaker
     /// Jobs sent to the connection's thread and not yet over.
     private let jobsInFlight = Atomic<Int>(0)
+    /// Numbers the jobs sent to the connection's thread (the last one started).
+    private let lastJobStarted = Atomic<UInt64>(0)
+    /// The number of the last job that ended with no transaction open (0: the last one did not).
+    /// Equal to ``lastJobStarted`` only while nothing has started since that job: a reset that
+    /// needs no `DISCARD ALL` then has nothing to do and skips the hop to the connection's thread,
+    /// which would cost as much as the borrower's query again. Written on the connection's
+    /// thread, in job order.
+    private let lastJobEndedIdle = Atomic<UInt64>(0)
+
+    /// True if the last job ended with no transaction open and no job started since.
+    var isIdleOutsideTransaction: Bool {
+        let ended = lastJobEndedIdle.load(ordering: .acquiring)
+        return ended != 0 && ended == lastJobStarted.load(ordering: .acquiring)
+    }
     /// Set when a statement may have changed session state; see ``resetSession(_:)``.
     let sessionDirty = Atomic<Bool>(false)
     /// Statements prepared for parameterized queries; forgotten when the session is discarded.
@@ -130,6 +144,7 @@ public final class PostgresConnection: TLSReportingConnection {
     func perform<T: Sendable>(_ work: @escaping @Sendable (PGHandle) throws -> T) async throws -> T {
         jobsInFlight.add(1, ordering: .acquiringAndReleasing)
         defer { jobsInFlight.subtract(1, ordering: .acquiringAndReleasing) }
+        let job = lastJobStarted.add(1, ordering: .acquiringAndReleasing).newValue
         return try await cancellation.perform(
             on: thread, engine: "PostgreSQL",
             interpret: { error, cancelRequested in
@@ -141,7 +156,8 @@ public final class PostgresConnection: TLSReportingConnection {
                     underlying: error.underlying)
             },
             signal: { [self] token in sendCancel(for: token) }
-        ) { [handle] in
+        ) { [self] in
+            defer { lastJobEndedIdle.store(handle.isIdleOutsideTransaction ? job : 0, ordering: .releasing) }
             do {
                 return try work(handle)
             } catch let error as PoolKitError where error.engineCode == PostgresError.readOnlyTransaction {

@@ -1,6 +1,6 @@
 import Logging
 import PoolKitConformance
-import PoolKitPostgres
+@testable import PoolKitPostgres
 import Testing
 
 /// Integration tests against the PostgreSQL server in `POOLKIT_TEST_POSTGRES_URL`
@@ -152,6 +152,42 @@ struct PostgresConnectionTests {
             #expect(try await connection.query("SELECT to_regclass('pg_temp.scratch')").scalar == nil)
             #expect(try await connection.query("SELECT count(*) FROM \(table)").scalar == "0")
             try await connection.execute("DROP TABLE \(table)")
+        }
+    }
+
+    @Test("a reset without DISCARD ALL skips the round trip only when no transaction is open: one left open or failed is still rolled back")
+    func lightResetRollsBackOpenTransactions() async throws {
+        let table = "poolkit_light_reset_\(UInt32.random(in: 1000...UInt32.max))"
+        try await withConnection { connection in
+            try await connection.execute("CREATE TABLE \(table) (id int)")
+            try await connection.resetSession(.never)  // idle: nothing to do
+            try await connection.execute("BEGIN")
+            try await connection.execute("INSERT INTO \(table) VALUES (1)")
+            try await connection.resetSession(.never)
+            #expect(try await connection.query("SELECT count(*) FROM \(table)").scalar == "0")
+            try await connection.execute("BEGIN")
+            await #expect(throws: PoolKitError.self) { try await connection.execute("SELECT 1/0") }
+            try await connection.resetSession(.whenDirty)
+            #expect(try await connection.query("SELECT 1").scalar == "1")
+            _ = try await connection.query("BEGIN", [])
+            _ = try await connection.query("INSERT INTO \(table) VALUES ($1)", [2])
+            try await connection.resetSession(.whenDirty)
+            #expect(try await connection.query("SELECT count(*) FROM \(table)").scalar == "0")
+            try await connection.execute("DROP TABLE \(table)")
+        }
+    }
+
+    @Test("the connection knows when its last statement left no transaction open (what lets a light reset skip its hop)")
+    func knowsWhenIdleOutsideTransaction() async throws {
+        try await withConnection { connection in
+            _ = try await connection.query("SELECT 1")
+            #expect(connection.isIdleOutsideTransaction)
+            try await connection.execute("BEGIN")
+            #expect(!connection.isIdleOutsideTransaction)
+            _ = try await connection.query("SELECT $1::int", [1])
+            #expect(!connection.isIdleOutsideTransaction)
+            try await connection.resetSession(.never)
+            #expect(connection.isIdleOutsideTransaction)
         }
     }
 

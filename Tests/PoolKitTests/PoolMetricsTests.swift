@@ -43,4 +43,39 @@ struct PoolMetricsTests {
         let broken = try metrics.expectCounter("poolkit_pool_connections_closed_total", dimensions + [("reason", "broken")])
         #expect(broken.values.reduce(0, +) == 1)
     }
+
+    @Test("the gauges follow every change of the pool's counts, with no timer tick in between")
+    func gaugesFollowEveryChange() async throws {
+        let metrics = TestMetrics()
+        let configuration = machineConfiguration {
+            $0.name = "gauges"
+            $0.maxConnections = 1
+            $0.timerResolution = .seconds(3600)  // no tick during the test: only changes record
+        }
+        let pool = try ConnectionPool(
+            source: TestConnectionSource(), configuration: configuration, clock: ManualPoolClock(), metricsFactory: metrics)
+        let dimensions = [("pool", "gauges")]
+        @Sendable func gauge(_ name: String) -> Double? {
+            try? metrics.expectGauge("poolkit_pool_\(name)", dimensions).lastValue
+        }
+        try await pool.withRunning {
+            let lease = try await pool.lease()
+            #expect(gauge("connections_open") == 1)
+            #expect(gauge("connections_leased") == 1)
+            let waiter = Task { try await pool.lease() }
+            #expect(await eventually { gauge("waiters") == 1 })
+            waiter.cancel()
+            _ = await waiter.result
+            #expect(gauge("waiters") == 0)
+            await pool.release(lease)
+            #expect(gauge("connections_leased") == 0)
+            #expect(gauge("connections_idle") == 1)
+            try await pool.withConnection { _ in
+                #expect(gauge("connections_idle") == 0)
+                #expect(gauge("connections_leased") == 1)
+            }
+            #expect(gauge("connections_idle") == 1)
+        }
+        #expect(gauge("connections_open") == 0, "shutdown closed the connection")
+    }
 }

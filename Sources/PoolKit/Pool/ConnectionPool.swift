@@ -57,6 +57,18 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
         var timerWakeRequested = false
         var totalAcquireWait: Duration = .zero
         var maxAcquireWait: Duration = .zero
+        let metrics: PoolMetrics
+        /// What the gauges show now.
+        var gauges = PoolMetrics.GaugeValues()
+
+        /// Records the gauges that changed; called under the lock after every change of counts.
+        mutating func publishGauges() {
+            let values = PoolMetrics.GaugeValues(
+                open: machine.slots.count, idle: machine.idleCount, leased: machine.leasedCount, waiting: machine.waiterCount)
+            guard values != gauges else { return }
+            metrics.record(values, previous: gauges)
+            gauges = values
+        }
     }
 
     /// What must happen after the lock is released.
@@ -113,8 +125,10 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
         var logger = logger
         logger[metadataKey: "pool"] = "\(configuration.name)"
         self.logger = logger
-        self.metrics = PoolMetrics(poolName: configuration.name, factory: metricsFactory)
-        self.state = Mutex(State(machine: PoolStateMachine(configuration: configuration, seed: UInt64.random(in: .min ... .max))))
+        let metrics = PoolMetrics(poolName: configuration.name, factory: metricsFactory)
+        self.metrics = metrics
+        self.state = Mutex(
+            State(machine: PoolStateMachine(configuration: configuration, seed: UInt64.random(in: .min ... .max)), metrics: metrics))
     }
 
     // MARK: Leasing
@@ -122,6 +136,11 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
     /// Borrows a connection, runs `body` with it and gives it back (reset for the next borrower),
     /// also when `body` throws. A connection whose borrower threw is validated before its next use;
     /// one the driver says is broken is closed.
+    ///
+    /// Inlinable so that the caller's module specializes it for its connection source: with a
+    /// concrete source it calls the specialized ``lease(timeout:fileID:line:)`` and
+    /// ``release(_:after:)`` (see there) rather than the generic ones.
+    @inlinable
     public func withConnection<Result>(
         isolation: isolated (any Actor)? = #isolation,
         timeout: Duration? = nil,
@@ -145,6 +164,11 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
     /// Waiters are served first come, first served; a cancelled task stops waiting at once and
     /// gets `CancellationError`. The timeout also bounds the validation of the connection on
     /// checkout: a connection that does not answer in time is replaced.
+    ///
+    /// Pre-specialized for driver pools (URL pools, ``DriverConnectionSource``): unspecialized
+    /// generic code spends most of an uncontended lease in the runtime's generic-metadata lookups
+    /// (seen with perf in the pool benchmarks).
+    @_specialize(exported: true, where Source == DriverConnectionSource)
     public func lease(timeout: Duration? = nil, fileID: String = #fileID, line: Int = #line) async throws -> PoolLease<Connection> {
         let location = LeaseLocation(fileID: fileID, line: line)
         let start = clock.now
@@ -157,6 +181,7 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
             let handoff: Handoff
             let fastPath = state.withLock { state -> Handoff? in
                 guard let (connection, id, validate) = state.machine.leaseIdle(now: now, location: location) else { return nil }
+                state.publishGauges()
                 return Handoff(connection: connection, id: id, validate: validate, serial: state.machine.leaseSerial(of: id))
             }
             if let fastPath {
@@ -181,6 +206,9 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
     /// is cancelled (the reset then runs in a task of its own): a cancelled borrower does not cost
     /// the pool its connection. Only a connection the driver reports broken, or whose reset
     /// failed, is closed.
+    ///
+    /// Pre-specialized for driver pools, as ``lease(timeout:fileID:line:)`` is.
+    @_specialize(exported: true, where Source == DriverConnectionSource)
     public func release(_ lease: PoolLease<Connection>, after error: (any Error)? = nil) async {
         metrics.holdTime.recordNanoseconds((clock.now - lease.leasedAt).nanosecondsClamped)
         var outcome = PoolStateMachine<Connection>.ReleaseOutcome.reusable
@@ -270,7 +298,9 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
             }
         } onCancel: {
             let continuation = state.withLock { state in
-                state.machine.leaseCancelled(requestID) ? state.continuations.removeValue(forKey: requestID) : nil
+                guard state.machine.leaseCancelled(requestID) else { return nil as CheckedContinuation<Handoff, any Error>? }
+                state.publishGauges()
+                return state.continuations.removeValue(forKey: requestID)
             }
             continuation?.resume(throwing: CancellationError())
         }
@@ -449,11 +479,10 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
     /// ``PoolConfiguration/timerResolution``; tests call it after advancing a manual clock.
     package func handleTimers() {
         let now = clock.now
-        let (effects, statistics) = state.withLock { state in
-            (Self.apply(state.machine.timersFired(now: now), to: &state), Self.statistics(of: state))
+        let effects = state.withLock { state in
+            Self.apply(state.machine.timersFired(now: now), to: &state)
         }
         effects.run(self)
-        metrics.refresh(statistics)
     }
 
     /// Wakes at the machine's next deadline (a waiter's timeout fires at its deadline, not at the
@@ -635,6 +664,7 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
             effects.shutdownWaiters = state.shutdownWaiters
             state.shutdownWaiters = []
         }
+        state.publishGauges()
         return effects
     }
 

@@ -1,9 +1,9 @@
 import Metrics
 
-/// The pool's swift-metrics instruments, labelled with the pool's name. Gauges are refreshed on each
-/// timer tick (not on every lease, to keep the hot path to a lock, a pop and a return); counters,
-/// the acquire-wait timer (every lease, also those that did not wait) and the lease hold-time timer
-/// are updated when their event happens.
+/// The pool's swift-metrics instruments, labelled with the pool's name. Every instrument is updated
+/// when its event happens: a gauge when its count changes (recorded under the pool's lock, so the
+/// last value recorded is the pool's current one), counters, the acquire-wait timer (every lease,
+/// also those that did not wait) and the lease hold-time timer.
 struct PoolMetrics: Sendable {
     let open: Gauge
     let idle: Gauge
@@ -43,10 +43,19 @@ struct PoolMetrics: Sendable {
 
     func recordClose(reason: String) { closed[reason]?.increment() }
 
-    func refresh(_ statistics: PoolStatistics) {
-        open.record(statistics.open)
-        idle.record(statistics.idle)
-        leased.record(statistics.leased)
-        waiting.record(statistics.waiting)
+    /// The counts the gauges show.
+    struct GaugeValues: Equatable {
+        var open = 0
+        var idle = 0
+        var leased = 0
+        var waiting = 0
+    }
+
+    /// Records the gauges whose value differs from `previous`.
+    func record(_ values: GaugeValues, previous: GaugeValues) {
+        if values.open != previous.open { open.record(values.open) }
+        if values.idle != previous.idle { idle.record(values.idle) }
+        if values.leased != previous.leased { leased.record(values.leased) }
+        if values.waiting != previous.waiting { waiting.record(values.waiting) }
     }
 }
