@@ -17,9 +17,21 @@ public struct MariaDBError: Error, Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
-    /// `message (error 1045, SQLSTATE 28000)`.
+    /// `message (error 1045, SQLSTATE 28000)`, followed by what to do where MariaDB's own words
+    /// do not say it (a table "is full" when the server's disk is).
     public var description: String {
-        "\(message) (error \(number), SQLSTATE \(sqlState))"
+        let text = "\(message) (error \(number), SQLSTATE \(sqlState))"
+        return advice.map { "\(text): \($0)" } ?? text
+    }
+
+    /// What the error means for the user, for numbers whose message hides the cause: 1114
+    /// (`ER_RECORD_FILE_FULL`, "The table 'x' is full") and 1021 (`ER_DISK_FULL`).
+    var advice: String? {
+        switch number {
+        case 1114, 1021:
+            "the server's disk is full (or the table reached a size limit of its engine): free space on the server"
+        default: nil
+        }
     }
 
     /// True for the error numbers after which the session is of no further use: 2006 server

@@ -235,6 +235,49 @@ struct MariaDBFaultTests {
     }
 
     @Test(
+        "a restore into a database on a full disk (its directory a link to a 16 MiB tmpfs) fails naming it; no rows kept with --single-transaction",
+        arguments: [false, true])
+    func fullDiskRestoreTarget(singleTransaction: Bool) async throws {
+        try await withContext { context, server, _ in
+            // The server writes the database's files itself: the directory must be its OS user's.
+            let dataDirectory = try await server.sql("SELECT @@datadir").trimmingCharacters(in: .whitespacesAndNewlines)
+            let attributes = try FileManager.default.attributesOfItem(atPath: dataDirectory)
+            let owner = try #require((attributes[.ownerAccountID] as? NSNumber)?.uint32Value)
+            let group = try #require((attributes[.groupOwnerAccountID] as? NSNumber)?.uint32Value)
+            let name = "pk_mfull_\(UInt32.random(in: 0...UInt32.max))"
+            let link = URL(fileURLWithPath: dataDirectory).appendingPathComponent(name).path
+            let skipped = try await BackupFaultSuite.fullDiskRestoreTarget(
+                context, megabytes: 16, restoreArguments: singleTransaction ? ["--single-transaction"] : [], targetUnchanged: false,
+                messageContains: ["disk is full"]
+            ) { directory in
+                // MariaDB finds a database by its directory in the data directory; a symbolic link
+                // there to a directory on the small disk puts the database's tables on that disk.
+                let databaseDirectory = directory + "/" + name
+                guard mkdir(databaseDirectory, 0o700) == 0, chown(databaseDirectory, uid_t(owner), gid_t(group)) == 0,
+                    symlink(databaseDirectory, link) == 0
+                else {
+                    throw CLITestFailure("placing the database on the tmpfs failed: \(String(cString: strerror(errno)))")
+                }
+                return FullDiskTarget(
+                    url: server.url(name),
+                    check: {
+                        if singleTransaction {
+                            let counts = try await Self.rowCounts(server, name)
+                            guard counts.values.allSatisfy({ $0 == 0 }) else {
+                                throw CLITestFailure("rows of a failed --single-transaction restore were kept: \(counts)")
+                            }
+                        }
+                    },
+                    remove: {
+                        try await server.sql("DROP DATABASE IF EXISTS `\(name)`")
+                        unlink(link)
+                    })
+            }
+            if let skipped { print("skipped: \(skipped)") }
+        }
+    }
+
+    @Test(
         "the restore's connections killed (KILL) mid-restore: non-zero exit naming it, what was restored said; no rows kept with --single-transaction",
         arguments: [false, true])
     func targetKilledMidRestore(singleTransaction: Bool) async throws {

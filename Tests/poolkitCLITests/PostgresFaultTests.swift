@@ -165,6 +165,47 @@ struct PostgresFaultTests {
         }
     }
 
+    @Test(
+        "a restore into a database on a full disk (a tablespace on a 16 MiB tmpfs) fails naming it; untouched with --single-transaction",
+        arguments: [false, true])
+    func fullDiskRestoreTarget(singleTransaction: Bool) async throws {
+        try await withContext { context in
+            let admin = try url("postgres")
+            let base = try serverBase()
+            // The server writes the tablespace's files itself: the directory must be its OS user's.
+            let dataDirectory = try Self.query(admin, "SHOW data_directory").trimmingCharacters(in: .whitespacesAndNewlines)
+            let attributes = try FileManager.default.attributesOfItem(atPath: dataDirectory)
+            let owner = try #require((attributes[.ownerAccountID] as? NSNumber)?.uint32Value)
+            let group = try #require((attributes[.groupOwnerAccountID] as? NSNumber)?.uint32Value)
+            let skipped = try await BackupFaultSuite.fullDiskRestoreTarget(
+                context, megabytes: 16, restoreArguments: singleTransaction ? ["--single-transaction"] : [],
+                targetUnchanged: singleTransaction, messageContains: ["no space left on device"]
+            ) { directory in
+                guard chown(directory, uid_t(owner), gid_t(group)) == 0 else {
+                    throw CLITestFailure("chown of the tmpfs failed: \(String(cString: strerror(errno)))")
+                }
+                let name = "pk_full_\(UInt32.random(in: 0...UInt32.max))"
+                let quotedDirectory = directory.replacingOccurrences(of: "'", with: "''")
+                try await offPool {
+                    try Self.psql(admin, "CREATE TABLESPACE \(name) LOCATION '\(quotedDirectory)'")
+                    do {
+                        try Self.psql(admin, "CREATE DATABASE \(name) TABLESPACE \(name)")
+                    } catch {
+                        try? Self.psql(admin, "DROP TABLESPACE \(name)")
+                        throw error
+                    }
+                }
+                return FullDiskTarget(url: "\(base.base)/\(name)\(base.query)") {
+                    try await offPool {
+                        try Self.psql(admin, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+                        try Self.psql(admin, "DROP TABLESPACE IF EXISTS \(name)")
+                    }
+                }
+            }
+            if let skipped { print("skipped: \(skipped)") }
+        }
+    }
+
     @Test("a backup whose worker's backend is terminated (pg_terminate_backend) mid-dump fails naming it and leaves nothing")
     func workerTerminatedMidBackup() async throws {
         try await withContext { context in
