@@ -98,7 +98,13 @@ public final class PrivateTestServer: Sendable {
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
             posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-            let argv = (["/bin/bash"] + arguments).map { strdup($0) } + [nil]
+            // The script leaves a server and a watchdog running: they must not inherit the test
+            // process's other descriptors. A pipe's write end kept open by a daemon never reads
+            // as closed, and a test waiting for its end hung a whole CI run. Glibc's
+            // posix_spawn_file_actions_addclosefrom_np is not visible to Swift, so a first shell
+            // closes every descriptor above 2 and then runs the script.
+            let closeInherited = #"for fd in $(ls /proc/$$/fd); do [ "$fd" -gt 2 ] && eval "exec $fd>&-"; done 2>/dev/null; exec /bin/bash "$@""#
+            let argv = (["/bin/bash", "-c", closeInherited, "bash"] + arguments).map { strdup($0) } + [nil]
             defer { argv.forEach { free($0) } }
             var pid: pid_t = 0
             guard posix_spawn(&pid, "/bin/bash", &actions, nil, argv, environ) == 0 else { return -1 }

@@ -13,38 +13,8 @@ import Testing
 struct MariaDBTLSTests {
     let logger = Logger(label: "poolkit.tests.mariadb.tls")
 
-    func serverURL() throws -> ConnectionURL {
-        let text = try #require(TestServers.url(for: .mariadb), Comment(rawValue: TestServers.missingMessage(for: .mariadb)))
-        return try ConnectionURL(text)
-    }
-
-    func certificateAuthority() throws -> String {
-        try #require(TestServers.certificateAuthority, Comment(rawValue: TestServers.missingTLSMessage))
-    }
-
-    /// The server's URL with `options` added (and another host, if given).
-    func url(_ options: [(String, String)], host: String? = nil, base: ConnectionURL? = nil) throws -> ConnectionURL {
-        var url = try base ?? serverURL()
-        if let host { url.host = host }
-        url.options.append(contentsOf: options.map { (key: $0.0, value: $0.1) })
-        return url
-    }
-
-    func connect(_ url: ConnectionURL) async throws -> MariaDBConnection {
-        try #require(try await MariaDBDriver().connect(to: url, logger: logger) as? MariaDBConnection)
-    }
-
-    /// The PoolKitError a connect to `url` fails with; records an issue if it connects.
-    func connectError(_ url: ConnectionURL) async throws -> PoolKitError {
-        do {
-            let connection = try await connect(url)
-            await connection.close()
-        } catch let error as PoolKitError {
-            #expect(!error.message.contains(url.password ?? "\u{0}"), "the message shows the password")
-            return error
-        }
-        Issue.record("connected to \(url.host ?? "") although the connection should fail")
-        throw PoolKitError(.usage, "connected")
+    var client: TLSTestClient<MariaDBConnection> {
+        TLSTestClient(engine: .mariadb, driver: MariaDBDriver(), connection: MariaDBConnection.self, logger: logger)
     }
 
     /// `Ssl_version` and `Ssl_cipher` as the server sees this session.
@@ -56,8 +26,8 @@ struct MariaDBTLSTests {
 
     @Test("ssl_ca with ssl_verify_server_cert=true connects encrypted, and the server sees the same TLS session")
     func verifiedConnects() async throws {
-        let connection = try await connect(
-            try url([("ssl_ca", try certificateAuthority()), ("ssl_verify_server_cert", "true")]))
+        let connection = try await client.connect(
+            try client.url([("ssl_ca", try client.certificateAuthority()), ("ssl_verify_server_cert", "true")]))
         let tls = try #require(connection.tlsSession, "a verified connection without TLS")
         #expect(tls.version.hasPrefix("TLSv1."))
         let seen = try await serverSideTLS(connection)
@@ -67,7 +37,7 @@ struct MariaDBTLSTests {
 
     @Test("without TLS options the connection is plain, and says so")
     func plainByDefault() async throws {
-        let connection = try await connect(try serverURL())
+        let connection = try await client.connect(try client.serverURL())
         #expect(connection.tlsSession == nil)
         let seen = try await serverSideTLS(connection)
         await connection.close()
@@ -79,7 +49,7 @@ struct MariaDBTLSTests {
         let wrong = try #require(TestServers.unrelatedCertificateAuthority, Comment(rawValue: TestServers.missingTLSMessage))
         // With ssl_ca the chain is checked, with or without the host-name check.
         for options in [[("ssl_ca", wrong), ("ssl_verify_server_cert", "true")], [("ssl_ca", wrong)]] {
-            let error = try await connectError(try url(options))
+            let error = try await client.connectError(try client.url(options))
             #expect(error.code == .connectionFailed)
             #expect(error.engineCode == "2026")
             #expect(error.message.contains("TLS certificate check failed"), "\(error.message)")
@@ -91,13 +61,13 @@ struct MariaDBTLSTests {
     @Test("a host the certificate does not name fails the host-name check with ssl_verify_server_cert; without it the same host connects")
     func hostNameMismatch() async throws {
         let host = try #require(TestServers.hostNotInCertificate, Comment(rawValue: TestServers.missingTLSMessage))
-        let ca = try certificateAuthority()
-        let error = try await connectError(try url([("ssl_ca", ca), ("ssl_verify_server_cert", "true")], host: host))
+        let ca = try client.certificateAuthority()
+        let error = try await client.connectError(try client.url([("ssl_ca", ca), ("ssl_verify_server_cert", "true")], host: host))
         #expect(error.code == .connectionFailed)
         #expect(error.message.contains("TLS host-name check failed"), "\(error.message)")
         #expect(error.message.contains("'\(host)'"), "\(error.message)")
         // The same server, address and CA without the host-name check: only the name was wrong.
-        let connection = try await connect(try url([("ssl", "true"), ("ssl_ca", ca)], host: host))
+        let connection = try await client.connect(try client.url([("ssl", "true"), ("ssl_ca", ca)], host: host))
         #expect(connection.tlsSession != nil)
         await connection.close()
     }
@@ -107,16 +77,16 @@ struct MariaDBTLSTests {
         let server = try await PrivateTestServer.start(.mariadb, tls: false)
         do {
             let base = try ConnectionURL(server.url)
-            for options in [[("ssl", "true")], [("ssl_ca", try certificateAuthority()), ("ssl_verify_server_cert", "true")]] {
-                let error = try await connectError(try url(options, base: base))
+            for options in [[("ssl", "true")], [("ssl_ca", try client.certificateAuthority()), ("ssl_verify_server_cert", "true")]] {
+                let error = try await client.connectError(try client.url(options, base: base))
                 #expect(error.code == .connectionFailed)
                 #expect(error.message.contains("does not accept TLS"), "\(error.message)")
             }
-            let plain = try await connect(base)
+            let plain = try await client.connect(base)
             #expect(plain.tlsSession == nil)
             await plain.close()
             // ssl_ca alone uses TLS only when the server offers it (as documented): plain here.
-            let caOnly = try await connect(try url([("ssl_ca", try certificateAuthority())], base: base))
+            let caOnly = try await client.connect(try client.url([("ssl_ca", try client.certificateAuthority())], base: base))
             #expect(caOnly.tlsSession == nil)
             await caOnly.close()
         } catch {
@@ -128,7 +98,7 @@ struct MariaDBTLSTests {
 
     @Test("backup and restore (snapshot strategy, 2 jobs, through a pipe) over verified TLS")
     func backupRoundTripOverTLS() async throws {
-        let ca = try certificateAuthority()
+        let ca = try client.certificateAuthority()
         let tls: @Sendable (ConnectionURL) -> ConnectionURL = { url in
             var url = url
             url.options.append(contentsOf: [(key: "ssl_ca", value: ca), (key: "ssl_verify_server_cert", value: "true")])

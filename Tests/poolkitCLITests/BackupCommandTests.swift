@@ -5,7 +5,7 @@ import Testing
 @Suite("poolkit backup, verify, inspect and restore")
 struct BackupCommandTests {
     /// A temporary directory with a small SQLite database `source.db`, removed afterwards.
-    func withDatabase(_ body: (URL) throws -> Void) throws {
+    func withDatabase(_ body: (URL) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("poolkit-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -27,7 +27,7 @@ struct BackupCommandTests {
         try sqlite.run()
         sqlite.waitUntilExit()
         try #require(sqlite.terminationStatus == 0)
-        try body(directory)
+        try await body(directory)
     }
 
     func sqlite(_ database: URL, _ sql: String) throws -> String {
@@ -51,39 +51,39 @@ struct BackupCommandTests {
     }
 
     @Test("backup, verify, inspect and restore round-trip a SQLite database with each strategy", arguments: ["pages", "logical"])
-    func roundTrip(strategy: String) throws {
-        try withDatabase { directory in
+    func roundTrip(strategy: String) async throws {
+        try await withDatabase { directory in
             let source = directory.appendingPathComponent("source.db")
             let archive = directory.appendingPathComponent("backup.poolkit").path
-            let backup = try runPoolKit(["backup", "sqlite://\(source.path)", "-o", archive, "--strategy", strategy, "--jobs", "2"])
+            let backup = try await runPoolKit(["backup", "sqlite://\(source.path)", "-o", archive, "--strategy", strategy, "--jobs", "2"])
             #expect(backup.status == 0, "\(backup.all)")
             #expect(backup.standardError.contains("digest sha256:"))
             let digest = backup.standardError.split(separator: "\n").first { $0.contains("digest") }.map(String.init) ?? ""
 
-            let verify = try runPoolKit(["verify", archive])
+            let verify = try await runPoolKit(["verify", archive])
             #expect(verify.status == 0, "\(verify.all)")
             #expect(verify.standardOutput.contains(digest.trimmingCharacters(in: .whitespaces)))
 
-            let inspect = try runPoolKit(["inspect", archive, "--json"])
+            let inspect = try await runPoolKit(["inspect", archive, "--json"])
             #expect(inspect.status == 0, "\(inspect.all)")
             #expect(inspect.standardOutput.contains("\"strategy\" : \"\(strategy)\""))
 
             let target = directory.appendingPathComponent("restored.db")
-            let restore = try runPoolKit(["restore", archive, "sqlite://\(target.path)", "--jobs", "2"])
+            let restore = try await runPoolKit(["restore", archive, "sqlite://\(target.path)", "--jobs", "2"])
             #expect(restore.status == 0, "\(restore.all)")
             #expect(try fingerprint(target) == fingerprint(source))
 
-            let again = try runPoolKit(["restore", archive, "sqlite://\(target.path)"])
+            let again = try await runPoolKit(["restore", archive, "sqlite://\(target.path)"])
             #expect(again.status != 0, "restoring over existing tables must be refused")
-            let clean = try runPoolKit(["restore", archive, "sqlite://\(target.path)", "--clean"])
+            let clean = try await runPoolKit(["restore", archive, "sqlite://\(target.path)", "--clean"])
             #expect(clean.status == 0, "\(clean.all)")
             #expect(try fingerprint(target) == fingerprint(source))
         }
     }
 
     @Test("backup to standard output piped into restore from standard input")
-    func pipe() throws {
-        try withDatabase { directory in
+    func pipe() async throws {
+        try await withDatabase { directory in
             let source = directory.appendingPathComponent("source.db")
             let target = directory.appendingPathComponent("piped.db")
             let binary = try poolkitBinary().path
@@ -101,11 +101,11 @@ struct BackupCommandTests {
     }
 
     @Test("a damaged archive fails verify with exit 4 and fails restore; a truncated one too")
-    func damaged() throws {
-        try withDatabase { directory in
+    func damaged() async throws {
+        try await withDatabase { directory in
             let source = directory.appendingPathComponent("source.db")
             let archive = directory.appendingPathComponent("backup.poolkit")
-            #expect(try runPoolKit(["backup", "sqlite://\(source.path)", "-o", archive.path, "--quiet"]).status == 0)
+            #expect(try await runPoolKit(["backup", "sqlite://\(source.path)", "-o", archive.path, "--quiet"]).status == 0)
             var bytes = [UInt8](try Data(contentsOf: archive))
             let damaged = directory.appendingPathComponent("damaged.poolkit")
             bytes[bytes.count / 2] ^= 0x01
@@ -113,37 +113,37 @@ struct BackupCommandTests {
             let truncated = directory.appendingPathComponent("truncated.poolkit")
             try Data(bytes[0..<(bytes.count * 2 / 3)]).write(to: truncated)
             for bad in [damaged, truncated] {
-                let verify = try runPoolKit(["verify", bad.path])
+                let verify = try await runPoolKit(["verify", bad.path])
                 #expect(verify.status == 4, "\(verify.all)")
                 #expect(verify.standardError.contains("NOT intact"))
                 let target = directory.appendingPathComponent("from-\(bad.lastPathComponent).db")
-                let restore = try runPoolKit(["restore", bad.path, "sqlite://\(target.path)", "--quiet"])
+                let restore = try await runPoolKit(["restore", bad.path, "sqlite://\(target.path)", "--quiet"])
                 #expect(restore.status == 4, "\(restore.all)")
             }
         }
     }
 
     @Test("backup refuses a terminal-less mistake: an existing output file is kept unless --force")
-    func existingOutput() throws {
-        try withDatabase { directory in
+    func existingOutput() async throws {
+        try await withDatabase { directory in
             let source = directory.appendingPathComponent("source.db")
             let archive = directory.appendingPathComponent("backup.poolkit")
             try Data("keep me".utf8).write(to: archive)
-            let result = try runPoolKit(["backup", "sqlite://\(source.path)", "-o", archive.path, "--quiet"])
+            let result = try await runPoolKit(["backup", "sqlite://\(source.path)", "-o", archive.path, "--quiet"])
             #expect(result.status != 0)
             #expect(try String(contentsOf: archive, encoding: .utf8) == "keep me")
-            #expect(try runPoolKit(["backup", "sqlite://\(source.path)", "-o", archive.path, "--quiet", "--force"]).status == 0)
+            #expect(try await runPoolKit(["backup", "sqlite://\(source.path)", "-o", archive.path, "--quiet", "--force"]).status == 0)
             let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".partial") }
             #expect(leftovers.isEmpty)
         }
     }
 
     @Test("--progress json writes JSON lines on stderr, ending with the done phase")
-    func jsonProgress() throws {
-        try withDatabase { directory in
+    func jsonProgress() async throws {
+        try await withDatabase { directory in
             let source = directory.appendingPathComponent("source.db")
             let archive = directory.appendingPathComponent("backup.poolkit").path
-            let result = try runPoolKit(["backup", "sqlite://\(source.path)", "-o", archive, "--strategy", "logical", "--progress", "json"])
+            let result = try await runPoolKit(["backup", "sqlite://\(source.path)", "-o", archive, "--strategy", "logical", "--progress", "json"])
             #expect(result.status == 0, "\(result.all)")
             let lines = result.standardError.split(separator: "\n").filter { $0.hasPrefix("{") }
             let last = try #require(lines.last)

@@ -9,8 +9,14 @@ struct CommandResult {
     var all: String { standardOutput + standardError }
 }
 
-/// Runs `.build/<config>/poolkit` (built with the tests) with `arguments`, no shell involved.
-func runPoolKit(_ arguments: [String], environment: [String: String] = [:]) throws -> CommandResult {
+/// Runs `.build/<config>/poolkit` (built with the tests) with `arguments`, no shell involved, and
+/// waits for it on a thread of its own (``offPool(_:)``): a whole backup or restore would otherwise
+/// hold one of the cooperative pool's few threads for seconds and stall every other suite.
+func runPoolKit(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
+    try await offPool { try runPoolKitBlocking(arguments, environment: environment) }
+}
+
+private func runPoolKitBlocking(_ arguments: [String], environment: [String: String]) throws -> CommandResult {
     let process = Process()
     process.executableURL = try poolkitBinary()
     process.arguments = arguments

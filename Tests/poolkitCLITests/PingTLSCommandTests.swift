@@ -20,9 +20,9 @@ struct PingTLSCommandTests {
         "ping with a verified TLS URL says the connection is encrypted, with the TLS version and cipher",
         .enabled(if: TestServers.shouldRunTLS(.postgres) || TestServers.shouldRunTLS(.mariadb)),
         arguments: TestServers.Engine.allCases)
-    func encrypted(engine: TestServers.Engine) throws {
+    func encrypted(engine: TestServers.Engine) async throws {
         let ca = try #require(TestServers.certificateAuthority, Comment(rawValue: TestServers.missingTLSMessage))
-        let result = try runPoolKit(["ping", try verifiedURL(engine, ca: ca), "--count", "2"])
+        let result = try await runPoolKit(["ping", try verifiedURL(engine, ca: ca), "--count", "2"])
         #expect(result.status == 0, "\(result.all)")
         let line = result.standardOutput.split(separator: "\n").first { $0.hasPrefix("encryption: ") }
         #expect(line?.hasPrefix("encryption: TLSv1.") == true, "\(result.standardOutput)")
@@ -33,9 +33,9 @@ struct PingTLSCommandTests {
         "ping without TLS says the connection is not encrypted",
         .enabled(if: TestServers.shouldRun(.postgres) || TestServers.shouldRun(.mariadb)),
         arguments: TestServers.Engine.allCases)
-    func plain(engine: TestServers.Engine) throws {
+    func plain(engine: TestServers.Engine) async throws {
         let url = try #require(TestServers.url(for: engine), "\(TestServers.missingMessage(for: engine))")
-        let result = try runPoolKit(["ping", engine == .postgres ? url + "?sslmode=disable" : url, "--count", "1"])
+        let result = try await runPoolKit(["ping", engine == .postgres ? url + "?sslmode=disable" : url, "--count", "1"])
         #expect(result.status == 0, "\(result.all)")
         #expect(result.standardOutput.contains("encryption: none (not encrypted)"), "\(result.standardOutput)")
     }
@@ -44,10 +44,10 @@ struct PingTLSCommandTests {
         "ping with a CA that did not sign the server's certificate exits 3 naming the certificate check, never the password",
         .enabled(if: TestServers.shouldRunTLS(.postgres) || TestServers.shouldRunTLS(.mariadb)),
         arguments: TestServers.Engine.allCases)
-    func wrongCertificateAuthority(engine: TestServers.Engine) throws {
+    func wrongCertificateAuthority(engine: TestServers.Engine) async throws {
         let wrong = try #require(TestServers.unrelatedCertificateAuthority, Comment(rawValue: TestServers.missingTLSMessage))
         let url = try verifiedURL(engine, ca: wrong)
-        let result = try runPoolKit(["ping", url, "--timeout", "5s"])
+        let result = try await runPoolKit(["ping", url, "--timeout", "5s"])
         #expect(result.status == 3, "\(result.all)")
         #expect(result.standardError.contains("TLS certificate check failed"), "\(result.standardError)")
         let password = try #require(try ConnectionURL(url).password)

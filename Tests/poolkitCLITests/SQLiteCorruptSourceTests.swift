@@ -61,10 +61,10 @@ struct SQLiteCorruptSourceTests {
     func cleanSourceRecordsTheCheck() async throws {
         try await withSource { directory, source in
             let archive = directory + "/clean.poolkit"
-            let backup = try runPoolKit(["backup", "sqlite://\(source)", "-o", archive, "--quiet"])
+            let backup = try await runPoolKit(["backup", "sqlite://\(source)", "-o", archive, "--quiet"])
             #expect(backup.status == 0, "\(backup.all)")
             #expect(!backup.standardError.contains("warning"))
-            let inspect = try runPoolKit(["inspect", archive])
+            let inspect = try await runPoolKit(["inspect", archive])
             #expect(inspect.status == 0)
             #expect(inspect.standardOutput.contains("source check quick_check ok"), "\(inspect.all)")
         }
@@ -78,21 +78,21 @@ struct SQLiteCorruptSourceTests {
             #expect(try sqlite3(source, "SELECT count(*) FROM item NOT INDEXED").trimmed == "20000")
 
             let archive = directory + "/damaged.poolkit"
-            let backup = try runPoolKit(["backup", "sqlite://\(source)", "-o", archive, "--check", "--quiet"])
+            let backup = try await runPoolKit(["backup", "sqlite://\(source)", "-o", archive, "--check", "--quiet"])
             #expect(backup.status == 5, "\(backup.all)")
             #expect(backup.standardError.contains("warning: the source database fails integrity_check"), "\(backup.all)")
             #expect(backup.standardError.contains("--allow-damaged"))
             #expect(FileManager.default.fileExists(atPath: archive), "the archive of a damaged source must still be written")
 
-            let verify = try runPoolKit(["verify", archive, "--quiet"])
+            let verify = try await runPoolKit(["verify", archive, "--quiet"])
             #expect(verify.status == 0, "the archive itself is intact: \(verify.all)")
-            let inspect = try runPoolKit(["inspect", archive])
+            let inspect = try await runPoolKit(["inspect", archive])
             #expect(inspect.status == 0)
             #expect(inspect.standardOutput.contains("source check integrity_check FAILED"), "\(inspect.all)")
             #expect(inspect.standardOutput.contains("--allow-damaged"))
 
             let refused = directory + "/refused.db"
-            let refusal = try runPoolKit(["restore", archive, "sqlite://\(refused)", "--quiet"])
+            let refusal = try await runPoolKit(["restore", archive, "sqlite://\(refused)", "--quiet"])
             #expect(refusal.status == 4, "\(refusal.all)")
             #expect(refusal.standardError.contains("quick_check") && refusal.standardError.contains("--allow-damaged"), "\(refusal.all)")
             #expect(refusal.standardError.contains("left unchanged"))
@@ -100,7 +100,7 @@ struct SQLiteCorruptSourceTests {
             #expect(refusedSize == 0, "the refused target must hold nothing")
 
             let written = directory + "/written.db"
-            let restore = try runPoolKit(["restore", archive, "sqlite://\(written)", "--allow-damaged", "--quiet"])
+            let restore = try await runPoolKit(["restore", archive, "sqlite://\(written)", "--allow-damaged", "--quiet"])
             #expect(restore.status == 0, "\(restore.all)")
             #expect(restore.standardError.contains("warning: the restored database fails SQLite's quick_check"), "\(restore.all)")
             #expect(restore.standardError.contains("byte for byte"))
@@ -114,18 +114,18 @@ struct SQLiteCorruptSourceTests {
         try await withSource { directory, source in
             try damageIndex(of: source)
             let pages = directory + "/pages.poolkit"
-            let backup = try runPoolKit(["backup", "sqlite://\(source)", "-o", pages, "--quiet"])
+            let backup = try await runPoolKit(["backup", "sqlite://\(source)", "-o", pages, "--quiet"])
             #expect(backup.status == 0, "\(backup.all)")
             #expect(backup.standardError.contains("warning: the source database fails quick_check"), "\(backup.all)")
-            #expect(try runPoolKit(["inspect", pages]).standardOutput.contains("source check quick_check FAILED"))
+            #expect(try await runPoolKit(["inspect", pages]).standardOutput.contains("source check quick_check FAILED"))
 
             let logical = directory + "/logical.poolkit"
-            let logicalBackup = try runPoolKit(["backup", "sqlite://\(source)", "-o", logical, "--strategy", "logical", "--quiet"])
+            let logicalBackup = try await runPoolKit(["backup", "sqlite://\(source)", "-o", logical, "--strategy", "logical", "--quiet"])
             #expect(logicalBackup.status == 0, "\(logicalBackup.all)")
             #expect(logicalBackup.standardError.contains("warning: the source database fails quick_check"))
             // The logical archive holds rows, and the restore builds the index afresh from them.
             let target = directory + "/logical.db"
-            let restore = try runPoolKit(["restore", logical, "sqlite://\(target)", "--quiet"])
+            let restore = try await runPoolKit(["restore", logical, "sqlite://\(target)", "--quiet"])
             #expect(restore.status == 0, "\(restore.all)")
             #expect(try sqlite3(target, "PRAGMA integrity_check").trimmed == "ok")
             #expect(try sqlite3(target, "SELECT count(*) FROM item").trimmed == "20000")
