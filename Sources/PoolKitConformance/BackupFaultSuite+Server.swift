@@ -162,7 +162,7 @@ extension BackupFaultSuite {
                 guard messageContains.contains(where: { message.contains($0) }) else {
                     throw ConformanceFailure(check: check, message: "the message names none of \(messageContains): \(ending)")
                 }
-                let saysHowFar = targetUnchanged ? message.contains("as it was") : message.contains("partly restored")
+                let saysHowFar = targetUnchanged ? saysTargetUnchanged(message) : message.contains("partly restored")
                 guard saysHowFar else {
                     throw ConformanceFailure(check: check, message: "the message does not say what was restored: \(ending)")
                 }

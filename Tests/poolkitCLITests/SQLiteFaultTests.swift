@@ -79,6 +79,27 @@ struct SQLiteFaultTests {
     }
 
     @Test(
+        "a restore whose target file's disk fills up (a 16 MiB tmpfs) fails naming it; all-or-nothing restores leave the target as it was",
+        arguments: [("pages", false), ("logical", false), ("logical", true)])
+    func fullDiskRestoreTarget(run: (strategy: String, singleTransaction: Bool)) async throws {
+        try await withContext(strategy: run.strategy) { context in
+            let skipped = try await BackupFaultSuite.fullDiskRestoreTarget(
+                context, megabytes: 16, restoreArguments: run.singleTransaction ? ["--single-transaction"] : [],
+                targetUnchanged: run.strategy == "pages" || run.singleTransaction,
+                messageContains: ["disk is full", "no space left"]
+            ) { directory in
+                // An existing, empty database (no tables), so that "as it was" has something to compare.
+                let path = directory + "/target.db"
+                _ = try sqlite3(path, "CREATE TABLE placeholder(x); DROP TABLE placeholder;")
+                return FullDiskTarget(url: "sqlite://\(path)") {
+                    for suffix in ["", "-wal", "-shm", "-journal"] { unlink(path + suffix) }
+                }
+            }
+            if let skipped { print("skipped: \(skipped)") }
+        }
+    }
+
+    @Test(
         "a truncated or damaged archive from a pipe fails with the damage code; the target is never complete, and untouched where promised",
         arguments: [("pages", false), ("logical", false), ("logical", true)], BackupFaultSuite.Damage.allCases)
     func damagedArchive(run: (strategy: String, singleTransaction: Bool), damage: BackupFaultSuite.Damage) async throws {
