@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 import Synchronization
 
 /// Freezes a database server process with `SIGSTOP` — a server that stops answering without
@@ -27,6 +28,7 @@ public final class ProcessPause: Sendable {
         guard kill(pid, SIGSTOP) == 0 else {
             throw PauseError(message: "could not SIGSTOP process \(pid): errno \(errno) (tests that stop a server must run as its owner or root)")
         }
+        Self.waitUntilStopped(pid)
         Task { [self] in
             try? await Task.sleep(for: failsafe)
             resume(byFailsafe: true)
@@ -49,6 +51,26 @@ public final class ProcessPause: Sendable {
             return true
         }
         if first { kill(pid, SIGCONT) }
+    }
+
+    /// Waits (a few seconds at most) until every thread of `pid` is in the stopped state. A
+    /// SIGSTOP is delivered asynchronously: on a busy machine a server thread still running answered
+    /// one more statement after `kill` returned (seen in CI). Linux only (`/proc/<pid>/task`).
+    private static func waitUntilStopped(_ pid: Int32) {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(5)
+        while clock.now < deadline {
+            guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return }
+            let stopped = threads.allSatisfy { thread in
+                guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/stat", encoding: .utf8),
+                    let close = stat.lastIndex(of: ")")
+                else { return true }  // the thread ended
+                let state = stat[stat.index(after: close)...].trimmingCharacters(in: .whitespaces).first
+                return state == "T" || state == "t"
+            }
+            if stopped { return }
+            usleep(1_000)
+        }
     }
 
     struct PauseError: Error, CustomStringConvertible {
