@@ -104,14 +104,8 @@ extension BackupFaultSuite {
     ) async throws -> FrozenServerEnding? {
         try await withScratchDirectories { output, _ in
             let archive = output + "/backup.poolkit"
-            let backup = try ChildProcess(
-                context.poolkit,
-                ["backup", context.source, "-o", archive, "--jobs", "\(context.jobs)", "--quiet"] + context.strategyArguments)
-            let backedUp = await backup.wait()
             let check = "the target server failing mid-restore"
-            guard !backedUp.bySignal, backedUp.status == 0 else {
-                throw ConformanceFailure(check: check, message: "the backup failed: \(backedUp)")
-            }
+            try await completeBackup(context, to: archive, check: check)
             let target = try await context.makeTarget()
             let empty = try await context.fingerprint(target)
             let bytes = try Data(contentsOf: URL(fileURLWithPath: archive))
@@ -211,14 +205,8 @@ extension BackupFaultSuite {
         guard getuid() == 0 else { return "mounting a small tmpfs needs root; the full-disk case was skipped" }
         return try await withScratchDirectories { output, temporary in
             let archive = output + "/backup.poolkit"
-            let backup = try ChildProcess(
-                context.poolkit,
-                ["backup", context.source, "-o", archive, "--jobs", "\(max(context.jobs, 2))", "--quiet"] + context.strategyArguments)
-            let backedUp = await backup.wait()
             let check = "a restore whose spill files fill the disk"
-            guard !backedUp.bySignal, backedUp.status == 0 else {
-                throw ConformanceFailure(check: check, message: "the backup failed: \(backedUp)")
-            }
+            try await completeBackup(context, to: archive, jobs: max(context.jobs, 2), check: check)
             guard run("/bin/mount", ["-t", "tmpfs", "-o", "size=1m", "poolkit-faults", temporary]) == 0 else {
                 return "mount -t tmpfs failed; the full-disk case was skipped"
             }

@@ -43,14 +43,8 @@ extension BackupFaultSuite {
         guard getuid() == 0 else { return "mounting a small tmpfs needs root; the full-target-disk case was skipped" }
         return try await withScratchDirectories { output, disk in
             let archive = output + "/backup.poolkit"
-            let backup = try ChildProcess(
-                context.poolkit,
-                ["backup", context.source, "-o", archive, "--jobs", "\(context.jobs)", "--quiet"] + context.strategyArguments)
-            let backedUp = await backup.wait()
             let check = "a restore whose target's disk fills up"
-            guard !backedUp.bySignal, backedUp.status == 0 else {
-                throw ConformanceFailure(check: check, message: "the backup failed: \(backedUp)")
-            }
+            try await completeBackup(context, to: archive, check: check)
             guard run("/bin/mount", ["-t", "tmpfs", "-o", "size=\(megabytes)m", "poolkit-faults", disk]) == 0 else {
                 return "mount -t tmpfs failed; the full-target-disk case was skipped"
             }

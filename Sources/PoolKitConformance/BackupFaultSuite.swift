@@ -158,13 +158,7 @@ public enum BackupFaultSuite {
     ) async throws {
         try await withScratchDirectories { output, _ in
             let archive = output + "/backup.poolkit"
-            let backup = try ChildProcess(
-                context.poolkit,
-                ["backup", context.source, "-o", archive, "--jobs", "\(context.jobs)", "--quiet"] + context.strategyArguments)
-            let backedUp = await backup.wait()
-            guard !backedUp.bySignal, backedUp.status == 0 else {
-                throw ConformanceFailure(check: "damaged archive", message: "the backup failed: \(backedUp)")
-            }
+            try await completeBackup(context, to: archive, check: "damaged archive")
             var bytes = try Data(contentsOf: URL(fileURLWithPath: archive))
             switch damage {
             case .truncated: bytes = bytes.prefix(bytes.count / 2)
@@ -210,13 +204,7 @@ public enum BackupFaultSuite {
     public static func interruptedRestore(_ context: BackupFaultContext, restoreArguments: [String] = [], targetUnchanged: Bool) async throws {
         try await withScratchDirectories { output, _ in
             let archive = output + "/backup.poolkit"
-            let backup = try ChildProcess(
-                context.poolkit,
-                ["backup", context.source, "-o", archive, "--jobs", "\(context.jobs)", "--quiet"] + context.strategyArguments)
-            let backedUp = await backup.wait()
-            guard !backedUp.bySignal, backedUp.status == 0 else {
-                throw ConformanceFailure(check: "interrupted restore", message: "the backup failed: \(backedUp)")
-            }
+            try await completeBackup(context, to: archive, check: "interrupted restore")
             let bytes = try Data(contentsOf: URL(fileURLWithPath: archive))
             let target = try await context.makeTarget()
             let empty = try await context.fingerprint(target)
@@ -300,6 +288,18 @@ public enum BackupFaultSuite {
                 continuation.resume(returning: false)
             }
             thread.start()
+        }
+    }
+
+    /// Backs the context's source up completely into `archive` (with `jobs`, by default the
+    /// context's), the starting point of the restore cases; throws, naming `check`, if it fails.
+    static func completeBackup(_ context: BackupFaultContext, to archive: String, jobs: Int? = nil, check: String) async throws {
+        let backup = try ChildProcess(
+            context.poolkit,
+            ["backup", context.source, "-o", archive, "--jobs", "\(jobs ?? context.jobs)", "--quiet"] + context.strategyArguments)
+        let backedUp = await backup.wait()
+        guard !backedUp.bySignal, backedUp.status == 0 else {
+            throw ConformanceFailure(check: check, message: "the backup failed: \(backedUp)")
         }
     }
 
