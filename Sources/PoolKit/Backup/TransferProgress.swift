@@ -24,7 +24,7 @@ public final class TransferProgress: Sendable {
         public var bytesEstimated: UInt64 = 0
         /// Seconds since the operation started.
         public var elapsed: Double = 0
-        /// What each job works on now (`table` or `table#chunk`), for per-job display.
+        /// What each job works on now (`table#chunk`, or the name of a post-data object), for per-job display.
         public var activeChunks: [String] = []
 
         /// Bytes per second so far.
@@ -67,6 +67,17 @@ public final class TransferProgress: Sendable {
     }
 
     package func objectDone() { state.withLock { $0.snapshot.objectsDone += 1 } }
+
+    /// A job began creating a post-data object (shown like a chunk in ``Snapshot/activeChunks``).
+    package func objectStarted(job: Int, label: String) { state.withLock { $0.active[job] = label } }
+
+    /// The job's post-data object exists.
+    package func objectFinished(job: Int) {
+        state.withLock { state in
+            state.active[job] = nil
+            state.snapshot.objectsDone += 1
+        }
+    }
 
     package func chunkStarted(job: Int, label: String) { state.withLock { $0.active[job] = label } }
 

@@ -15,7 +15,9 @@ import Synchronization
 /// at once; a chunk that starts while every loader is busy is spilled to a temporary file and
 /// loaded when one is free, so memory stays bounded. Each chunk is committed only after its end
 /// frame (row count and SHA-256) was verified, and its loaded row count must match. Post-data
-/// objects follow. Success is reported only after the archive's trailer was verified; a failure
+/// objects are created on the same workers once the objects they depend on exist — after the
+/// data phase, or as soon as their tables' chunks are all loaded for those the session lets start
+/// early (``RestoreSession/mayCreateDuringDataLoad(_:)``, e.g. indexes). Success is reported only after the archive's trailer was verified; a failure
 /// says how far the restore got.
 public struct RestoreEngine: Sendable {
     public let registry: DriverRegistry
@@ -91,14 +93,14 @@ public struct RestoreEngine: Sendable {
                 session: begun, pool: pool, driver: driver, strategy: strategy.name,
                 onlyConnection: options.singleTransaction ? coordinator : nil)
             workers = workerSet
+            // A single-transaction restore runs every step on one connection: nothing to overlap.
+            let schedule = PostDataSchedule(
+                objects: selection.postData, loadingTables: selection.loadedObjects, plannedChunks: selection.plannedChunks,
+                serial: objectWorkers == 1, mayStartEarly: { !options.singleTransaction && begun.mayCreateDuringDataLoad($0) })
             progress.setPhase(.data)
-            let loaded = try await loadData(
-                reader: reader, selection: selection, session: begun, workers: workerSet, maxLoaders: maxLoaders,
-                progress: progress, log: log)
-            log.note("data: \(loaded.chunks) chunks, \(loaded.rows) rows loaded and verified; the archive's trailer is verified")
-            progress.setPhase(.postData)
-            try await applyPostData(
-                selection.postData, session: begun, workers: workerSet, count: objectWorkers, progress: progress, log: log)
+            let loaded = try await loadDataAndPostData(
+                reader: reader, selection: selection, schedule: schedule, session: begun, workers: workerSet,
+                maxLoaders: maxLoaders, maxObjects: objectWorkers, progress: progress, log: log)
             progress.setPhase(.finishing)
             try await workerSet.finishAll()
             try await begun.finish(on: coordinator)
@@ -117,93 +119,75 @@ public struct RestoreEngine: Sendable {
         }
     }
 
-    /// Creates the post-data objects in waves: every object whose dependencies (among these
-    /// objects) exist is created in the same wave, on up to `count` workers at once.
-    private func applyPostData<Session: RestoreSession>(
-        _ objects: [ArchiveObject], session: Session, workers: RestoreWorkers<Session>, count: Int,
-        progress: TransferProgress, log: RestoreProgressLog
-    ) async throws {
-        let pending = Set(objects.map(\.id))
-        var created = Set<UInt32>()
-        var remaining = objects
-        while !remaining.isEmpty {
-            let wave = count > 1 ? remaining.filter { object in
-                object.dependencies.allSatisfy { !pending.contains($0) || created.contains($0) }
-            } : remaining
-            guard !wave.isEmpty else {
-                throw PoolKitError(
-                    .archiveCorrupt,
-                    "the archive's post-data objects depend on each other in a cycle (\(remaining.map(\.name).joined(separator: ", ")))")
-            }
-            let queue = WorkQueue(wave)
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<min(count, wave.count) {
-                    group.addTask {
-                        let worker = try await workers.checkOut()
-                        defer { workers.checkIn(worker) }
-                        while let object = queue.next() {
-                            try await session.apply(object, on: worker)
-                            progress.objectDone()
-                            log.objectApplied()
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
-            created.formUnion(wave.map(\.id))
-            remaining.removeAll { created.contains($0.id) }
-        }
-    }
-
-    /// Reads every record, feeding data to loaders; returns once the trailer is verified and every
-    /// chunk has loaded.
-    private func loadData<Session: RestoreSession>(
-        reader: AsyncArchiveReader, selection: RestoreSelection, session: Session, workers: RestoreWorkers<Session>,
-        maxLoaders: Int, progress: TransferProgress, log: RestoreProgressLog
+    /// Reads every record, feeding the chunks to the workers, and creates the post-data objects on
+    /// the same workers, each as soon as `schedule` lets it start — an index, say, once its table's
+    /// chunks are in while other tables still load. Returns once the trailer is verified, every
+    /// chunk has loaded and every post-data object exists.
+    private func loadDataAndPostData<Session: RestoreSession>(
+        reader: AsyncArchiveReader, selection: RestoreSelection, schedule: PostDataSchedule, session: Session,
+        workers: RestoreWorkers<Session>, maxLoaders: Int, maxObjects: Int, progress: TransferProgress, log: RestoreProgressLog
     ) async throws -> (chunks: Int, rows: UInt64, bytes: UInt64) {
-        let dispatch = LoadDispatch(maxLoaders: maxLoaders)
         let spillThread = ConnectionThread(name: "poolkit-restore-spill")
         defer { spillThread.stop() }
         let totals = LoadTotals()
+        let dispatch = WorkDispatch(schedule: schedule, maxLoaders: maxLoaders, maxObjects: maxObjects) {
+            let loaded = totals.value
+            log.note("data: \(loaded.chunks) chunks, \(loaded.rows) rows loaded and verified; the archive's trailer is verified")
+            progress.setPhase(.postData)
+        }
 
-        /// Loads `first`, then whatever spilled chunks are ready, on one worker.
-        @Sendable func loader(first: PendingChunk, job: Int) async throws {
-            var current = first
-            do {
-                let worker = try await workers.checkOut()
-                defer { workers.checkIn(worker) }
-                var next: PendingChunk? = first
-                while let chunk = next {
-                    current = chunk
-                    progress.chunkStarted(job: job, label: "\(selection.name(of: chunk.objectID))#\(chunk.chunkID)")
-                    let rows = try await session.load(
-                        objectID: chunk.objectID, chunkID: chunk.chunkID, from: chunk.source, on: worker)
-                    let expected = chunk.expectedRows()
-                    guard rows == expected else {
-                        throw PoolKitError(
-                            .archiveCorrupt,
-                            "chunk \(chunk.chunkID) of \(selection.name(of: chunk.objectID)) loaded \(rows) rows but the archive records \(expected)")
-                    }
-                    progress.chunkFinished(job: job, objectID: chunk.objectID, rows: rows)
-                    totals.add(chunks: 1, rows: rows)
-                    log.chunkLoaded(selection.name(of: chunk.objectID), chunk.chunkID)
-                    next = dispatch.loaderFinishedChunk()
+        /// Loads a chunk or creates an object on a prepared worker connection.
+        @Sendable func perform(_ work: RestoreWork, job: Int) async throws {
+            let worker = try await workers.checkOut()
+            defer { workers.checkIn(worker) }
+            switch work {
+            case .chunk(let chunk):
+                progress.chunkStarted(job: job, label: "\(selection.name(of: chunk.objectID))#\(chunk.chunkID)")
+                let rows = try await session.load(objectID: chunk.objectID, chunkID: chunk.chunkID, from: chunk.source, on: worker)
+                let expected = chunk.expectedRows()
+                guard rows == expected else {
+                    throw PoolKitError(
+                        .archiveCorrupt,
+                        "chunk \(chunk.chunkID) of \(selection.name(of: chunk.objectID)) loaded \(rows) rows but the archive records \(expected)")
                 }
-            } catch {
-                // Stop the reader from waiting on this chunk, and from reading on for nothing.
-                current.abandon(error)
-                dispatch.fail(error)
-                throw error
+                progress.chunkFinished(job: job, objectID: chunk.objectID, rows: rows)
+                totals.add(chunks: 1, rows: rows)
+                log.chunkLoaded(selection.name(of: chunk.objectID), chunk.chunkID)
+            case .object(let object):
+                progress.objectStarted(job: job, label: object.name)
+                try await session.apply(object, on: worker)
+                progress.objectFinished(job: job)
+                log.objectApplied()
+            }
+        }
+
+        /// Takes steps until everything is done or something failed.
+        @Sendable func runWorker(job: Int) async throws {
+            var done: RestoreWork?
+            while let work = try await dispatch.next(after: done, job: job) {
+                do {
+                    try await perform(work, job: job)
+                } catch {
+                    // Stop the reader from waiting on this chunk, and everyone from going on for nothing.
+                    if case .chunk(let chunk) = work { chunk.abandon(error) }
+                    dispatch.fail(error)
+                    throw error
+                }
+                done = work
             }
         }
 
         try await withThrowingTaskGroup(of: Void.self) { group in
+            for job in 1...dispatch.workerCount {
+                group.addTask { try await runWorker(job: job) }
+            }
             var open: [ChunkKey: PendingChunk] = [:]
-            var jobCounter = 0
-            func start(_ chunk: PendingChunk) {
-                jobCounter += 1
-                let job = jobCounter
-                group.addTask { try await loader(first: chunk, job: job) }
+            /// Streams the chunk to a worker if one may take it now, spills it otherwise.
+            func begin(_ key: ChunkKey) throws -> PendingChunk {
+                let streaming = dispatch.claimLoader()
+                let chunk = try PendingChunk.make(key: key, loaderFree: streaming, spillThread: spillThread)
+                if streaming { dispatch.handOff(chunk) }
+                return chunk
             }
             do {
                 for try await record in reader {
@@ -214,33 +198,25 @@ public struct RestoreEngine: Sendable {
                         let key = ChunkKey(objectID: frame.objectID, chunkID: frame.chunkID)
                         totals.add(bytes: UInt64(frame.payload.count))
                         progress.addBytes(frame.payload.count)
-                        if open[key] == nil {
-                            let chunk = try PendingChunk.make(
-                                key: key, loaderFree: dispatch.claimLoader(), spillThread: spillThread)
-                            open[key] = chunk
-                            if chunk.isStreaming { start(chunk) }
-                        }
+                        if open[key] == nil { open[key] = try begin(key) }
                         try await open[key]!.append(frame.payload)
                     case .chunkEnd(let end):
                         guard selection.loadsData(of: end.objectID) else { continue }
                         let key = ChunkKey(objectID: end.objectID, chunkID: end.chunkID)
-                        let chunk: PendingChunk
-                        if let existing = open.removeValue(forKey: key) {
-                            chunk = existing
-                        } else {
-                            // An empty chunk: no data frame came before its end.
-                            chunk = try PendingChunk.make(key: key, loaderFree: dispatch.claimLoader(), spillThread: spillThread)
-                            if chunk.isStreaming { start(chunk) }
-                        }
+                        // An empty chunk has no data frame before its end.
+                        let chunk = try open.removeValue(forKey: key) ?? begin(key)
                         chunk.end(rows: end.rowCount)
-                        if !chunk.isStreaming, let handOff = dispatch.spilledChunkReady(chunk) { start(handOff) }
+                        if !chunk.isStreaming { dispatch.spilledChunkReady(chunk) }
                     }
                 }
+                dispatch.readerFinished()
             } catch {
                 for chunk in open.values { chunk.abandon(error) }
+                dispatch.fail(error)
                 throw error
             }
-            try await group.waitForAll()
+            // The first failure ends the restore at once: leaving the group cancels the other workers.
+            while try await group.next() != nil {}
         }
         return totals.value
     }

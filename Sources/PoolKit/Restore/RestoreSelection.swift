@@ -3,6 +3,8 @@ struct RestoreSelection: Sendable {
     let preData: [ArchiveObject]
     let postData: [ArchiveObject]
     let chunksPerObject: [UInt32: Int]
+    /// The chunk counts the manifest plans for the tables and blobs loaded (those it plans).
+    let plannedChunks: [UInt32: Int]
     private let dataIDs: Set<UInt32>
     private let names: [UInt32: String]
 
@@ -39,11 +41,17 @@ struct RestoreSelection: Sendable {
         for table in manifest.tables where data.contains(table.id) { chunks[table.id] = table.chunks ?? 1 }
         for blob in manifest.blobs where data.contains(blob.id) { chunks[blob.id] = blob.chunks ?? 1 }
         chunksPerObject = chunks
+        var planned: [UInt32: Int] = [:]
+        for table in manifest.tables where data.contains(table.id) { planned[table.id] = table.chunks }
+        for blob in manifest.blobs where data.contains(blob.id) { planned[blob.id] = blob.chunks }
+        plannedChunks = planned
         names = Dictionary(
             manifest.tables.map { ($0.id, $0.qualifiedName) } + manifest.blobs.map { ($0.id, $0.name) },
             uniquingKeysWith: { first, _ in first })
     }
 
     func loadsData(of objectID: UInt32) -> Bool { dataIDs.contains(objectID) }
+    /// The tables and blobs whose data the restore loads.
+    var loadedObjects: Set<UInt32> { dataIDs }
     func name(of objectID: UInt32) -> String { names[objectID] ?? "object \(objectID)" }
 }

@@ -41,7 +41,9 @@ public struct RestoreOptions: Sendable, Hashable {
 /// objects with ``RestoreSession/apply(_:on:)`` on the coordinator, in the manifest's order;
 /// ``RestoreSession/prepareWorker(_:)`` once on each worker connection, which the engine keeps for
 /// the whole restore; chunks with ``RestoreSession/load(objectID:chunkID:from:on:)`` and post-data
-/// objects with ``RestoreSession/apply(_:on:)`` on those workers, several at once;
+/// objects with ``RestoreSession/apply(_:on:)`` on those workers, several at once — a post-data
+/// object after the data phase, or earlier, once its tables are loaded, when
+/// ``RestoreSession/mayCreateDuringDataLoad(_:)`` allows it;
 /// ``RestoreSession/finishWorker(_:)`` on each worker; ``RestoreSession/finish(on:)``. On failure,
 /// ``RestoreSession/abort(on:)`` instead of the last two. A `--single-transaction` restore runs
 /// every step on the coordinator, which is then also prepared as the only worker.
@@ -70,6 +72,15 @@ public protocol RestoreSession<Connection>: Sendable {
     /// on its own connection, once the objects they depend on exist; nil = as many as the
     /// restore has jobs. Defaults to ``maxParallelLoads``.
     var maxParallelObjects: Int? { get }
+    /// Whether `object`, a post-data object, may be created while other tables still load: as
+    /// soon as every table among its ``ArchiveObject/dependencies`` has all its planned chunks
+    /// loaded and every post-data object among them exists (pg_restore starts a table's indexes
+    /// the same way). Say yes only for an object whose statements read or lock no table outside
+    /// its dependencies — an index, a primary key — never for a foreign key whose dependencies
+    /// leave out the table it references, a trigger, a view, a grant or a comment. Objects
+    /// answered no wait for the end of the data phase. Not asked in a `--single-transaction`
+    /// restore. Default: true for indexes (``ArchiveObject/Kind/index``), false for everything else.
+    func mayCreateDuringDataLoad(_ object: ArchiveObject) -> Bool
     /// Sets up a worker once, before it loads its first chunk or creates its first post-data
     /// object: session settings for bulk loading (`synchronous_commit`, `foreign_key_checks`, …).
     /// The engine keeps the connection for the whole restore, so the settings last. Default: nothing.
@@ -99,6 +110,7 @@ public protocol RestoreSession<Connection>: Sendable {
 
 extension RestoreSession {
     public var maxParallelObjects: Int? { maxParallelLoads }
+    public func mayCreateDuringDataLoad(_ object: ArchiveObject) -> Bool { object.kind == .index }
     public func prepareWorker(_ worker: Connection) async throws {}
     public func finishWorker(_ worker: Connection) async throws {}
     public func abort(on coordinator: Connection) async {}

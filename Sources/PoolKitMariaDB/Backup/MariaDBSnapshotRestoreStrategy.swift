@@ -148,6 +148,12 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
 
     var maxParallelLoads: Int? { nil }
 
+    /// A table's secondary keys (`ALTER TABLE t ADD KEY …`, kind index) and its foreign keys (kind
+    /// constraint, whose dependencies list the tables and keys they reference) may be added as soon
+    /// as those tables are loaded: the statements lock only them. Views, triggers, events and
+    /// sequence values wait for the end of the data.
+    func mayCreateDuringDataLoad(_ object: ArchiveObject) -> Bool { object.kind == .index || object.kind == .constraint }
+
     /// `LOAD DATA LOCAL INFILE` for `table`'s dump text, read as binary (no conversion: every
     /// value arrives in its column's own bytes). Types whose binary form differs from their text
     /// (INET4, INET6, UUID) go through a user variable and are parsed from text.

@@ -73,6 +73,7 @@ final class PostgresCopyRestoreSession: RestoreSession {
     private let coordinator: PostgresConnection
     private let superuser: Bool
     private let loads: [UInt32: PostgresTableDump]
+    private let tables: [UInt32: ArchiveTable]
     /// Blob id → large object OID.
     private let largeObjects: [UInt32: UInt32]
 
@@ -92,11 +93,32 @@ final class PostgresCopyRestoreSession: RestoreSession {
                 columns: table.columns.filter { $0.generated != true }.map(\.name), encoding: table.encoding)
         }
         self.loads = loads
+        self.tables = Dictionary(manifest.tables.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.largeObjects = Dictionary(
             manifest.blobs.compactMap { blob in UInt32(blob.name).map { (blob.id, $0) } }, uniquingKeysWith: { first, _ in first })
     }
 
     var maxParallelLoads: Int? { nil }
+
+    /// Indexes, and primary key, unique and exclusion constraints added to their own table only
+    /// (`ALTER TABLE ONLY t ADD CONSTRAINT c PRIMARY KEY|UNIQUE|EXCLUDE …`, one statement), may be
+    /// created as soon as their table is loaded: they read and lock nothing else. A foreign key
+    /// lists only its own table among its dependencies but checks the table it references, so it
+    /// waits for the end of the data, as do CHECK constraints (which recurse to inheriting tables),
+    /// triggers, rules, comments and grants.
+    func mayCreateDuringDataLoad(_ object: ArchiveObject) -> Bool {
+        if object.kind == .index { return true }
+        guard object.kind == .constraint, let ddl = object.ddl else { return false }
+        return object.dependencies.contains { dependency in
+            guard let table = tables[dependency] else { return false }
+            let prefix =
+                "ALTER TABLE ONLY \(PostgresSQL.qualified(table.schema ?? "public", table.name)) ADD CONSTRAINT \(PostgresSQL.identifier(object.name)) "
+            guard ddl.hasPrefix(prefix), ddl.hasSuffix(";\n") else { return false }
+            let definition = ddl.dropFirst(prefix.count).dropLast(2)
+            guard !definition.contains(";") else { return false }  // one statement, nothing appended
+            return ["PRIMARY KEY ", "UNIQUE ", "EXCLUDE "].contains { definition.hasPrefix($0) }
+        }
+    }
 
     /// Portable value formats, no timeouts, asynchronous commits and more memory for index builds;
     /// for `--data-only` as a superuser, `session_replication_role = replica`, so that triggers and

@@ -1,0 +1,271 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+@testable import PoolKit
+
+/// What the overlap driver's restore did, in order, and what it saw while table B loaded.
+final class OverlapLog: Sendable {
+    private let state = Mutex((events: [String](), createdWhileBLoaded: [String]?.none))
+    var events: [String] { state.withLock { $0.events } }
+    /// The post-data objects that existed when B's chunk finished loading (nil: B never loaded).
+    var createdWhileBLoaded: [String]? { state.withLock { $0.createdWhileBLoaded } }
+    var created: [String] { events.filter { $0.hasPrefix("create ") }.map { String($0.dropFirst("create ".count)) } }
+    func record(_ event: String) { state.withLock { $0.events.append(event) } }
+    func bLoaded() { state.withLock { $0.createdWhileBLoaded = $0.events.filter { $0.hasPrefix("create ") }.map { String($0.dropFirst(7)) } } }
+}
+
+/// How the overlap driver's session behaves.
+struct OverlapBehaviour: Sendable {
+    /// B's load waits (up to 30 s) until this object exists, so that the test sees whether the
+    /// engine creates it while B still loads; nil: B loads at once.
+    var bWaitsFor: String? = "a_idx"
+    /// Creating this object fails.
+    var failing: String? = nil
+    /// Kinds the session lets start with their tables.
+    var earlyKinds: Set<ArchiveObject.Kind> = [.index]
+}
+
+/// A driver whose restore records what happens when, over `MemoryConnection`s.
+struct OverlapDriver: Driver {
+    let log: OverlapLog
+    let behaviour: OverlapBehaviour
+    var name: String { "overlap" }
+    var schemes: [String] { ["overlap"] }
+    var supportedOptions: [DriverOption] { [] }
+    var restoreStrategies: [any RestoreStrategy] { [OverlapRestore(log: log, behaviour: behaviour)] }
+    func connect(to url: ConnectionURL, logger: Logger) async throws -> any DatabaseConnection {
+        MemoryConnection(database: url.database ?? "main")
+    }
+}
+
+struct OverlapRestore: RestoreStrategy {
+    let log: OverlapLog
+    let behaviour: OverlapBehaviour
+    var name: String { "rows" }
+    func begin(manifest: ArchiveManifest, on coordinator: MemoryConnection, options: RestoreOptions) async throws -> OverlapSession {
+        OverlapSession(log: log, behaviour: behaviour, names: Dictionary(uniqueKeysWithValues: manifest.tables.map { ($0.id, $0.name) }))
+    }
+}
+
+struct OverlapSession: RestoreSession {
+    let log: OverlapLog
+    let behaviour: OverlapBehaviour
+    let names: [UInt32: String]
+    var maxParallelLoads: Int? { nil }
+
+    func mayCreateDuringDataLoad(_ object: ArchiveObject) -> Bool { behaviour.earlyKinds.contains(object.kind) }
+
+    func apply(_ object: ArchiveObject, on connection: MemoryConnection) async throws {
+        guard object.section == .postData else { return }
+        await Task.yield()
+        if object.name == behaviour.failing { throw PoolKitError(.statementFailed, "cannot create \(object.name): failed on purpose") }
+        log.record("create \(object.name)")
+    }
+
+    func load(objectID: UInt32, chunkID: UInt32, from source: any ChunkSource, on worker: MemoryConnection) async throws -> UInt64 {
+        let table = names[objectID]!
+        log.record("load \(table)#\(chunkID)")
+        var rows: UInt64 = 0
+        while let payload = try await source.next() { rows += UInt64(payload.count { $0 == UInt8(ascii: "\n") }) }
+        if table == "b", let awaited = behaviour.bWaitsFor {
+            for _ in 0..<30_000 where !log.created.contains(awaited) { try await Task.sleep(for: .milliseconds(1)) }
+            log.bLoaded()
+        }
+        log.record("loaded \(table)#\(chunkID)")
+        return rows
+    }
+
+    func finish(on coordinator: MemoryConnection) async throws { log.record("finish") }
+}
+
+/// The restore engine starts a post-data object the session allows early as soon as its tables
+/// are loaded, on the same workers, while other tables still load; everything else waits for the
+/// end of the data phase.
+@Suite("Restore engine: post-data objects overlapping the data phase")
+struct RestoreOverlapTests {
+    /// Tables a (two chunks) then b (one chunk), in that order in the archive; a's index and unique
+    /// key, a's foreign key to b (listing only a, as a careless strategy might), a's trigger, b's index.
+    static func archive() async throws -> [UInt8] {
+        let objects = [
+            ArchiveObject(id: 1, kind: .table, name: "a", section: .preData),
+            ArchiveObject(id: 2, kind: .table, name: "b", section: .preData),
+            ArchiveObject(id: 3, kind: .index, name: "a_idx", section: .postData, dependencies: [1]),
+            ArchiveObject(id: 4, kind: .constraint, name: "a_fk", section: .postData, dependencies: [1]),
+            ArchiveObject(id: 5, kind: .trigger, name: "a_trigger", section: .postData, dependencies: [1]),
+            ArchiveObject(id: 6, kind: .index, name: "b_idx", section: .postData, dependencies: [2]),
+            ArchiveObject(id: 7, kind: .constraint, name: "a_unique", section: .postData, dependencies: [1, 3]),
+        ]
+        let columns = [ArchiveColumn(name: "line", type: "text")]
+        let manifest = ArchiveManifest(
+            engine: "overlap", serverVersion: "1", driver: "overlap", strategy: "rows", objects: objects,
+            tables: [
+                ArchiveTable(id: 1, name: "a", columns: columns, encoding: "lines", chunks: 2),
+                ArchiveTable(id: 2, name: "b", columns: columns, encoding: "lines", chunks: 1),
+            ])
+        let chunks = [
+            TestChunk(objectID: 1, chunkID: 0, data: Array("a0\na1\n".utf8), rows: 2),
+            TestChunk(objectID: 1, chunkID: 1, data: Array("a2\n".utf8), rows: 1),
+            TestChunk(objectID: 2, chunkID: 0, data: Array("b0\nb1\nb2\n".utf8), rows: 3),
+        ]
+        return try await writeArchive(manifest: manifest, chunks: chunks, configuration: .init(compression: .none)).bytes
+    }
+
+    func restore(
+        _ behaviour: OverlapBehaviour, log: OverlapLog, jobs: Int = 2, options: (inout RestoreOptions) -> Void = { _ in }
+    ) async throws -> RestoreSummary {
+        var restoreOptions = RestoreOptions()
+        restoreOptions.jobs = jobs
+        options(&restoreOptions)
+        let progress = TransferProgress()
+        let summary = try await RestoreEngine(registry: DriverRegistry([OverlapDriver(log: log, behaviour: behaviour)])).restore(
+            from: MemorySource(try await Self.archive()), into: ConnectionURL("overlap://h/target"), options: restoreOptions,
+            progress: progress)
+        let snapshot = progress.snapshot()
+        #expect(snapshot.objectsDone == snapshot.objectsTotal, "every object counted once: \(snapshot.objectsDone)/\(snapshot.objectsTotal)")
+        #expect(snapshot.activeChunks.isEmpty)
+        return summary
+    }
+
+    @Test("a's index is created while b still loads; the foreign key and the trigger wait for the end of the data")
+    func indexDuringLoad() async throws {
+        let log = OverlapLog()
+        let summary = try await restore(OverlapBehaviour(), log: log)
+        #expect(summary.rows == 6)
+        let during = try #require(log.createdWhileBLoaded)
+        #expect(during.contains("a_idx"), "a's index waited for the end of the data: \(log.events)")
+        #expect(!during.contains("a_fk") && !during.contains("a_trigger") && !during.contains("a_unique"), "\(log.events)")
+        #expect(Set(log.created) == ["a_idx", "a_fk", "a_trigger", "b_idx", "a_unique"])
+        let events = log.events
+        let lastLoad = try #require(events.lastIndex { $0.hasPrefix("loaded ") })
+        for late in ["a_fk", "a_trigger", "a_unique"] {
+            #expect(try #require(events.firstIndex(of: "create \(late)")) > lastLoad, "\(late) was created during the data phase")
+        }
+        #expect(try #require(events.firstIndex(of: "create a_idx")) > events.lastIndex(of: "loaded a#1")!, "a's index before a was loaded")
+        #expect(try #require(events.firstIndex(of: "create a_idx")) > events.lastIndex(of: "loaded a#0")!, "a's index before a was loaded")
+    }
+
+    @Test("an object allowed early starts only after the post-data objects it depends on exist")
+    func earlyObjectAfterItsDependencies() async throws {
+        let log = OverlapLog()
+        var behaviour = OverlapBehaviour()
+        behaviour.bWaitsFor = "a_unique"
+        behaviour.earlyKinds = [.index, .constraint]
+        _ = try await restore(behaviour, log: log)
+        let during = try #require(log.createdWhileBLoaded)
+        #expect(during.contains("a_unique") && during.contains("a_idx"), "\(log.events)")
+        #expect(!during.contains("a_trigger"))
+        let created = log.created
+        #expect(try #require(created.firstIndex(of: "a_idx")) < created.firstIndex(of: "a_unique")!)
+    }
+
+    @Test("an early object that fails stops the restore with its message, and nothing after it is reported done")
+    func earlyFailure() async throws {
+        let log = OverlapLog()
+        var behaviour = OverlapBehaviour()
+        behaviour.failing = "a_idx"
+        do {
+            _ = try await restore(behaviour, log: log)
+            Issue.record("the restore succeeded although an index failed")
+        } catch let error as PoolKitError {
+            #expect(error.code == .statementFailed, "\(error)")
+            #expect(error.message.contains("restore failed: cannot create a_idx: failed on purpose"), "\(error.message)")
+            #expect(error.message.contains("run again with --clean"), "\(error.message)")
+        }
+        #expect(!log.events.contains("finish"))
+        #expect(!log.created.contains("a_trigger"), "an object waiting for the end of the data was created after a failure")
+    }
+
+    @Test("--single-transaction creates every post-data object after all the data, one at a time, in the manifest's order")
+    func singleTransactionWaits() async throws {
+        let log = OverlapLog()
+        var behaviour = OverlapBehaviour()
+        behaviour.bWaitsFor = nil
+        _ = try await restore(behaviour, log: log) { $0.singleTransaction = true }
+        let events = log.events
+        let lastLoad = try #require(events.lastIndex { $0.hasPrefix("loaded ") })
+        let firstCreate = try #require(events.firstIndex { $0.hasPrefix("create ") })
+        #expect(firstCreate > lastLoad, "\(events)")
+        #expect(log.created == ["a_idx", "a_fk", "a_trigger", "b_idx", "a_unique"])
+    }
+
+    @Test("with one job the index of a loaded table still goes first, and everything is restored", arguments: [1, 3])
+    func fewAndManyJobs(jobs: Int) async throws {
+        let log = OverlapLog()
+        var behaviour = OverlapBehaviour()
+        behaviour.bWaitsFor = nil
+        let summary = try await restore(behaviour, log: log, jobs: jobs)
+        #expect(summary.rows == 6)
+        #expect(Set(log.created) == ["a_idx", "a_fk", "a_trigger", "b_idx", "a_unique"])
+    }
+}
+
+/// The schedule alone: readiness, the end of the data phase, cycles.
+@Suite("Post-data schedule")
+struct PostDataScheduleTests {
+    let objects = [
+        ArchiveObject(id: 10, kind: .index, name: "a_idx", section: .postData, dependencies: [1]),
+        ArchiveObject(id: 11, kind: .constraint, name: "a_fk", section: .postData, dependencies: [1]),
+        ArchiveObject(id: 12, kind: .index, name: "u_idx", section: .postData, dependencies: [3]),
+        ArchiveObject(id: 13, kind: .comment, name: "a_idx_comment", section: .postData, dependencies: [10]),
+    ]
+
+    @Test("an index is ready once all planned chunks of its table loaded; other kinds only after the data")
+    func readiness() {
+        // Table 3's chunk count is not planned: its index waits for the end of the data.
+        var schedule = PostDataSchedule(
+            objects: objects, loadingTables: [1, 2, 3], plannedChunks: [1: 2, 2: 1], serial: false,
+            mayStartEarly: { $0.kind == .index })
+        #expect(schedule.next() == nil)
+        schedule.chunkLoaded(of: 1)
+        schedule.chunkLoaded(of: 2)
+        #expect(schedule.next() == nil)
+        schedule.chunkLoaded(of: 1)
+        let index = schedule.next()
+        #expect(index?.name == "a_idx")
+        #expect(schedule.next() == nil)
+        schedule.created(index!)
+        #expect(schedule.next() == nil, "a comment waits for the end of the data")
+        schedule.endData()
+        var names: [String] = []
+        while let object = schedule.next() {
+            names.append(object.name)
+            schedule.created(object)
+        }
+        #expect(Set(names) == ["a_fk", "u_idx", "a_idx_comment"])
+        #expect(schedule.isComplete)
+    }
+
+    @Test("objects that depend on each other in a cycle leave the schedule stuck once the data has ended")
+    func cycle() {
+        let cyclic = [
+            ArchiveObject(id: 10, kind: .index, name: "x", section: .postData, dependencies: [11]),
+            ArchiveObject(id: 11, kind: .index, name: "y", section: .postData, dependencies: [10]),
+        ]
+        var schedule = PostDataSchedule(
+            objects: cyclic, loadingTables: [], plannedChunks: [:], serial: false, mayStartEarly: { _ in true })
+        #expect(!schedule.isStuck(running: 0), "not stuck before the data ended")
+        schedule.endData()
+        #expect(schedule.next() == nil)
+        #expect(schedule.isStuck(running: 0))
+        #expect(schedule.leftNames == ["x", "y"])
+    }
+
+    @Test("a serial schedule takes what is left after the data in the manifest's order")
+    func serialOrder() {
+        var schedule = PostDataSchedule(
+            objects: objects, loadingTables: [1], plannedChunks: [1: 1], serial: true, mayStartEarly: { $0.kind == .index })
+        schedule.chunkLoaded(of: 1)
+        let early = schedule.next()
+        #expect(early?.name == "u_idx" || early?.name == "a_idx")
+        schedule.created(early!)
+        schedule.endData()
+        var names: [String] = [early!.name]
+        while let object = schedule.next() {
+            names.append(object.name)
+            schedule.created(object)
+        }
+        #expect(Set(names) == Set(objects.map(\.name)))
+        #expect(Array(names.dropFirst()) == objects.map(\.name).filter { $0 != early!.name })
+    }
+}
