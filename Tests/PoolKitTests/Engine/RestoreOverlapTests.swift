@@ -86,7 +86,7 @@ struct OverlapSession: RestoreSession {
 struct RestoreOverlapTests {
     /// Tables a (two chunks) then b (one chunk), in that order in the archive; a's index and unique
     /// key, a's foreign key to b (listing only a, as a careless strategy might), a's trigger, b's index.
-    static func archive() async throws -> [UInt8] {
+    static func archive(extra: [ArchiveObject] = []) async throws -> [UInt8] {
         let objects = [
             ArchiveObject(id: 1, kind: .table, name: "a", section: .preData),
             ArchiveObject(id: 2, kind: .table, name: "b", section: .preData),
@@ -95,7 +95,7 @@ struct RestoreOverlapTests {
             ArchiveObject(id: 5, kind: .trigger, name: "a_trigger", section: .postData, dependencies: [1]),
             ArchiveObject(id: 6, kind: .index, name: "b_idx", section: .postData, dependencies: [2]),
             ArchiveObject(id: 7, kind: .constraint, name: "a_unique", section: .postData, dependencies: [1, 3]),
-        ]
+        ] + extra
         let columns = [ArchiveColumn(name: "line", type: "text")]
         let manifest = ArchiveManifest(
             engine: "overlap", serverVersion: "1", driver: "overlap", strategy: "rows", objects: objects,
@@ -112,14 +112,15 @@ struct RestoreOverlapTests {
     }
 
     func restore(
-        _ behaviour: OverlapBehaviour, log: OverlapLog, jobs: Int = 2, options: (inout RestoreOptions) -> Void = { _ in }
+        _ behaviour: OverlapBehaviour, log: OverlapLog, jobs: Int = 2, extra: [ArchiveObject] = [],
+        options: (inout RestoreOptions) -> Void = { _ in }
     ) async throws -> RestoreSummary {
         var restoreOptions = RestoreOptions()
         restoreOptions.jobs = jobs
         options(&restoreOptions)
         let progress = TransferProgress()
         let summary = try await RestoreEngine(registry: DriverRegistry([OverlapDriver(log: log, behaviour: behaviour)])).restore(
-            from: MemorySource(try await Self.archive()), into: ConnectionURL("overlap://h/target"), options: restoreOptions,
+            from: MemorySource(try await Self.archive(extra: extra)), into: ConnectionURL("overlap://h/target"), options: restoreOptions,
             progress: progress)
         let snapshot = progress.snapshot()
         #expect(snapshot.objectsDone == snapshot.objectsTotal, "every object counted once: \(snapshot.objectsDone)/\(snapshot.objectsTotal)")
@@ -187,6 +188,39 @@ struct RestoreOverlapTests {
         let firstCreate = try #require(events.firstIndex { $0.hasPrefix("create ") })
         #expect(firstCreate > lastLoad, "\(events)")
         #expect(log.created == ["a_idx", "a_fk", "a_trigger", "b_idx", "a_unique"])
+    }
+
+    @Test("post-data objects that depend on each other in a cycle fail the restore as a corrupt archive, after the data")
+    func cycle() async throws {
+        let log = OverlapLog()
+        var behaviour = OverlapBehaviour()
+        behaviour.bWaitsFor = nil
+        let cyclic = [
+            ArchiveObject(id: 8, kind: .index, name: "x", section: .postData, dependencies: [1, 9]),
+            ArchiveObject(id: 9, kind: .index, name: "y", section: .postData, dependencies: [8]),
+        ]
+        do {
+            _ = try await restore(behaviour, log: log, extra: cyclic)
+            Issue.record("a restore with a dependency cycle succeeded")
+        } catch let error as PoolKitError {
+            #expect(error.code == .archiveCorrupt, "\(error)")
+            #expect(error.message.contains("depend on each other in a cycle (x, y)"), "\(error.message)")
+        }
+        #expect(log.events.contains("loaded b#0"), "the data was loaded before the cycle was reported")
+    }
+
+    @Test("--schema-only creates every object without data; --data-only loads without post-data objects")
+    func schemaOnlyAndDataOnly() async throws {
+        var behaviour = OverlapBehaviour()
+        behaviour.bWaitsFor = nil
+        let schema = OverlapLog()
+        let schemaSummary = try await restore(behaviour, log: schema) { $0.schemaOnly = true }
+        #expect(schemaSummary.rows == 0)
+        #expect(Set(schema.created) == ["a_idx", "a_fk", "a_trigger", "b_idx", "a_unique"])
+        let data = OverlapLog()
+        let dataSummary = try await restore(behaviour, log: data) { $0.dataOnly = true }
+        #expect(dataSummary.rows == 6)
+        #expect(data.created.isEmpty)
     }
 
     @Test("with one job the index of a loaded table still goes first, and everything is restored", arguments: [1, 3])
