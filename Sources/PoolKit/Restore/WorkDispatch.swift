@@ -10,9 +10,10 @@ enum RestoreWork: Sendable {
 /// Hands the restore's chunks and post-data objects to its workers, within the session's limits.
 ///
 /// The archive reader never waits here: a chunk that starts while no worker may take it is
-/// spilled, and the spilled chunks go before post-data objects when a worker frees up. While the
-/// data phase lasts, loads and objects together use at most `maxLoaders` workers, and an object
-/// starts only when its ``PostDataSchedule`` says so; the data phase ends once the reader is done
+/// spilled and loaded when a worker frees up. While the data phase lasts, loads and objects
+/// together use at most `maxLoaders` workers; an object starts only when its ``PostDataSchedule``
+/// says so, and goes before spilled chunks as long as at least one worker is left for loading
+/// (with a single loader, only when no chunk waits); the data phase ends once the reader is done
 /// (the trailer is verified) and every chunk has loaded. Workers wait in ``next(after:job:)`` for
 /// their next step; the first failure wakes them all with it.
 final class WorkDispatch: Sendable {
@@ -179,10 +180,18 @@ final class WorkDispatch: Sendable {
         }
     }
 
-    /// The next step a worker may take: a handed-off chunk, a spilled chunk, then an object.
+    /// The next step a worker may take: a handed-off chunk (the reader is feeding it); during the
+    /// data phase an object that may start early, as long as another worker is left for loading
+    /// (an index build started at once is what shortens the restore's tail); a spilled chunk; an
+    /// object.
     private func take(_ state: inout State) -> RestoreWork? {
         if let chunk = state.handoff.popFirst() { return .chunk(chunk) }
-        if !state.spilled.isEmpty, state.loads < maxLoaders, state.loads + state.objects < maxLoaders {
+        let free = maxLoaders - state.loads - state.objects
+        if !state.dataEnded, free > 0, state.objects < min(maxObjects, maxLoaders - 1), let object = state.schedule.next() {
+            state.objects += 1
+            return .object(object)
+        }
+        if !state.spilled.isEmpty, state.loads < maxLoaders, free > 0 {
             state.loads += 1
             return .chunk(state.spilled.popFirst()!)
         }
