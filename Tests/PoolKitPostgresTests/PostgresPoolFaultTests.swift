@@ -72,8 +72,10 @@ struct PostgresPoolFaultTests {
         }
     }
 
-    @Test("shutdown's deadline ends a lease stuck on a stopped backend, and run() returns while it is still stopped")
-    func shutdownDeadlineCoversStuckStatement() async throws {
+    @Test(
+        "shutdown's deadline ends a lease stuck on a stopped backend, and run() returns while it is still stopped",
+        arguments: [false, true])
+    func shutdownDeadlineCoversStuckStatement(parameterized: Bool) async throws {
         let pool = try makePool { $0.shutdownGracePeriod = .milliseconds(300) }
         let pause = SharedBox<ProcessPause>()
         defer { pause.withLock { $0?.resume() } }
@@ -85,7 +87,12 @@ struct PostgresPoolFaultTests {
                     let stopped = try ProcessPause(pid: try pid(connection))
                     pause.withLock { $0 = stopped }
                     signal.yield()
-                    _ = try await connection.query("SELECT 1")
+                    if parameterized {
+                        // The non-blocking path: the task itself waits on the socket poller.
+                        _ = try await #require(connection as? PostgresConnection).query("SELECT $1::int", [1])
+                    } else {
+                        _ = try await connection.query("SELECT 1")
+                    }
                 }
             }
             for await _ in stoppedSignal { break }
