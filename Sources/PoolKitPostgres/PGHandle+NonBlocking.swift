@@ -46,6 +46,14 @@ extension PGHandle {
         return try results.last(orElse: statementError(connection, result: nil))
     }
 
+    /// ``execute(_:)`` / ``query(_:)`` without blocking a thread: `sql` (one or more statements)
+    /// through `PQsendQuery`; returns the rows of the last statement as text (none unless `keepRows`).
+    func queryNonBlocking(_ sql: String, keepRows: Bool, readiness: SocketReadiness) async throws -> QueryResult {
+        let result = try await exchange(readiness: readiness) { PQsendQuery($0, sql) }
+        defer { PQclear(result) }
+        return keepRows ? Self.textRows(of: result) : QueryResult(columns: [], rows: [])
+    }
+
     /// Sends what libpq holds in its output buffer, waiting for the socket to take it (and reading
     /// what the server sends meanwhile, as libpq asks).
     private func flushOutput(_ connection: OpaquePointer, socket: Int32, readiness: SocketReadiness) async throws {

@@ -135,6 +135,11 @@ final class PGHandle: @unchecked Sendable {
         let connection = try open()
         let result = try run(sql, on: connection)
         defer { PQclear(result) }
+        return Self.textRows(of: result)
+    }
+
+    /// The rows of `result` as text; SQL NULL is nil.
+    static func textRows(of result: OpaquePointer) -> QueryResult {
         let columnCount = PQnfields(result)
         let rowCount = PQntuples(result)
         var columns: [String] = []
@@ -159,11 +164,6 @@ final class PGHandle: @unchecked Sendable {
             rows.append(values)
         }
         return QueryResult(columns: columns, rows: rows)
-    }
-
-    /// A round trip with an empty query.
-    func ping() throws {
-        try execute("")
     }
 
     /// Rolls back an open transaction, then `DISCARD ALL` (settings, temporary tables,

@@ -93,18 +93,32 @@ public final class PostgresConnection: TLSReportingConnection {
     /// Runs one or more statements, separated by semicolons, and discards any rows.
     public func execute(_ sql: String) async throws {
         noteStatement(sql)
-        try await perform { try $0.execute(sql) }
+        _ = try await run(sql, keepRows: false)
     }
 
     /// Runs `sql` and returns the rows of its last statement as text; SQL NULL is `nil`.
     public func query(_ sql: String) async throws -> QueryResult {
         noteStatement(sql)
-        return try await perform { try $0.query(sql) }
+        return try await run(sql, keepRows: true)
     }
 
     /// Sends an empty query and waits for the answer.
     public func ping() async throws {
-        try await perform { try $0.ping() }
+        _ = try await run("", keepRows: false)
+    }
+
+    /// Runs `sql` on the non-blocking path where there is one, else on the connection's thread.
+    private func run(_ sql: String, keepRows: Bool) async throws -> QueryResult {
+        if let readiness = SocketReadiness.shared {
+            return try await performNonBlocking(readiness: readiness) { handle, readiness in
+                try await handle.queryNonBlocking(sql, keepRows: keepRows, readiness: readiness)
+            }
+        }
+        return try await perform { handle in
+            if keepRows { return try handle.query(sql) }
+            try handle.execute(sql)
+            return QueryResult(columns: [], rows: [])
+        }
     }
 
     /// Rolls back an open transaction, then runs `DISCARD ALL`, which resets settings and
