@@ -12,7 +12,7 @@ extension PostgresConnection {
     public func query(_ sql: String, _ values: [SQLValue]) async throws -> SQLRows {
         noteStatement(sql)
         let statements = preparedStatements
-        if let readiness = SocketReadiness.shared {
+        if let readiness {
             return try await performNonBlocking(readiness: readiness) { handle, readiness in
                 try await handle.queryNonBlocking(sql, values, statements: statements, readiness: readiness)
             }

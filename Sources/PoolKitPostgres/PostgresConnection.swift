@@ -35,6 +35,8 @@ public final class PostgresConnection: TLSReportingConnection {
     private let jobsInFlight = Atomic<Int>(0)
     /// Lets one statement at a time use the handle, whether it runs on the thread or on the task.
     private let gate = HandleGate()
+    /// The socket poller of the non-blocking path, or nil: every statement on the thread.
+    let readiness: SocketReadiness?
     /// Numbers the jobs sent to the connection's thread (the last one started).
     private let lastJobStarted = Atomic<UInt64>(0)
     /// The number of the last job that ended with no transaction open (0: the last one did not).
@@ -57,10 +59,12 @@ public final class PostgresConnection: TLSReportingConnection {
     let backupSettings: PostgresBackupSettings
 
     private init(
-        thread: ConnectionThread, opened: PGHandle.Opened, socket: Int32, settings: PostgresBackupSettings, logger: Logger
+        thread: ConnectionThread, opened: PGHandle.Opened, socket: Int32, settings: PostgresBackupSettings, nonBlocking: Bool,
+        logger: Logger
     ) {
         self.thread = thread
         self.handle = opened.handle
+        self.readiness = nonBlocking ? SocketReadiness.shared : nil
         self.socketBreaker = SocketBreaker(descriptor: socket)
         self.canceller = opened.canceller
         self.serverVersion = opened.serverVersion
@@ -83,7 +87,9 @@ public final class PostgresConnection: TLSReportingConnection {
             var logger = logger
             logger[metadataKey: "postgres.backend_pid"] = "\(opened.backendPID)"
             logger.debug("connected to PostgreSQL \(opened.serverVersion) at \(parameters.endpoint)")
-            return PostgresConnection(thread: thread, opened: opened, socket: socket, settings: parameters.backup, logger: logger)
+            return PostgresConnection(
+                thread: thread, opened: opened, socket: socket, settings: parameters.backup, nonBlocking: parameters.nonBlocking,
+                logger: logger)
         } catch {
             thread.stop()
             throw error
@@ -109,7 +115,7 @@ public final class PostgresConnection: TLSReportingConnection {
 
     /// Runs `sql` on the non-blocking path where there is one, else on the connection's thread.
     private func run(_ sql: String, keepRows: Bool) async throws -> QueryResult {
-        if let readiness = SocketReadiness.shared {
+        if let readiness {
             return try await performNonBlocking(readiness: readiness) { handle, readiness in
                 try await handle.queryNonBlocking(sql, keepRows: keepRows, readiness: readiness)
             }

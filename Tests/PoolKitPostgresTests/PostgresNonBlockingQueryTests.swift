@@ -2,7 +2,7 @@ import Foundation
 import Logging
 import PoolKit
 import PoolKitConformance
-import PoolKitPostgres
+@testable import PoolKitPostgres
 import Testing
 
 /// Parameterized queries take the non-blocking fast path (libpq's non-blocking calls on the
@@ -16,10 +16,16 @@ import Testing
 struct PostgresNonBlockingQueryTests {
     let logger = Logger(label: "poolkit.tests.postgres.nonblocking")
 
-    func connect() async throws -> PostgresConnection {
+    /// A new session; `nonBlocking: false` sets the URL option that sends every statement to the
+    /// connection's thread instead.
+    func connect(nonBlocking: Bool = true) async throws -> PostgresConnection {
         let text = try #require(TestServers.url(for: .postgres), Comment(rawValue: TestServers.missingMessage(for: .postgres)))
-        let connection = try await PostgresDriver().connect(to: try ConnectionURL(text), logger: logger)
-        return try #require(connection as? PostgresConnection)
+        var url = try ConnectionURL(text)
+        if !nonBlocking { url.options.append(("nonblocking", "false")) }
+        let connection = try await PostgresDriver().connect(to: url, logger: logger)
+        let postgres = try #require(connection as? PostgresConnection)
+        #expect((postgres.readiness != nil) == nonBlocking)
+        return postgres
     }
 
     @Test("an answer of 200,000 rows (many socket reads) and 16 MB text and 4 MB bytes values arrive whole")
@@ -40,9 +46,11 @@ struct PostgresNonBlockingQueryTests {
         #expect(try digest.first?.decode([UInt8].self, at: 1) == bytes)
     }
 
-    @Test("cancelling the task stops a parameterized statement on the server; the connection stays usable")
-    func cancellation() async throws {
-        let connection = try await connect()
+    @Test(
+        "cancelling the task stops a parameterized statement on the server; the connection stays usable",
+        arguments: [true, false])
+    func cancellation(nonBlocking: Bool) async throws {
+        let connection = try await connect(nonBlocking: nonBlocking)
         let observer = try await connect()
         defer { Task { await connection.close(); await observer.close() } }
         let sleeper = Task { try await connection.query("SELECT pg_sleep($1::float8)", [.double(30)]) }
@@ -88,9 +96,11 @@ struct PostgresNonBlockingQueryTests {
         #expect(try await connection.query("SELECT count(*) FROM target", []).first?.decode(Int.self, at: 0) == 0)
     }
 
-    @Test("many tasks on one connection, mixing both paths, each get their own answer; a failure does not leak into the next")
-    func concurrentUseIsSerialized() async throws {
-        let connection = try await connect()
+    @Test(
+        "many tasks on one connection, mixing both paths, each get their own answer; a failure does not leak into the next",
+        arguments: [true, false])
+    func concurrentUseIsSerialized(nonBlocking: Bool) async throws {
+        let connection = try await connect(nonBlocking: nonBlocking)
         defer { Task { await connection.close() } }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for task in 0..<16 {
