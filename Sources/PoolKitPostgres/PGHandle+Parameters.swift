@@ -28,31 +28,56 @@ final class PGPreparedStatements: Sendable {
 extension PGHandle {
     /// Runs `sql` with `values` bound to `$1`, `$2`, … as a prepared statement, prepared once per
     /// connection for each SQL text and parameter types and reused after. Values travel apart from
-    /// the SQL (text format; bytes in binary), never spliced into it.
+    /// the SQL (text format; bytes in binary), never spliced into it. Blocks: call it on the
+    /// connection's thread (``queryNonBlocking(_:_:statements:readiness:)`` is the fast path).
     func query(_ sql: String, _ values: [SQLValue], statements: PGPreparedStatements) throws -> SQLRows {
-        guard let connection else {
-            throw PoolKitError(.connectionClosed, "the PostgreSQL connection to \(endpoint) is closed")
+        let connection = try open()
+        let statement = PGBoundStatement(sql, values, statements: statements)
+        if let name = statement.preparedName {
+            do {
+                return try executePrepared(name, statement.parameters, on: connection)
+            } catch let error as PoolKitError where error.engineCode == PGBoundStatement.statementGone {
+                // The statement is gone (DEALLOCATE ALL by the borrower): prepare it again, once.
+                statements.forgetAll()
+            }
         }
-        let parameters = values.map(PGParameter.init)
-        let types = parameters.map(\.type)
-        let key = sql + "\u{0}" + types.map(String.init).joined(separator: ",")
-        var name = statements.name(for: key)
-        var prepared = false
-        if name == nil {
-            let newName = statements.remember(key)
-            try prepare(newName, sql, types: types, on: connection)
-            name = newName
-            prepared = true
+        let name = statements.remember(statement.key)
+        try prepare(name, sql, types: statement.types, on: connection)
+        return try executePrepared(name, statement.parameters, on: connection)
+    }
+
+    /// ``query(_:_:statements:)`` without blocking a thread: sends with libpq's non-blocking calls
+    /// and awaits the answer on `readiness`. Call it only while holding the connection's gate.
+    func queryNonBlocking(
+        _ sql: String, _ values: [SQLValue], statements: PGPreparedStatements, readiness: SocketReadiness
+    ) async throws -> SQLRows {
+        let statement = PGBoundStatement(sql, values, statements: statements)
+        if let name = statement.preparedName {
+            do {
+                return try await executePreparedNonBlocking(name, statement.parameters, readiness: readiness)
+            } catch let error as PoolKitError where error.engineCode == PGBoundStatement.statementGone {
+                statements.forgetAll()
+            }
         }
-        do {
-            return try executePrepared(name!, parameters, on: connection)
-        } catch let error as PoolKitError where error.engineCode == "26000" && !prepared {
-            // The statement is gone (DEALLOCATE ALL by the borrower): prepare it again, once.
-            statements.forgetAll()
-            let newName = statements.remember(key)
-            try prepare(newName, sql, types: types, on: connection)
-            return try executePrepared(newName, parameters, on: connection)
+        let name = statements.remember(statement.key)
+        let types = statement.types
+        let prepared = try await exchange(readiness: readiness) { connection in
+            types.withUnsafeBufferPointer { PQsendPrepare(connection, name, sql, Int32(types.count), $0.baseAddress) }
         }
+        PQclear(prepared)
+        return try await executePreparedNonBlocking(name, statement.parameters, readiness: readiness)
+    }
+
+    private func executePreparedNonBlocking(
+        _ name: String, _ parameters: [PGParameter], readiness: SocketReadiness
+    ) async throws -> SQLRows {
+        let result = try await exchange(readiness: readiness) { connection in
+            Self.withParameterArrays(parameters) { count, values, lengths, formats in
+                PQsendQueryPrepared(connection, name, count, values, lengths, formats, 0)
+            }
+        }
+        defer { PQclear(result) }
+        return Self.rows(of: result)
     }
 
     private func prepare(_ name: String, _ sql: String, types: [Oid], on connection: OpaquePointer) throws {
@@ -64,8 +89,26 @@ extension PGHandle {
     }
 
     private func executePrepared(_ name: String, _ parameters: [PGParameter], on connection: OpaquePointer) throws -> SQLRows {
-        // Every value's bytes stay alive, at fixed addresses, for the call; text-format values
-        // end with a NUL (libpq reads them as C strings and ignores their length).
+        let result = Self.withParameterArrays(parameters) { count, values, lengths, formats in
+            PQexecPrepared(connection, name, count, values, lengths, formats, 0)
+        }
+        defer { PQclear(result) }
+        guard let result else { throw statementError(connection, result: nil) }
+        switch PQresultStatus(result) {
+        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
+            return Self.rows(of: result)
+        default:
+            throw statementError(connection, result: result)
+        }
+    }
+
+    /// Calls `body` with libpq's parameter arrays (count, values, lengths, formats) for
+    /// `parameters`. Every value's bytes stay alive, at fixed addresses, for the call; text-format
+    /// values end with a NUL (libpq reads them as C strings and ignores their length).
+    private static func withParameterArrays<R>(
+        _ parameters: [PGParameter],
+        _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R
+    ) -> R {
         let storage = parameters.map { $0.bytes.map { bytes in UnsafeMutableBufferPointer<CChar>.allocate(capacity: bytes.count + 1) } }
         defer { for buffer in storage { buffer?.deallocate() } }
         var pointers: [UnsafePointer<CChar>?] = []
@@ -85,19 +128,11 @@ extension PGHandle {
             }
             formats.append(parameter.binary ? 1 : 0)
         }
-        let result = PQexecPrepared(connection, name, Int32(parameters.count), pointers, lengths, formats, 0)
-        defer { PQclear(result) }
-        guard let result else { throw statementError(connection, result: nil) }
-        switch PQresultStatus(result) {
-        case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-            return Self.rows(of: result)
-        default:
-            throw statementError(connection, result: result)
-        }
+        return body(Int32(parameters.count), pointers, lengths, formats)
     }
 
     /// The rows of `result` (text format), typed by each column's type.
-    private static func rows(of result: OpaquePointer) -> SQLRows {
+    static func rows(of result: OpaquePointer) -> SQLRows {
         let columnCount = PQnfields(result)
         let rowCount = PQntuples(result)
         var columns: [String] = []
@@ -122,6 +157,25 @@ extension PGHandle {
             values.append(rowValues)
         }
         return SQLRows(columns: columns, values: values)
+    }
+}
+
+/// A parameterized statement about to run: its bound values, the key it is prepared under (SQL
+/// text and parameter types) and the name of its prepared statement if the connection has one.
+struct PGBoundStatement {
+    /// SQLSTATE 26000, invalid_sql_statement_name: the prepared statement no longer exists.
+    static let statementGone = "26000"
+
+    let parameters: [PGParameter]
+    let types: [Oid]
+    let key: String
+    let preparedName: String?
+
+    init(_ sql: String, _ values: [SQLValue], statements: PGPreparedStatements) {
+        parameters = values.map(PGParameter.init)
+        types = parameters.map(\.type)
+        key = sql + "\u{0}" + types.map(String.init).joined(separator: ",")
+        preparedName = statements.name(for: key)
     }
 }
 

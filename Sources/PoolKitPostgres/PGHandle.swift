@@ -6,12 +6,15 @@ import Synchronization
 
 /// Owns one libpq connection (`PGconn`) and runs statements on it.
 ///
-/// Every method must be called on the owning ``PostgresConnection``'s ``ConnectionThread``.
+/// Every method must be called by the holder of the owning ``PostgresConnection``'s gate: a job
+/// on its ``ConnectionThread``, or a task on the non-blocking fast path.
 final class PGHandle: @unchecked Sendable {
-    // @unchecked Sendable: the only mutable state, `connection`, is read and written only by
-    // jobs of one ConnectionThread. That thread runs one job at a time, and its job queue's lock
-    // orders each job after the one before, so no two threads ever touch `connection` at once.
-    // `deinit` runs when no job holds the handle any more, so it cannot race with a job either.
+    // @unchecked Sendable: the only mutable state, `connection` (and libpq's state behind it), is
+    // used only by the holder of the connection's HandleGate — a job of its ConnectionThread, or
+    // the task running a non-blocking statement — and open/close, which run before any statement
+    // and after the last. The gate's lock orders each holder after the one before (and makes its
+    // writes visible), so no two threads ever touch `connection` at once. `deinit` runs when no
+    // holder keeps the handle any more, so it cannot race with one either.
     private(set) var connection: OpaquePointer?
     private let noticeSink: NoticeSink
     let endpoint: String
@@ -132,6 +135,11 @@ final class PGHandle: @unchecked Sendable {
         let connection = try open()
         let result = try run(sql, on: connection)
         defer { PQclear(result) }
+        return Self.textRows(of: result)
+    }
+
+    /// The rows of `result` as text; SQL NULL is nil.
+    static func textRows(of result: OpaquePointer) -> QueryResult {
         let columnCount = PQnfields(result)
         let rowCount = PQntuples(result)
         var columns: [String] = []
@@ -156,11 +164,6 @@ final class PGHandle: @unchecked Sendable {
             rows.append(values)
         }
         return QueryResult(columns: columns, rows: rows)
-    }
-
-    /// A round trip with an empty query.
-    func ping() throws {
-        try execute("")
     }
 
     /// Rolls back an open transaction, then `DISCARD ALL` (settings, temporary tables,

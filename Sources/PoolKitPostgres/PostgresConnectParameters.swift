@@ -22,6 +22,10 @@ struct PostgresConnectParameters: Sendable {
     private(set) var sslRootCert: String?
     /// URL options that are not libpq's, for the backup strategy.
     private(set) var backup = PostgresBackupSettings()
+    /// `nonblocking`: short statements run on the calling task with libpq's non-blocking calls
+    /// (default, where the platform has a socket poller), or — false — every statement on the
+    /// connection's thread.
+    private(set) var nonBlocking = true
 
     static let defaultConnectTimeout = "10"
     private static let sslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
@@ -72,6 +76,8 @@ struct PostgresConnectParameters: Sendable {
                 backup.lockWaitTimeout = try PostgresBackupSettings.checkedTimeout(value)
             case "serializable_deferrable":
                 backup.serializableDeferrable = try PostgresBackupSettings.checkedFlag(key, value)
+            case "nonblocking":
+                nonBlocking = try PostgresBackupSettings.checkedFlag(key, value)
             default:
                 throw PoolKitError(.unknownOption, "unknown option '\(key)' for the postgres driver")
             }

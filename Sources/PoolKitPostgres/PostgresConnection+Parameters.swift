@@ -12,6 +12,11 @@ extension PostgresConnection {
     public func query(_ sql: String, _ values: [SQLValue]) async throws -> SQLRows {
         noteStatement(sql)
         let statements = preparedStatements
+        if let readiness {
+            return try await performNonBlocking(readiness: readiness) { handle, readiness in
+                try await handle.queryNonBlocking(sql, values, statements: statements, readiness: readiness)
+            }
+        }
         return try await perform { try $0.query(sql, values, statements: statements) }
     }
 

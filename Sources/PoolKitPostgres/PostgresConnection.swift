@@ -5,8 +5,12 @@ import Synchronization
 
 /// One PostgreSQL session on libpq.
 ///
-/// Every libpq call runs on the connection's own thread, one hop per statement, so the
-/// blocking C library never holds a thread of Swift's cooperative pool. Cancelling the task
+/// Blocking libpq calls run on the connection's own thread, one hop per statement, so the
+/// blocking C library never holds a thread of Swift's cooperative pool. Parameterized queries
+/// (``query(_:_:)``) take a faster path where the platform allows (Linux): libpq's non-blocking
+/// calls on the calling task, which waits for the answer on the process's socket poller
+/// (``SocketReadiness``) — one thread hand-off per statement instead of two. A gate orders the
+/// two paths, so libpq only ever sees one statement at a time. Cancelling the task
 /// that awaits a statement sends the server a cancel request (`PQcancel`), so the statement
 /// stops on the server too, and the call throws a ``PoolKitError`` with code `.cancelled`.
 ///
@@ -29,6 +33,10 @@ public final class PostgresConnection: TLSReportingConnection {
     private let socketBreaker: SocketBreaker
     /// Jobs sent to the connection's thread and not yet over.
     private let jobsInFlight = Atomic<Int>(0)
+    /// Lets one statement at a time use the handle, whether it runs on the thread or on the task.
+    private let gate = HandleGate()
+    /// The socket poller of the non-blocking path, or nil: every statement on the thread.
+    let readiness: SocketReadiness?
     /// Numbers the jobs sent to the connection's thread (the last one started).
     private let lastJobStarted = Atomic<UInt64>(0)
     /// The number of the last job that ended with no transaction open (0: the last one did not).
@@ -51,10 +59,12 @@ public final class PostgresConnection: TLSReportingConnection {
     let backupSettings: PostgresBackupSettings
 
     private init(
-        thread: ConnectionThread, opened: PGHandle.Opened, socket: Int32, settings: PostgresBackupSettings, logger: Logger
+        thread: ConnectionThread, opened: PGHandle.Opened, socket: Int32, settings: PostgresBackupSettings, nonBlocking: Bool,
+        logger: Logger
     ) {
         self.thread = thread
         self.handle = opened.handle
+        self.readiness = nonBlocking ? SocketReadiness.shared : nil
         self.socketBreaker = SocketBreaker(descriptor: socket)
         self.canceller = opened.canceller
         self.serverVersion = opened.serverVersion
@@ -77,7 +87,9 @@ public final class PostgresConnection: TLSReportingConnection {
             var logger = logger
             logger[metadataKey: "postgres.backend_pid"] = "\(opened.backendPID)"
             logger.debug("connected to PostgreSQL \(opened.serverVersion) at \(parameters.endpoint)")
-            return PostgresConnection(thread: thread, opened: opened, socket: socket, settings: parameters.backup, logger: logger)
+            return PostgresConnection(
+                thread: thread, opened: opened, socket: socket, settings: parameters.backup, nonBlocking: parameters.nonBlocking,
+                logger: logger)
         } catch {
             thread.stop()
             throw error
@@ -87,18 +99,32 @@ public final class PostgresConnection: TLSReportingConnection {
     /// Runs one or more statements, separated by semicolons, and discards any rows.
     public func execute(_ sql: String) async throws {
         noteStatement(sql)
-        try await perform { try $0.execute(sql) }
+        _ = try await run(sql, keepRows: false)
     }
 
     /// Runs `sql` and returns the rows of its last statement as text; SQL NULL is `nil`.
     public func query(_ sql: String) async throws -> QueryResult {
         noteStatement(sql)
-        return try await perform { try $0.query(sql) }
+        return try await run(sql, keepRows: true)
     }
 
     /// Sends an empty query and waits for the answer.
     public func ping() async throws {
-        try await perform { try $0.ping() }
+        _ = try await run("", keepRows: false)
+    }
+
+    /// Runs `sql` on the non-blocking path where there is one, else on the connection's thread.
+    private func run(_ sql: String, keepRows: Bool) async throws -> QueryResult {
+        if let readiness {
+            return try await performNonBlocking(readiness: readiness) { handle, readiness in
+                try await handle.queryNonBlocking(sql, keepRows: keepRows, readiness: readiness)
+            }
+        }
+        return try await perform { handle in
+            if keepRows { return try handle.query(sql) }
+            try handle.execute(sql)
+            return QueryResult(columns: [], rows: [])
+        }
     }
 
     /// Rolls back an open transaction, then runs `DISCARD ALL`, which resets settings and
@@ -124,11 +150,14 @@ public final class PostgresConnection: TLSReportingConnection {
             cancelRunningStatement()
             socketBreaker.breakConnection()
         }
+        // After the statement that holds the gate (cut short above, if one ran).
+        await gate.enter()
         let closedNow = (try? await thread.run { [handle, canceller, socketBreaker] in
             canceller.free()
             socketBreaker.forget()
             return handle.finish()
         }) ?? false
+        gate.leave()
         thread.stop()
         if closedNow { logger.debug("closed the PostgreSQL connection to \(handle.endpoint)") }
     }
@@ -142,20 +171,13 @@ public final class PostgresConnection: TLSReportingConnection {
     /// Runs `work` on the connection's thread as one cancellable statement. A read-only error
     /// (25006) records whether the server reports itself read-only, for ``PostgresDriver/classify(_:)``.
     func perform<T: Sendable>(_ work: @escaping @Sendable (PGHandle) throws -> T) async throws -> T {
+        await gate.enter()
+        defer { gate.leave() }
         jobsInFlight.add(1, ordering: .acquiringAndReleasing)
         defer { jobsInFlight.subtract(1, ordering: .acquiringAndReleasing) }
         let job = lastJobStarted.add(1, ordering: .acquiringAndReleasing).newValue
         return try await cancellation.perform(
-            on: thread, engine: "PostgreSQL",
-            interpret: { error, cancelRequested in
-                guard cancelRequested, let error = error as? PoolKitError, error.code == .statementFailed,
-                    error.engineCode == PostgresError.queryCanceled
-                else { return error }
-                return PoolKitError(
-                    .cancelled, "the statement was cancelled: \(error.message)", engineCode: error.engineCode,
-                    underlying: error.underlying)
-            },
-            signal: { [self] token in sendCancel(for: token) }
+            on: thread, engine: "PostgreSQL", interpret: Self.interpret, signal: { [self] token in sendCancel(for: token) }
         ) { [self] in
             defer { lastJobEndedIdle.store(handle.isIdleOutsideTransaction ? job : 0, ordering: .releasing) }
             do {
@@ -164,6 +186,37 @@ public final class PostgresConnection: TLSReportingConnection {
                 throw handle.notingServerReadOnly(error)
             }
         }
+    }
+
+    /// Runs `work` — libpq's non-blocking calls, awaiting the socket on `readiness` — on the
+    /// calling task, with the same bookkeeping, cancellation and error reporting as ``perform(_:)``.
+    func performNonBlocking<T: Sendable>(
+        readiness: SocketReadiness, _ work: (PGHandle, SocketReadiness) async throws -> T
+    ) async throws -> T {
+        await gate.enter()
+        defer { gate.leave() }
+        jobsInFlight.add(1, ordering: .acquiringAndReleasing)
+        defer { jobsInFlight.subtract(1, ordering: .acquiringAndReleasing) }
+        let job = lastJobStarted.add(1, ordering: .acquiringAndReleasing).newValue
+        return try await cancellation.performHere(
+            waitingOn: thread, engine: "PostgreSQL", interpret: Self.interpret, signal: { [self] token in sendCancel(for: token) }
+        ) { [self] in
+            defer { lastJobEndedIdle.store(handle.isIdleOutsideTransaction ? job : 0, ordering: .releasing) }
+            do {
+                return try await work(handle, readiness)
+            } catch let error as PoolKitError where error.engineCode == PostgresError.readOnlyTransaction {
+                throw handle.notingServerReadOnly(error)
+            }
+        }
+    }
+
+    /// A statement error after a cancel request the server honoured is `.cancelled`.
+    private static let interpret: @Sendable (any Error, Bool) -> any Error = { error, cancelRequested in
+        guard cancelRequested, let error = error as? PoolKitError, error.code == .statementFailed,
+            error.engineCode == PostgresError.queryCanceled
+        else { return error }
+        return PoolKitError(
+            .cancelled, "the statement was cancelled: \(error.message)", engineCode: error.engineCode, underlying: error.underlying)
     }
 
     /// Sends `PQcancel` from a new thread, while `token`'s statement still runs.

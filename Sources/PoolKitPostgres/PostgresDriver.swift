@@ -36,6 +36,9 @@ public struct PostgresDriver: Driver {
             DriverOption(
                 "serializable_deferrable",
                 "backup: true = SERIALIZABLE READ ONLY DEFERRABLE snapshot (waits for a safe moment, like pg_dump --serializable-deferrable)"),
+            DriverOption(
+                "nonblocking",
+                "true (default on Linux) = short statements run on the calling task with libpq's non-blocking calls; false = every statement on the connection's thread"),
         ]
     }
 

@@ -72,8 +72,10 @@ struct PostgresPoolFaultTests {
         }
     }
 
-    @Test("shutdown's deadline ends a lease stuck on a stopped backend, and run() returns while it is still stopped")
-    func shutdownDeadlineCoversStuckStatement() async throws {
+    @Test(
+        "shutdown's deadline ends a lease stuck on a stopped backend, and run() returns while it is still stopped",
+        arguments: [false, true])
+    func shutdownDeadlineCoversStuckStatement(parameterized: Bool) async throws {
         let pool = try makePool { $0.shutdownGracePeriod = .milliseconds(300) }
         let pause = SharedBox<ProcessPause>()
         defer { pause.withLock { $0?.resume() } }
@@ -85,7 +87,12 @@ struct PostgresPoolFaultTests {
                     let stopped = try ProcessPause(pid: try pid(connection))
                     pause.withLock { $0 = stopped }
                     signal.yield()
-                    _ = try await connection.query("SELECT 1")
+                    if parameterized {
+                        // The non-blocking path: the task itself waits on the socket poller.
+                        _ = try await #require(connection as? PostgresConnection).query("SELECT $1::int", [1])
+                    } else {
+                        _ = try await connection.query("SELECT 1")
+                    }
                 }
             }
             for await _ in stoppedSignal { break }
@@ -207,7 +214,11 @@ struct PostgresPoolFaultTests {
                 ("SELECT 1", false), ("insert into t values (1)", false), ("BEGIN; UPDATE t SET a = 1; COMMIT", false),
                 ("SET LOCAL work_mem = '8MB'", false), ("set work_mem = '8MB'", true), ("CREATE TEMP TABLE x (a int)", true),
                 ("LISTEN c", true), ("PREPARE p AS SELECT 1", true), ("SELECT pg_advisory_lock(1)", true),
-                ("SELECT pg_advisory_xact_lock(1)", false),
+                ("SELECT pg_advisory_xact_lock(1)", false), ("", false), ("  \n\tselect 1;;", false),
+                ("(SELECT 1) UNION (SELECT 2)", false), ("SeLeCt Set_Config('a.b', 'c', false)", true),
+                ("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", false), ("SET", true), ("set\tlocal x = 1", false),
+                ("SELECT 1; DISCARD ALL", true), ("SELECT 'é'; DEALLOCATE ALL", true), ("selectx 1", true),
+                ("WITH a AS (SELECT 1) SELECT * FROM a", false), ("-- comment\nSELECT 1", true),
         ] {
             #expect(PostgresSessionStatements.mayChangeSession(sql) == dirty, "\(sql)")
         }

@@ -11,6 +11,10 @@ public struct Settings: Sendable {
     /// `--profile KIND TASKS`: only `cycles` cycles of that pool (4 connections) from `TASKS`
     /// tasks, for `valgrind --tool=callgrind` (instructions per cycle, before and after a change).
     public var profile: (kind: PoolKind, tasks: Int)?
+    /// `--server-case CLIENT QUERY TASKS`: PoolCompareServer runs only that client (`poolkit` or
+    /// `nio`), query (`select1` or `lookup`) and task count, and prints queries/s with the
+    /// process's CPU time per query (steadier than throughput on a shared machine).
+    public var serverCase: (client: String, query: String, tasks: Int)?
 
     public init(arguments: [String]) throws {
         var iterator = arguments.dropFirst().makeIterator()
@@ -31,8 +35,18 @@ public struct Settings: Sendable {
                     throw UsageError("--profile takes PoolKit or postgres-nio and a number of tasks")
                 }
                 profile = (kind, tasks)
+            case "--seconds":
+                guard let value = iterator.next().flatMap(Double.init), value > 0 else { throw UsageError("--seconds needs a positive number") }
+                serverSeconds = value
+            case "--server-case":
+                guard let client = iterator.next(), ["poolkit", "nio"].contains(client),
+                    let query = iterator.next(), ["select1", "lookup"].contains(query),
+                    let tasks = iterator.next().flatMap(Int.init), tasks > 0
+                else { throw UsageError("--server-case takes poolkit|nio, select1|lookup and a number of tasks") }
+                serverCase = (client, query, tasks)
             default:
-                throw UsageError("unknown argument \(argument); use --quick, --runs N, --cycles N, --profile KIND TASKS")
+                throw UsageError(
+                    "unknown argument \(argument); use --quick, --runs N, --cycles N, --seconds S, --profile KIND TASKS, --server-case CLIENT QUERY TASKS")
             }
         }
     }

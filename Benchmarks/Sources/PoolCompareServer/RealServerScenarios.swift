@@ -1,3 +1,4 @@
+import Foundation
 import PoolBenchSupport
 
 /// The real-server comparison: PoolKit's PostgreSQL driver and postgres-nio's PostgresClient,
@@ -9,6 +10,10 @@ struct RealServerScenarios {
     let url: String
 
     func run() async throws {
+        if let only = settings.serverCase {
+            try await runOne(client: only.client, query: only.query, tasks: only.tasks)
+            return
+        }
         let poolkit = try await PoolKitClient(url: url, connections: 8)
         let nio = try await PostgresNIOClient(url: url, connections: 8)
         // Warm both (statements prepared, connections used once) before measuring.
@@ -36,6 +41,20 @@ struct RealServerScenarios {
         }
         await poolkit.shutdown()
         await nio.shutdown()
+    }
+
+    /// One client, query and task count: queries/s, p99 and the process's CPU time per query.
+    private func runOne(client name: String, query: String, tasks: Int) async throws {
+        let client: any QueryClient = name == "poolkit"
+            ? try await PoolKitClient(url: url, connections: 8) : try await PostgresNIOClient(url: url, connections: 8)
+        _ = try await client.selectOne()
+        _ = try await client.accountBalance(1)
+        let before = ProcessCPU.now()
+        let waits = try await measure(client, query: query == "select1" ? "SELECT 1" : "PK lookup $1", tasks: tasks)
+        let cpu = ProcessCPU.now() - before
+        let queries = waits.perSecond * waits.elapsed.inSeconds
+        print("\(name)\t\(query)\t\(tasks) tasks\t\(Int(waits.perSecond)) queries/s\tp99 \(Int(waits.percentile(99).inMicroseconds)) µs\tCPU \(Int(cpu / queries * 1e6)) µs/query")
+        await client.shutdown()
     }
 
     /// `tasks` tasks run `query` back to back for the configured time; every query's latency.
@@ -67,5 +86,15 @@ struct RealServerScenarios {
             return all
         }
         return Waits(latencies.sorted(), elapsed: clock.now - start)
+    }
+}
+
+/// CPU time (user + system) of the whole process so far, in seconds.
+enum ProcessCPU {
+    static func now() -> Double {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        func seconds(_ time: timeval) -> Double { Double(time.tv_sec) + Double(time.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 }

@@ -137,9 +137,9 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
     /// also when `body` throws. A connection whose borrower threw is validated before its next use;
     /// one the driver says is broken is closed.
     ///
-    /// Inlinable so that the caller's module specializes it for its connection source: with a
-    /// concrete source it calls the specialized ``lease(timeout:fileID:line:)`` and
-    /// ``release(_:after:)`` (see there) rather than the generic ones.
+    /// Inlinable so that the caller's module specializes it for its result type and connection
+    /// source (a driver pool's lease and release then run code compiled for it, see
+    /// ``lease(timeout:fileID:line:)``).
     @inlinable
     public func withConnection<Result>(
         isolation: isolated (any Actor)? = #isolation,
@@ -165,11 +165,21 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
     /// gets `CancellationError`. The timeout also bounds the validation of the connection on
     /// checkout: a connection that does not answer in time is replaced.
     ///
-    /// Pre-specialized for driver pools (URL pools, ``DriverConnectionSource``): unspecialized
-    /// generic code spends most of an uncontended lease in the runtime's generic-metadata lookups
-    /// (seen with perf in the pool benchmarks).
-    @_specialize(exported: true, where Source == DriverConnectionSource)
+    /// A driver pool (a URL pool, ``DriverConnectionSource``) runs a copy of the code compiled for
+    /// that source: unspecialized generic code spent a quarter of a pooled query's CPU time in the
+    /// runtime's generic-metadata lookups (perf, `PoolCompareServer`), and exported
+    /// pre-specializations (`@_specialize(exported:)`) were not picked up by callers in other modules.
     public func lease(timeout: Duration? = nil, fileID: String = #fileID, line: Int = #line) async throws -> PoolLease<Connection> {
+        if let driverPool = self as? ConnectionPool<DriverConnectionSource> {
+            let lease = try await driverPool.leaseCompiledForDrivers(timeout: timeout, fileID: fileID, line: line)
+            // Source is DriverConnectionSource, so Connection is its Connection: the same type.
+            return unsafeBitCast(lease, to: PoolLease<Connection>.self)
+        }
+        return try await leaseFromAnySource(timeout: timeout, fileID: fileID, line: line)
+    }
+
+    /// ``lease(timeout:fileID:line:)`` for any connection source.
+    func leaseFromAnySource(timeout: Duration?, fileID: String, line: Int) async throws -> PoolLease<Connection> {
         let location = LeaseLocation(fileID: fileID, line: line)
         let start = clock.now
         let timeout = timeout ?? configuration.acquireTimeout
@@ -207,9 +217,17 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
     /// the pool its connection. Only a connection the driver reports broken, or whose reset
     /// failed, is closed.
     ///
-    /// Pre-specialized for driver pools, as ``lease(timeout:fileID:line:)`` is.
-    @_specialize(exported: true, where Source == DriverConnectionSource)
+    /// A driver pool runs a copy compiled for its source, as ``lease(timeout:fileID:line:)`` does.
     public func release(_ lease: PoolLease<Connection>, after error: (any Error)? = nil) async {
+        if let driverPool = self as? ConnectionPool<DriverConnectionSource> {
+            await driverPool.releaseCompiledForDrivers(unsafeBitCast(lease, to: PoolLease<DriverConnectionSource.Connection>.self), after: error)
+            return
+        }
+        await releaseFromAnySource(lease, after: error)
+    }
+
+    /// ``release(_:after:)`` for any connection source.
+    func releaseFromAnySource(_ lease: PoolLease<Connection>, after error: (any Error)?) async {
         metrics.holdTime.recordNanoseconds((clock.now - lease.leasedAt).nanosecondsClamped)
         var outcome = PoolStateMachine<Connection>.ReleaseOutcome.reusable
         if let error {
@@ -694,6 +712,17 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
 extension ConnectionPool: Service {}
 
 extension ConnectionPool where Source == DriverConnectionSource {
+    /// ``lease(timeout:fileID:line:)`` compiled with the source known, so the state machine and the
+    /// rest of the path are specialized for it (no generic-metadata lookups at run time).
+    func leaseCompiledForDrivers(timeout: Duration?, fileID: String, line: Int) async throws -> PoolLease<Connection> {
+        try await leaseFromAnySource(timeout: timeout, fileID: fileID, line: line)
+    }
+
+    /// ``release(_:after:)`` compiled with the source known.
+    func releaseCompiledForDrivers(_ lease: PoolLease<Connection>, after error: (any Error)?) async {
+        await releaseFromAnySource(lease, after: error)
+    }
+
     /// A pool for a database URL: the registry picks the driver from the scheme, and the URL's pool
     /// options (`pool_max=…`) override `configuration`.
     public convenience init(

@@ -76,6 +76,18 @@ package final class StatementCancellation: Sendable {
         }
     }
 
+    /// ``end(_:)`` for a caller on Swift's cooperative pool: when a cancel signal is being sent
+    /// right now (``whileRunning(_:_:)`` holds the lock for a network round trip), it waits on
+    /// `thread` instead of blocking the pool. Returns whether a cancel was requested.
+    package func end(_ token: Token, waitingOn thread: ConnectionThread) async -> Bool {
+        let ended = state.withLockIfAvailable { state in
+            if state.running == token.id { state.running = nil }
+            return state.cancelRequested.contains(token.id)
+        }
+        if let ended { return ended }
+        return (try? await thread.run { self.end(token) }) ?? true
+    }
+
     /// Forgets the token. Call it when the hop is over, whether the job ran or not.
     package func finish(_ token: Token) {
         state.withLock { state in
@@ -144,6 +156,39 @@ extension StatementCancellation {
                     let cancelRequested = end(token)
                     throw interpret(error, cancelRequested)
                 }
+            }
+        } onCancel: {
+            if cancel(token) == .running { signal(token) }
+        }
+    }
+}
+
+extension StatementCancellation {
+    /// Runs `work` as one statement on the calling task — a driver's non-blocking fast path, which
+    /// sends the statement and awaits its answer (see ``SocketReadiness``) — following the same
+    /// protocol as ``perform(on:engine:interpret:signal:_:)``: the task's cancellation calls
+    /// `signal` while the statement runs, a task cancelled before it started never sends it, and
+    /// the statement's end waits (on `thread`, never the cooperative pool) for a signal in flight.
+    package func performHere<T: Sendable>(
+        waitingOn thread: ConnectionThread,
+        engine: String,
+        interpret: @escaping @Sendable (_ error: any Error, _ cancelRequested: Bool) -> any Error = { error, _ in error },
+        signal: @escaping @Sendable (Token) -> Void,
+        _ work: () async throws -> T
+    ) async throws -> T {
+        let token = makeToken()
+        defer { finish(token) }
+        return try await withTaskCancellationHandler {
+            guard begin(token) else {
+                throw PoolKitError(.cancelled, "the statement was cancelled before it was sent to \(engine)")
+            }
+            do {
+                let value = try await work()
+                _ = await end(token, waitingOn: thread)
+                return value
+            } catch {
+                let cancelRequested = await end(token, waitingOn: thread)
+                throw interpret(error, cancelRequested)
             }
         } onCancel: {
             if cancel(token) == .running { signal(token) }
