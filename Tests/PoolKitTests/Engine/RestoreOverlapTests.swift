@@ -24,6 +24,9 @@ struct OverlapBehaviour: Sendable {
     var failing: String? = nil
     /// Kinds the session lets start with their tables.
     var earlyKinds: Set<ArchiveObject.Kind> = [.index]
+    /// Creating an index of table a waits (up to 30 s) until b has loaded: only a worker left
+    /// for loading lets it finish.
+    var aIndexesWaitForB = false
 }
 
 /// A driver whose restore records what happens when, over `MemoryConnection`s.
@@ -59,6 +62,10 @@ struct OverlapSession: RestoreSession {
     func apply(_ object: ArchiveObject, on connection: MemoryConnection) async throws {
         guard object.section == .postData else { return }
         await Task.yield()
+        if behaviour.aIndexesWaitForB, object.kind == .index, object.name.hasPrefix("a_") {
+            for _ in 0..<30_000 where !log.events.contains("loaded b#0") { try await Task.sleep(for: .milliseconds(1)) }
+            log.record("\(object.name) saw b loaded: \(log.events.contains("loaded b#0"))")
+        }
         if object.name == behaviour.failing { throw PoolKitError(.statementFailed, "cannot create \(object.name): failed on purpose") }
         log.record("create \(object.name)")
     }
@@ -190,6 +197,18 @@ struct RestoreOverlapTests {
         #expect(log.created == ["a_idx", "a_fk", "a_trigger", "b_idx", "a_unique"])
     }
 
+    @Test("early objects never take every worker while chunks still load: indexes waiting for b's load do not starve it")
+    func loadersNotStarved() async throws {
+        let log = OverlapLog()
+        var behaviour = OverlapBehaviour()
+        behaviour.bWaitsFor = nil
+        behaviour.aIndexesWaitForB = true
+        let extra = [ArchiveObject(id: 8, kind: .index, name: "a_idx2", section: .postData, dependencies: [1])]
+        _ = try await restore(behaviour, log: log, jobs: 2, extra: extra)
+        #expect(log.events.contains("a_idx saw b loaded: true"), "\(log.events)")
+        #expect(log.events.contains("a_idx2 saw b loaded: true"), "\(log.events)")
+    }
+
     @Test("post-data objects that depend on each other in a cycle fail the restore as a corrupt archive, after the data")
     func cycle() async throws {
         let log = OverlapLog()
@@ -301,5 +320,47 @@ struct PostDataScheduleTests {
         }
         #expect(Set(names) == Set(objects.map(\.name)))
         #expect(Array(names.dropFirst()) == objects.map(\.name).filter { $0 != early!.name })
+    }
+}
+
+/// The dispatcher's choice of a worker's next step, driven by hand.
+@Suite("Restore work dispatch")
+struct WorkDispatchTests {
+    @Test("a ready early object goes before a spilled chunk, but never takes the last worker from the loads")
+    func earlyObjectLeavesALoader() async throws {
+        let objects = [
+            ArchiveObject(id: 10, kind: .index, name: "x1", section: .postData, dependencies: [1]),
+            ArchiveObject(id: 11, kind: .index, name: "x2", section: .postData, dependencies: [1]),
+        ]
+        let schedule = PostDataSchedule(
+            objects: objects, loadingTables: [1, 2], plannedChunks: [1: 1, 2: 1], serial: false, mayStartEarly: { _ in true })
+        let dispatch = WorkDispatch(schedule: schedule, maxLoaders: 2, maxObjects: 2, onDataEnd: {})
+        let thread = ConnectionThread(name: "poolkit-test-spill")
+        defer { thread.stop() }
+
+        #expect(dispatch.claimLoader())
+        let first = try PendingChunk.make(key: ChunkKey(objectID: 1, chunkID: 0), loaderFree: true, spillThread: thread)
+        dispatch.handOff(first)
+        guard case .chunk(let loading)? = try await dispatch.next(after: nil, job: 1) else {
+            Issue.record("the first worker did not get the streamed chunk")
+            return
+        }
+        #expect(loading === first)
+        // Table 2's chunk arrives while the first worker loads: spilled.
+        let spilled = try PendingChunk.make(key: ChunkKey(objectID: 2, chunkID: 0), loaderFree: false, spillThread: thread)
+        spilled.end(rows: 0)
+        dispatch.spilledChunkReady(spilled)
+        // Table 1 is complete: its first index goes before the spilled chunk ...
+        guard case .object(let object)? = try await dispatch.next(after: .chunk(first), job: 1) else {
+            Issue.record("the index of the loaded table did not start first")
+            return
+        }
+        #expect(object.name == "x1")
+        // ... but the other worker loads, instead of building the second index.
+        guard case .chunk(let next)? = try await dispatch.next(after: nil, job: 2) else {
+            Issue.record("both workers were given indexes while a chunk waited")
+            return
+        }
+        #expect(next === spilled)
     }
 }
