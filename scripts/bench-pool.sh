@@ -38,21 +38,27 @@ if [[ -z ${POOLKIT_TEST_POSTGRES_URL:-} ]]; then
     eval "$(bash "$repo_root/scripts/test-servers.sh" start)"
 fi
 pg_bin=${POOLKIT_TEST_PG_BIN:-/usr/lib/postgresql/15/bin}
+# Every client on the same terms: plain TCP on loopback (the test server also offers TLS, which
+# libpq would take by default while postgres-nio's client is set up without it).
+case $POOLKIT_TEST_POSTGRES_URL in
+*\?*) bench_url="$POOLKIT_TEST_POSTGRES_URL&sslmode=disable" ;;
+*) bench_url="$POOLKIT_TEST_POSTGRES_URL?sslmode=disable" ;;
+esac
 
 rows=$(mktemp)
 trap 'rm -f "$rows"; if $started_servers; then bash "$repo_root/scripts/test-servers.sh" stop >&2; fi' EXIT
 
 log "loading pgbench's table (scale 1)"
-"$pg_bin/pgbench" -i -s 1 -q "$POOLKIT_TEST_POSTGRES_URL" >/dev/null 2>&1
+"$pg_bin/pgbench" -i -s 1 -q "$bench_url" >/dev/null 2>&1
 log "pgbench -S -c 8 -j 2 -T $pgbench_seconds"
-pgbench_tps=$("$pg_bin/pgbench" -S -c 8 -j 2 -T "$pgbench_seconds" -n "$POOLKIT_TEST_POSTGRES_URL" 2>/dev/null |
+pgbench_tps=$("$pg_bin/pgbench" -S -c 8 -j 2 -T "$pgbench_seconds" -n "$bench_url" 2>/dev/null |
     sed -n 's/^tps = \([0-9.]*\) (without initial connection time)$/\1/p')
 [[ -n $pgbench_tps ]] || { log "pgbench printed no tps"; exit 1; }
 
 log "PoolCompare: no-op pools, saturation, HikariCP's scenarios"
 "$bin/PoolCompare" "${quick[@]}" | tee -a "$rows" >&2
 log "PoolCompareServer: SELECT 1 and a primary-key lookup against PostgresClient"
-"$bin/PoolCompareServer" "${quick[@]}" | tee -a "$rows" >&2
+POOLKIT_TEST_POSTGRES_URL=$bench_url "$bin/PoolCompareServer" "${quick[@]}" | tee -a "$rows" >&2
 
 log "ordo-one/benchmark: allocations per cycle"
 alloc_dir=$(mktemp -d)

@@ -6,11 +6,11 @@ import Synchronization
 /// The statements a connection has prepared for parameterized queries, by SQL text and
 /// parameter types. Used only on the connection's thread; the lock makes it `Sendable`.
 final class PGPreparedStatements: Sendable {
-    private let state = Mutex<(names: [String: String], next: Int)>(([:], 0))
+    private let state = Mutex<(names: [PGStatementKey: String], next: Int)>(([:], 0))
 
-    func name(for key: String) -> String? { state.withLock { $0.names[key] } }
+    func name(for key: PGStatementKey) -> String? { state.withLock { $0.names[key] } }
 
-    func remember(_ key: String) -> String {
+    func remember(_ key: PGStatementKey) -> String {
         state.withLock { state in
             state.next += 1
             let name = "poolkit_p\(state.next)"
@@ -104,31 +104,39 @@ extension PGHandle {
 
     /// Calls `body` with libpq's parameter arrays (count, values, lengths, formats) for
     /// `parameters`. Every value's bytes stay alive, at fixed addresses, for the call; text-format
-    /// values end with a NUL (libpq reads them as C strings and ignores their length).
+    /// values end with a NUL (libpq reads them as C strings and ignores their length). One
+    /// scratch buffer holds them all (on the stack when small): no allocation per value.
     private static func withParameterArrays<R>(
         _ parameters: [PGParameter],
         _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R
     ) -> R {
-        let storage = parameters.map { $0.bytes.map { bytes in UnsafeMutableBufferPointer<CChar>.allocate(capacity: bytes.count + 1) } }
-        defer { for buffer in storage { buffer?.deallocate() } }
-        var pointers: [UnsafePointer<CChar>?] = []
-        var lengths: [Int32] = []
-        var formats: [Int32] = []
-        for (parameter, buffer) in zip(parameters, storage) {
-            if let bytes = parameter.bytes, let buffer {
-                bytes.withUnsafeBytes { raw in
-                    UnsafeMutableRawBufferPointer(buffer).copyMemory(from: raw)
+        let count = parameters.count
+        let byteCount = parameters.reduce(0) { $0 + ($1.bytes?.count ?? 0) + 1 }
+        return withUnsafeTemporaryAllocation(of: CChar.self, capacity: byteCount) { storage in
+            withUnsafeTemporaryAllocation(of: UnsafePointer<CChar>?.self, capacity: count) { pointers in
+                withUnsafeTemporaryAllocation(of: Int32.self, capacity: 2 * count) { numbers in
+                    var offset = 0
+                    for (index, parameter) in parameters.enumerated() {
+                        numbers[count + index] = parameter.binary ? 1 : 0
+                        guard let bytes = parameter.bytes else {
+                            pointers[index] = nil
+                            numbers[index] = 0
+                            continue
+                        }
+                        let slot = UnsafeMutableBufferPointer(rebasing: storage[offset..<(offset + bytes.count + 1)])
+                        bytes.withUnsafeBytes { UnsafeMutableRawBufferPointer(slot).copyMemory(from: $0) }
+                        slot[bytes.count] = 0
+                        pointers[index] = UnsafePointer(slot.baseAddress)
+                        numbers[index] = Int32(bytes.count)
+                        offset += bytes.count + 1
+                    }
+                    guard count > 0 else { return body(0, nil, nil, nil) }
+                    return body(
+                        Int32(count), UnsafePointer(pointers.baseAddress), UnsafePointer(numbers.baseAddress),
+                        UnsafePointer(numbers.baseAddress! + count))
                 }
-                buffer[bytes.count] = 0
-                pointers.append(UnsafePointer(buffer.baseAddress))
-                lengths.append(Int32(bytes.count))
-            } else {
-                pointers.append(nil)
-                lengths.append(0)
             }
-            formats.append(parameter.binary ? 1 : 0)
         }
-        return body(Int32(parameters.count), pointers, lengths, formats)
     }
 
     /// The rows of `result` (text format), typed by each column's type.
@@ -167,16 +175,21 @@ struct PGBoundStatement {
     static let statementGone = "26000"
 
     let parameters: [PGParameter]
-    let types: [Oid]
-    let key: String
+    let key: PGStatementKey
     let preparedName: String?
+    var types: [Oid] { key.types }
 
     init(_ sql: String, _ values: [SQLValue], statements: PGPreparedStatements) {
         parameters = values.map(PGParameter.init)
-        types = parameters.map(\.type)
-        key = sql + "\u{0}" + types.map(String.init).joined(separator: ",")
+        key = PGStatementKey(sql: sql, types: parameters.map(\.type))
         preparedName = statements.name(for: key)
     }
+}
+
+/// What a prepared statement is reused for: the same SQL text with the same parameter types.
+struct PGStatementKey: Hashable, Sendable {
+    let sql: String
+    let types: [Oid]
 }
 
 /// One bound value as libpq takes it: type OID, bytes (nil = NULL) and format.

@@ -171,19 +171,12 @@ public final class PostgresConnection: TLSReportingConnection {
     /// Runs `work` on the connection's thread as one cancellable statement. A read-only error
     /// (25006) records whether the server reports itself read-only, for ``PostgresDriver/classify(_:)``.
     func perform<T: Sendable>(_ work: @escaping @Sendable (PGHandle) throws -> T) async throws -> T {
-        await gate.enter()
-        defer { gate.leave() }
-        jobsInFlight.add(1, ordering: .acquiringAndReleasing)
-        defer { jobsInFlight.subtract(1, ordering: .acquiringAndReleasing) }
-        let job = lastJobStarted.add(1, ordering: .acquiringAndReleasing).newValue
-        return try await cancellation.perform(
-            on: thread, engine: "PostgreSQL", interpret: Self.interpret, signal: { [self] token in sendCancel(for: token) }
-        ) { [self] in
-            defer { lastJobEndedIdle.store(handle.isIdleOutsideTransaction ? job : 0, ordering: .releasing) }
-            do {
-                return try work(handle)
-            } catch let error as PoolKitError where error.engineCode == PostgresError.readOnlyTransaction {
-                throw handle.notingServerReadOnly(error)
+        try await statement { [self] job in
+            try await cancellation.perform(
+                on: thread, engine: "PostgreSQL", interpret: Self.interpret, signal: { [self] token in sendCancel(for: token) }
+            ) { [self] in
+                defer { noteEnd(of: job) }
+                do { return try work(handle) } catch { throw readOnlyNoted(error) }
             }
         }
     }
@@ -193,21 +186,34 @@ public final class PostgresConnection: TLSReportingConnection {
     func performNonBlocking<T: Sendable>(
         readiness: SocketReadiness, _ work: (PGHandle, SocketReadiness) async throws -> T
     ) async throws -> T {
+        try await statement { [self] job in
+            try await cancellation.performHere(
+                waitingOn: thread, engine: "PostgreSQL", interpret: Self.interpret, signal: { [self] token in sendCancel(for: token) }
+            ) { [self] in
+                defer { noteEnd(of: job) }
+                do { return try await work(handle, readiness) } catch { throw readOnlyNoted(error) }
+            }
+        }
+    }
+
+    /// What both paths do around a statement: hold the gate, count it in flight, number it.
+    private func statement<T>(_ body: (_ job: UInt64) async throws -> T) async throws -> T {
         await gate.enter()
         defer { gate.leave() }
         jobsInFlight.add(1, ordering: .acquiringAndReleasing)
         defer { jobsInFlight.subtract(1, ordering: .acquiringAndReleasing) }
-        let job = lastJobStarted.add(1, ordering: .acquiringAndReleasing).newValue
-        return try await cancellation.performHere(
-            waitingOn: thread, engine: "PostgreSQL", interpret: Self.interpret, signal: { [self] token in sendCancel(for: token) }
-        ) { [self] in
-            defer { lastJobEndedIdle.store(handle.isIdleOutsideTransaction ? job : 0, ordering: .releasing) }
-            do {
-                return try await work(handle, readiness)
-            } catch let error as PoolKitError where error.engineCode == PostgresError.readOnlyTransaction {
-                throw handle.notingServerReadOnly(error)
-            }
-        }
+        return try await body(lastJobStarted.add(1, ordering: .acquiringAndReleasing).newValue)
+    }
+
+    /// Records whether statement `job` left a transaction open (see ``isIdleOutsideTransaction``).
+    private func noteEnd(of job: UInt64) {
+        lastJobEndedIdle.store(handle.isIdleOutsideTransaction ? job : 0, ordering: .releasing)
+    }
+
+    /// A read-only refusal (25006) carries whether the server itself is read-only (a failover).
+    private func readOnlyNoted(_ error: any Error) -> any Error {
+        guard let error = error as? PoolKitError, error.engineCode == PostgresError.readOnlyTransaction else { return error }
+        return handle.notingServerReadOnly(error)
     }
 
     /// A statement error after a cancel request the server honoured is `.cancelled`.

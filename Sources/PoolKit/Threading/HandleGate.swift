@@ -39,6 +39,9 @@ package final class HandleGate: Sendable {
         }
     }
 
+    /// How many tasks wait to enter (for tests).
+    var waitingCount: Int { state.withLock { $0.waiting.count } }
+
     /// Hands the gate to the longest waiter, or frees it.
     package func leave() {
         let next = state.withLock { state -> CheckedContinuation<Void, Never>? in
