@@ -115,15 +115,25 @@ extension BackupFaultSuite {
                 standardInput: input.fileHandleForReading)
             try? input.fileHandleForReading.close()
             let writer = input.fileHandleForWriting
-            let half = bytes.prefix(bytes.count / 2)
-            let rest = bytes.suffix(from: half.endIndex)
-            // Returns once the restore has read all but a pipe buffer of the first half: its loaders
-            // are inside their statements, waiting for the rest of their chunks.
-            await onOwnThread {
-                signal(SIGPIPE, SIG_IGN)
-                try? writer.write(contentsOf: half)
+            // Feed half of the archive, then try the fault; when no loader is inside a statement at
+            // that point (the chunk that spans the boundary was spilled because the loaders were
+            // busy when it began, so it waits for its end), feed another eighth and try again.
+            var written = bytes.startIndex
+            var injected: ServerFault?
+            for eighths in 4...7 {
+                let upTo = bytes.startIndex + bytes.count * eighths / 8
+                let slice = bytes[written..<upTo]
+                written = upTo
+                // Returns once the restore has read all but a pipe buffer of the slice.
+                await onOwnThread {
+                    signal(SIGPIPE, SIG_IGN)
+                    try? writer.write(contentsOf: slice)
+                }
+                injected = try await fault(target)
+                if injected != nil { break }
             }
-            guard let fault = try await fault(target) else {
+            let rest = bytes.suffix(from: written)
+            guard let fault = injected else {
                 try? writer.close()
                 let ending = await restore.wait()
                 throw ConformanceFailure(check: check, message: "the restore ended (\(ending)) before the fault: give the suite a larger source")
