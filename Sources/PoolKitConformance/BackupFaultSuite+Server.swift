@@ -159,17 +159,9 @@ extension BackupFaultSuite {
                         check: check, message: "the restore still ran a minute after its connections were terminated: it waits on a dead connection")
                 }
                 ending = await restore.wait()
-                guard !ending.bySignal, ending.status != 0, ending.status != interruptedExitCode else {
-                    throw ConformanceFailure(check: check, message: "expected a failure of its own, got \(ending)")
-                }
-                let message = ending.standardError.lowercased()
-                guard messageContains.contains(where: { message.contains($0) }) else {
-                    throw ConformanceFailure(check: check, message: "the message names none of \(messageContains): \(ending)")
-                }
-                let saysHowFar = targetUnchanged ? saysTargetUnchanged(message) : message.contains("partly restored")
-                guard saysHowFar else {
-                    throw ConformanceFailure(check: check, message: "the message does not say what was restored: \(ending)")
-                }
+                _ = try checkOwnFailure(
+                    ending, check: check, expected: "a failure of its own", messageContains: messageContains,
+                    targetUnchanged: targetUnchanged)
             case .frozen(let resume, let grace):
                 defer { resume() }
                 if await endsWithin(grace, restore) {

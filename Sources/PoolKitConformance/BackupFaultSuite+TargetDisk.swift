@@ -72,17 +72,9 @@ extension BackupFaultSuite {
         let restore = try ChildProcess(
             context.poolkit, ["restore", archive, target, "--jobs", "\(context.jobs)", "--progress", "none"] + restoreArguments)
         let ending = await restore.wait()
-        guard !ending.bySignal, ending.status != 0, ending.status != interruptedExitCode else {
-            throw ConformanceFailure(check: check, message: "expected a failure (the data is larger than the target's disk), got \(ending)")
-        }
-        let message = ending.standardError.lowercased()
-        guard messageContains.contains(where: { message.contains($0) }) else {
-            throw ConformanceFailure(check: check, message: "the message names none of \(messageContains): \(ending)")
-        }
-        let saysHowFar = targetUnchanged ? saysTargetUnchanged(message) : message.contains("partly restored")
-        guard saysHowFar else {
-            throw ConformanceFailure(check: check, message: "the message does not say what was restored: \(ending)")
-        }
+        let message = try checkOwnFailure(
+            ending, check: check, expected: "a failure (the data is larger than the target's disk)", messageContains: messageContains,
+            targetUnchanged: targetUnchanged)
         if message.contains("complete") {
             throw ConformanceFailure(check: check, message: "the messages say 'complete': \(ending)")
         }
@@ -101,5 +93,25 @@ extension BackupFaultSuite {
     /// was: "… left as it was" after a rollback, or "failed before anything was restored".
     static func saysTargetUnchanged(_ message: String) -> Bool {
         message.contains("as it was") || message.contains("before anything was restored")
+    }
+
+    /// Checks that a restore failed on its own (a non-zero exit, not a signal nor an interrupt),
+    /// that its message names one of `messageContains` and says what was restored (the target left
+    /// as it was when `targetUnchanged`, else "partly restored"); returns the lowercased message.
+    static func checkOwnFailure(
+        _ ending: ChildProcess.Ending, check: String, expected: String, messageContains: [String], targetUnchanged: Bool
+    ) throws -> String {
+        guard !ending.bySignal, ending.status != 0, ending.status != interruptedExitCode else {
+            throw ConformanceFailure(check: check, message: "expected \(expected), got \(ending)")
+        }
+        let message = ending.standardError.lowercased()
+        guard messageContains.contains(where: { message.contains($0) }) else {
+            throw ConformanceFailure(check: check, message: "the message names none of \(messageContains): \(ending)")
+        }
+        let saysHowFar = targetUnchanged ? saysTargetUnchanged(message) : message.contains("partly restored")
+        guard saysHowFar else {
+            throw ConformanceFailure(check: check, message: "the message does not say what was restored: \(ending)")
+        }
+        return message
     }
 }
