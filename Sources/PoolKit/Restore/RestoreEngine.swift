@@ -95,7 +95,8 @@ public struct RestoreEngine: Sendable {
             workers = workerSet
             // A single-transaction restore runs every step on one connection: nothing to overlap.
             let schedule = PostDataSchedule(
-                objects: selection.postData, loadingTables: selection.loadedObjects, plannedChunks: selection.plannedChunks,
+                objects: selection.postData, tableIDs: selection.tableIDs, loadingTables: selection.loadedObjects,
+                plannedChunks: selection.plannedChunks,
                 serial: objectWorkers == 1, mayStartEarly: { !options.singleTransaction && begun.mayCreateDuringDataLoad($0) })
             progress.setPhase(.data)
             let loaded = try await loadDataAndPostData(
