@@ -46,20 +46,19 @@ struct PostDataLocks {
     }
 
     /// Each object's locks: the manifest's, or derived from its dependencies — the tables among
-    /// them and, through post-data objects among them (a comment on an index, a foreign key's
-    /// referenced key), those objects' tables.
+    /// them or, when there are none, those of the post-data objects among them (a comment on an
+    /// index, an index attachment).
     static func locks(of objects: [ArchiveObject], tableIDs: Set<UInt32>) -> [ArchiveObjectLocks] {
         let positions = Dictionary(objects.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         var reached: [Set<UInt32>?] = Array(repeating: nil, count: objects.count)
-        /// The tables an object reaches through its dependencies (objects come after what they
-        /// depend on, so walking in manifest order finds each dependency done).
         func tablesReached(_ index: Int) -> Set<UInt32> {
             if let done = reached[index] { return done }
             reached[index] = []  // a cycle ends here
-            var found = Set<UInt32>()
-            for dependency in objects[index].dependencies {
-                if tableIDs.contains(dependency) { found.insert(dependency) }
-                if let position = positions[dependency] { found.formUnion(tablesReached(position)) }
+            var found = Set(objects[index].dependencies.filter { tableIDs.contains($0) })
+            if found.isEmpty {
+                for dependency in objects[index].dependencies {
+                    if let position = positions[dependency] { found.formUnion(tablesReached(position)) }
+                }
             }
             reached[index] = found
             return found

@@ -31,9 +31,11 @@ extension CatalogReader {
     }
 
     /// A partition's (or inheritance child's) constraints and triggers come after those of its
-    /// ancestors: a parent's `ALTER TABLE … DISABLE TRIGGER` reaches its partitions and must not
-    /// undo what a partition's own statement set, and a partitioned table's foreign key must exist
-    /// before a partition's own one, or it would adopt it instead of cloning (as in the source).
+    /// ancestors that reach it: a parent's `ALTER TABLE … DISABLE TRIGGER` reaches its partitions
+    /// and must not undo what a partition's own statement set, and a partitioned table's foreign key
+    /// must exist before a partition's own one, or it would adopt it instead of cloning (as in the
+    /// source). Statements with `ONLY` (primary keys, a partition's index) reach no partition and
+    /// keep their independence.
     func orderParentStatementsFirst() {
         var relationOfObject: [UInt32: UInt32] = [:]
         for relation in relations.values { relationOfObject[relation.objectID] = relation.oid }
@@ -41,13 +43,17 @@ extension CatalogReader {
         for (parent, children) in inheritors {
             for child in children { parents[child, default: []].append(parent) }
         }
-        // Post-data constraints and triggers by relation and kind.
+        // Post-data constraints and triggers by relation and kind; `reaching`: those that reach
+        // the relation's inheritors.
         var statements: [UInt32: [ArchiveObject.Kind: [UInt32]]] = [:]
+        var reaching: [UInt32: [ArchiveObject.Kind: [UInt32]]] = [:]
         for (position, node) in graph.nodes.enumerated() where node.section == .postData {
             guard node.kind == .constraint || node.kind == .trigger else { continue }
+            let reaches = Self.reachesInheritors(node.ddl)
             for dependency in node.dependencies {
                 guard let relation = relationOfObject[dependency] else { continue }
                 statements[relation, default: [:]][node.kind, default: []].append(UInt32(position + 1))
+                if reaches { reaching[relation, default: [:]][node.kind, default: []].append(UInt32(position + 1)) }
             }
         }
         let cyclesBefore = graph.cycles().count
@@ -55,7 +61,7 @@ extension CatalogReader {
         for (relation, byKind) in statements where parents[relation] != nil {
             let ancestors = Self.reachable(from: relation, through: parents)
             for (kind, own) in byKind {
-                let earlier = ancestors.flatMap { statements[$0]?[kind] ?? [] }
+                let earlier = ancestors.flatMap { reaching[$0]?[kind] ?? [] }
                 for object in own {
                     for parentStatement in earlier where parentStatement != object
                         && !graph.node(object).dependencies.contains(parentStatement)
@@ -96,17 +102,27 @@ extension CatalogReader {
             return found
         }
         let positions = Dictionary(objects.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var own: [Int: Set<UInt32>] = [:]
+        /// The relations an object names among its dependencies or, if none, those of the
+        /// post-data objects it depends on (a comment on a constraint, an index attachment).
+        func ownTables(of position: Int) -> Set<UInt32> {
+            if let done = own[position] { return done }
+            own[position] = []  // a cycle ends here
+            let dependencies = objects[position].dependencies
+            var found = Set(dependencies.filter { relationOfObject[$0] != nil })
+            if found.isEmpty {
+                for dependency in dependencies {
+                    guard let earlier = positions[dependency], objects[earlier].section == .postData else { continue }
+                    found.formUnion(ownTables(of: earlier))
+                }
+            }
+            own[position] = found
+            return found
+        }
         var result = objects
         for (position, object) in objects.enumerated() where object.section == .postData {
             let ddl = object.ddl ?? ""
-            var tables = Set<UInt32>()
-            for dependency in object.dependencies {
-                if relationOfObject[dependency] != nil { tables.insert(dependency) }
-                // Through a post-data object (a constraint's index, a comment's trigger): its tables.
-                if let earlier = positions[dependency], earlier < position, let locks = result[earlier].locks {
-                    tables.formUnion(locks.tables)
-                }
-            }
+            var tables = ownTables(of: position)
             var shared = Set<UInt32>()
             if object.kind == PostgresObjectKind.materializedViewData {
                 for dependency in object.dependencies where relationOfObject[dependency] != nil {

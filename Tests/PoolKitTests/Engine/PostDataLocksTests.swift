@@ -83,17 +83,17 @@ struct PostDataLocksTests {
         #expect(schedule.next()?.name == "i3")
     }
 
-    @Test("without locks in the manifest, a comment on an index locks the index's table")
+    @Test("without locks in the manifest, a comment on an index locks the index's table; an object naming a table locks that one")
     func derivedThroughDependencies() {
         let objects = [
             ArchiveObject(id: 10, kind: .index, name: "i", section: .postData, dependencies: [1]),
             ArchiveObject(id: 11, kind: .comment, name: "c", section: .postData, dependencies: [10]),
-            ArchiveObject(id: 12, kind: .constraint, name: "fk", section: .postData, dependencies: [2, 10]),
+            ArchiveObject(id: 12, kind: .constraint, name: "fk", section: .postData, dependencies: [2, 10, 11]),
         ]
         let locks = PostDataLocks.locks(of: objects, tableIDs: [1, 2])
         #expect(locks[0] == ArchiveObjectLocks(shared: [1]))
         #expect(locks[1] == ArchiveObjectLocks(exclusive: [1]))
-        #expect(locks[2] == ArchiveObjectLocks(exclusive: [1, 2]))
+        #expect(locks[2] == ArchiveObjectLocks(exclusive: [2]), "a table of its own: its dependencies' tables are not added")
         #expect(drain(objects, tableIDs: [1, 2], workers: 3) == ["i", "c", "fk"])
     }
 
