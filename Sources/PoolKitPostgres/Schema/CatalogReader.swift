@@ -21,6 +21,10 @@ final class CatalogReader {
     var extensionConfiguration: [UInt32: (extension: UInt32, condition: String?)] = [:]
     /// Extension configuration tables whose rows are dumped, with their filters.
     var extensionTables: [(relation: Relation, condition: String?)] = []
+    /// CHECK constraints (of tables and domains) in a dependency loop: they call a function that
+    /// needs their own table or domain (its row type, or its rows). Each is added after the data
+    /// by a statement of its own instead of in `CREATE TABLE` / `CREATE DOMAIN`, as pg_dump does.
+    var separateConstraints: Set<UInt32> = []
     /// Constraints by the relation or domain they are on.
     var tableConstraints: [UInt32: [Constraint]] = [:]
     var domainConstraints: [UInt32: [Constraint]] = [:]
@@ -57,6 +61,8 @@ final class CatalogReader {
     /// Materialized views' refresh objects by the matview's object.
     var refreshObjects: [UInt32: UInt32] = [:]
     var largeObjects: [UInt32] = []
+    /// User-defined base types: the shell (`CREATE TYPE t;`) and the complete type's objects.
+    var baseTypes: [(shell: UInt32, full: UInt32)] = []
 
     init(connection: PostgresConnection, selection: PostgresTableSelection) {
         self.connection = connection
@@ -76,10 +82,15 @@ final class CatalogReader {
         try await readSchemas()
         try await readExtensions()
         try await readConstraints()
+        try await readConstraintLoops()
         try await readCollations()
         try await readColumns()
         try await readTypes()
+        try await readBaseTypes()
+        try await readAccessMethods()
+        try await readLanguages()
         try await readRoutines()
+        try await readTransforms()
         try await readOperators()
         try await readCasts()
         try await readOperatorClasses()
@@ -102,6 +113,7 @@ final class CatalogReader {
         try await readTypeAliases()
         try await readComments()
         try await readDependencies()
+        completeBaseTypes()
         linkRefreshes()
         completePartitionedIndexes()
         splitViewCycles()

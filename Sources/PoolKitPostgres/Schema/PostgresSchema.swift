@@ -161,4 +161,12 @@ package enum PostgresObjectKind {
     package static let conversion: ArchiveObject.Kind = "conversion"
     /// A large object (`lo_create`), pre-data; its contents are dumped as data.
     package static let largeObject: ArchiveObject.Kind = "large-object"
+    /// `CREATE ACCESS METHOD`.
+    package static let accessMethod: ArchiveObject.Kind = "access-method"
+    /// `CREATE PROCEDURAL LANGUAGE` of a language that is not an extension.
+    package static let language: ArchiveObject.Kind = "language"
+    /// `CREATE TRANSFORM`.
+    package static let transform: ArchiveObject.Kind = "transform"
+    /// `CREATE SUBSCRIPTION` (created with `connect = false`, its password left out).
+    package static let subscription: ArchiveObject.Kind = "subscription"
 }
