@@ -166,7 +166,7 @@ final class PostgresCopyBackupSession: BackupSession {
         properties["block_size"] = String(blockSize)
         let catalog = BackupCatalog(
             engine: "postgres", serverVersion: coordinator.serverVersion, properties: properties, objects: schema.objects,
-            tables: options.schemaOnly ? [] : archiveTables, blobs: blobs)
+            tables: options.schemaOnly ? [] : archiveTables, blobs: blobs, omitted: schema.omitted)
         return BackupPlan(catalog: catalog, chunks: chunks)
     }
 

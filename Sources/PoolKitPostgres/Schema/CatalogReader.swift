@@ -61,6 +61,8 @@ final class CatalogReader {
     /// Materialized views' refresh objects by the matview's object.
     var refreshObjects: [UInt32: UInt32] = [:]
     var largeObjects: [UInt32] = []
+    /// What the source has and the archive will not carry, with the reasons.
+    var omitted: [ArchiveOmission] = []
     /// User-defined base types: the shell (`CREATE TYPE t;`) and the complete type's objects.
     var baseTypes: [(shell: UInt32, full: UInt32)] = []
 
@@ -107,11 +109,14 @@ final class CatalogReader {
         try await readStatistics()
         try await readEventTriggers()
         try await readPublications()
+        try await readSubscriptions()
         try await readDefaultPrivileges()
         try await readChangedInitialPrivileges()
         try await readLargeObjects()
         try await readTypeAliases()
         try await readComments()
+        try await readSecurityLabels()
+        try await readTablespaces()
         try await readDependencies()
         completeBaseTypes()
         linkRefreshes()
@@ -132,7 +137,8 @@ final class CatalogReader {
                 relpages: relation.relpages, estimatedBytes: relation.bytes, isPartition: relation.isPartition,
                 rowFilter: condition)
         }
-        return PostgresSchema(objects: objects, tables: tables, largeObjects: largeObjects, properties: properties)
+        return PostgresSchema(
+            objects: objects, tables: tables, largeObjects: largeObjects, properties: properties, omitted: omitted)
     }
 
     // MARK: - Facts
