@@ -62,7 +62,7 @@ public struct ArchiveManifest: Codable, Sendable, Hashable {
     public func blob(id: UInt32) -> ArchiveBlob? { blobs.first { $0.id == id } }
 
     /// Checks the rules of the format: ids ≥ 1, object ids unique, table and blob ids unique
-    /// together, every dependency names an object. Returns a description of the first problem.
+    /// together, every dependency names an object, every lock a table or object. Returns a description of the first problem.
     package func problem() -> String? {
         var objectIDs = Set<UInt32>()
         for object in objects {
@@ -84,6 +84,11 @@ public struct ArchiveManifest: Codable, Sendable, Hashable {
             if blob.id == 0 { return "blob '\(blob.name)' has id 0; ids start at 1" }
             if !dataIDs.insert(blob.id).inserted { return "table or blob id \(blob.id) is used twice" }
             if let chunks = blob.chunks, chunks < 0 { return "blob \(blob.id) plans \(chunks) chunks" }
+        }
+        for object in objects {
+            for table in object.locks?.tables ?? [] where !objectIDs.contains(table) && !dataIDs.contains(table) {
+                return "object \(object.id) ('\(object.name)') locks table \(table), which is not in the manifest"
+            }
         }
         return nil
     }
@@ -205,11 +210,15 @@ public struct ArchiveObject: Codable, Sendable, Hashable {
     public var ddl: String?
     /// The encoding of data the object carries itself (e.g. a sequence's value), if any.
     public var encoding: ArchiveEncoding?
+    /// The tables its statements lock, when the driver says (format 1.1); nil: a restore assumes
+    /// pg_restore's rule (see ``ArchiveObjectLocks``).
+    public var locks: ArchiveObjectLocks?
 
     /// An object.
     public init(
         id: UInt32, kind: Kind, name: String, schema: String? = nil, section: ArchiveSection,
-        dependencies: [UInt32] = [], ddl: String? = nil, encoding: ArchiveEncoding? = nil
+        dependencies: [UInt32] = [], ddl: String? = nil, encoding: ArchiveEncoding? = nil,
+        locks: ArchiveObjectLocks? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -219,6 +228,7 @@ public struct ArchiveObject: Codable, Sendable, Hashable {
         self.dependencies = dependencies
         self.ddl = ddl
         self.encoding = encoding
+        self.locks = locks
     }
 }
 

@@ -65,6 +65,8 @@ final class CatalogReader {
     var omitted: [ArchiveOmission] = []
     /// User-defined base types: the shell (`CREATE TYPE t;`) and the complete type's objects.
     var baseTypes: [(shell: UInt32, full: UInt32)] = []
+    /// Dumped relations that inherit from each dumped relation (partitions, inheritance children), by OID.
+    var inheritors: [UInt32: [UInt32]] = [:]
 
     init(connection: PostgresConnection, selection: PostgresTableSelection) {
         self.connection = connection
@@ -102,6 +104,7 @@ final class CatalogReader {
         try await readSequences()
         try await readSeparateDefaults()
         try await readRelations()
+        try await readInheritance()
         try await readIndexes()
         try await readTriggers()
         try await readRules()
@@ -125,7 +128,9 @@ final class CatalogReader {
         eventTriggersLast()
         try await readSequenceValues()
 
-        let (objects, newIDs) = graph.ordered()
+        orderParentStatementsFirst()
+        let (ordered, newIDs) = graph.ordered()
+        let objects = withLocks(ordered, newIDs: newIDs)
         let dumped = relations.values.filter { $0.kind == "r" }.sorted { $0.oid < $1.oid }.map { ($0, nil as String?) }
         let tables = (dumped + extensionTables.map { ($0.relation, $0.condition) }).map { relation, condition in
             PostgresTableInfo(

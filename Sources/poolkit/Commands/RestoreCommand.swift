@@ -86,7 +86,7 @@ struct RestoreCommand: AsyncParsableCommand {
         guard !display.quiet else { return }
         var lines = [
             "restore into \(url) complete (\(summary.manifest.strategy) strategy from \(summary.manifest.engine) \(summary.manifest.serverVersion))",
-            "  objects \(summary.objects), chunks \(summary.chunks), rows \(summary.rows), data \(formatBytes(summary.bytes))",
+            "  objects \(summary.objects), chunks \(summary.chunks), rows \(summary.rows), data \(formatBytes(summary.bytes)), deadlocks retried \(summary.deadlockRetries)",
             "  time \(String(format: "%.2f", summary.elapsed)) s, \(formatBytes(UInt64(Double(summary.bytes) / max(summary.elapsed, 0.001))))/s",
         ]
         if !summary.manifest.omitted.isEmpty {
