@@ -42,6 +42,24 @@ struct MariaDBTableInfo: Sendable {
     }
     /// InnoDB is the only engine of those reachable here whose reads see the snapshot.
     var isTransactional: Bool { engine.caseInsensitiveCompare("InnoDB") == .orderedSame }
+
+    /// Engines whose tables hold no rows of their own: MERGE shows the rows of its MyISAM tables
+    /// (loading them again would double them, or fail with `INSERT_METHOD=NO`), FEDERATED,
+    /// FederatedX, CONNECT and SPIDER those of another server or file, BLACKHOLE keeps none.
+    static let enginesWithoutOwnRows: Set<String> = ["MRG_MYISAM", "FEDERATED", "CONNECT", "SPIDER", "BLACKHOLE"]
+
+    /// Whether the table's rows are its own, and so carried; the others carry their definition only.
+    var holdsOwnRows: Bool { !Self.enginesWithoutOwnRows.contains(engine.uppercased()) }
+}
+
+/// Something of the source database the archive does not carry, and why; the backup says so
+/// while it runs.
+struct MariaDBNotCarried: Sendable, Hashable {
+    var kind: String
+    var name: String
+    var reason: String
+
+    var message: String { "\(kind) '\(name)': \(reason)" }
 }
 
 struct MariaDBColumnInfo: Sendable, Hashable {
@@ -68,6 +86,8 @@ struct MariaDBCatalogReader {
         var tables: [ArchiveTable]
         /// Tables with data, by archive id.
         var tableInfo: [UInt32: MariaDBTableInfo]
+        /// What the archive leaves out.
+        var notCarried: [MariaDBNotCarried]
     }
 
     func read() async throws -> Result {
@@ -114,12 +134,17 @@ struct MariaDBCatalogReader {
         let keys = try await keysByTable(columns)
         let indexes = try await indexesByTable()
         let foreignKeys = try await foreignKeysByTable()
+        // A table with a foreign key whose referenced columns lead no index (dropped while
+        // foreign_key_checks was 0) keeps its whole definition: `ALTER TABLE … ADD CONSTRAINT`
+        // refuses such a key even with the checks off, `CREATE TABLE` accepts it, as in the source.
+        let unindexedReferences = try await tablesReferencingUnindexedColumns(indexes)
         // Secondary keys and foreign keys of InnoDB tables, added after the load (post-data).
         var deferred: [(table: String, id: UInt32, definitions: MariaDBDeferredDefinitions)] = []
 
         var tableIDs: [String: UInt32] = [:]
         var views: [(name: String, ddl: String, context: MariaDBCreationContext)] = []
         var nonTransactional: [String] = []
+        var notCarried: [MariaDBNotCarried] = []
         for row in listed.rows {
             guard let name = row[0], let type = row[1] else { continue }
             switch type {
@@ -155,6 +180,7 @@ struct MariaDBCatalogReader {
                 tableIDs[name] = id
                 var createStatement = ddl
                 if !connection.keysInCreateTable, row[2]?.caseInsensitiveCompare("InnoDB") == .orderedSame,
+                    !unindexedReferences.contains(name),
                     let split = MariaDBDeferredDefinitions.split(
                         ddl, table: name, indexes: indexes[name] ?? [:],
                         foreignKeyNames: Set((foreignKeys[name] ?? []).map(\.name)),
@@ -165,11 +191,32 @@ struct MariaDBCatalogReader {
                     split.systemVersioned = type == "SYSTEM VERSIONED"
                     deferred.append((name, id, split))
                 }
+                var period = type == "SYSTEM VERSIONED" ? MariaDBTableInfo.period(in: ddl) : nil
+                if let start = period?.start, let column = columns[name]?.first(where: { $0.name == start }), column.dataType != "timestamp" {
+                    // Versioned by transaction id: the ids are the source server's own and cannot be
+                    // set on a load, so the history cannot be carried (mariadb-dump refuses it too).
+                    // Only the current rows are; the history is never turned into current rows.
+                    period = nil
+                    notCarried.append(
+                        MariaDBNotCarried(
+                            kind: "history", name: name,
+                            reason: "system versioning by transaction id (\(start)): only the current rows are carried, the history rows are not"))
+                }
                 let info = MariaDBTableInfo(
                     name: name, engine: row[2] ?? "", dataLength: Int64(row[3] ?? "") ?? 0,
                     estimatedRows: Int64(row[4] ?? "") ?? 0, columns: columns[name] ?? [], key: keys[name] ?? [],
-                    createStatement: ddl, period: type == "SYSTEM VERSIONED" ? MariaDBTableInfo.period(in: ddl) : nil)
+                    createStatement: ddl, period: period)
                 objects.append(ArchiveObject(id: id, kind: .table, name: name, section: .preData, ddl: createStatement))
+                guard info.holdsOwnRows else {
+                    // A MERGE table's rows are carried with its MyISAM tables; BLACKHOLE keeps none.
+                    if !["MRG_MYISAM", "BLACKHOLE"].contains(info.engine.uppercased()) {
+                        notCarried.append(
+                            MariaDBNotCarried(
+                                kind: "rows", name: name,
+                                reason: "ENGINE=\(info.engine) shows rows stored on another server or in a file: the table's definition is carried, those rows are not"))
+                    }
+                    continue
+                }
                 if !options.schemaOnly {
                     infos[id] = info
                     archiveTables.append(
@@ -192,13 +239,23 @@ struct MariaDBCatalogReader {
             properties["non_transactional_tables"] = nonTransactional.joined(separator: ",")
         }
 
-        // Routines before views: a view may call a function.
+        // Routines before views: a view may call a function. Oracle-mode packages after the
+        // other routines, each body after its package.
+        let databaseCollation = properties["default_collation"]
+        func context(_ row: [String?], sqlMode: Int, timeZone: Int? = nil, characterSetClient: Int) -> MariaDBCreationContext {
+            let collation = row.count > characterSetClient + 2 ? row[characterSetClient + 2] : nil
+            return MariaDBCreationContext(
+                sqlMode: row[sqlMode], characterSetClient: row[characterSetClient], collationConnection: row[characterSetClient + 1],
+                timeZone: timeZone.flatMap { row[$0] }, databaseCollation: collation == databaseCollation ? nil : collation)
+        }
         if whole {
             let routines = try await connection.query(
                 """
                 SELECT ROUTINE_NAME, ROUTINE_TYPE, ROUTINE_COMMENT FROM information_schema.ROUTINES
-                WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE IN ('FUNCTION', 'PROCEDURE') ORDER BY ROUTINE_TYPE, ROUTINE_NAME
+                WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE IN ('FUNCTION', 'PROCEDURE', 'PACKAGE', 'PACKAGE BODY')
+                ORDER BY FIELD(ROUTINE_TYPE, 'FUNCTION', 'PROCEDURE', 'PACKAGE', 'PACKAGE BODY'), ROUTINE_NAME
                 """)
+            var packages: [String: UInt32] = [:]
             for row in routines.rows {
                 guard let name = row[0], let type = row[1] else { continue }
                 let shown = try await connection.query("SHOW CREATE \(type) \(mariadbIdentifier(name))")
@@ -208,15 +265,23 @@ struct MariaDBCatalogReader {
                         .unsupported,
                         "cannot read the definition of \(type.lowercased()) \(name): the backup user needs SELECT on mysql.proc (or to be its definer)")
                 }
-                let context = MariaDBCreationContext(
-                    sqlMode: routine[1], characterSetClient: routine[3], collationConnection: routine[4])
+                let context = context(routine, sqlMode: 1, characterSetClient: 3)
                 let id = newID()
+                let kind: ArchiveObject.Kind =
+                    switch type {
+                    case "FUNCTION": .function
+                    case "PACKAGE": .package
+                    case "PACKAGE BODY": .packageBody
+                    default: .procedure
+                    }
+                if kind == .package { packages[name] = id }
                 objects.append(
                     ArchiveObject(
-                        id: id, kind: type == "FUNCTION" ? .function : .procedure, name: name, section: .preData,
-                        ddl: context.statements + ddl))
-                if let repair = MariaDBCommentRepair.statement(
-                    kind: type, name: name, comment: row[2], context: context, createStatement: ddl)
+                        id: id, kind: kind, name: name, section: .preData,
+                        dependencies: kind == .packageBody ? packages[name].map { [$0] } ?? [] : [], ddl: context.statements + ddl))
+                if kind == .function || kind == .procedure,
+                    let repair = MariaDBCommentRepair.statement(
+                        kind: type, name: name, comment: row[2], context: context, createStatement: ddl)
                 {
                     objects.append(
                         ArchiveObject(id: newID(), kind: .comment, name: name, section: .preData, dependencies: [id], ddl: repair))
@@ -281,21 +346,20 @@ struct MariaDBCatalogReader {
             SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
             ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER
             """)
-        var previousTrigger: UInt32?
+        // Each trigger after the one before on its table: their order there is their creation order.
+        var previousTrigger: [UInt32: UInt32] = [:]
         for row in triggers.rows {
             guard let name = row[0], let table = row[1], let tableID = tableIDs[table] else { continue }
             let shown = try await connection.query("SHOW CREATE TRIGGER \(mariadbIdentifier(name))")
             guard let trigger = shown.rows.first, let ddl = trigger[2] else { continue }
-            let context = MariaDBCreationContext(
-                sqlMode: trigger[1], characterSetClient: trigger[3], collationConnection: trigger[4])
+            let context = context(trigger, sqlMode: 1, characterSetClient: 3)
             let id = newID()
-            // Each trigger after the one before: their order on a table is their creation order.
             objects.append(
                 ArchiveObject(
                     id: id, kind: .trigger, name: name, section: .postData,
-                    dependencies: [tableID] + (alteredBy[tableID] ?? []) + (previousTrigger.map { [$0] } ?? []),
+                    dependencies: [tableID] + (alteredBy[tableID] ?? []) + (previousTrigger[tableID].map { [$0] } ?? []),
                     ddl: context.statements + ddl))
-            previousTrigger = id
+            previousTrigger[tableID] = id
         }
 
         // Events last: they must not fire while the restore runs.
@@ -305,9 +369,16 @@ struct MariaDBCatalogReader {
             for row in events.rows {
                 guard let name = row[0] else { continue }
                 let shown = try await connection.query("SHOW CREATE EVENT \(mariadbIdentifier(name))")
-                guard let event = shown.rows.first, let ddl = event[3] else { continue }
-                let context = MariaDBCreationContext(
-                    sqlMode: event[1], characterSetClient: event[4], collationConnection: event[5], timeZone: event[2])
+                guard let event = shown.rows.first, var ddl = event[3] else { continue }
+                let context = context(event, sqlMode: 1, timeZone: 2, characterSetClient: 4)
+                if let characterSet = context.characterSetClient, !MariaDBObjectDDL.isUTF8(characterSet),
+                    name.unicodeScalars.contains(where: { !$0.isASCII }),
+                    let misprinted = try await connection.query(
+                        "SELECT CONVERT(CONVERT(\(mariadbString(name)) USING binary) USING \(mariadbIdentifier(characterSet)))"
+                    ).scalar
+                {
+                    ddl = MariaDBCommentRepair.eventName(in: ddl, name: name, misprinted: misprinted)
+                }
                 let id = newID()
                 objects.append(
                     ArchiveObject(
@@ -324,7 +395,9 @@ struct MariaDBCatalogReader {
         if options.dataOnly {
             objects = objects.filter { $0.section == .data }
         }
-        return Result(database: database, properties: properties, objects: objects, tables: archiveTables, tableInfo: infos)
+        return Result(
+            database: database, properties: properties, objects: objects, tables: archiveTables, tableInfo: infos,
+            notCarried: notCarried)
     }
 
     /// Post-data objects for the deferred definitions: per table one `ALTER TABLE … ADD KEY …`
@@ -396,6 +469,34 @@ struct MariaDBCatalogReader {
             byTable[table, default: []].append((name, row[3] == "1" ? row[2] : nil))
         }
         return byTable
+    }
+
+    /// The tables with a foreign key whose referenced columns, in this database, are not the first
+    /// columns of any index of the referenced table.
+    private func tablesReferencingUnindexedColumns(_ indexes: [String: [String: MariaDBDeferredDefinitions.Index]])
+        async throws -> Set<String>
+    {
+        let rows = try await connection.query(
+            """
+            SELECT TABLE_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME
+            FROM information_schema.KEY_COLUMN_USAGE
+            WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL
+            ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION
+            """
+        ).rows
+        var references: [[String]: (table: String, referenced: String, columns: [String])] = [:]
+        for row in rows {
+            guard let table = row[0], let name = row[1], let referenced = row[2], let column = row[3] else { continue }
+            references[[table, name], default: (table, referenced, [])].columns.append(column.lowercased())
+        }
+        var tables = Set<String>()
+        for reference in references.values {
+            let indexed = (indexes[reference.referenced] ?? [:]).values.contains { index in
+                index.columns.map { $0.lowercased() }.starts(with: reference.columns)
+            }
+            if !indexed { tables.insert(reference.table) }
+        }
+        return tables
     }
 
     /// Generated columns are told by `EXTRA` (VIRTUAL/STORED GENERATED), which MariaDB and MySQL
