@@ -208,12 +208,14 @@ enum SnapshotFixture {
         """.unicodeScalars.map { $0.value == 0x2013 ? 0x96 : UInt8($0.value) })
 
     static func create(in database: ScratchDatabase, big: Bool = false) async throws {
+        try await installEngines(in: database)
         try await database.withConnection { connection in
-            for statement in statements + (big ? bigTables : []) {
+            for statement in statements + fidelityStatements + (big ? bigTables : []) {
                 try await connection.execute(statement)
             }
         }
         try database.runClient(latin1Script, characterSet: "latin1")
+        try database.runClient(cp1251Script, characterSet: "cp1251")
     }
 }
 

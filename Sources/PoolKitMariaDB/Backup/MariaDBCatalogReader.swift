@@ -207,25 +207,24 @@ struct MariaDBCatalogReader {
                     estimatedRows: Int64(row[4] ?? "") ?? 0, columns: columns[name] ?? [], key: keys[name] ?? [],
                     createStatement: ddl, period: period)
                 objects.append(ArchiveObject(id: id, kind: .table, name: name, section: .preData, ddl: createStatement))
-                guard info.holdsOwnRows else {
-                    // A MERGE table's rows are carried with its MyISAM tables; BLACKHOLE keeps none.
-                    if !["MRG_MYISAM", "BLACKHOLE"].contains(info.engine.uppercased()) {
-                        notCarried.append(
-                            MariaDBNotCarried(
-                                kind: "rows", name: name,
-                                reason: "ENGINE=\(info.engine) shows rows stored on another server or in a file: the table's definition is carried, those rows are not"))
-                    }
-                    continue
+                // A table whose engine holds no rows of its own is listed without chunks (so `--table`
+                // selects it like any other); a MERGE table's rows are carried with its MyISAM
+                // tables, BLACKHOLE keeps none, the others' rows live elsewhere.
+                if !info.holdsOwnRows && !["MRG_MYISAM", "BLACKHOLE"].contains(info.engine.uppercased()) {
+                    notCarried.append(
+                        MariaDBNotCarried(
+                            kind: "rows", name: name,
+                            reason: "ENGINE=\(info.engine) shows rows stored on another server or in a file: the table's definition is carried, those rows are not"))
                 }
                 if !options.schemaOnly {
-                    infos[id] = info
+                    if info.holdsOwnRows { infos[id] = info }
                     archiveTables.append(
                         ArchiveTable(
                             id: id, name: name,
                             columns: info.storedColumns.map {
                                 ArchiveColumn(name: $0.name, type: $0.columnType, nullable: $0.nullable, generated: false)
                             }, encoding: .mariadbTSV))
-                    if !info.isTransactional { nonTransactional.append(name) }
+                    if info.holdsOwnRows && !info.isTransactional { nonTransactional.append(name) }
                 }
             }
         }
