@@ -188,7 +188,22 @@ enum SnapshotFixture {
         // allows packets of 256 MiB, as a server holding such values must).
         "CREATE TABLE huge_value (id INT PRIMARY KEY, v LONGBLOB)",
         "INSERT INTO huge_value SELECT 1, REPEAT(X'00FF5C0A', 13 << 20)",
-        "ANALYZE TABLE big_composite, big_int",
+        // Binary keys with every byte value (NUL, tab, newline, backslash, 0xFF) in them.
+        "CREATE TABLE big_binary (k VARBINARY(20) PRIMARY KEY, v VARCHAR(200))",
+        "INSERT INTO big_binary SELECT UNHEX(MD5(seq)), REPEAT(CHAR(97 + seq % 26), 100 + seq % 100) FROM seq_1_to_20000",
+        // A text and unsigned composite key, and rows whose reload warns in every chunk (an ENUM
+        // error value, a FLOAT(10,8) at its range limit): the read-back spans the table's chunks.
+        "SET SESSION sql_mode = ''",
+        """
+        CREATE TABLE big_warnings (code CHAR(6) CHARACTER SET latin1 COLLATE latin1_general_ci NOT NULL, n INT UNSIGNED NOT NULL,
+          e ENUM('a', 'b'), f FLOAT(10,8), pad VARCHAR(200), PRIMARY KEY (code, n))
+        """,
+        """
+        INSERT INTO big_warnings SELECT CONCAT(CHAR(65 + seq % 26), 'é'), 4294967295 - seq, IF(seq % 97 = 0, 'zz', 'a'),
+          IF(seq % 89 = 0, 99.99999999, seq / 1000), REPEAT('w', 100 + seq % 100) FROM seq_1_to_20000
+        """,
+        "SET SESSION sql_mode = DEFAULT",
+        "ANALYZE TABLE big_composite, big_int, big_binary, big_warnings",
     ]
 
     /// Objects created by a client whose character set is latin1, with accented literals and

@@ -111,7 +111,12 @@ struct MariaDBSnapshotRestoreStrategy: RestoreStrategy {
         var statements = ["SET foreign_key_checks = 0"]
         for kind in order {
             for object in objects where object.kind == kind {
-                statements.append("DROP \(kind.uppercased()) IF EXISTS \(mariadbIdentifier(object.name))")
+                let drop = "DROP \(kind.uppercased()) IF EXISTS \(mariadbIdentifier(object.name))"
+                // MariaDB before 11.4 knows packages in sql_mode ORACLE only.
+                statements.append(
+                    kind.hasPrefix("package")
+                        ? "SET @poolkit_sql_mode = @@SESSION.sql_mode; SET SESSION sql_mode = 'ORACLE'; \(drop); SET SESSION sql_mode = @poolkit_sql_mode"
+                        : drop)
             }
         }
         try await connection.execute(statements.joined(separator: ";\n") + ";\nSET foreign_key_checks = 1")
