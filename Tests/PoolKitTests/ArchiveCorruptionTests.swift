@@ -193,7 +193,7 @@ struct ArchiveCorruptionTests {
         withUnsafeBytes(of: crc.littleEndian) { newer.replaceSubrange(52..<56, with: $0) }
         let unsupported = verificationError(newer)
         #expect(unsupported?.code == .archiveUnsupported)
-        #expect(unsupported?.message.contains("2.0") == true)
+        #expect(unsupported?.message.contains("2.\(ArchiveFormat.version.minor)") == true)
         #expect(unsupported?.message.contains("upgrade") == true)
     }
 

@@ -53,7 +53,7 @@ struct ArchiveRoundTripTests {
             #expect(reader.manifest == manifest)
             #expect(reader.archiveID == summary.archiveID)
             #expect(reader.parentID == parent)
-            #expect(reader.formatVersion == ArchiveFormatVersion(major: 1, minor: 0))
+            #expect(reader.formatVersion == ArchiveFormatVersion(major: 1, minor: 1))
             #expect(reader.trailer == summary.trailer)
             #expect(reader.offset == UInt64(bytes.count))
         }

@@ -5,7 +5,7 @@ package enum ArchiveFormat {
     /// `\x89PKA\r\n\x1a\n`: catches non-archives and text-mode transfers.
     static let magic: [UInt8] = [0x89, 0x50, 0x4B, 0x41, 0x0D, 0x0A, 0x1A, 0x0A]
     /// The version this code writes and the newest it reads.
-    static let version = ArchiveFormatVersion(major: 1, minor: 0)
+    static let version = ArchiveFormatVersion(major: 1, minor: 1)
     static let fileHeaderSize = 56
     static let frameHeaderSize = 40
     /// The largest uncompressed payload of any frame (256 MiB).

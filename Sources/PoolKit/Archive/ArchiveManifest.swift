@@ -32,12 +32,15 @@ public struct ArchiveManifest: Codable, Sendable, Hashable {
     public var tables: [ArchiveTable]
     /// Whole-database payloads of strategies that are not row-based.
     public var blobs: [ArchiveBlob]
+    /// Objects of the source the backup does not carry, each with its reason (format 1.1; stored
+    /// only when not empty, and empty when read from an archive that has no such list).
+    public var omitted: [ArchiveOmission]
 
     /// A manifest; `createdAt` defaults to now.
     public init(
         engine: String, serverVersion: String, driver: String, strategy: String, createdAt: Date = Date(),
         toolVersion: String? = nil, options: [String: String] = [:], objects: [ArchiveObject] = [],
-        tables: [ArchiveTable] = [], blobs: [ArchiveBlob] = []
+        tables: [ArchiveTable] = [], blobs: [ArchiveBlob] = [], omitted: [ArchiveOmission] = []
     ) {
         self.engine = engine
         self.serverVersion = serverVersion
@@ -49,6 +52,7 @@ public struct ArchiveManifest: Codable, Sendable, Hashable {
         self.objects = objects
         self.tables = tables
         self.blobs = blobs
+        self.omitted = omitted
     }
 
     /// The table with data-frame object id `id`.
@@ -58,7 +62,7 @@ public struct ArchiveManifest: Codable, Sendable, Hashable {
     public func blob(id: UInt32) -> ArchiveBlob? { blobs.first { $0.id == id } }
 
     /// Checks the rules of the format: ids ≥ 1, object ids unique, table and blob ids unique
-    /// together, every dependency names an object. Returns a description of the first problem.
+    /// together, every dependency names an object, every lock a table or object. Returns a description of the first problem.
     package func problem() -> String? {
         var objectIDs = Set<UInt32>()
         for object in objects {
@@ -81,7 +85,48 @@ public struct ArchiveManifest: Codable, Sendable, Hashable {
             if !dataIDs.insert(blob.id).inserted { return "table or blob id \(blob.id) is used twice" }
             if let chunks = blob.chunks, chunks < 0 { return "blob \(blob.id) plans \(chunks) chunks" }
         }
+        for object in objects {
+            for table in object.locks?.tables ?? [] where !objectIDs.contains(table) && !dataIDs.contains(table) {
+                return "object \(object.id) ('\(object.name)') locks table \(table), which is not in the manifest"
+            }
+        }
         return nil
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case engine, serverVersion, driver, strategy, createdAt, toolVersion, options, objects, tables, blobs, omitted
+    }
+
+    /// Decodes a manifest; `omitted` may be absent (archives of format 1.0).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        engine = try container.decode(String.self, forKey: .engine)
+        serverVersion = try container.decode(String.self, forKey: .serverVersion)
+        driver = try container.decode(String.self, forKey: .driver)
+        strategy = try container.decode(String.self, forKey: .strategy)
+        createdAt = try container.decode(Date.self, forKey: .createdAt)
+        toolVersion = try container.decodeIfPresent(String.self, forKey: .toolVersion)
+        options = try container.decode([String: String].self, forKey: .options)
+        objects = try container.decode([ArchiveObject].self, forKey: .objects)
+        tables = try container.decode([ArchiveTable].self, forKey: .tables)
+        blobs = try container.decode([ArchiveBlob].self, forKey: .blobs)
+        omitted = try container.decodeIfPresent([ArchiveOmission].self, forKey: .omitted) ?? []
+    }
+
+    /// Encodes a manifest; an empty `omitted` list is left out, as every absent optional field.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(engine, forKey: .engine)
+        try container.encode(serverVersion, forKey: .serverVersion)
+        try container.encode(driver, forKey: .driver)
+        try container.encode(strategy, forKey: .strategy)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encodeIfPresent(toolVersion, forKey: .toolVersion)
+        try container.encode(options, forKey: .options)
+        try container.encode(objects, forKey: .objects)
+        try container.encode(tables, forKey: .tables)
+        try container.encode(blobs, forKey: .blobs)
+        if !omitted.isEmpty { try container.encode(omitted, forKey: .omitted) }
     }
 
     /// The manifest as the JSON stored in the archive (sorted keys, ISO 8601 dates).
@@ -165,11 +210,15 @@ public struct ArchiveObject: Codable, Sendable, Hashable {
     public var ddl: String?
     /// The encoding of data the object carries itself (e.g. a sequence's value), if any.
     public var encoding: ArchiveEncoding?
+    /// The tables its statements lock, when the driver says (format 1.1); nil: a restore assumes
+    /// pg_restore's rule (see ``ArchiveObjectLocks``).
+    public var locks: ArchiveObjectLocks?
 
     /// An object.
     public init(
         id: UInt32, kind: Kind, name: String, schema: String? = nil, section: ArchiveSection,
-        dependencies: [UInt32] = [], ddl: String? = nil, encoding: ArchiveEncoding? = nil
+        dependencies: [UInt32] = [], ddl: String? = nil, encoding: ArchiveEncoding? = nil,
+        locks: ArchiveObjectLocks? = nil
     ) {
         self.id = id
         self.kind = kind
@@ -179,6 +228,7 @@ public struct ArchiveObject: Codable, Sendable, Hashable {
         self.dependencies = dependencies
         self.ddl = ddl
         self.encoding = encoding
+        self.locks = locks
     }
 }
 

@@ -21,10 +21,18 @@ import Synchronization
 public struct BackupEngine: Sendable {
     public let registry: DriverRegistry
     public let logger: Logger
+    /// Where each object the backup leaves out is logged, at warning level, once the plan is made
+    /// (see ``ArchiveOmission``). Apart from ``logger`` (which the pool also uses, e.g. for its
+    /// retries) so that a tool can show these while it hides the rest.
+    public let omissionLogger: Logger
 
-    public init(registry: DriverRegistry, logger: Logger = Logger(label: "poolkit.backup")) {
+    public init(
+        registry: DriverRegistry, logger: Logger = Logger(label: "poolkit.backup"),
+        omissionLogger: Logger = Logger(label: "poolkit.backup.omitted")
+    ) {
         self.registry = registry
         self.logger = logger
+        self.omissionLogger = omissionLogger
     }
 
     /// Backs up `url` into `sink`.
@@ -85,6 +93,7 @@ public struct BackupEngine: Sendable {
             for worker in workers { try await begun.join(worker) }
             try await begun.workersJoined()
             let plan = try await begun.plan()
+            try report(plan.catalog.omitted, strict: options.strict)
             let catalog = plan.catalog
             let chunks = plan.chunks.sorted { $0.estimatedBytes > $1.estimatedBytes }
             let manifest = Self.manifest(
@@ -121,6 +130,23 @@ public struct BackupEngine: Sendable {
             for lease in leases { await pool.release(lease, after: error) }
             throw error
         }
+    }
+
+    /// Logs what the plan leaves out; under `--strict` then refuses it before any archive byte is
+    /// written (the error names the first ten, the log every one).
+    private func report(_ omitted: [ArchiveOmission], strict: Bool) throws {
+        guard !omitted.isEmpty else { return }
+        for omission in omitted {
+            omissionLogger.warning(
+                "not carried: \(omission)",
+                metadata: ["kind": "\(omission.kind)", "object": "\(omission.qualifiedName)"])
+        }
+        guard strict else { return }
+        let shown = omitted.prefix(10).map(\.description).joined(separator: "; ")
+        let more = omitted.count > 10 ? "; and \(omitted.count - 10) more" : ""
+        throw PoolKitError(
+            .notCarried,
+            "--strict: the backup cannot carry \(omitted.count) object\(omitted.count == 1 ? "" : "s"): \(shown)\(more); no archive was written (without --strict the rest is backed up and the manifest lists these)")
     }
 
     /// Each worker takes the next chunk (largest first) until none is left. A worker has one
@@ -175,7 +201,7 @@ public struct BackupEngine: Sendable {
         return ArchiveManifest(
             engine: catalog.engine, serverVersion: catalog.serverVersion, driver: driver.name, strategy: strategy,
             createdAt: Date(), toolVersion: "poolkit \(PoolKitVersion.current)", options: recorded, objects: catalog.objects,
-            tables: tables, blobs: blobs)
+            tables: tables, blobs: blobs, omitted: catalog.omitted)
     }
 
     static func makePool(

@@ -16,6 +16,10 @@ public struct BackupOptions: Sendable, Hashable {
     /// `PRAGMA integrity_check` instead of the default `quick_check`); the result is recorded in
     /// the manifest's options. Engines without such a check ignore it.
     public var integrityCheck = false
+    /// Fail instead of leaving anything out: a plan whose catalog lists omitted objects
+    /// (``BackupCatalog/omitted``) makes the backup throw `.notCarried` before any archive byte
+    /// is written. Without it each omission is logged as a warning and listed in the manifest.
+    public var strict = false
 
     public init() {}
 
@@ -123,10 +127,15 @@ public struct BackupCatalog: Sendable, Hashable {
     public var objects: [ArchiveObject]
     public var tables: [ArchiveTable]
     public var blobs: [ArchiveBlob]
+    /// What the source has and the archive will not carry, each with its reason. The engine logs
+    /// each one, records them in the manifest, and refuses them under ``BackupOptions/strict``.
+    /// A strategy that leaves an object out must leave out what depends on it too (see
+    /// ``BackupPlan/omit(_:)``), so that the restore of the archive cannot fail for its absence.
+    public var omitted: [ArchiveOmission]
 
     public init(
         engine: String, serverVersion: String, properties: [String: String] = [:], objects: [ArchiveObject] = [],
-        tables: [ArchiveTable] = [], blobs: [ArchiveBlob] = []
+        tables: [ArchiveTable] = [], blobs: [ArchiveBlob] = [], omitted: [ArchiveOmission] = []
     ) {
         self.engine = engine
         self.serverVersion = serverVersion
@@ -134,6 +143,7 @@ public struct BackupCatalog: Sendable, Hashable {
         self.objects = objects
         self.tables = tables
         self.blobs = blobs
+        self.omitted = omitted
     }
 }
 

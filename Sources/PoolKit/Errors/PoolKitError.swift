@@ -32,6 +32,7 @@ public struct PoolKitError: Error, CustomStringConvertible, Sendable {
             case io = "I/O error"
             case restoreConflict = "restore conflict"
             case unsupported = "unsupported"
+            case notCarried = "not carried"
             case usage = "usage"
         }
         fileprivate let base: Base
@@ -65,6 +66,8 @@ public struct PoolKitError: Error, CustomStringConvertible, Sendable {
         public static let io = Code(.io)
         public static let restoreConflict = Code(.restoreConflict)
         public static let unsupported = Code(.unsupported)
+        /// A strict backup (`--strict`) met objects the strategy cannot carry; nothing was written.
+        public static let notCarried = Code(.notCarried)
         public static let usage = Code(.usage)
 
         public var description: String { base.rawValue }

@@ -2,10 +2,11 @@ import DequeModule
 
 /// Which post-data objects of a restore may be created now.
 ///
-/// An object is ready once every post-data object among its dependencies has been created and
+/// An object is ready once every post-data object among its dependencies, and every earlier one
+/// whose table locks conflict with its own (``PostDataLocks``), has been created and
 /// either the data phase has ended or — for an object the session lets start early
-/// (``RestoreSession/mayCreateDuringDataLoad(_:)``) — every table among its dependencies has all
-/// its planned chunks loaded. A table whose chunk count the manifest does not plan is complete
+/// (``RestoreSession/mayCreateDuringDataLoad(_:)``) — every table among its dependencies and its
+/// locks has all its planned chunks loaded. A table whose chunk count the manifest does not plan is complete
 /// only when the data phase ends. Counters per object keep each event proportional to the objects
 /// it concerns. A serial schedule (one object at a time) creates what is left after the data phase
 /// in the manifest's order, as the manifest's dependency order has it.
@@ -31,14 +32,17 @@ struct PostDataSchedule {
 
     /// - Parameters:
     ///   - objects: the post-data objects, in the manifest's order.
+    ///   - tableIDs: the archive's tables, for objects whose locks the manifest does not give
+    ///     (``PostDataLocks``).
     ///   - loadingTables: the tables (and blobs) whose data this restore loads.
     ///   - plannedChunks: their chunk counts, where the manifest plans them.
     ///   - serial: one object at a time; after the data phase, in the manifest's order.
     ///   - mayStartEarly: whether an object may start before the data phase ends.
     init(
-        objects: [ArchiveObject], loadingTables: Set<UInt32>, plannedChunks: [UInt32: Int], serial: Bool,
-        mayStartEarly: (ArchiveObject) -> Bool
+        objects: [ArchiveObject], tableIDs: Set<UInt32>, loadingTables: Set<UInt32>, plannedChunks: [UInt32: Int],
+        serial: Bool, mayStartEarly: (ArchiveObject) -> Bool
     ) {
+        let locks = PostDataLocks(objects: objects, tableIDs: tableIDs)
         self.objects = objects
         positions = Dictionary(objects.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         self.serial = serial
@@ -53,10 +57,14 @@ struct PostDataSchedule {
         var dependentsOfTable: [UInt32: [Int]] = [:]
         for (index, object) in objects.enumerated() {
             let dependencies = Set(object.dependencies)
+            // What it depends on, and the earlier objects whose locks conflict with its own.
             let postData = dependencies.filter { ids.contains($0) }
+                .union(locks.earlierConflicts[index].map { objects[$0].id })
             missingObjects[index] = postData.count
             for dependency in postData { dependentsOfObject[dependency, default: []].append(index) }
-            let tables = dependencies.filter { loadingTables.contains($0) && !ids.contains($0) }
+            // An early start waits for every table it depends on or locks: no lock of it ever
+            // waits behind rows still loading.
+            let tables = dependencies.union(locks.tables[index]).filter { loadingTables.contains($0) && !ids.contains($0) }
             // A table without a planned chunk count is complete only at the end of the data phase.
             guard mayStartEarly(object), tables.allSatisfy({ chunksLeft[$0] != nil }) else { continue }
             early[index] = true

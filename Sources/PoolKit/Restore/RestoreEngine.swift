@@ -95,7 +95,8 @@ public struct RestoreEngine: Sendable {
             workers = workerSet
             // A single-transaction restore runs every step on one connection: nothing to overlap.
             let schedule = PostDataSchedule(
-                objects: selection.postData, loadingTables: selection.loadedObjects, plannedChunks: selection.plannedChunks,
+                objects: selection.postData, tableIDs: selection.tableIDs, loadingTables: selection.loadedObjects,
+                plannedChunks: selection.plannedChunks,
                 serial: objectWorkers == 1, mayStartEarly: { !options.singleTransaction && begun.mayCreateDuringDataLoad($0) })
             progress.setPhase(.data)
             let loaded = try await loadDataAndPostData(
@@ -108,7 +109,8 @@ public struct RestoreEngine: Sendable {
             progress.setPhase(.done)
             return RestoreSummary(
                 manifest: manifest, objects: selection.preData.count + selection.postData.count, chunks: loaded.chunks,
-                rows: loaded.rows, bytes: loaded.bytes, elapsed: progress.snapshot().elapsed, warnings: begun.warnings)
+                rows: loaded.rows, bytes: loaded.bytes, elapsed: progress.snapshot().elapsed, warnings: begun.warnings,
+                deadlockRetries: begun.deadlockRetries)
         } catch {
             await workers?.releaseAll(after: error)
             if let session {
@@ -232,4 +234,6 @@ public struct RestoreSummary: Sendable {
     public var elapsed: Double
     /// What the strategy wants the user to know about the restored data (see ``RestoreSession/warnings``).
     public var warnings: [String] = []
+    /// Statements run again after a deadlock (see ``RestoreSession/deadlockRetries``).
+    public var deadlockRetries = 0
 }

@@ -5,6 +5,8 @@ struct RestoreSelection: Sendable {
     let chunksPerObject: [UInt32: Int]
     /// The chunk counts the manifest plans for the tables and blobs loaded (those it plans).
     let plannedChunks: [UInt32: Int]
+    /// The ids of the archive's tables: table objects and tables with data.
+    let tableIDs: Set<UInt32>
     private let dataIDs: Set<UInt32>
     private let names: [UInt32: String]
 
@@ -37,6 +39,7 @@ struct RestoreSelection: Sendable {
         var data = options.schemaOnly ? Set<UInt32>() : Set(manifest.tables.filter(selected).map(\.id))
         if !options.schemaOnly && options.includeTables.isEmpty { data.formUnion(manifest.blobs.map(\.id)) }
         dataIDs = data
+        tableIDs = Set(manifest.tables.map(\.id)).union(manifest.objects.filter { $0.kind == .table }.map(\.id))
         var chunks: [UInt32: Int] = [:]
         for table in manifest.tables where data.contains(table.id) { chunks[table.id] = table.chunks ?? 1 }
         for blob in manifest.blobs where data.contains(blob.id) { chunks[blob.id] = blob.chunks ?? 1 }

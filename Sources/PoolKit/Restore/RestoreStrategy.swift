@@ -106,6 +106,10 @@ public protocol RestoreSession<Connection>: Sendable {
     /// What the user must know about a restore that succeeded (e.g. a damaged database written
     /// because ``RestoreOptions/allowDamaged`` asked for it); read after ``finish(on:)``. Default: none.
     var warnings: [String] { get }
+    /// How many times a statement that ended in a deadlock was run again (a last guard: a restore's
+    /// schedule never runs conflicting statements at once, so this stays 0 unless another session
+    /// holds locks on the target). Read after ``finish(on:)``. Default: 0.
+    var deadlockRetries: Int { get }
 }
 
 extension RestoreSession {
@@ -116,6 +120,7 @@ extension RestoreSession {
     public func abort(on coordinator: Connection) async {}
     public var failureLeavesTargetUnchanged: Bool { false }
     public var warnings: [String] { [] }
+    public var deadlockRetries: Int { 0 }
 }
 
 /// Where a restore strategy reads a chunk's bytes from.

@@ -1,4 +1,5 @@
 import PoolKit
+import Synchronization
 
 /// Restores a `copy` archive: refuses a target of an older major version, checks the target for
 /// relations the archive would create (dropping the archive's objects with `--clean`), then lets the
@@ -137,13 +138,26 @@ final class PostgresCopyRestoreSession: RestoreSession {
     func finishWorker(_ worker: PostgresConnection) async throws {}
 
     /// Runs the object's statements (the engine has left out owners and privileges for
-    /// `--no-owner` and `--no-privileges`).
+    /// `--no-owner` and `--no-privileges`), in one implicit transaction: all of them or none.
+    ///
+    /// The schedule never runs two objects whose locks conflict, so the restore's own statements
+    /// cannot deadlock each other; a deadlock (40P01) can still come from another session on the
+    /// target. As a last guard only, such a statement is run again (at most
+    /// ``deadlockAttempts`` times, after a short pause) and counted: ``deadlockRetries``.
     func apply(_ object: ArchiveObject, on connection: PostgresConnection) async throws {
         guard let ddl = object.ddl, !ddl.isEmpty else { return }
-        try await connection.withHandle { handle in
+        var attempt = 1
+        while true {
             do {
-                try handle.execute(ddl)
+                try await connection.withHandle { handle in try handle.execute(ddl) }
+                return
             } catch let error as PoolKitError {
+                if error.engineCode == "40P01", !options.singleTransaction, attempt < Self.deadlockAttempts {
+                    retries.withLock { $0 += 1 }
+                    try await Task.sleep(for: .milliseconds(50 * attempt))
+                    attempt += 1
+                    continue
+                }
                 let name = object.schema.map { "\($0).\(object.name)" } ?? object.name
                 throw PoolKitError(
                     error.code == .statementFailed ? .statementFailed : error.code,
@@ -152,6 +166,12 @@ final class PostgresCopyRestoreSession: RestoreSession {
             }
         }
     }
+
+    /// How many times an object's statements run at most when they end in a deadlock.
+    static let deadlockAttempts = 4
+    private let retries = Mutex(0)
+    /// Objects whose statements were run again after a deadlock.
+    var deadlockRetries: Int { retries.withLock { $0 } }
 
     /// Loads one chunk with `COPY … FROM STDIN` in its own transaction (in the restore's transaction
     /// with `--single-transaction`), committed only once the chunk's end frame was verified.

@@ -57,6 +57,8 @@ final class CatalogReader {
     /// Materialized views' refresh objects by the matview's object.
     var refreshObjects: [UInt32: UInt32] = [:]
     var largeObjects: [UInt32] = []
+    /// Dumped relations that inherit from each dumped relation (partitions, inheritance children), by OID.
+    var inheritors: [UInt32: [UInt32]] = [:]
 
     init(connection: PostgresConnection, selection: PostgresTableSelection) {
         self.connection = connection
@@ -89,6 +91,7 @@ final class CatalogReader {
         try await readSequences()
         try await readSeparateDefaults()
         try await readRelations()
+        try await readInheritance()
         try await readIndexes()
         try await readTriggers()
         try await readRules()
@@ -108,7 +111,9 @@ final class CatalogReader {
         eventTriggersLast()
         try await readSequenceValues()
 
-        let (objects, newIDs) = graph.ordered()
+        orderParentStatementsFirst()
+        let (ordered, newIDs) = graph.ordered()
+        let objects = withLocks(ordered, newIDs: newIDs)
         let dumped = relations.values.filter { $0.kind == "r" }.sorted { $0.oid < $1.oid }.map { ($0, nil as String?) }
         let tables = (dumped + extensionTables.map { ($0.relation, $0.condition) }).map { relation, condition in
             PostgresTableInfo(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import PoolKit
 
 /// `poolkit backup <url>`: one consistent snapshot, dumped by several pooled connections into one archive stream.
@@ -14,6 +15,9 @@ struct BackupCommand: AsyncParsableCommand {
               poolkit backup sqlite:///var/lib/app/app.db -o app.poolkit
               poolkit backup sqlite:///var/lib/app/app.db -o app.poolkit --strategy logical --table orders
               poolkit backup 'postgres://app@db/app' --jobs 4 -o - | aws s3 cp - s3://bucket/app.poolkit
+              poolkit backup 'postgres://app@db/app' -o app.poolkit --strict
+
+            Whatever the source has that the backup cannot carry is named on stderr, one warning per object with the reason, and listed in the archive's manifest (`poolkit inspect`); --strict makes it an error instead.
             """)
 
     @Argument(help: "The database URL (postgres://, mariadb://, mysql://, sqlite:).")
@@ -53,6 +57,10 @@ struct BackupCommand: AsyncParsableCommand {
     @Flag(help: "Rows only, no definitions.")
     var dataOnly = false
 
+    @Flag(
+        help: "Fail (exit 1, no archive written) if the source has objects the backup cannot carry; without it each is named in a warning and listed in the manifest (`poolkit inspect`).")
+    var strict = false
+
     @OptionGroup var display: ProgressOptions
 
     func run() async throws {
@@ -75,6 +83,7 @@ struct BackupCommand: AsyncParsableCommand {
         options.schemaOnly = schemaOnly
         options.dataOnly = dataOnly
         options.integrityCheck = check
+        options.strict = strict
         try options.validate()  // before the output file is made
         let compression: ArchiveCompression
         switch self.compression.lowercased() {
@@ -98,7 +107,9 @@ struct BackupCommand: AsyncParsableCommand {
             }
             sink = file
         }
-        let engine = BackupEngine(registry: Drivers.registry)
+        // What the backup leaves out is said while it runs, also with --quiet.
+        let engine = BackupEngine(
+            registry: Drivers.registry, omissionLogger: Logger(label: "poolkit.backup.omitted") { _ in WarningLineHandler() })
         let strategy = self.strategy
         let sinkBox = TransferBox(sink)
         let chosen = options
@@ -132,6 +143,9 @@ struct BackupCommand: AsyncParsableCommand {
         // What a strategy records about its snapshot: how long writers waited, what it could not cover.
         if let blocked = summary.manifest.options["lock_ms"] {
             lines.append("  writers blocked \(blocked) ms while the workers joined the snapshot")
+        }
+        if !summary.manifest.omitted.isEmpty {
+            lines.append("  not carried \(summary.manifest.omitted.count) object(s), named in the warnings above and listed by `poolkit inspect`")
         }
         if let tables = summary.manifest.options["non_transactional_tables"] {
             lines.append("  not in the snapshot (non-transactional, read after the lock): \(tables)")

@@ -13,6 +13,7 @@ struct InspectCommand: AsyncParsableCommand {
             Examples:
               poolkit inspect app.poolkit
               poolkit inspect app.poolkit --json | jq '.tables[] | {name, rows}'
+              poolkit inspect app.poolkit --json | jq '.omitted[] | "\\(.kind) \\(.name): \\(.reason)"'
             """)
 
     @Argument(help: "The archive file, or - for standard input.")
@@ -71,6 +72,10 @@ struct InspectCommand: AsyncParsableCommand {
         for blob in report.blobs {
             print("  blob \(blob.name): \(formatBytes(blob.bytes)) in \(blob.chunks) chunks (\(blob.encoding))")
         }
+        if !manifest.omitted.isEmpty {
+            print("  not carried (\(manifest.omitted.count)): the source had these, the archive does not")
+            for omission in manifest.omitted { print("    \(omission)") }
+        }
     }
 
     private func printJSON(_ report: ArchiveReport) throws {
@@ -89,6 +94,8 @@ struct InspectCommand: AsyncParsableCommand {
             var manifest: ArchiveManifest
             var tables: [Entry]
             var blobs: [Entry]
+            /// What the source had and the archive does not carry (always present, maybe empty).
+            var omitted: [ArchiveOmission]
         }
         func entries(_ list: [ArchiveReport.Entry]) -> [Entry] {
             list.map { Entry(name: $0.name, rows: $0.rows, bytes: $0.bytes, chunks: $0.chunks, encoding: $0.encoding.rawValue) }
@@ -96,7 +103,7 @@ struct InspectCommand: AsyncParsableCommand {
         let output = Output(
             archiveID: report.archiveID.uuidString, formatVersion: "\(report.formatVersion)", digest: "\(report.digest)",
             archiveBytes: report.archiveBytes, manifest: report.manifest, tables: entries(report.tables),
-            blobs: entries(report.blobs))
+            blobs: entries(report.blobs), omitted: report.manifest.omitted)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.dateEncodingStrategy = .iso8601

@@ -84,11 +84,14 @@ struct RestoreCommand: AsyncParsableCommand {
             writeToStandardError("poolkit: warning: \(warning)\n")
         }
         guard !display.quiet else { return }
-        let lines = [
+        var lines = [
             "restore into \(url) complete (\(summary.manifest.strategy) strategy from \(summary.manifest.engine) \(summary.manifest.serverVersion))",
-            "  objects \(summary.objects), chunks \(summary.chunks), rows \(summary.rows), data \(formatBytes(summary.bytes))",
+            "  objects \(summary.objects), chunks \(summary.chunks), rows \(summary.rows), data \(formatBytes(summary.bytes)), deadlocks retried \(summary.deadlockRetries)",
             "  time \(String(format: "%.2f", summary.elapsed)) s, \(formatBytes(UInt64(Double(summary.bytes) / max(summary.elapsed, 0.001))))/s",
         ]
+        if !summary.manifest.omitted.isEmpty {
+            lines.append("  the archive does not carry \(summary.manifest.omitted.count) object(s) of its source: `poolkit inspect` lists them")
+        }
         writeToStandardError(lines.joined(separator: "\n") + "\n")
     }
 }

@@ -37,6 +37,8 @@ struct MemoryBehaviour: Sendable {
     var failDumpOf: String? = nil
     /// Loading reports one row more than it loaded for this table.
     var miscountLoadOf: String? = nil
+    /// The backup cannot carry these tables (name → reason): its plan omits them.
+    var cannotCarry: [String: String] = [:]
 }
 
 struct MemoryDriver: Driver {
@@ -126,7 +128,12 @@ struct MemoryBackupSession: BackupSession {
 
     func join(_ worker: MemoryConnection) async throws {}
     func workersJoined() async throws {}
-    func plan() async throws -> BackupPlan { BackupPlan(catalog: catalog, chunks: chunks) }
+    func plan() async throws -> BackupPlan {
+        var plan = BackupPlan(catalog: catalog, chunks: chunks)
+        let ids = Dictionary(uniqueKeysWithValues: names.map { ($0.value, $0.key) })
+        plan.omit(Dictionary(uniqueKeysWithValues: behaviour.cannotCarry.compactMap { name, reason in ids[name].map { ($0, reason) } }))
+        return plan
+    }
     func end() async {}
 
     func dump(_ chunk: BackupChunk, on worker: MemoryConnection, into sink: any ChunkSink) async throws -> UInt64 {

@@ -93,15 +93,17 @@ struct OverlapSession: RestoreSession {
 struct RestoreOverlapTests {
     /// Tables a (two chunks) then b (one chunk), in that order in the archive; a's index and unique
     /// key, a's foreign key to b (listing only a, as a careless strategy might), a's trigger, b's index.
+    /// The unique key comes before a's other statements: objects locking one table keep the
+    /// manifest's order, so an early object after a late one on its table would wait for it.
     static func archive(extra: [ArchiveObject] = []) async throws -> [UInt8] {
         let objects = [
             ArchiveObject(id: 1, kind: .table, name: "a", section: .preData),
             ArchiveObject(id: 2, kind: .table, name: "b", section: .preData),
             ArchiveObject(id: 3, kind: .index, name: "a_idx", section: .postData, dependencies: [1]),
+            ArchiveObject(id: 7, kind: .constraint, name: "a_unique", section: .postData, dependencies: [1, 3]),
             ArchiveObject(id: 4, kind: .constraint, name: "a_fk", section: .postData, dependencies: [1]),
             ArchiveObject(id: 5, kind: .trigger, name: "a_trigger", section: .postData, dependencies: [1]),
             ArchiveObject(id: 6, kind: .index, name: "b_idx", section: .postData, dependencies: [2]),
-            ArchiveObject(id: 7, kind: .constraint, name: "a_unique", section: .postData, dependencies: [1, 3]),
         ] + extra
         let columns = [ArchiveColumn(name: "line", type: "text")]
         let manifest = ArchiveManifest(
@@ -194,7 +196,7 @@ struct RestoreOverlapTests {
         let lastLoad = try #require(events.lastIndex { $0.hasPrefix("loaded ") })
         let firstCreate = try #require(events.firstIndex { $0.hasPrefix("create ") })
         #expect(firstCreate > lastLoad, "\(events)")
-        #expect(log.created == ["a_idx", "a_fk", "a_trigger", "b_idx", "a_unique"])
+        #expect(log.created == ["a_idx", "a_unique", "a_fk", "a_trigger", "b_idx"])
     }
 
     @Test("early objects never take every worker while chunks still load: indexes waiting for b's load do not starve it")
@@ -267,7 +269,7 @@ struct PostDataScheduleTests {
     func readiness() {
         // Table 3's chunk count is not planned: its index waits for the end of the data.
         var schedule = PostDataSchedule(
-            objects: objects, loadingTables: [1, 2, 3], plannedChunks: [1: 2, 2: 1], serial: false,
+            objects: objects, tableIDs: [1, 2, 3], loadingTables: [1, 2, 3], plannedChunks: [1: 2, 2: 1], serial: false,
             mayStartEarly: { $0.kind == .index })
         #expect(schedule.next() == nil)
         schedule.chunkLoaded(of: 1)
@@ -296,7 +298,7 @@ struct PostDataScheduleTests {
             ArchiveObject(id: 11, kind: .index, name: "y", section: .postData, dependencies: [10]),
         ]
         var schedule = PostDataSchedule(
-            objects: cyclic, loadingTables: [], plannedChunks: [:], serial: false, mayStartEarly: { _ in true })
+            objects: cyclic, tableIDs: [], loadingTables: [], plannedChunks: [:], serial: false, mayStartEarly: { _ in true })
         #expect(!schedule.isStuck(running: 0), "not stuck before the data ended")
         schedule.endData()
         #expect(schedule.next() == nil)
@@ -307,7 +309,7 @@ struct PostDataScheduleTests {
     @Test("a serial schedule takes what is left after the data in the manifest's order")
     func serialOrder() {
         var schedule = PostDataSchedule(
-            objects: objects, loadingTables: [1], plannedChunks: [1: 1], serial: true, mayStartEarly: { $0.kind == .index })
+            objects: objects, tableIDs: [1, 2, 3], loadingTables: [1], plannedChunks: [1: 1], serial: true, mayStartEarly: { $0.kind == .index })
         schedule.chunkLoaded(of: 1)
         let early = schedule.next()
         #expect(early?.name == "u_idx" || early?.name == "a_idx")
@@ -333,7 +335,7 @@ struct WorkDispatchTests {
             ArchiveObject(id: 11, kind: .index, name: "x2", section: .postData, dependencies: [1]),
         ]
         let schedule = PostDataSchedule(
-            objects: objects, loadingTables: [1, 2], plannedChunks: [1: 1, 2: 1], serial: false, mayStartEarly: { _ in true })
+            objects: objects, tableIDs: [1, 2, 3], loadingTables: [1, 2], plannedChunks: [1: 1, 2: 1], serial: false, mayStartEarly: { _ in true })
         let dispatch = WorkDispatch(schedule: schedule, maxLoaders: 2, maxObjects: 2, onDataEnd: {})
         let thread = ConnectionThread(name: "poolkit-test-spill")
         defer { thread.stop() }

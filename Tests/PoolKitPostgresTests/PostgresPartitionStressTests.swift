@@ -1,0 +1,76 @@
+import Foundation
+import PoolKitConformance
+@testable import PoolKitPostgres
+import Testing
+
+/// Partition-heavy schemas restored again and again at several job counts, from a file and from a
+/// pipe: every restore succeeds without a deadlock retry, and `pg_dump --schema-only` of the
+/// target equals the source's. `POOLKIT_STRESS_ROUNDS` sets the rounds per case (default 2, as
+/// in CI; the full run is 20).
+@Suite(
+    "Postgres partitioned restore stress", .serialized,
+    .enabled(if: TestServers.shouldRun(.postgres), Comment(rawValue: TestServers.skipReason(.postgres))))
+struct PostgresPartitionStressTests {
+    static let rounds = ProcessInfo.processInfo.environment["POOLKIT_STRESS_ROUNDS"].flatMap { Int($0) } ?? 2
+
+    @Test("partition-heavy schemas restore with no deadlock and no race", arguments: [2, 4, 8], Transport.allCases)
+    func repeatedRestores(jobs: Int, transport: Transport) async throws {
+        let source = try await ScratchDatabase.create("pstress_src")
+        defer { Task { await source.drop() } }
+        try await source.execute(PostgresPartitionFixture.schema())
+        let expected = try await DatabaseFingerprint.read(source)
+        let sourceSchema = try schemaDump(source)
+        var backupOptions = BackupOptions()
+        backupOptions.jobs = jobs
+        var restoreOptions = RestoreOptions()
+        restoreOptions.jobs = jobs
+        for round in 1...Self.rounds {
+            let target = try await ScratchDatabase.create("pstress_dst")
+            do {
+                let (_, restored) = try await copyDatabase(
+                    from: source.url, to: target.url, via: transport, backupOptions: backupOptions,
+                    restoreOptions: restoreOptions)
+                #expect(restored.deadlockRetries == 0, "round \(round): \(restored.deadlockRetries) deadlocks retried")
+                #expect(try await DatabaseFingerprint.read(target) == expected, "round \(round)")
+                if let sourceSchema {
+                    let targetSchema = try schemaDump(target) ?? ""
+                    #expect(targetSchema == sourceSchema, "round \(round): \(firstDifference(sourceSchema, targetSchema))")
+                }
+            } catch {
+                Issue.record("round \(round) at --jobs \(jobs) via \(transport): \(error)")
+            }
+            await target.drop()
+        }
+    }
+
+    @Test("the archive records what each post-data statement locks: a partitioned table's foreign key locks every partition and the referenced table")
+    func recordedLocks() async throws {
+        let source = try await ScratchDatabase.create("plocks_src")
+        defer { Task { await source.drop() } }
+        try await source.execute(PostgresPartitionFixture.schema(copies: 1))
+        let path = temporaryArchivePath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let manifest = try await backup(source.url, to: path).manifest
+        let ids = Dictionary(
+            manifest.objects.filter { $0.kind == .table }.map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a })
+        func locks(_ name: String) throws -> ArchiveObjectLocks {
+            try #require(manifest.objects.first { $0.name == name && $0.section == .postData }?.locks, "\(name) has no locks")
+        }
+        let partitions = Set((1...12).map { ids["fk_\($0)"]! })
+        let parentKey = try locks("fk_a_fkey")
+        #expect(Set(parentKey.exclusive) == partitions.union([ids["fk"]!, ids["pk"]!]))
+        #expect(Set(try locks("fk_3_own").exclusive) == [ids["fk_3"]!, ids["pk"]!])
+        #expect(try locks("tp2_3_pkey") == ArchiveObjectLocks(exclusive: [ids["tp2_3"]!]), "a partition's key with ONLY locks the partition alone")
+        #expect(try locks("ev_r") == ArchiveObjectLocks(shared: [ids["ev"]!]), "CREATE INDEX ON ONLY locks its table alone")
+        // The partition's own trigger state comes after its parent's, which reaches it.
+        let order = manifest.objects.map(\.name)
+        let parentState = try #require(
+            manifest.objects.firstIndex { $0.kind == .trigger && $0.ddl?.contains("ALTER TABLE \"p1\".\"tp2\" DISABLE TRIGGER") == true })
+        let childState = try #require(
+            manifest.objects.firstIndex { $0.kind == .trigger && $0.ddl?.contains("ALTER TABLE \"p1\".\"tp2_1\" ") == true })
+        #expect(parentState < childState, "\(order)")
+        let parentStateLocks = Set(manifest.objects[parentState].locks?.exclusive ?? [])
+        #expect(parentStateLocks.isSuperset(of: (1...10).map { ids["tp2_\($0)"]! }))
+        #expect(manifest.objects.firstIndex { $0.name == "fk_a_fkey" }! < manifest.objects.firstIndex { $0.name == "fk_1_own" }!)
+    }
+}
