@@ -1,78 +1,5 @@
 import PoolKit
 
-/// One table as the snapshot strategy dumps it.
-struct MariaDBTableInfo: Sendable {
-    var name: String
-    var engine: String
-    var dataLength: Int64
-    var estimatedRows: Int64
-    var columns: [MariaDBColumnInfo]
-    /// The primary key, or a unique key whose columns are all NOT NULL; empty if none.
-    var key: [MariaDBColumnInfo]
-    var createStatement: String
-    /// For a system-versioned table, its period's start and end columns (`ROW_START`/`ROW_END`
-    /// when implicit): dumped with the history rows (`FOR SYSTEM_TIME ALL`) and loaded with
-    /// `system_versioning_insert_history`.
-    var period: (start: String, end: String)?
-
-    /// The columns whose values are dumped and loaded: generated columns are recomputed; the
-    /// period columns of a system-versioned table come last.
-    var storedColumns: [MariaDBColumnInfo] {
-        guard let period else { return columns.filter { !$0.generated } }
-        let plain = columns.filter { !$0.generated && $0.name != period.start && $0.name != period.end }
-        func periodColumn(_ name: String) -> MariaDBColumnInfo {
-            columns.first { $0.name == name }.map { column in
-                var column = column
-                column.generated = false
-                return column
-            } ?? MariaDBColumnInfo(name: name, columnType: "timestamp(6)", dataType: "timestamp", nullable: false, generated: false)
-        }
-        return plain + [periodColumn(period.start), periodColumn(period.end)]
-    }
-
-    /// The period columns named in `SHOW CREATE TABLE`, or the implicit ones.
-    static func period(in createStatement: String) -> (start: String, end: String) {
-        let pattern = #/PERIOD FOR SYSTEM_TIME \(`((?:[^`]|``)+)`, `((?:[^`]|``)+)`\)/#
-        if let match = createStatement.firstMatch(of: pattern) {
-            return (
-                String(match.1).replacingOccurrences(of: "``", with: "`"), String(match.2).replacingOccurrences(of: "``", with: "`")
-            )
-        }
-        return ("ROW_START", "ROW_END")
-    }
-    /// InnoDB is the only engine of those reachable here whose reads see the snapshot.
-    var isTransactional: Bool { engine.caseInsensitiveCompare("InnoDB") == .orderedSame }
-
-    /// Engines whose tables hold no rows of their own: MERGE shows the rows of its MyISAM tables
-    /// (loading them again would double them, or fail with `INSERT_METHOD=NO`), FEDERATED,
-    /// FederatedX, CONNECT and SPIDER those of another server or file, BLACKHOLE keeps none.
-    static let enginesWithoutOwnRows: Set<String> = ["MRG_MYISAM", "FEDERATED", "CONNECT", "SPIDER", "BLACKHOLE"]
-
-    /// Whether the table's rows are its own, and so carried; the others carry their definition only.
-    var holdsOwnRows: Bool { !Self.enginesWithoutOwnRows.contains(engine.uppercased()) }
-}
-
-/// Something of the source database the archive does not carry, and why; the backup says so
-/// while it runs.
-struct MariaDBNotCarried: Sendable, Hashable {
-    var kind: String
-    var name: String
-    var reason: String
-
-    var message: String { "\(kind) '\(name)': \(reason)" }
-}
-
-struct MariaDBColumnInfo: Sendable, Hashable {
-    var name: String
-    var columnType: String
-    var dataType: String
-    var nullable: Bool
-    var generated: Bool
-    var characterSet: String?
-    var collation: String?
-    var autoIncrement = false
-}
-
 /// Reads the catalog of the connection's default database (inside the snapshot, on the
 /// coordinator) and turns it into archive objects and tables.
 struct MariaDBCatalogReader {
@@ -86,8 +13,8 @@ struct MariaDBCatalogReader {
         var tables: [ArchiveTable]
         /// Tables with data, by archive id.
         var tableInfo: [UInt32: MariaDBTableInfo]
-        /// What the archive leaves out.
-        var notCarried: [MariaDBNotCarried]
+        /// What the archive leaves out, each with its reason.
+        var omitted: [ArchiveOmission]
     }
 
     func read() async throws -> Result {
@@ -109,16 +36,21 @@ struct MariaDBCatalogReader {
 
         let defaults = try await connection.query(
             "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()")
+        // The database defaults object is also what triggers and events lock (below): each one
+        // records the database's default collation of its creation, which one may switch.
+        // Without --table it sets the target's defaults; with it, it only stands for them.
+        var databaseDefaultsID: UInt32?
         if let row = defaults.rows.first, let charset = row[0], let collation = row[1] {
             properties["default_character_set"] = charset
             properties["default_collation"] = collation
-            if whole {
-                objects.append(
-                    ArchiveObject(
-                        id: newID(), kind: .databaseDefaults, name: database, section: .preData,
-                        ddl: "ALTER DATABASE CHARACTER SET \(mariadbString(charset)) COLLATE \(mariadbString(collation))"))
-            }
+            let id = newID()
+            databaseDefaultsID = id
+            objects.append(
+                ArchiveObject(
+                    id: id, kind: .databaseDefaults, name: database, section: .preData,
+                    ddl: whole ? "ALTER DATABASE CHARACTER SET \(mariadbString(charset)) COLLATE \(mariadbString(collation))" : nil))
         }
+        let databaseCollationLock = databaseDefaultsID.map { [$0] } ?? []
 
         // Tables, views and sequences, with their columns and keys.
         let listed = try await connection.query(
@@ -144,7 +76,7 @@ struct MariaDBCatalogReader {
         var tableIDs: [String: UInt32] = [:]
         var views: [(name: String, ddl: String, context: MariaDBCreationContext)] = []
         var nonTransactional: [String] = []
-        var notCarried: [MariaDBNotCarried] = []
+        var omitted: [ArchiveOmission] = []
         for row in listed.rows {
             guard let name = row[0], let type = row[1] else { continue }
             switch type {
@@ -197,9 +129,9 @@ struct MariaDBCatalogReader {
                     // set on a load, so the history cannot be carried (mariadb-dump refuses it too).
                     // Only the current rows are; the history is never turned into current rows.
                     period = nil
-                    notCarried.append(
-                        MariaDBNotCarried(
-                            kind: "history", name: name,
+                    omitted.append(
+                        ArchiveOmission(
+                            kind: .history, name: name,
                             reason: "system versioning by transaction id (\(start)): only the current rows are carried, the history rows are not"))
                 }
                 let info = MariaDBTableInfo(
@@ -211,9 +143,9 @@ struct MariaDBCatalogReader {
                 // selects it like any other); a MERGE table's rows are carried with its MyISAM
                 // tables, BLACKHOLE keeps none, the others' rows live elsewhere.
                 if !info.holdsOwnRows && !["MRG_MYISAM", "BLACKHOLE"].contains(info.engine.uppercased()) {
-                    notCarried.append(
-                        MariaDBNotCarried(
-                            kind: "rows", name: name,
+                    omitted.append(
+                        ArchiveOmission(
+                            kind: .rows, name: name,
                             reason: "ENGINE=\(info.engine) shows rows stored on another server or in a file: the table's definition is carried, those rows are not"))
                 }
                 if !options.schemaOnly {
@@ -245,7 +177,8 @@ struct MariaDBCatalogReader {
             let collation = row.count > characterSetClient + 2 ? row[characterSetClient + 2] : nil
             return MariaDBCreationContext(
                 sqlMode: row[sqlMode], characterSetClient: row[characterSetClient], collationConnection: row[characterSetClient + 1],
-                timeZone: timeZone.flatMap { row[$0] }, databaseCollation: collation == databaseCollation ? nil : collation)
+                timeZone: timeZone.flatMap { row[$0] },
+                databaseCollation: databaseCollation == nil || collation == databaseCollation ? nil : collation)
         }
         if whole {
             let routines = try await connection.query(
@@ -357,7 +290,7 @@ struct MariaDBCatalogReader {
                 ArchiveObject(
                     id: id, kind: .trigger, name: name, section: .postData,
                     dependencies: [tableID] + (alteredBy[tableID] ?? []) + (previousTrigger[tableID].map { [$0] } ?? []),
-                    ddl: context.statements + ddl))
+                    ddl: context.statements + ddl, locks: ArchiveObjectLocks(exclusive: [tableID] + databaseCollationLock)))
             previousTrigger[tableID] = id
         }
 
@@ -382,12 +315,14 @@ struct MariaDBCatalogReader {
                 objects.append(
                     ArchiveObject(
                         id: id, kind: .event, name: name, section: .postData, dependencies: Array(viewIDs.values).sorted(),
-                        ddl: context.statements + ddl))
+                        ddl: context.statements + ddl, locks: ArchiveObjectLocks(exclusive: databaseCollationLock)))
                 if let repair = MariaDBCommentRepair.statement(
                     kind: "EVENT", name: name, comment: row[1], context: context, createStatement: ddl)
                 {
                     objects.append(
-                        ArchiveObject(id: newID(), kind: .comment, name: name, section: .postData, dependencies: [id], ddl: repair))
+                        ArchiveObject(
+                            id: newID(), kind: .comment, name: name, section: .postData, dependencies: [id], ddl: repair,
+                            locks: ArchiveObjectLocks(exclusive: databaseCollationLock)))
                 }
             }
         }
@@ -396,7 +331,7 @@ struct MariaDBCatalogReader {
         }
         return Result(
             database: database, properties: properties, objects: objects, tables: archiveTables, tableInfo: infos,
-            notCarried: notCarried)
+            omitted: omitted)
     }
 
     /// Post-data objects for the deferred definitions: per table one `ALTER TABLE … ADD KEY …`

@@ -14,13 +14,10 @@ extension ArchiveObject.Kind {
     static let event: Self = "event"
     /// `SETVAL` of a sequence: data section.
     static let sequenceValue: Self = "sequence-value"
-
-    /// Whether creating an object of this kind records the database's default collation of the
-    /// moment (`mysql.proc.db_collation`, a trigger's or event's `Database Collation`). The restore
-    /// creates such objects one at a time, since one may switch that default for its own creation.
-    var recordsDatabaseCollation: Bool {
-        [.function, .procedure, .package, .packageBody, .trigger, .event, .comment].contains(self)
-    }
+    /// Not carried: a table's history rows (system versioning by transaction id).
+    static let history: Self = "history"
+    /// Not carried: a table's rows that live elsewhere (FEDERATED, CONNECT, SPIDER).
+    static let rows: Self = "rows"
 }
 
 /// The session settings a routine, trigger, view or event was created under, which the server

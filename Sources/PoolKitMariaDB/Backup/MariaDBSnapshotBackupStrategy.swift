@@ -142,7 +142,6 @@ final class MariaDBSnapshotBackupSession: BackupSession {
             logger.warning(
                 "tables \(names) are not transactional (MyISAM/Aria): their rows were read after the lock was released and may not match the snapshot")
         }
-        for item in read.notCarried { logger.warning("not carried: \(item.message)") }
         let planner = MariaDBChunkPlanner(connection: coordinator, targetChunkBytes: options.targetChunkBytes)
         var chunks: [BackupChunk] = []
         var conditions: [ChunkKey: String] = [:]
@@ -155,7 +154,7 @@ final class MariaDBSnapshotBackupSession: BackupSession {
         }
         let catalog = BackupCatalog(
             engine: "mariadb", serverVersion: coordinator.serverVersion, properties: properties, objects: read.objects,
-            tables: read.tables)
+            tables: read.tables, omitted: read.omitted)
         state.withLock { state in
             state.tables = read.tableInfo
             state.conditions = conditions

@@ -133,9 +133,6 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
     private let loads: [UInt32: String]
     /// What `LOAD DATA` warned about, per table, and the digests that prove it changed nothing.
     private let loadCheck: MariaDBLoadCheck
-    /// Held while a routine, trigger or event is created: each records the database's default
-    /// collation of that moment, which one of them may switch for its own creation.
-    private let storedObjectGate = HandleGate()
     private let transactionOpen = Mutex(false)
     /// `--data-only`: the target's triggers on the loaded tables, off until the rows are in.
     private let suspendedTriggers: MariaDBSuspendedTriggers
@@ -189,9 +186,6 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
     func apply(_ object: ArchiveObject, on connection: MariaDBConnection) async throws {
         guard var ddl = object.ddl else { return }
         if options.noOwner { ddl = Self.withoutDefiner(ddl) }
-        let gated = object.kind.recordsDatabaseCollation
-        if gated { await storedObjectGate.enter() }
-        defer { if gated { storedObjectGate.leave() } }
         do {
             try await MariaDBObjectDDL.run(ddl, on: connection)
         } catch let error as PoolKitError {
