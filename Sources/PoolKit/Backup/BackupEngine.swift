@@ -172,7 +172,13 @@ public struct BackupEngine: Sendable {
                             ? try writer.chunkWriter(blob: chunk.objectID, chunk: chunk.chunkID, encoder: encoder)
                             : try writer.chunkWriter(table: chunk.objectID, chunk: chunk.chunkID, encoder: encoder)
                         let sink = ArchiveChunkSink(output: output, progress: progress)
-                        let rows = try await session.dump(chunk, on: worker, into: sink)
+                        let rows: UInt64
+                        do {
+                            rows = try await session.dump(chunk, on: worker, into: sink)
+                        } catch {
+                            let what = blobIDs.contains(chunk.objectID) ? "blob" : "table"
+                            throw Self.naming(error, "\(what) \(names[chunk.objectID] ?? "#\(chunk.objectID)")")
+                        }
                         try await output.finish(rowCount: rows)
                         progress.chunkFinished(job: job, objectID: chunk.objectID, rows: rows)
                     }
@@ -180,6 +186,14 @@ public struct BackupEngine: Sendable {
             }
             try await group.waitForAll()
         }
+    }
+
+    /// `error` with the object whose dump failed named first, unless it is a cancellation (which
+    /// another worker's failure causes) or names it already.
+    static func naming(_ error: any Error, _ object: String) -> any Error {
+        guard let error = error as? PoolKitError, error.code != .cancelled, !error.message.contains(object) else { return error }
+        return PoolKitError(
+            error.code, "backing up \(object): \(error.message)", engineCode: error.engineCode, underlying: error.underlying)
     }
 
     static func manifest(

@@ -127,9 +127,9 @@ final class PostgresCopyBackupSession: BackupSession {
         var dumps: [UInt32: PostgresTableDump] = [:]
         let canSplit = serverVersionNumber >= 14_00_00
         for table in tables {
-            let fact = facts[table.oid] ?? TableFacts(bytes: 0, builtinTypesOnly: false)
+            let fact = facts[table.oid] ?? TableFacts(bytes: 0, binaryPortable: false)
             let columnNames = table.columns.map(\.name)
-            let encoding: ArchiveEncoding = fact.builtinTypesOnly ? .postgresCopyBinary : .postgresCopyText
+            let encoding: ArchiveEncoding = fact.binaryPortable ? .postgresCopyBinary : .postgresCopyText
             let tableChunks =
                 options.schemaOnly
                 ? []
@@ -166,7 +166,7 @@ final class PostgresCopyBackupSession: BackupSession {
         properties["block_size"] = String(blockSize)
         let catalog = BackupCatalog(
             engine: "postgres", serverVersion: coordinator.serverVersion, properties: properties, objects: schema.objects,
-            tables: options.schemaOnly ? [] : archiveTables, blobs: blobs)
+            tables: options.schemaOnly ? [] : archiveTables, blobs: blobs, omitted: schema.omitted)
         return BackupPlan(catalog: catalog, chunks: chunks)
     }
 
@@ -219,10 +219,40 @@ final class PostgresCopyBackupSession: BackupSession {
     }
 
     /// What planning needs to know of a table beyond the schema: its heap size now, and whether
-    /// every copied column has a built-in type (then binary COPY is portable between servers).
+    /// every copied column's type has a portable binary form (see ``binaryPortableTypes(_:)``).
     struct TableFacts: Sendable {
         var bytes: Int64
-        var builtinTypesOnly: Bool
+        var binaryPortable: Bool
+    }
+
+    /// A query of one row per type a copied column of `relation` reaches, with `portable`: whether
+    /// binary COPY of it reads back the same on another server. Reached through domains (their base
+    /// type), arrays (element), ranges (subtype), multiranges (range) and composites (attributes).
+    /// Every reached type needs a binary send and receive function (`aclitem` has none); a type
+    /// whose OID the binary form carries (an array's element, a composite's attribute) must be
+    /// built in, since OIDs differ between databases; and a user-defined base type (an extension's
+    /// or one with C functions) keeps its text form, whose stability is what its author promises.
+    static func binaryPortableTypes(_ relation: String) -> String {
+        """
+        WITH RECURSIVE reach(typ, embedded) AS (
+            SELECT a.atttypid, false FROM pg_catalog.pg_attribute a
+            WHERE a.attrelid = \(relation) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+            UNION
+            SELECT x.typ, x.embedded FROM reach r JOIN pg_catalog.pg_type t ON t.oid = r.typ
+            CROSS JOIN LATERAL (
+                SELECT t.typbasetype AS typ, false AS embedded WHERE t.typtype = 'd'
+                UNION ALL SELECT t.typelem, true WHERE t.typsubscript = 'pg_catalog.array_subscript_handler'::pg_catalog.regproc
+                UNION ALL SELECT g.rngsubtype, false FROM pg_catalog.pg_range g WHERE g.rngtypid = t.oid
+                UNION ALL SELECT g.rngtypid, false FROM pg_catalog.pg_range g WHERE g.rngmultitypid = t.oid
+                UNION ALL SELECT s.atttypid, true FROM pg_catalog.pg_attribute s
+                    WHERE t.typtype = 'c' AND s.attrelid = t.typrelid AND s.attnum > 0 AND NOT s.attisdropped
+            ) x
+        )
+        SELECT t.typsend <> 0 AND t.typreceive <> 0 AND NOT (r.embedded AND t.oid >= 16384)
+               AND NOT (t.typtype = 'b' AND t.oid >= 16384
+                        AND t.typsubscript <> 'pg_catalog.array_subscript_handler'::pg_catalog.regproc) AS portable
+        FROM reach r JOIN pg_catalog.pg_type t ON t.oid = r.typ
+        """
     }
 
     /// Takes `ACCESS SHARE` locks on `tables`, as pg_dump does (waiting at most the session's
@@ -243,17 +273,14 @@ final class PostgresCopyBackupSession: BackupSession {
         let result = try handle.query(
             """
             SELECT c.oid, pg_catalog.pg_relation_size(c.oid),
-                   coalesce(bool_and(a.atttypid < 16384), true)
+                   coalesce((SELECT bool_and(p.portable) FROM (\(binaryPortableTypes("c.oid"))) p), true)
             FROM pg_catalog.pg_class c
-            LEFT JOIN pg_catalog.pg_attribute a
-                   ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
             WHERE c.oid = ANY ('{\(oids)}'::pg_catalog.oid[])
-            GROUP BY c.oid
             """)
         var facts: [UInt32: TableFacts] = [:]
         for row in result.rows {
             guard let oid = row[0].flatMap({ UInt32($0) }) else { continue }
-            facts[oid] = TableFacts(bytes: row[1].flatMap { Int64($0) } ?? 0, builtinTypesOnly: row[2] == "t")
+            facts[oid] = TableFacts(bytes: row[1].flatMap { Int64($0) } ?? 0, binaryPortable: row[2] == "t")
         }
         return facts
     }

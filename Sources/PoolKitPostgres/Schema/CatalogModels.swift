@@ -78,6 +78,8 @@ extension CatalogReader {
         let ownerColumn: Int
         /// Whether it belongs to an identity column.
         let isIdentity: Bool
+        /// Whether it is `UNLOGGED`.
+        let unlogged: Bool
 
         /// The options of `CREATE SEQUENCE` and of an identity column.
         var options: String {

@@ -67,20 +67,42 @@ extension CatalogReader {
             ORDER BY d.classoid, d.objoid, d.objsubid
             """, what: "comments")
         for row in result {
-            let key = CatalogKey(try row.string("catalog"), try row.oid("objoid"))
-            let subID = try row.int("objsubid")
             let comment = try row.string("description")
-            if subID > 0 {
-                guard key.catalog == "pg_class", let object = graph.owner(of: key),
-                    let relation = relationNames[key.oid],
-                    let column = columns[key.oid]?.first(where: { $0.number == subID })
-                else { continue }
-                graph.append(
-                    "COMMENT ON COLUMN \(relation).\(PostgresSQL.identifier(column.name)) IS \(PostgresSQL.literal(comment));\n",
-                    to: object)
-            } else if let (object, target) = graph.commentTargets[key] {
-                graph.append("COMMENT ON \(target) IS \(PostgresSQL.literal(comment));\n", to: object)
+            appendStatement(on: CatalogKey(try row.string("catalog"), try row.oid("objoid")), column: try row.int("objsubid")) {
+                "COMMENT ON \($0) IS \(PostgresSQL.literal(comment));\n"
             }
+        }
+    }
+
+    /// Security labels (`SECURITY LABEL FOR provider ON … IS …`), part of their object's DDL like
+    /// comments. Only a server with a label provider loaded has any; the target needs the same
+    /// provider loaded.
+    func readSecurityLabels() async throws {
+        let result = try await rows(
+            """
+            SELECT l.classoid::regclass::text AS catalog, l.objoid, l.objsubid, l.provider, l.label FROM pg_seclabel l
+            WHERE l.objoid >= 16384 OR l.classoid IN ('pg_namespace'::regclass, 'pg_largeobject'::regclass)
+            ORDER BY l.classoid, l.objoid, l.objsubid, l.provider
+            """, what: "security labels")
+        for row in result {
+            let provider = PostgresSQL.identifier(try row.string("provider"))
+            let label = try row.string("label")
+            appendStatement(on: CatalogKey(try row.string("catalog"), try row.oid("objoid")), column: try row.int("objsubid")) {
+                "SECURITY LABEL FOR \(provider) ON \($0) IS \(PostgresSQL.literal(label));\n"
+            }
+        }
+    }
+
+    /// Appends `statement(target)` to the DDL of the object catalog row `key` belongs to, where
+    /// `target` names the row (or its column `column`, when > 0) as `COMMENT ON` does.
+    private func appendStatement(on key: CatalogKey, column subID: Int, _ statement: (String) -> String) {
+        if subID > 0 {
+            guard key.catalog == "pg_class", let object = graph.owner(of: key), let relation = relationNames[key.oid],
+                let column = columns[key.oid]?.first(where: { $0.number == subID })
+            else { return }
+            graph.append(statement("COLUMN \(relation).\(PostgresSQL.identifier(column.name))"), to: object)
+        } else if let (object, target) = graph.commentTargets[key] {
+            graph.append(statement(target), to: object)
         }
     }
 

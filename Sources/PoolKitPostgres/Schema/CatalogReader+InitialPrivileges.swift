@@ -42,6 +42,14 @@ extension CatalogReader {
             SELECT 'pg_namespace', n.oid, 'SCHEMA ' || quote_ident(n.nspname), pg_get_userbyid(n.nspowner),
                    \(Self.aclJSON("n.nspacl")), n.nspacl IS NULL
             FROM pg_namespace n WHERE n.nspname NOT IN ('public', 'information_schema') AND (\(changed("pg_namespace", "n.oid", "n.nspacl")))
+            UNION ALL
+            SELECT 'pg_language', l.oid, 'LANGUAGE ' || quote_ident(l.lanname), pg_get_userbyid(l.lanowner),
+                   \(Self.aclJSON("l.lanacl")), l.lanacl IS NULL
+            FROM pg_language l WHERE \(changed("pg_language", "l.oid", "l.lanacl"))
+            UNION ALL
+            SELECT 'pg_foreign_data_wrapper', w.oid, 'FOREIGN DATA WRAPPER ' || quote_ident(w.fdwname),
+                   pg_get_userbyid(w.fdwowner), \(Self.aclJSON("w.fdwacl")), w.fdwacl IS NULL
+            FROM pg_foreign_data_wrapper w WHERE \(changed("pg_foreign_data_wrapper", "w.oid", "w.fdwacl"))
             ORDER BY 1, 2
             """, what: "changed initial privileges")
         for row in result {
@@ -57,6 +65,40 @@ extension CatalogReader {
             graph.add(
                 .acl, name: target, schema: nil, section: .postData, ddl: ddl,
                 dependencies: extensionObject.map { [$0] } ?? [])
+        }
+        try await readChangedInitialColumnPrivileges()
+    }
+
+    /// Column privileges changed on system tables and views and on extensions' relations: the
+    /// privileges `pg_init_privs` recorded for the column (none for most) are revoked, the
+    /// column's privileges now granted.
+    private func readChangedInitialColumnPrivileges() async throws {
+        let result = try await rows(
+            """
+            SELECT c.oid, a.attname, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS target,
+                   pg_get_userbyid(c.relowner) AS owner, \(Self.aclJSON("a.attacl")) AS acl,
+                   \(Self.aclJSON("ip.initprivs")) AS initial
+            FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_init_privs ip ON ip.classoid = 'pg_class'::regclass AND ip.objoid = c.oid AND ip.objsubid = a.attnum
+            WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS DISTINCT FROM ip.initprivs
+              AND n.nspname <> 'information_schema' AND c.relkind IN ('r', 'v', 'm', 'f', 'p')
+              AND (c.oid < 16384 OR EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_class'::regclass
+                   AND e.objid = c.oid AND e.deptype = 'e'))
+            ORDER BY c.oid, a.attnum
+            """, what: "changed initial column privileges")
+        for row in result {
+            let target = "TABLE \(try row.string("target"))"
+            let column = try row.string("attname")
+            let owner = try row.string("owner")
+            var ddl = ""
+            for item in try row.jsonRows("initial") ?? [] where item.count == 4 {
+                ddl += "REVOKE ALL (\(PostgresSQL.identifier(column))) ON \(target) FROM \(PostgresSQL.role(item[0] as? String));\n"
+            }
+            ddl += Self.grants(try row.jsonRows("acl") ?? [], on: target, columns: column, owner: owner)
+            guard !ddl.isEmpty else { continue }
+            graph.add(
+                .acl, name: "\(target) (\(column))", schema: nil, section: .postData, ddl: ddl,
+                dependencies: graph.owner(of: CatalogKey("pg_class", try row.oid("oid"))).map { [$0] } ?? [])
         }
     }
 }

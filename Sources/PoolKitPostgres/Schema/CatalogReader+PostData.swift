@@ -2,8 +2,8 @@ import PoolKit
 
 /// Constraints, indexes, triggers, rules, policies, extended statistics and event triggers.
 extension CatalogReader {
-    /// Constraints of dumped tables: valid CHECK constraints are part of `CREATE TABLE`; the others
-    /// are post-data objects. Inherited ones (and foreign keys cloned to partitions) come with
+    /// Constraints of dumped tables: valid CHECK constraints are part of `CREATE TABLE` unless they
+    /// are in a dependency loop (``separateConstraints``); the others are post-data objects. Inherited ones (and foreign keys cloned to partitions) come with
     /// their parent's.
     private func addConstraints() {
         for relation in relations.values.sorted(by: { $0.oid < $1.oid }) where relation.kind == "r" || relation.kind == "p" {
@@ -14,7 +14,7 @@ extension CatalogReader {
                 var ddl: String
                 switch constraint.type {
                 case "c":
-                    if constraint.validated {
+                    if constraint.validated && !separateConstraints.contains(constraint.oid) {
                         if constraint.isLocal || relation.isPartition {
                             graph.alias(key, to: relation.objectID, commentTarget: commentTarget)
                         }

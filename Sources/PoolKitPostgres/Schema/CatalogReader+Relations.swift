@@ -23,6 +23,29 @@ extension CatalogReader {
         }
     }
 
+    /// The CHECK constraints whose dependencies lead back to their own table or domain (through
+    /// functions, types, other tables): see ``separateConstraints``.
+    func readConstraintLoops() async throws {
+        let result = try await rows(
+            """
+            WITH RECURSIVE reach(con, classid, objid) AS (
+                SELECT co.oid, d.refclassid, d.refobjid
+                FROM pg_constraint co JOIN pg_depend d ON d.classid = 'pg_constraint'::regclass AND d.objid = co.oid
+                WHERE co.contype = 'c' AND co.oid >= 16384 AND d.refobjid >= 16384
+                  AND NOT (d.refclassid = 'pg_class'::regclass AND d.refobjid = co.conrelid)
+                  AND NOT (d.refclassid = 'pg_type'::regclass AND d.refobjid = co.contypid)
+                UNION
+                SELECT r.con, d.refclassid, d.refobjid FROM reach r
+                JOIN pg_depend d ON d.classid = r.classid AND d.objid = r.objid
+                WHERE d.refobjid >= 16384 AND d.deptype IN ('n', 'a', 'i')
+            )
+            SELECT DISTINCT r.con FROM reach r JOIN pg_constraint co ON co.oid = r.con
+            WHERE (r.classid = 'pg_class'::regclass AND r.objid = co.conrelid AND co.conrelid <> 0)
+               OR (r.classid = 'pg_type'::regclass AND r.objid = co.contypid AND co.contypid <> 0)
+            """, what: "constraints in dependency loops")
+        for row in result { separateConstraints.insert(try row.oid("con")) }
+    }
+
     func readColumns() async throws {
         let result = try await rows(
             """
@@ -58,8 +81,8 @@ extension CatalogReader {
             """
             SELECT s.seqrelid, format_type(s.seqtypid, NULL) AS type, s.seqstart, s.seqincrement, s.seqmax,
                    s.seqmin, s.seqcache, s.seqcycle, d.refobjid AS ownertable, d.refobjsubid AS ownercolumn,
-                   d.deptype
-            FROM pg_sequence s
+                   d.deptype, sc.relpersistence
+            FROM pg_sequence s JOIN pg_class sc ON sc.oid = s.seqrelid
             LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.seqrelid
                  AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
             WHERE s.seqrelid >= 16384
@@ -72,7 +95,7 @@ extension CatalogReader {
                 minimum: try row.string("seqmin"), cache: try row.string("seqcache"), cycle: try row.bool("seqcycle"),
                 ownerTable: try row.optional("ownertable").flatMap { UInt32($0) },
                 ownerColumn: Int(try row.optional("ownercolumn") ?? "0") ?? 0,
-                isIdentity: try row.optional("deptype") == "i")
+                isIdentity: try row.optional("deptype") == "i", unlogged: try row.string("relpersistence") == "u")
         }
         for sequence in sequences.values where sequence.isIdentity {
             if let table = sequence.ownerTable { identitySequences[table, default: []].append(sequence) }
@@ -237,6 +260,12 @@ extension CatalogReader {
             for column in columns[oid] ?? [] where column.defaultExpression != nil {
                 ddl +=
                     "ALTER VIEW \(qualified) ALTER COLUMN \(PostgresSQL.identifier(column.name)) SET DEFAULT \(column.defaultExpression!);\n"
+            }
+            if kind == "m" {
+                for column in columns[oid] ?? [] {
+                    ddl += Self.columnSettings(
+                        column, alter: "ALTER TABLE ONLY \(qualified) ALTER COLUMN \(PostgresSQL.identifier(column.name))")
+                }
             }
         case "f":
             objectKind = PostgresObjectKind.foreignTable

@@ -27,16 +27,24 @@ extension CatalogReader {
             var line = "    \(name) \(column.type)"
             if let options = column.foreignOptions { line += " OPTIONS (\(options))" }
             if let collation = column.collation { line += " COLLATE \(collation)" }
-            if let expression {
+            // A generated column a parent has too takes its expression from the parent: the server
+            // refuses one written in CREATE TABLE … INHERITS (as pg_dump leaves it out).
+            let inheritsGeneration =
+                !isPartition && column.generated == "s"
+                && parents.contains { parent in columns[parent]?.contains { $0.name == column.name && $0.generated == "s" } == true }
+            if let expression, !inheritsGeneration {
                 line += column.generated == "s" ? " GENERATED ALWAYS AS (\(expression)) STORED" : " DEFAULT \(expression)"
             }
-            if !column.identity.isEmpty, let identity = try identityClause(table: oid, column: column) {
+            if !column.identity.isEmpty,
+                let identity = try identityClause(table: oid, column: column, tableUnlogged: try row.string("relpersistence") == "u")
+            {
                 line += identity
             }
             if column.notNull { line += " NOT NULL" }
             lines.append(line)
         }
-        for constraint in tableConstraints[oid] ?? [] where constraint.type == "c" && constraint.validated {
+        for constraint in tableConstraints[oid] ?? []
+        where constraint.type == "c" && constraint.validated && !separateConstraints.contains(constraint.oid) {
             guard constraint.isLocal || isPartition else { continue }
             lines.append("    CONSTRAINT \(PostgresSQL.identifier(constraint.name)) \(constraint.definition)")
         }
@@ -70,22 +78,31 @@ extension CatalogReader {
                     ddl += "\(alter) SET DEFAULT \(expression);\n"
                 }
             }
-            if column.statisticsTarget >= 0 { ddl += "\(alter) SET STATISTICS \(column.statisticsTarget);\n" }
-            if column.storage != column.typeStorage, let storage = Self.storageNames[column.storage] {
-                ddl += "\(alter) SET STORAGE \(storage);\n"
-            }
-            switch column.compression {
-            case "p": ddl += "\(alter) SET COMPRESSION pglz;\n"
-            case "l": ddl += "\(alter) SET COMPRESSION lz4;\n"
-            default: break
-            }
-            if let options = column.options { ddl += "\(alter) SET (\(options));\n" }
+            ddl += Self.columnSettings(column, alter: alter)
         }
         switch try row.string("relreplident") {
         case "f" where server == nil: ddl += "ALTER TABLE ONLY \(qualified) REPLICA IDENTITY FULL;\n"
         case "n" where server == nil: ddl += "ALTER TABLE ONLY \(qualified) REPLICA IDENTITY NOTHING;\n"
         default: break
         }
+        return ddl
+    }
+
+    /// The statements that give a column of a table or materialized view (`alter`: `ALTER TABLE
+    /// ONLY … ALTER COLUMN …`) the settings it has beyond its type's: statistics target, storage,
+    /// compression and attribute options (`n_distinct`, …).
+    static func columnSettings(_ column: Column, alter: String) -> String {
+        var ddl = ""
+        if column.statisticsTarget >= 0 { ddl += "\(alter) SET STATISTICS \(column.statisticsTarget);\n" }
+        if column.storage != column.typeStorage, let storage = Self.storageNames[column.storage] {
+            ddl += "\(alter) SET STORAGE \(storage);\n"
+        }
+        switch column.compression {
+        case "p": ddl += "\(alter) SET COMPRESSION pglz;\n"
+        case "l": ddl += "\(alter) SET COMPRESSION lz4;\n"
+        default: break
+        }
+        if let options = column.options { ddl += "\(alter) SET (\(options));\n" }
         return ddl
     }
 
@@ -107,11 +124,14 @@ extension CatalogReader {
     private static let storageNames = ["p": "PLAIN", "e": "EXTERNAL", "m": "MAIN", "x": "EXTENDED"]
 
     /// ` GENERATED … AS IDENTITY (SEQUENCE NAME … options)` for an identity column.
-    private func identityClause(table: UInt32, column: Column) throws -> String? {
+    /// The sequence follows the table's persistence unless it was changed (`ALTER SEQUENCE … SET
+    /// LOGGED` / `SET UNLOGGED`), which the clause then says.
+    private func identityClause(table: UInt32, column: Column, tableUnlogged: Bool) throws -> String? {
         guard let sequence = identitySequences[table]?.first(where: { $0.ownerColumn == column.number }),
             let name = identityNames[sequence.oid]
         else { return nil }
         let kind = column.identity == "a" ? "ALWAYS" : "BY DEFAULT"
-        return " GENERATED \(kind) AS IDENTITY (SEQUENCE NAME \(name) \(sequence.options))"
+        let persistence = sequence.unlogged == tableUnlogged ? "" : sequence.unlogged ? "UNLOGGED " : "LOGGED "
+        return " GENERATED \(kind) AS IDENTITY (SEQUENCE NAME \(name) \(persistence)\(sequence.options))"
     }
 }

@@ -155,7 +155,7 @@ extension CatalogReader {
                 }
                 if try row.bool("typnotnull") { ddl += " NOT NULL" }
                 let constraints = domainConstraints[oid] ?? []
-                for constraint in constraints where constraint.validated {
+                for constraint in constraints where constraint.validated && !separateConstraints.contains(constraint.oid) {
                     ddl += "\n    CONSTRAINT \(PostgresSQL.identifier(constraint.name)) \(constraint.definition)"
                 }
                 ddl += ";\n"
@@ -185,11 +185,12 @@ extension CatalogReader {
             }
             for constraint in domainConstraints[oid] ?? [] {
                 let commentTarget = "CONSTRAINT \(PostgresSQL.identifier(constraint.name)) ON DOMAIN \(qualified)"
-                guard !constraint.validated else {
+                guard !constraint.validated || separateConstraints.contains(constraint.oid) else {
                     graph.alias(CatalogKey("pg_constraint", constraint.oid), to: id, commentTarget: commentTarget)
                     continue
                 }
-                // Not validated: the data may break it, so it is added after the data (as pg_dump does).
+                // Not validated (the data may break it) or in a dependency loop: added after the data
+                // (as pg_dump does).
                 graph.add(
                     .constraint, name: constraint.name, schema: schema, section: .postData,
                     ddl:

@@ -21,6 +21,10 @@ final class CatalogReader {
     var extensionConfiguration: [UInt32: (extension: UInt32, condition: String?)] = [:]
     /// Extension configuration tables whose rows are dumped, with their filters.
     var extensionTables: [(relation: Relation, condition: String?)] = []
+    /// CHECK constraints (of tables and domains) in a dependency loop: they call a function that
+    /// needs their own table or domain (its row type, or its rows). Each is added after the data
+    /// by a statement of its own instead of in `CREATE TABLE` / `CREATE DOMAIN`, as pg_dump does.
+    var separateConstraints: Set<UInt32> = []
     /// Constraints by the relation or domain they are on.
     var tableConstraints: [UInt32: [Constraint]] = [:]
     var domainConstraints: [UInt32: [Constraint]] = [:]
@@ -57,6 +61,10 @@ final class CatalogReader {
     /// Materialized views' refresh objects by the matview's object.
     var refreshObjects: [UInt32: UInt32] = [:]
     var largeObjects: [UInt32] = []
+    /// What the source has and the archive will not carry, with the reasons.
+    var omitted: [ArchiveOmission] = []
+    /// User-defined base types: the shell (`CREATE TYPE t;`) and the complete type's objects.
+    var baseTypes: [(shell: UInt32, full: UInt32)] = []
     /// Dumped relations that inherit from each dumped relation (partitions, inheritance children), by OID.
     var inheritors: [UInt32: [UInt32]] = [:]
 
@@ -78,10 +86,15 @@ final class CatalogReader {
         try await readSchemas()
         try await readExtensions()
         try await readConstraints()
+        try await readConstraintLoops()
         try await readCollations()
         try await readColumns()
         try await readTypes()
+        try await readBaseTypes()
+        try await readAccessMethods()
+        try await readLanguages()
         try await readRoutines()
+        try await readTransforms()
         try await readOperators()
         try await readCasts()
         try await readOperatorClasses()
@@ -99,12 +112,16 @@ final class CatalogReader {
         try await readStatistics()
         try await readEventTriggers()
         try await readPublications()
+        try await readSubscriptions()
         try await readDefaultPrivileges()
         try await readChangedInitialPrivileges()
         try await readLargeObjects()
         try await readTypeAliases()
         try await readComments()
+        try await readSecurityLabels()
+        try await readTablespaces()
         try await readDependencies()
+        completeBaseTypes()
         linkRefreshes()
         completePartitionedIndexes()
         splitViewCycles()
@@ -125,7 +142,8 @@ final class CatalogReader {
                 relpages: relation.relpages, estimatedBytes: relation.bytes, isPartition: relation.isPartition,
                 rowFilter: condition)
         }
-        return PostgresSchema(objects: objects, tables: tables, largeObjects: largeObjects, properties: properties)
+        return PostgresSchema(
+            objects: objects, tables: tables, largeObjects: largeObjects, properties: properties, omitted: omitted)
     }
 
     // MARK: - Facts

@@ -47,14 +47,19 @@ package struct PostgresSchema: Sendable {
     /// Facts about the server and database: `server_version`, `server_version_num`, `encoding`,
     /// `standard_conforming_strings`, `lc_collate`, `lc_ctype`.
     package var properties: [String: String]
+    /// What the database has and ``objects`` does not recreate, each with its reason (a backup
+    /// reports them: ``BackupCatalog/omitted``). Nothing in ``objects`` needs any of them.
+    package var omitted: [ArchiveOmission]
 
     package init(
-        objects: [ArchiveObject], tables: [PostgresTableInfo], largeObjects: [UInt32], properties: [String: String]
+        objects: [ArchiveObject], tables: [PostgresTableInfo], largeObjects: [UInt32], properties: [String: String],
+        omitted: [ArchiveOmission] = []
     ) {
         self.objects = objects
         self.tables = tables
         self.largeObjects = largeObjects
         self.properties = properties
+        self.omitted = omitted
     }
 }
 
@@ -161,4 +166,12 @@ package enum PostgresObjectKind {
     package static let conversion: ArchiveObject.Kind = "conversion"
     /// A large object (`lo_create`), pre-data; its contents are dumped as data.
     package static let largeObject: ArchiveObject.Kind = "large-object"
+    /// `CREATE ACCESS METHOD`.
+    package static let accessMethod: ArchiveObject.Kind = "access-method"
+    /// `CREATE PROCEDURAL LANGUAGE` of a language that is not an extension.
+    package static let language: ArchiveObject.Kind = "language"
+    /// `CREATE TRANSFORM`.
+    package static let transform: ArchiveObject.Kind = "transform"
+    /// `CREATE SUBSCRIPTION` (created with `connect = false`, its password left out).
+    package static let subscription: ArchiveObject.Kind = "subscription"
 }

@@ -222,16 +222,17 @@ struct BackupRestoreEngineTests {
         }
     }
 
-    @Test("a backup that fails midway leaves no archive file behind")
+    @Test("a backup that fails midway names the table and leaves no archive file behind")
     func failedBackupLeavesNothing() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("poolkit-engine-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var behaviour = MemoryBehaviour()
         behaviour.failDumpOf = "orders"
-        await #expect(throws: PoolKitError.self) {
+        let error = await #expect(throws: PoolKitError.self) {
             _ = try await backup(behaviour, to: directory.appendingPathComponent("out.poolkit").path)
         }
+        #expect(error?.message.hasPrefix("backing up table orders: dump of orders failed on purpose") == true, "the error names the table")
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
     }
 

@@ -1,0 +1,113 @@
+/// The object kinds of pg_dump's own test suite (src/bin/pg_dump/t/002_pg_dump.pl) that the rich
+/// schema fixture does not have, each in its smallest form: a column type without binary I/O,
+/// a base type with its shell and I/O functions (and a range, a multirange, an operator class and
+/// a table over it), a shell type alone, an access method and tables using it, a transform, a
+/// procedural language that is not an extension, a generated column both local and inherited,
+/// CHECK constraints in dependency loops (over the table's row type, reading the table, on a
+/// domain), the per-column and per-relation settings `ALTER … SET` gives, identity sequences
+/// whose persistence differs from their table's, a subscription, and privileges changed on system
+/// objects (`pg_init_privs`).
+enum PostgresObjectKindsFixture {
+    static let schema = #"""
+        CREATE TABLE public.privs (who text, acl aclitem, acls aclitem[]);
+
+        CREATE TYPE public.myint;
+        CREATE FUNCTION public.myint_in(cstring) RETURNS public.myint LANGUAGE internal IMMUTABLE STRICT AS 'int4in';
+        CREATE FUNCTION public.myint_out(public.myint) RETURNS cstring LANGUAGE internal IMMUTABLE STRICT AS 'int4out';
+        CREATE FUNCTION public.myint_recv(internal) RETURNS public.myint LANGUAGE internal IMMUTABLE STRICT AS 'int4recv';
+        CREATE FUNCTION public.myint_send(public.myint) RETURNS bytea LANGUAGE internal IMMUTABLE STRICT AS 'int4send';
+        CREATE TYPE public.myint (INPUT = public.myint_in, OUTPUT = public.myint_out, RECEIVE = public.myint_recv,
+            SEND = public.myint_send, LIKE = pg_catalog.int4, CATEGORY = 'N', DEFAULT = '7');
+        COMMENT ON TYPE public.myint IS 'an integer of our own';
+        CREATE FUNCTION public.myint_lt(public.myint, public.myint) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT AS 'int4lt';
+        CREATE FUNCTION public.myint_le(public.myint, public.myint) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT AS 'int4le';
+        CREATE FUNCTION public.myint_eq(public.myint, public.myint) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT AS 'int4eq';
+        CREATE FUNCTION public.myint_ge(public.myint, public.myint) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT AS 'int4ge';
+        CREATE FUNCTION public.myint_gt(public.myint, public.myint) RETURNS boolean LANGUAGE internal IMMUTABLE STRICT AS 'int4gt';
+        CREATE FUNCTION public.myint_cmp(public.myint, public.myint) RETURNS integer LANGUAGE internal IMMUTABLE STRICT AS 'btint4cmp';
+        CREATE OPERATOR public.< (LEFTARG = public.myint, RIGHTARG = public.myint, FUNCTION = public.myint_lt);
+        CREATE OPERATOR public.<= (LEFTARG = public.myint, RIGHTARG = public.myint, FUNCTION = public.myint_le);
+        CREATE OPERATOR public.= (LEFTARG = public.myint, RIGHTARG = public.myint, FUNCTION = public.myint_eq);
+        CREATE OPERATOR public.>= (LEFTARG = public.myint, RIGHTARG = public.myint, FUNCTION = public.myint_ge);
+        CREATE OPERATOR public.> (LEFTARG = public.myint, RIGHTARG = public.myint, FUNCTION = public.myint_gt);
+        CREATE OPERATOR CLASS public.myint_ops DEFAULT FOR TYPE public.myint USING btree AS
+            OPERATOR 1 public.<, OPERATOR 2 public.<=, OPERATOR 3 public.=, OPERATOR 4 public.>=, OPERATOR 5 public.>,
+            FUNCTION 1 public.myint_cmp(public.myint, public.myint);
+        CREATE TYPE public.myint_range AS RANGE (subtype = public.myint, multirange_type_name = public.myint_multirange);
+        CREATE TABLE public.uses_myint (v public.myint, vs public.myint[], r public.myint_range, mr public.myint_multirange);
+        CREATE INDEX uses_myint_v ON public.uses_myint (v);
+        CREATE TYPE public.only_shell;
+
+        CREATE ACCESS METHOD heap2 TYPE TABLE HANDLER heap_tableam_handler;
+        COMMENT ON ACCESS METHOD heap2 IS 'a copy of heap';
+        CREATE TABLE public.in_heap2 (id integer, note text) USING heap2;
+        CREATE MATERIALIZED VIEW public.mv_heap2 USING heap2 AS SELECT id FROM public.in_heap2;
+
+        CREATE TRANSFORM FOR integer LANGUAGE sql (FROM SQL WITH FUNCTION prsd_lextype(internal),
+            TO SQL WITH FUNCTION int4recv(internal));
+        CREATE FUNCTION public.pltest_call_handler() RETURNS language_handler LANGUAGE c
+            AS '$libdir/plpgsql', 'plpgsql_call_handler';
+        CREATE LANGUAGE pltest HANDLER public.pltest_call_handler;
+        COMMENT ON LANGUAGE pltest IS 'a language of our own';
+
+        CREATE TABLE public.gp (a integer, b integer GENERATED ALWAYS AS (a * 2) STORED);
+        CREATE TABLE public.gc (a integer NOT NULL, b integer GENERATED ALWAYS AS (a * 2) STORED);
+        ALTER TABLE public.gc INHERIT public.gp;
+
+        CREATE TABLE public.t (a integer);
+        CREATE FUNCTION public.t_ok(public.t) RETURNS boolean LANGUAGE sql AS 'SELECT $1.a > 0';
+        ALTER TABLE public.t ADD CONSTRAINT t_ok CHECK (public.t_ok(t.*));
+        CREATE TABLE public.tr (id integer, c integer);
+        CREATE FUNCTION public.tr_max() RETURNS integer LANGUAGE sql STABLE
+            BEGIN ATOMIC SELECT coalesce(max(id), 0) FROM public.tr; END;
+        ALTER TABLE public.tr ADD CONSTRAINT tr_c CHECK (c <= public.tr_max() + 100);
+        CREATE DOMAIN public.dd AS integer;
+        -- Takes the domain's array type (a dd argument would check the domain again, without end).
+        CREATE FUNCTION public.dd_ok(public.dd[], integer) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT $2 > 0';
+        ALTER DOMAIN public.dd ADD CONSTRAINT dd_ok CHECK (public.dd_ok('{}'::public.dd[], VALUE));
+        CREATE TABLE public.uses_dd (v public.dd);
+
+        CREATE MATERIALIZED VIEW public.mv WITH (fillfactor = 60) AS SELECT who FROM public.privs;
+        ALTER MATERIALIZED VIEW public.mv ALTER COLUMN who SET COMPRESSION lz4;
+        ALTER MATERIALIZED VIEW public.mv ALTER COLUMN who SET STATISTICS 77;
+        ALTER MATERIALIZED VIEW public.mv ALTER COLUMN who SET STORAGE MAIN;
+        ALTER MATERIALIZED VIEW public.mv ALTER COLUMN who SET (n_distinct = 5);
+        CREATE TABLE public.idt (id integer GENERATED ALWAYS AS IDENTITY, v text);
+        ALTER SEQUENCE public.idt_id_seq SET UNLOGGED;
+        CREATE UNLOGGED TABLE public.uidt (id integer GENERATED BY DEFAULT AS IDENTITY, v text);
+        ALTER SEQUENCE public.uidt_id_seq SET LOGGED;
+        CREATE TABLE public.settings (a integer, b text, c text);
+        ALTER TABLE public.settings ALTER COLUMN b SET STORAGE EXTERNAL, ALTER COLUMN c SET COMPRESSION lz4,
+            ALTER COLUMN a SET (n_distinct_inherited = -0.5), SET (autovacuum_vacuum_scale_factor = 0.01),
+            REPLICA IDENTITY FULL;
+        CREATE UNLOGGED TABLE public.unlogged_t (x integer);
+
+        CREATE SUBSCRIPTION fixture_sub CONNECTION 'host=127.0.0.1 port=1 dbname=nowhere' PUBLICATION p1, "P two"
+            WITH (connect = false, slot_name = NONE, binary = true, streaming = true);
+        COMMENT ON SUBSCRIPTION fixture_sub IS 'not connected';
+
+        REVOKE USAGE ON LANGUAGE plpgsql FROM PUBLIC;
+        GRANT SELECT (rolname) ON pg_catalog.pg_authid TO PUBLIC;
+        REVOKE EXECUTE ON FUNCTION pg_catalog.pg_sleep(double precision) FROM PUBLIC;
+        """#
+
+    static let data = #"""
+        INSERT INTO public.privs VALUES ('a', 'postgres=arwdDxt/postgres', '{=r/postgres,postgres=a/postgres}'), ('b', NULL, NULL);
+        INSERT INTO public.uses_myint VALUES ('42', '{1,2,NULL}', '[1,5)', '{[1,2),[3,4)}'), (NULL, NULL, 'empty', '{}');
+        INSERT INTO public.in_heap2 SELECT g, 'note ' || g FROM generate_series(1, 20) g;
+        REFRESH MATERIALIZED VIEW public.mv_heap2;
+        REFRESH MATERIALIZED VIEW public.mv;
+        INSERT INTO public.gp (a) VALUES (1), (2);
+        INSERT INTO public.gc (a) VALUES (3);
+        INSERT INTO public.t VALUES (1), (2);
+        INSERT INTO public.tr VALUES (1, 50), (2, 100);
+        INSERT INTO public.uses_dd VALUES (5);
+        INSERT INTO public.idt (v) VALUES ('x'), ('y');
+        INSERT INTO public.uidt (v) VALUES ('z');
+        INSERT INTO public.settings VALUES (1, 'b', 'c');
+        """#
+
+    /// Removes the subscriptions a database with the fixture has (a database with subscriptions
+    /// cannot be dropped); they have no slot, so nothing connects.
+    static let dropSubscriptions = "DROP SUBSCRIPTION IF EXISTS fixture_sub"
+}

@@ -1,0 +1,122 @@
+import Foundation
+import PoolKitConformance
+@testable import PoolKitPostgres
+import Testing
+
+/// Every object kind pg_dump carries round-trips through backup and restore, and what cannot be
+/// carried is said, never dropped in silence.
+@Suite(
+    "PostgreSQL object kinds", .serialized,
+    .enabled(if: TestServers.shouldRun(.postgres), Comment(rawValue: TestServers.skipReason(.postgres))))
+struct PostgresObjectKindsTests {
+    /// Runs `body` with a source and a target database; drops their subscriptions, then them.
+    private func withDatabases(_ label: String, _ body: (ScratchDatabase, ScratchDatabase) async throws -> Void) async throws {
+        let source = try await ScratchDatabase.create("\(label)_src")
+        let target = try await ScratchDatabase.create("\(label)_dst")
+        var failure: (any Error)?
+        do { try await body(source, target) } catch { failure = error }
+        for database in [source, target] {
+            try? await database.execute(PostgresObjectKindsFixture.dropSubscriptions)
+            await database.drop()
+        }
+        if let failure { throw failure }
+    }
+
+    @Test(
+        "every object kind of pg_dump's test suite comes back: pg_dump --schema-only and every row agree",
+        arguments: [1, 4], Transport.allCases)
+    func objectKinds(jobs: Int, transport: Transport) async throws {
+        try await withDatabases("kinds") { source, target in
+            try await source.execute(PostgresObjectKindsFixture.schema)
+            try await source.execute(PostgresObjectKindsFixture.data)
+            var backupOptions = BackupOptions()
+            backupOptions.jobs = jobs
+            backupOptions.strict = true  // nothing of the fixture may be left out
+            var restoreOptions = RestoreOptions()
+            restoreOptions.jobs = jobs
+            let (backed, _) = try await copyDatabase(
+                from: source.url, to: target.url, via: transport, backupOptions: backupOptions, restoreOptions: restoreOptions)
+            #expect(backed.manifest.omitted.isEmpty)
+
+            let encodings = Dictionary(backed.manifest.tables.map { ($0.qualifiedName, $0.encoding) }, uniquingKeysWith: { a, _ in a })
+            #expect(encodings["public.privs"] == .postgresCopyText, "aclitem has no binary send/receive")
+            #expect(encodings["public.uses_myint"] == .postgresCopyText, "a user base type keeps its text form")
+            #expect(encodings["public.in_heap2"] == .postgresCopyBinary)
+
+            let expected = try await DatabaseFingerprint.read(source)
+            #expect(expected.tables["public.uses_myint"]?.hasPrefix("2:") == true)
+            #expect(try await DatabaseFingerprint.read(target) == expected)
+            let sourceSchema = try #require(try schemaDump(source), "pg_dump is needed as the oracle")
+            let targetSchema = try schemaDump(target)
+            #expect(targetSchema == sourceSchema, "\(firstDifference(sourceSchema, targetSchema ?? ""))")
+            for check in [
+                "SELECT relpersistence FROM pg_class WHERE relname IN ('idt_id_seq', 'uidt_id_seq') ORDER BY relname",
+                "SELECT subname, subenabled FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
+                "SELECT obj_description(oid, 'pg_am') FROM pg_am WHERE amname = 'heap2'",
+            ] {
+                let source = try await source.query(check).rows
+                let target = try await target.query(check).rows
+                #expect(target.map { $0.first } == source.map { $0.first }, "\(check)")
+            }
+        }
+    }
+
+    @Test("a subscription's password never reaches the archive; the restored subscription connects without it")
+    func subscriptionPassword() async throws {
+        try await withDatabases("subpw") { source, target in
+            try await source.execute(
+                """
+                CREATE SUBSCRIPTION fixture_sub CONNECTION 'host=127.0.0.1 port=1 user=rep password=hunter2-subscription dbname=x'
+                    PUBLICATION p WITH (connect = false, slot_name = NONE)
+                """)
+            let path = temporaryArchivePath()
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let summary = try await backup(source.url, to: path)
+            let archive = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect(archive.range(of: Data("hunter2-subscription".utf8)) == nil)
+            #expect(!summary.manifest.objects.contains { ($0.ddl ?? "").contains("hunter2") })
+            try await restore(from: path, into: target.url)
+            let conninfo = try await target.query(
+                "SELECT subconninfo FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())")
+            let restored = try #require(conninfo.rows.first?.first ?? nil)
+            #expect(restored.contains("user='rep'") && restored.contains("host='127.0.0.1'") && restored.contains("dbname='x'"))
+            #expect(!restored.contains("password") && !restored.contains("hunter2"))
+        }
+    }
+
+    @Test("relations in a tablespace are named as not carried; --strict refuses them and writes nothing")
+    func tablespaceNotCarried() async throws {
+        try await withDatabases("tblspc") { source, _ in
+            let tablespace = "pk_ts_\(UInt32.random(in: 0...UInt32.max))"
+            // An in-place tablespace (a directory in the server's own pg_tblspc): no directory to prepare.
+            try await ScratchDatabase.withConnection(source.url) { connection in
+                try await connection.execute("SET allow_in_place_tablespaces = true")
+                try await connection.execute("CREATE TABLESPACE \(tablespace) LOCATION ''")
+                try await connection.execute(
+                    "CREATE TABLE public.placed (x integer) TABLESPACE \(tablespace); CREATE INDEX placed_x ON public.placed (x) TABLESPACE \(tablespace)")
+            }
+            var failure: (any Error)?
+            do {
+                let path = temporaryArchivePath()
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                let summary = try await backup(source.url, to: path)
+                let omission = try #require(summary.manifest.omitted.first)
+                #expect(summary.manifest.omitted.count == 1)
+                #expect(omission.kind == "tablespace" && omission.name == tablespace)
+                #expect(omission.reason.contains("public.placed, public.placed_x"))
+
+                var strict = BackupOptions()
+                strict.strict = true
+                let strictPath = temporaryArchivePath()
+                let error = await #expect(throws: PoolKitError.self) { try await backup(source.url, to: strictPath, options: strict) }
+                #expect(error?.code == .notCarried)
+                #expect(!FileManager.default.fileExists(atPath: strictPath))
+            } catch { failure = error }
+            try await source.execute("DROP TABLE public.placed")
+            try await ScratchDatabase.withConnection(try ScratchDatabase.serverURL()) {
+                try await $0.execute("DROP TABLESPACE \(tablespace)")
+            }
+            if let failure { throw failure }
+        }
+    }
+}
