@@ -1,7 +1,7 @@
 /// The object kinds of pg_dump's own test suite (src/bin/pg_dump/t/002_pg_dump.pl) that the rich
 /// schema fixture does not have, each in its smallest form: a column type without binary I/O,
 /// a base type with its shell and I/O functions (and a range, a multirange, an operator class and
-/// a table over it), a shell type alone, an access method and tables using it, a transform, a
+/// a table over it), a shell type alone, a text search parser and template, an access method and tables using it, a transform, a
 /// procedural language that is not an extension, a generated column both local and inherited,
 /// CHECK constraints in dependency loops (over the table's row type, reading the table, on a
 /// domain), the per-column and per-relation settings `ALTER … SET` gives, identity sequences
@@ -49,6 +49,14 @@ enum PostgresObjectKindsFixture {
             AS '$libdir/plpgsql', 'plpgsql_call_handler';
         CREATE LANGUAGE pltest HANDLER public.pltest_call_handler;
         COMMENT ON LANGUAGE pltest IS 'a language of our own';
+
+        CREATE TEXT SEARCH PARSER public.my_parser (START = prsd_start, GETTOKEN = prsd_nexttoken, END = prsd_end,
+            LEXTYPES = prsd_lextype, HEADLINE = prsd_headline);
+        CREATE TEXT SEARCH TEMPLATE public.my_template (INIT = dsimple_init, LEXIZE = dsimple_lexize);
+        COMMENT ON TEXT SEARCH TEMPLATE public.my_template IS 'simple, again';
+        CREATE TEXT SEARCH DICTIONARY public.my_dict (TEMPLATE = public.my_template);
+        CREATE TEXT SEARCH CONFIGURATION public.my_config (PARSER = public.my_parser);
+        ALTER TEXT SEARCH CONFIGURATION public.my_config ADD MAPPING FOR word WITH public.my_dict;
 
         CREATE TABLE public.gp (a integer, b integer GENERATED ALWAYS AS (a * 2) STORED);
         CREATE TABLE public.gc (a integer NOT NULL, b integer GENERATED ALWAYS AS (a * 2) STORED);

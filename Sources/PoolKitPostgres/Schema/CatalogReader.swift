@@ -98,6 +98,7 @@ final class CatalogReader {
         try await readOperators()
         try await readCasts()
         try await readOperatorClasses()
+        try await readTextSearchParsers()
         try await readTextSearch()
         try await readForeignDataWrappers()
         try await readForeignServers()
