@@ -69,6 +69,16 @@ enum PostgresObjectKindsFixture {
         CREATE FUNCTION public.tr_max() RETURNS integer LANGUAGE sql STABLE
             BEGIN ATOMIC SELECT coalesce(max(id), 0) FROM public.tr; END;
         ALTER TABLE public.tr ADD CONSTRAINT tr_c CHECK (c <= public.tr_max() + 100);
+        CREATE TABLE public.pp (a integer) PARTITION BY LIST (a);
+        CREATE TABLE public.pp1 PARTITION OF public.pp FOR VALUES IN (1);
+        CREATE FUNCTION public.pp_max() RETURNS integer LANGUAGE sql STABLE
+            BEGIN ATOMIC SELECT coalesce(max(a), 0) FROM public.pp; END;
+        ALTER TABLE public.pp ADD CONSTRAINT pp_ok CHECK (a <= public.pp_max() + 10);
+        CREATE TABLE public.ip (a integer);
+        CREATE TABLE public.ic (b integer) INHERITS (public.ip);
+        CREATE FUNCTION public.ip_max() RETURNS integer LANGUAGE sql STABLE
+            BEGIN ATOMIC SELECT coalesce(max(a), 0) FROM public.ip; END;
+        ALTER TABLE public.ip ADD CONSTRAINT ip_ok CHECK (a <= public.ip_max() + 10);
         CREATE DOMAIN public.dd AS integer;
         -- Takes the domain's array type (a dd argument would check the domain again, without end).
         CREATE FUNCTION public.dd_ok(public.dd[], integer) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT $2 > 0';
@@ -110,6 +120,8 @@ enum PostgresObjectKindsFixture {
         INSERT INTO public.t VALUES (1), (2);
         INSERT INTO public.tr VALUES (1, 50), (2, 100);
         INSERT INTO public.uses_dd VALUES (5);
+        INSERT INTO public.pp VALUES (1);
+        INSERT INTO public.ic VALUES (1, 2);
         INSERT INTO public.idt (v) VALUES ('x'), ('y');
         INSERT INTO public.uidt (v) VALUES ('z');
         INSERT INTO public.settings VALUES (1, 'b', 'c');
