@@ -7,6 +7,8 @@
 #
 #   bash scripts/compare-postgres.sh               # scale 1: ~0.5 GB of table data, --jobs 2
 #   bash scripts/compare-postgres.sh --scale 0.2 --jobs 2
+#   bash scripts/compare-postgres.sh --restore-rounds 3   # only the restores, in alternating rounds,
+#                                                        # with client and server CPU of each
 #
 # Uses the server of $POOLKIT_TEST_POSTGRES_URL when set (as scripts/test-servers.sh prints it),
 # otherwise starts the disposable test servers for this checkout and stops them at the end.
@@ -16,11 +18,13 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 SCALE=1
 JOBS=2
+ROUNDS=0
 while [[ $# -gt 0 ]]; do
     case $1 in
         --scale) SCALE=$2; shift 2 ;;
         --jobs) JOBS=$2; shift 2 ;;
-        *) echo "usage: $0 [--scale N] [--jobs N]" >&2; exit 2 ;;
+        --restore-rounds) ROUNDS=$2; shift 2 ;;
+        *) echo "usage: $0 [--scale N] [--jobs N] [--restore-rounds N]" >&2; exit 2 ;;
     esac
 done
 
@@ -119,6 +123,66 @@ FRESH="psql -X -q '$ADMIN' -c 'DROP DATABASE IF EXISTS $TGT_DB WITH (FORCE)' -c 
 psql -X -At "$SRC" -c "SELECT format('\\copy %I.%I to /dev/null', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public' ORDER BY pg_relation_size(c.oid) DESC" |
     awk -v n="$JOBS" -v dir="$W" '{ print > (dir "/floor-stream-" (NR - 1) % n ".sql") }'
 FLOOR="for f in $W/floor-stream-*.sql; do psql -X -q '$SRC' -f \$f & done; wait"
+
+if [[ $ROUNDS -gt 0 ]]; then
+    # The server's CPU so far, in seconds: the postmaster, its live children and the children it
+    # has reaped (backends of finished connections), from /proc.
+    data_dir=$(psql -X -At "$ADMIN" -c "SHOW data_directory")
+    postmaster=$(head -1 "$data_dir/postmaster.pid")
+    ticks=$(getconf CLK_TCK)
+    server_cpu() {
+        local total=0 pid fields
+        read -r -a fields < <(sed 's/^.*) //' "/proc/$postmaster/stat")
+        total=$((fields[11] + fields[12] + fields[13] + fields[14]))
+        for pid in $(pgrep -P "$postmaster"); do
+            read -r -a fields < <(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
+            total=$((total + fields[11] + fields[12]))
+        done
+        echo "scale=2; $total / $ticks" | bc
+    }
+    pg_dump -Fc -f "$W/dump.fc" "$SRC"
+    "$POOLKIT" backup "$SRC" -o "$W/pk.poolkit" --jobs "$JOBS" --quiet
+    declare -a NAMES=(pg_restore pk_file pk_pipe)
+    declare -A CMD=(
+        [pg_restore]="pg_restore -j $JOBS -d '$TGT' $W/dump.fc"
+        [pk_file]="$POOLKIT restore $W/pk.poolkit '$TGT' --jobs $JOBS --quiet"
+        [pk_pipe]="cat $W/pk.poolkit | $POOLKIT restore - '$TGT' --jobs $JOBS --quiet"
+    )
+    declare -A WALLS CLIENTS SERVERS
+    for round in $(seq 1 "$ROUNDS"); do
+        order=("${NAMES[@]}")
+        if (( round % 2 == 0 )); then order=(pk_pipe pk_file pg_restore); fi
+        for name in "${order[@]}"; do
+            bash -c "$FRESH" >/dev/null
+            sleep 2
+            before=$(server_cpu)
+            /usr/bin/time -f "%e %U %S" -o "$W/time" bash -c "set -eo pipefail; ${CMD[$name]}" >/dev/null
+            sleep 1  # the backends of the closed connections are reaped: their CPU is in the postmaster's
+            after=$(server_cpu)
+            read -r wall user system < "$W/time"
+            client=$(echo "$user + $system" | bc)
+            server=$(echo "$after - $before" | bc)
+            WALLS[$name]+="$wall "
+            CLIENTS[$name]+="$client "
+            SERVERS[$name]+="$server "
+            printf 'round %d  %-10s wall %6s s  client CPU %6s s  server CPU %6s s\n' "$round" "$name" "$wall" "$client" "$server" >&2
+        done
+    done
+    median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+    base=$(median "${WALLS[pg_restore]}")
+    echo
+    echo "PostgreSQL $(psql -X -At "$SRC" -c "SHOW server_version"), scale $SCALE ($db_size), --jobs $JOBS, $ROUNDS alternating rounds, medians"
+    echo
+    echo "| restore | wall s | client CPU s | server CPU s | speed vs pg_restore -j $JOBS |"
+    echo "|---|---|---|---|---|"
+    for name in "${NAMES[@]}"; do
+        wall=$(median "${WALLS[$name]}")
+        echo "| $name | $wall | $(median "${CLIENTS[$name]}") | $(median "${SERVERS[$name]}") | $(echo "scale=2; $base / $wall" | bc | sed 's/^\./0./')× |"
+    done
+    echo
+    echo "walls: pg_restore ${WALLS[pg_restore]}; pk_file ${WALLS[pk_file]}; pk_pipe ${WALLS[pk_pipe]}"
+    exit 0
+fi
 
 # Backups.
 measure pg_dump_fc "rm -f $W/dump.fc" "pg_dump -Fc -f $W/dump.fc '$SRC'"
