@@ -80,7 +80,7 @@ extension CatalogReader {
                    \(Self.aclJSON("ip.initprivs")) AS initial
             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             LEFT JOIN pg_init_privs ip ON ip.classoid = 'pg_class'::regclass AND ip.objoid = c.oid AND ip.objsubid = a.attnum
-            WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS DISTINCT FROM ip.initprivs
+            WHERE a.attnum <> 0 AND NOT a.attisdropped AND a.attacl IS DISTINCT FROM ip.initprivs
               AND n.nspname <> 'information_schema' AND c.relkind IN ('r', 'v', 'm', 'f', 'p')
               AND (c.oid < 16384 OR EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_class'::regclass
                    AND e.objid = c.oid AND e.deptype = 'e'))
