@@ -58,6 +58,11 @@ extension SnapshotFixture {
           (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
         """,
         "SET SESSION sql_mode = DEFAULT",
+        // Rows that break a CHECK constraint, stored while check_constraint_checks was 0.
+        "CREATE TABLE checked (id INT PRIMARY KEY, v INT, CONSTRAINT positive CHECK (v > 0))",
+        "SET check_constraint_checks = 0",
+        "INSERT INTO checked VALUES (1, -5), (2, 5)",
+        "SET check_constraint_checks = 1",
         // Every column generated: the rows carry nothing but their count.
         "CREATE TABLE all_generated (a INT AS (1) VIRTUAL, b VARCHAR(5) AS ('x') STORED)",
         "INSERT INTO all_generated () VALUES (), (), ()",

@@ -9,12 +9,15 @@ import Testing
     "MariaDB snapshot round trip", .serialized,
     .enabled(if: TestServers.shouldRun(.mariadb), Comment(rawValue: TestServers.skipReason(.mariadb))))
 struct SnapshotRoundTripTests {
-    /// Runs `body` with a source holding the fixture and an empty target, dropping both after.
-    func withDatabases(big: Bool = false, _ body: (ScratchDatabase, ScratchDatabase) async throws -> Void) async throws {
+    /// Runs `body` with a source holding the fixture (unless `fixture` is false) and an empty
+    /// target, dropping both after.
+    func withDatabases(
+        big: Bool = false, fixture: Bool = true, _ body: (ScratchDatabase, ScratchDatabase) async throws -> Void
+    ) async throws {
         let source = try await ScratchDatabase.create("pk_src")
         let target = try await ScratchDatabase.create("pk_dst")
         do {
-            try await SnapshotFixture.create(in: source, big: big)
+            if fixture { try await SnapshotFixture.create(in: source, big: big) }
             try await body(source, target)
         } catch {
             await source.drop()
@@ -273,6 +276,26 @@ struct SnapshotRoundTripTests {
                 // The table, and the warning that names the column and the row.
                 #expect(error.message.contains("table 'texts' changed values"), "\(error.message)")
                 #expect(error.message.contains("column 'l1' at row"), "\(error.message)")
+            }
+        }
+    }
+
+    /// SHOW CREATE TABLE and information_schema print a member without a Unicode mapping as '?'
+    /// (mariadb-dump's copy has the same wrong member); the value loads as the error value, and the
+    /// restore must say so instead of passing.
+    @Test("a big5 ENUM member with no Unicode mapping fails the restore, naming the table, the column and the row")
+    func unmappableEnumMemberFails() async throws {
+        try await withDatabases(fixture: false) { source, target in
+            let script: [UInt8] =
+                Array("CREATE TABLE b5 (id INT PRIMARY KEY, e ENUM('a', '".utf8) + [0xC8, 0x79]
+                + Array("') CHARACTER SET big5);\nINSERT INTO b5 VALUES (1, 'a'), (2, '".utf8) + [0xC8, 0x79] + Array("');\n".utf8)
+            try source.runClient(script, characterSet: "big5")
+            do {
+                try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 1)
+                Issue.record("a restore that turned a big5 ENUM value into the error value passed")
+            } catch let error as PoolKitError {
+                #expect(error.message.contains("table 'b5' changed values"), "\(error.message)")
+                #expect(error.message.contains("column 'e' at row 2"), "\(error.message)")
             }
         }
     }
