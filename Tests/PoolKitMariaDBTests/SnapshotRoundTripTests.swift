@@ -300,6 +300,44 @@ struct SnapshotRoundTripTests {
         }
     }
 
+    @Test("a FEDERATED table carries its definition, never rows: the remote table is not written to, and the backup says so")
+    func federatedCarriesNoRows() async throws {
+        try await withDatabases(fixture: false) { source, target in
+            let server = "pk_fed_\(source.name)"
+            func literal(_ text: String) -> String {
+                "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
+            }
+            try await source.withConnection { connection in
+                let loaded = try await connection.query(
+                    "SELECT COUNT(*) FROM information_schema.ENGINES WHERE ENGINE = 'FEDERATED' AND SUPPORT IN ('YES', 'DEFAULT')"
+                ).scalar
+                if loaded == "0" { try await connection.execute("INSTALL SONAME 'ha_federatedx'") }
+                try await connection.execute(
+                    """
+                    CREATE SERVER `\(server)` FOREIGN DATA WRAPPER mysql OPTIONS (HOST '127.0.0.1', PORT \(source.url.port ?? 3306),
+                      USER \(literal(source.url.user ?? "")), PASSWORD \(literal(source.url.password ?? "")), DATABASE \(literal(source.name)));
+                    CREATE TABLE remote_rows (id INT PRIMARY KEY, v VARCHAR(10));
+                    INSERT INTO remote_rows VALUES (1, 'one'), (2, 'two');
+                    CREATE TABLE fed (id INT PRIMARY KEY, v VARCHAR(10)) ENGINE = FEDERATED CONNECTION = '\(server)/remote_rows'
+                    """)
+            }
+            do {
+                let (backup, _) = try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2)
+                #expect(backup.manifest.omitted.map { "\($0.kind) \($0.name)" } == ["rows fed"])
+                #expect(backup.manifest.tables.first { $0.name == "fed" }?.chunks == 0)
+                // The target's FEDERATED table points at the source's table, which got no rows.
+                let count = "SELECT (SELECT COUNT(*) FROM remote_rows), (SELECT COUNT(*) FROM fed)"
+                #expect(try await source.withConnection { try await $0.query(count).rows.first } == ["2", "2"])
+                #expect(try await target.withConnection { try await $0.query(count).rows.first } == ["2", "2"])
+                #expect(try source.schemaDump() == (try target.schemaDump()))
+            } catch {
+                try? await source.withConnection { try await $0.execute("DROP SERVER IF EXISTS `\(server)`") }
+                throw error
+            }
+            try await source.withConnection { try await $0.execute("DROP SERVER IF EXISTS `\(server)`") }
+        }
+    }
+
     @Test("outside a restore's own load, the client refuses a server's request for a local file")
     func localFilesAreRefused() async throws {
         try await withDatabases { source, _ in
