@@ -161,6 +161,14 @@ struct SnapshotRoundTripTests {
             let targetFacts = try await target.tableFacts()
             #expect(Set(targetFacts.keys) == Set(options.includeTables))
             for table in options.includeTables { #expect(targetFacts[table] == sourceFacts[table], "table \(table)") }
+            // Routines, packages and events belong to no table and are kept; triggers of the
+            // restored tables only.
+            let kept = """
+                SELECT (SELECT COUNT(*) FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()),
+                  (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()),
+                  (SELECT GROUP_CONCAT(TRIGGER_NAME) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE())
+                """
+            #expect(try await target.withConnection { try await $0.query(kept).rows.first } == ["6", "10", nil])
         }
     }
 

@@ -269,7 +269,8 @@ struct MariaDBCatalogReader {
             objects.append(
                 ArchiveObject(
                     id: viewIDs[view.name]!, kind: .view, name: view.name, section: .postData,
-                    dependencies: dependencies.sorted(), ddl: view.context.statements + view.ddl))
+                    dependencies: dependencies.sorted(), ddl: view.context.statements + view.ddl,
+                    locks: ArchiveObjectLocks(exclusive: tables.sorted() + databaseCollationLock)))
         }
 
         // Triggers, after the data (so loading does not fire them), in their action order.
@@ -294,7 +295,8 @@ struct MariaDBCatalogReader {
             previousTrigger[tableID] = id
         }
 
-        // Events last: they must not fire while the restore runs.
+        // Events last: they must not fire while the restore runs. They depend on nothing (so
+        // `--table` keeps them) and come after the views by the lock all of them take.
         if whole {
             let events = try await connection.query(
                 "SELECT EVENT_NAME, EVENT_COMMENT FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() ORDER BY EVENT_NAME")
@@ -314,7 +316,7 @@ struct MariaDBCatalogReader {
                 let id = newID()
                 objects.append(
                     ArchiveObject(
-                        id: id, kind: .event, name: name, section: .postData, dependencies: Array(viewIDs.values).sorted(),
+                        id: id, kind: .event, name: name, section: .postData,
                         ddl: context.statements + ddl, locks: ArchiveObjectLocks(exclusive: databaseCollationLock)))
                 if let repair = MariaDBCommentRepair.statement(
                     kind: "EVENT", name: name, comment: row[1], context: context, createStatement: ddl)
