@@ -368,6 +368,10 @@ struct SnapshotRoundTripTests {
                     CREATE DEFINER = `pk_someone_else`@`%` FUNCTION other_owner() RETURNS INT RETURN 1;
                     CREATE DEFINER = `pk_someone_else`@`%` VIEW v_other AS SELECT 1 AS one
                     """)
+                // SHOW CREATE prints an Oracle-mode package's definer in double quotes.
+                try await connection.execute("SET SESSION sql_mode = 'ORACLE'")
+                try await connection.execute(#"CREATE DEFINER = "pk_someone_else"@"%" PACKAGE other_pkg AS FUNCTION f RETURN INT; END"#)
+                try await connection.execute("SET SESSION sql_mode = DEFAULT")
             }
             var options = RestoreOptions()
             options.noOwner = true
