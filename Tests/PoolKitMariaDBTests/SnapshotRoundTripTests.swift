@@ -155,7 +155,7 @@ struct SnapshotRoundTripTests {
     func singleTableFidelityCases() async throws {
         try await withDatabases { source, target in
             var options = RestoreOptions()
-            options.includeTables = ["load_warnings", "trx_versioned", "all_generated", "black_hole", "fk_lost_child"]
+            options.includeTables = ["load_warnings", "trx_versioned", "all_generated", "black_hole", "fk_gone_b_child"]
             try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 4, restore: options)
             let sourceFacts = try await source.tableFacts()
             let targetFacts = try await target.tableFacts()
