@@ -1,7 +1,7 @@
 /// The object kinds of pg_dump's own test suite (src/bin/pg_dump/t/002_pg_dump.pl) that the rich
 /// schema fixture does not have, each in its smallest form: a column type without binary I/O,
 /// a base type with its shell and I/O functions (and a range, a multirange, an operator class and
-/// a table over it), a shell type alone, an access method and tables using it, a transform, a
+/// a table over it), a shell type alone, a text search parser and template, an access method and tables using it, a transform, a
 /// procedural language that is not an extension, a generated column both local and inherited,
 /// CHECK constraints in dependency loops (over the table's row type, reading the table, on a
 /// domain), the per-column and per-relation settings `ALTER … SET` gives, identity sequences
@@ -50,6 +50,14 @@ enum PostgresObjectKindsFixture {
         CREATE LANGUAGE pltest HANDLER public.pltest_call_handler;
         COMMENT ON LANGUAGE pltest IS 'a language of our own';
 
+        CREATE TEXT SEARCH PARSER public.my_parser (START = prsd_start, GETTOKEN = prsd_nexttoken, END = prsd_end,
+            LEXTYPES = prsd_lextype, HEADLINE = prsd_headline);
+        CREATE TEXT SEARCH TEMPLATE public.my_template (INIT = dsimple_init, LEXIZE = dsimple_lexize);
+        COMMENT ON TEXT SEARCH TEMPLATE public.my_template IS 'simple, again';
+        CREATE TEXT SEARCH DICTIONARY public.my_dict (TEMPLATE = public.my_template);
+        CREATE TEXT SEARCH CONFIGURATION public.my_config (PARSER = public.my_parser);
+        ALTER TEXT SEARCH CONFIGURATION public.my_config ADD MAPPING FOR word WITH public.my_dict;
+
         CREATE TABLE public.gp (a integer, b integer GENERATED ALWAYS AS (a * 2) STORED);
         CREATE TABLE public.gc (a integer NOT NULL, b integer GENERATED ALWAYS AS (a * 2) STORED);
         ALTER TABLE public.gc INHERIT public.gp;
@@ -61,6 +69,16 @@ enum PostgresObjectKindsFixture {
         CREATE FUNCTION public.tr_max() RETURNS integer LANGUAGE sql STABLE
             BEGIN ATOMIC SELECT coalesce(max(id), 0) FROM public.tr; END;
         ALTER TABLE public.tr ADD CONSTRAINT tr_c CHECK (c <= public.tr_max() + 100);
+        CREATE TABLE public.pp (a integer) PARTITION BY LIST (a);
+        CREATE TABLE public.pp1 PARTITION OF public.pp FOR VALUES IN (1);
+        CREATE FUNCTION public.pp_max() RETURNS integer LANGUAGE sql STABLE
+            BEGIN ATOMIC SELECT coalesce(max(a), 0) FROM public.pp; END;
+        ALTER TABLE public.pp ADD CONSTRAINT pp_ok CHECK (a <= public.pp_max() + 10);
+        CREATE TABLE public.ip (a integer);
+        CREATE TABLE public.ic (b integer) INHERITS (public.ip);
+        CREATE FUNCTION public.ip_max() RETURNS integer LANGUAGE sql STABLE
+            BEGIN ATOMIC SELECT coalesce(max(a), 0) FROM public.ip; END;
+        ALTER TABLE public.ip ADD CONSTRAINT ip_ok CHECK (a <= public.ip_max() + 10);
         CREATE DOMAIN public.dd AS integer;
         -- Takes the domain's array type (a dd argument would check the domain again, without end).
         CREATE FUNCTION public.dd_ok(public.dd[], integer) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT $2 > 0';
@@ -102,6 +120,8 @@ enum PostgresObjectKindsFixture {
         INSERT INTO public.t VALUES (1), (2);
         INSERT INTO public.tr VALUES (1, 50), (2, 100);
         INSERT INTO public.uses_dd VALUES (5);
+        INSERT INTO public.pp VALUES (1);
+        INSERT INTO public.ic VALUES (1, 2);
         INSERT INTO public.idt (v) VALUES ('x'), ('y');
         INSERT INTO public.uidt (v) VALUES ('z');
         INSERT INTO public.settings VALUES (1, 'b', 'c');
