@@ -24,6 +24,11 @@ extension SnapshotRoundTripTests {
                    (SELECT EVENT_COMMENT FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() AND EVENT_NAME = 'событие')
             """
         #expect(try await target.withConnection { try await $0.query(stored).rows.first } == ["PACKAGE,PACKAGE BODY", "коммент"])
+        // Sequence state: the next value the cache would hand out, and the cycle count.
+        let sequence = "SELECT next_not_cached_value, cycle_count FROM seq_orders"
+        let sourceSequence = try await source.withConnection { try await $0.query(sequence).rows.first }
+        #expect(sourceSequence != nil)
+        #expect(try await target.withConnection { try await $0.query(sequence).rows.first } == sourceSequence)
         // ENUM error values stay error values, beside the '' and '0' members.
         let enums = "SELECT GROUP_CONCAT(CONCAT_WS(':', e + 0, e2 + 0, d, dt) ORDER BY id SEPARATOR ' ') FROM load_warnings"
         let sourceEnums = try await source.withConnection { try await $0.query(enums).scalar }

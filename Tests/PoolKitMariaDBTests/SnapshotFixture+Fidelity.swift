@@ -58,16 +58,22 @@ extension SnapshotFixture {
           (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
         """,
         "SET SESSION sql_mode = DEFAULT",
+        // Rows that break a CHECK constraint, stored while check_constraint_checks was 0.
+        "CREATE TABLE checked (id INT PRIMARY KEY, v INT, CONSTRAINT positive CHECK (v > 0))",
+        "SET check_constraint_checks = 0",
+        "INSERT INTO checked VALUES (1, -5), (2, 5)",
+        "SET check_constraint_checks = 1",
         // Every column generated: the rows carry nothing but their count.
         "CREATE TABLE all_generated (a INT AS (1) VIRTUAL, b VARCHAR(5) AS ('x') STORED)",
         "INSERT INTO all_generated () VALUES (), (), ()",
-        // A foreign key whose referenced column lost its index while the checks were off.
-        "CREATE TABLE fk_lost_parent (id INT, v INT, KEY kid (id))",
-        "CREATE TABLE fk_lost_child (pid INT, CONSTRAINT fk_lost FOREIGN KEY (pid) REFERENCES fk_lost_parent (id))",
-        "INSERT INTO fk_lost_parent VALUES (1, 1)",
-        "INSERT INTO fk_lost_child VALUES (1), (NULL)",
+        // A foreign key whose referenced column lost its index while the checks were off (the
+        // referenced table sorts first, so the restore must create the other one before it).
+        "CREATE TABLE fk_gone_a_parent (id INT, v INT, KEY kid (id))",
+        "CREATE TABLE fk_gone_b_child (pid INT, CONSTRAINT fk_lost FOREIGN KEY (pid) REFERENCES fk_gone_a_parent (id))",
+        "INSERT INTO fk_gone_a_parent VALUES (1, 1)",
+        "INSERT INTO fk_gone_b_child VALUES (1), (NULL)",
         "SET foreign_key_checks = 0",
-        "ALTER TABLE fk_lost_parent DROP KEY kid",
+        "ALTER TABLE fk_gone_a_parent DROP KEY kid",
         "SET foreign_key_checks = 1",
         // Routines, a trigger and an event created while the database's default was latin1: their
         // variables are latin1 (mysql.proc.db_collation), after the default went back to utf8mb4.
@@ -80,7 +86,7 @@ extension SnapshotFixture {
         END
         """,
         "CREATE PROCEDURE db_collation_proc() BEGIN DECLARE v VARCHAR(10) DEFAULT 'x'; SELECT COLLATION(v); END",
-        "CREATE TRIGGER db_collation_trig BEFORE INSERT ON fk_lost_parent FOR EACH ROW SET NEW.v = COALESCE(NEW.v, 0)",
+        "CREATE TRIGGER db_collation_trig BEFORE INSERT ON fk_gone_a_parent FOR EACH ROW SET NEW.v = COALESCE(NEW.v, 0)",
         "CREATE EVENT db_collation_event ON SCHEDULE EVERY 1 DAY STARTS '2030-01-01 00:00:00' DISABLE DO DELETE FROM no_key WHERE a < -5",
         "ALTER DATABASE CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci",
     ]

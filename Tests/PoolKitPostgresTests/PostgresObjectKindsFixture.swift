@@ -100,6 +100,34 @@ enum PostgresObjectKindsFixture {
             REPLICA IDENTITY FULL;
         CREATE UNLOGGED TABLE public.unlogged_t (x integer);
 
+        -- More of pg_dump's test suite: an index access method, a cast between built-in types, a
+        -- function with a support function, an operator class with storage only, a range over a
+        -- custom operator class, a default conversion, a table of no columns, generated columns
+        -- inherited without and with local columns, an inheritance child with its own CHECK,
+        -- statistics on an expression, privileges on a base type and on a system table's columns.
+        CREATE ACCESS METHOD gist2 TYPE INDEX HANDLER gisthandler;
+        CREATE CAST (timestamptz AS interval) WITH FUNCTION age(timestamptz) AS ASSIGNMENT;
+        CREATE FUNCTION public.func_with_support() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$ SUPPORT varchar_support;
+        CREATE OPERATOR FAMILY public.op_family USING btree;
+        CREATE OPERATOR CLASS public.op_class_empty FOR TYPE bigint USING btree FAMILY public.op_family AS STORAGE bigint;
+        CREATE OPERATOR public.~~ (PROCEDURE = int4eq, LEFTARG = integer, RIGHTARG = integer);
+        CREATE OPERATOR CLASS public.op_class_custom FOR TYPE integer USING btree AS OPERATOR 3 public.~~;
+        CREATE TYPE public.range_type_custom AS RANGE (subtype = integer, subtype_opclass = public.op_class_custom);
+        CREATE DEFAULT CONVERSION public.test_conversion FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
+        CREATE TABLE public.zero_columns ();
+        CREATE TABLE public.test_table_generated (col1 integer PRIMARY KEY, col2 integer GENERATED ALWAYS AS (col1 * 2) STORED);
+        CREATE TABLE public.test_table_generated_child1 () INHERITS (public.test_table_generated);
+        CREATE TABLE public.test_table_generated_child2 (col1 integer, col2 integer) INHERITS (public.test_table_generated);
+        CREATE TABLE public.test_inheritance_parent (col1 integer NOT NULL, col2 integer CHECK (col2 >= 42));
+        CREATE TABLE public.test_inheritance_child (col1 integer NOT NULL,
+            CONSTRAINT test_inheritance_child CHECK (col2 >= 142857)) INHERITS (public.test_inheritance_parent);
+        CREATE STATISTICS public.stats_expression ON (2 * col1) FROM public.test_inheritance_parent;
+        REVOKE USAGE ON TYPE public.myint FROM PUBLIC;
+        CREATE TABLE public.col_privs (a integer);
+        GRANT SELECT (tableoid, a) ON public.col_privs TO PUBLIC;
+        REVOKE SELECT ON TABLE pg_catalog.pg_proc FROM PUBLIC;
+        GRANT SELECT (tableoid, oid, proname, pronamespace, prosrc) ON TABLE pg_catalog.pg_proc TO PUBLIC;
+
         CREATE SUBSCRIPTION fixture_sub CONNECTION 'host=127.0.0.1 port=1 dbname=nowhere' PUBLICATION p1, "P two"
             WITH (connect = false, slot_name = NONE, binary = true, streaming = true);
         COMMENT ON SUBSCRIPTION fixture_sub IS 'not connected';
@@ -125,6 +153,10 @@ enum PostgresObjectKindsFixture {
         INSERT INTO public.idt (v) VALUES ('x'), ('y');
         INSERT INTO public.uidt (v) VALUES ('z');
         INSERT INTO public.settings VALUES (1, 'b', 'c');
+        INSERT INTO public.zero_columns DEFAULT VALUES;
+        INSERT INTO public.zero_columns DEFAULT VALUES;
+        INSERT INTO public.test_table_generated_child2 (col1) VALUES (21);
+        INSERT INTO public.test_inheritance_child VALUES (1, 142857);
         """#
 
     /// Removes the subscriptions a database with the fixture has (a database with subscriptions

@@ -67,9 +67,11 @@ struct MariaDBCatalogReader {
         let indexes = try await indexesByTable()
         let foreignKeys = try await foreignKeysByTable()
         // A table with a foreign key whose referenced columns lead no index (dropped while
-        // foreign_key_checks was 0) keeps its whole definition: `ALTER TABLE … ADD CONSTRAINT`
-        // refuses such a key even with the checks off, `CREATE TABLE` accepts it, as in the source.
-        let unindexedReferences = try await tablesReferencingUnindexedColumns(indexes)
+        // foreign_key_checks was 0) keeps its whole definition, and is created before the table it
+        // references (``MariaDBTableOrder``): `ALTER TABLE … ADD CONSTRAINT` refuses such a key even
+        // with the checks off, `CREATE TABLE` accepts it while that table does not exist yet.
+        let unindexedEdges = try await unindexedReferences(indexes)
+        let unindexedReferences = Set(unindexedEdges.map(\.table))
         // Secondary keys and foreign keys of InnoDB tables, added after the load (post-data).
         var deferred: [(table: String, id: UInt32, definitions: MariaDBDeferredDefinitions)] = []
 
@@ -159,6 +161,13 @@ struct MariaDBCatalogReader {
                     if info.holdsOwnRows && !info.isTransactional { nonTransactional.append(name) }
                 }
             }
+        }
+        if !unindexedEdges.isEmpty {
+            // Table objects take each other's places (pre-data runs in manifest order, one by one).
+            let slots = objects.indices.filter { objects[$0].kind == .table }
+            let byName = Dictionary(slots.map { (objects[$0].name, objects[$0]) }, uniquingKeysWith: { first, _ in first })
+            let order = MariaDBTableOrder.referencingFirst(slots.map { objects[$0].name }, edges: unindexedEdges)
+            for (slot, name) in zip(slots, order) { objects[slot] = byName[name]! }
         }
         let deferredDDL = deferredObjects(deferred, foreignKeys: foreignKeys, tableIDs: tableIDs, newID: newID)
         objects += deferredDDL
@@ -269,7 +278,8 @@ struct MariaDBCatalogReader {
             objects.append(
                 ArchiveObject(
                     id: viewIDs[view.name]!, kind: .view, name: view.name, section: .postData,
-                    dependencies: dependencies.sorted(), ddl: view.context.statements + view.ddl))
+                    dependencies: dependencies.sorted(), ddl: view.context.statements + view.ddl,
+                    locks: ArchiveObjectLocks(exclusive: tables.sorted() + databaseCollationLock)))
         }
 
         // Triggers, after the data (so loading does not fire them), in their action order.
@@ -294,7 +304,8 @@ struct MariaDBCatalogReader {
             previousTrigger[tableID] = id
         }
 
-        // Events last: they must not fire while the restore runs.
+        // Events last: they must not fire while the restore runs. They depend on nothing (so
+        // `--table` keeps them) and come after the views by the lock all of them take.
         if whole {
             let events = try await connection.query(
                 "SELECT EVENT_NAME, EVENT_COMMENT FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() ORDER BY EVENT_NAME")
@@ -314,7 +325,7 @@ struct MariaDBCatalogReader {
                 let id = newID()
                 objects.append(
                     ArchiveObject(
-                        id: id, kind: .event, name: name, section: .postData, dependencies: Array(viewIDs.values).sorted(),
+                        id: id, kind: .event, name: name, section: .postData,
                         ddl: context.statements + ddl, locks: ArchiveObjectLocks(exclusive: databaseCollationLock)))
                 if let repair = MariaDBCommentRepair.statement(
                     kind: "EVENT", name: name, comment: row[1], context: context, createStatement: ddl)
@@ -405,10 +416,10 @@ struct MariaDBCatalogReader {
         return byTable
     }
 
-    /// The tables with a foreign key whose referenced columns, in this database, are not the first
-    /// columns of any index of the referenced table.
-    private func tablesReferencingUnindexedColumns(_ indexes: [String: [String: MariaDBDeferredDefinitions.Index]])
-        async throws -> Set<String>
+    /// The foreign keys whose referenced columns, in this database, are not the first columns of
+    /// any index of the referenced table: each as the referencing and the referenced table.
+    private func unindexedReferences(_ indexes: [String: [String: MariaDBDeferredDefinitions.Index]])
+        async throws -> [(table: String, referenced: String)]
     {
         let rows = try await connection.query(
             """
@@ -423,14 +434,14 @@ struct MariaDBCatalogReader {
             guard let table = row[0], let name = row[1], let referenced = row[2], let column = row[3] else { continue }
             references[[table, name], default: (table, referenced, [])].columns.append(column.lowercased())
         }
-        var tables = Set<String>()
-        for reference in references.values {
+        var unindexed: [(table: String, referenced: String)] = []
+        for reference in references.values.sorted(by: { ($0.table, $0.referenced) < ($1.table, $1.referenced) }) {
             let indexed = (indexes[reference.referenced] ?? [:]).values.contains { index in
                 index.columns.map { $0.lowercased() }.starts(with: reference.columns)
             }
-            if !indexed { tables.insert(reference.table) }
+            if !indexed { unindexed.append((reference.table, reference.referenced)) }
         }
-        return tables
+        return unindexed
     }
 
     /// Generated columns are told by `EXTRA` (VIRTUAL/STORED GENERATED), which MariaDB and MySQL

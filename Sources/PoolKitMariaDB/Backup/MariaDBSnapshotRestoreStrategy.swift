@@ -207,9 +207,9 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
         return result
     }
 
-    /// Sets a worker up once for bulk loading: rows go in as the archive has them (binary, no SQL
-    /// mode but NO_AUTO_VALUE_ON_ZERO, UTC), without foreign-key checks, with the history of
-    /// system-versioned tables. A single-transaction restore opens its transaction here.
+    /// Sets a worker up once for bulk loading: rows go in as the archive has them (binary, the
+    /// restore's SQL mode, UTC), without foreign-key and CHECK constraint checks, with the history
+    /// of system-versioned tables. A single-transaction restore opens its transaction here.
     ///
     /// `unique_checks` stays 1: with 0 (and foreign-key checks off), MariaDB 10.6+ loads an empty
     /// InnoDB table in "bulk insert" mode — buffer, sort, build — which measured slower than plain
@@ -219,8 +219,10 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
         var setup =
             "SET NAMES utf8mb4; SET character_set_results = binary; SET SESSION sql_mode = '\(mariadbRestoreSQLMode)'; SET time_zone = '+00:00'; SET foreign_key_checks = 0; SET unique_checks = 1"
         if worker.serverVersion.contains("MariaDB") {
-            // MariaDB 10.11+: the history rows of system-versioned tables load as archived.
-            setup += "; SET system_versioning_insert_history = 1"
+            // MariaDB 10.11+: the history rows of system-versioned tables load as archived. Rows
+            // the source holds against a CHECK constraint (added, or rows inserted, with
+            // check_constraint_checks = 0) load as they are, as foreign keys do.
+            setup += "; SET system_versioning_insert_history = 1; SET check_constraint_checks = 0"
         }
         if options.singleTransaction {
             setup += "; START TRANSACTION"
