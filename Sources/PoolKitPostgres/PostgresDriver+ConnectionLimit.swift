@@ -6,24 +6,15 @@ extension PostgresDriver {
     /// minus the client backends in use, and the role's `CONNECTION LIMIT` minus its sessions — the
     /// probe's own session counted as free again.
     public func connectionLimit(for url: ConnectionURL, logger: Logger) async throws -> ConnectionLimit? {
-        let connection = try await connect(to: url, logger: logger)
-        let result: QueryResult
-        do {
-            result = try await connection.query(
-            """
+        let row = try await firstRow(
+            of: """
             SELECT current_setting('max_connections')::int,
                    current_setting('superuser_reserved_connections')::int,
                    (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')::int,
                    r.rolconnlimit, r.rolsuper,
                    (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND usename = current_user)::int
             FROM pg_roles r WHERE r.rolname = current_user
-            """)
-        } catch {
-            await connection.close()
-            throw error
-        }
-        await connection.close()
-        let row = result.rows.first
+            """, at: url, logger: logger)
         guard let row, row.count == 6, let max = row[0].flatMap(Int.init), let reserved = row[1].flatMap(Int.init),
             let inUse = row[2].flatMap(Int.init), let roleLimit = row[3].flatMap(Int.init), let roleInUse = row[5].flatMap(Int.init)
         else { return nil }

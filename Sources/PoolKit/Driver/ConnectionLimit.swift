@@ -25,4 +25,19 @@ public struct ConnectionLimit: Sendable, Equatable {
 extension Driver {
     /// No limit known (an embedded engine such as SQLite).
     public func connectionLimit(for url: ConnectionURL, logger: Logger) async throws -> ConnectionLimit? { nil }
+
+    /// The first row of `sql`, run on a connection of its own that is closed afterwards (also when
+    /// the statement fails): how a driver reads server settings before a pool exists.
+    package func firstRow(of sql: String, at url: ConnectionURL, logger: Logger) async throws -> [String?]? {
+        let connection = try await connect(to: url, logger: logger)
+        let result: QueryResult
+        do {
+            result = try await connection.query(sql)
+        } catch {
+            await connection.close()
+            throw error
+        }
+        await connection.close()
+        return result.rows.first
+    }
 }
