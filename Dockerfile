@@ -19,7 +19,7 @@ RUN bash scripts/release.sh /dist
 
 FROM debian:bookworm-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpq5 libmariadb3 libsqlite3-0 libzstd1 libssl3 ca-certificates \
+    && apt-get install -y --no-install-recommends libpq5 libmariadb3 libsqlite3-0 libzstd1 libssl3 libstdc++6 ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /dist/ /tmp/dist/
 RUN tar -xzf /tmp/dist/poolkit-*.tar.gz -C /usr/local --strip-components=1 \

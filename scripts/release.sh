@@ -11,7 +11,8 @@
 #   poolkit-<version>/share/fish/vendor_completions.d/poolkit.fish
 #   poolkit-<version>/LICENSE, README.md
 # The binary still links the system's C client libraries (libpq, libmariadb, libsqlite3, libzstd,
-# libcrypto): on the target machine, install libpq5 libmariadb3 libsqlite3-0 libzstd1 libssl3.
+# libcrypto, and libstdc++ for the static Swift runtime): on the target machine, install
+# libpq5 libmariadb3 libsqlite3-0 libzstd1 libssl3 libstdc++6.
 # The version is PoolKitVersion.current (the one written into archives); the commit is passed to
 # the build as a C macro, so `poolkit --version` names it.
 set -euo pipefail

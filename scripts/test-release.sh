@@ -60,7 +60,7 @@ for strategy in pages logical; do
     [[ $(digest "$work/data/restored-$strategy.db") == "$want" ]] || fail "the $strategy restore differs from the source"
 done
 # A pipe, as users compose it.
-run backup "sqlite://$source_db" -o - | run restore - "sqlite://$work/data/piped.db" --quiet || fail "backup | restore failed"
+run backup "sqlite://$source_db" -o - --quiet | run restore - "sqlite://$work/data/piped.db" --quiet || fail "backup | restore failed"
 [[ $(digest "$work/data/piped.db") == "$want" ]] || fail "the piped restore differs from the source"
 
 echo "test-release.sh: ok: $(basename "$tarball") ($(du -h "$tarball" | cut -f1)), $version" >&2
