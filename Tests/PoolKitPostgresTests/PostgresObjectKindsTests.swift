@@ -84,6 +84,57 @@ struct PostgresObjectKindsTests {
         }
     }
 
+    @Test("a backup by a role that is not a superuser names each subscription it cannot read, and the rest restores")
+    func subscriptionsNeedSuperuser() async throws {
+        try await withDatabases("subrole") { source, target in
+            let role = "pk_reader_\(UInt32.random(in: 0...UInt32.max))"
+            let password = "pw-\(UInt32.random(in: 0...UInt32.max))"
+            try await source.execute(
+                """
+                CREATE ROLE \(role) LOGIN PASSWORD '\(password)';
+                CREATE TABLE public.kept (x integer);
+                INSERT INTO public.kept VALUES (1);
+                GRANT SELECT ON public.kept TO \(role);
+                CREATE SUBSCRIPTION fixture_sub CONNECTION 'host=127.0.0.1 port=1 dbname=x' PUBLICATION p
+                    WITH (connect = false, slot_name = NONE);
+                """)
+            var failure: (any Error)?
+            do {
+                var url = source.url
+                url.user = role
+                url.password = password
+                let path = temporaryArchivePath()
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                let summary = try await backup(url, to: path)
+                #expect(summary.manifest.omitted.map(\.description) == [
+                    "subscription fixture_sub: its connection string is readable by superusers only: back up as a superuser to carry it (as pg_dump)"
+                ])
+                try await restore(from: path, into: target.url)
+                #expect(try await target.query("SELECT x FROM public.kept").rows == [["1"]])
+            } catch { failure = error }
+            try await target.execute("DROP OWNED BY \(role)")  // the restored grant
+            try await source.execute("DROP OWNED BY \(role); DROP ROLE \(role)")
+            if let failure { throw failure }
+        }
+    }
+
+    @Test("an invalid index (a failed CREATE INDEX CONCURRENTLY) is named as not carried; its table restores")
+    func invalidIndex() async throws {
+        try await withDatabases("invidx") { source, target in
+            try await source.execute("CREATE TABLE public.dup (x integer); INSERT INTO public.dup VALUES (1), (1)")
+            await #expect(throws: PoolKitError.self) {
+                try await source.execute("CREATE UNIQUE INDEX CONCURRENTLY dup_x ON public.dup (x)")
+            }
+            let path = temporaryArchivePath()
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let summary = try await backup(source.url, to: path)
+            #expect(summary.manifest.omitted.map { "\($0.kind) \($0.qualifiedName)" } == ["index public.dup_x"])
+            #expect(summary.manifest.omitted.first?.reason.contains("invalid") == true)
+            try await restore(from: path, into: target.url)
+            #expect(try await target.query("SELECT count(*) FROM public.dup").rows == [["2"]])
+        }
+    }
+
     @Test("a dependency loop nothing can break is left out with what needs it, each named; the rest restores")
     func unbrokenLoop() async throws {
         try await withDatabases("loop") { source, target in

@@ -30,6 +30,8 @@ final class CatalogReader {
     var domainConstraints: [UInt32: [Constraint]] = [:]
     /// Dumped relations by OID.
     var relations: [UInt32: Relation] = [:]
+    /// Privileges on system columns (`tableoid`, `ctid`, …) of relations by OID, in attnum order.
+    var systemColumnACLs: [UInt32: [(String, [[Any]])]] = [:]
     /// Columns of relations (and composite types) by OID, in attnum order.
     var columns: [UInt32: [Column]] = [:]
     /// Qualified names of all user relations by OID (dumped or not), e.g. for `INHERITS`.
@@ -89,6 +91,7 @@ final class CatalogReader {
         try await readConstraintLoops()
         try await readCollations()
         try await readColumns()
+        try await readSystemColumnPrivileges()
         try await readTypes()
         try await readBaseTypes()
         try await readAccessMethods()
