@@ -188,7 +188,22 @@ enum SnapshotFixture {
         // allows packets of 256 MiB, as a server holding such values must).
         "CREATE TABLE huge_value (id INT PRIMARY KEY, v LONGBLOB)",
         "INSERT INTO huge_value SELECT 1, REPEAT(X'00FF5C0A', 13 << 20)",
-        "ANALYZE TABLE big_composite, big_int",
+        // Binary keys with every byte value (NUL, tab, newline, backslash, 0xFF) in them.
+        "CREATE TABLE big_binary (k VARBINARY(20) PRIMARY KEY, v VARCHAR(200))",
+        "INSERT INTO big_binary SELECT UNHEX(MD5(seq)), REPEAT(CHAR(97 + seq % 26), 100 + seq % 100) FROM seq_1_to_20000",
+        // A text and unsigned composite key, and rows whose reload warns in every chunk (an ENUM
+        // error value, a FLOAT(10,8) at its range limit): the read-back spans the table's chunks.
+        "SET SESSION sql_mode = ''",
+        """
+        CREATE TABLE big_warnings (code CHAR(6) CHARACTER SET latin1 COLLATE latin1_general_ci NOT NULL, n INT UNSIGNED NOT NULL,
+          e ENUM('a', 'b'), f FLOAT(10,8), pad VARCHAR(200), PRIMARY KEY (code, n))
+        """,
+        """
+        INSERT INTO big_warnings SELECT CONCAT(CHAR(65 + seq % 26), 'é'), 4294967295 - seq, IF(seq % 97 = 0, 'zz', 'a'),
+          IF(seq % 89 = 0, 99.99999999, seq / 1000), REPEAT('w', 100 + seq % 100) FROM seq_1_to_20000
+        """,
+        "SET SESSION sql_mode = DEFAULT",
+        "ANALYZE TABLE big_composite, big_int, big_binary, big_warnings",
     ]
 
     /// Objects created by a client whose character set is latin1, with accented literals and
@@ -208,12 +223,14 @@ enum SnapshotFixture {
         """.unicodeScalars.map { $0.value == 0x2013 ? 0x96 : UInt8($0.value) })
 
     static func create(in database: ScratchDatabase, big: Bool = false) async throws {
+        try await installEngines(in: database)
         try await database.withConnection { connection in
-            for statement in statements + (big ? bigTables : []) {
+            for statement in statements + fidelityStatements + (big ? bigTables : []) {
                 try await connection.execute(statement)
             }
         }
         try database.runClient(latin1Script, characterSet: "latin1")
+        try database.runClient(cp1251Script, characterSet: "cp1251")
     }
 }
 

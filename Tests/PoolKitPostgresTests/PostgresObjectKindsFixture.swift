@@ -1,7 +1,7 @@
 /// The object kinds of pg_dump's own test suite (src/bin/pg_dump/t/002_pg_dump.pl) that the rich
 /// schema fixture does not have, each in its smallest form: a column type without binary I/O,
 /// a base type with its shell and I/O functions (and a range, a multirange, an operator class and
-/// a table over it), a shell type alone, an access method and tables using it, a transform, a
+/// a table over it), a shell type alone, a text search parser and template, an access method and tables using it, a transform, a
 /// procedural language that is not an extension, a generated column both local and inherited,
 /// CHECK constraints in dependency loops (over the table's row type, reading the table, on a
 /// domain), the per-column and per-relation settings `ALTER … SET` gives, identity sequences
@@ -50,6 +50,14 @@ enum PostgresObjectKindsFixture {
         CREATE LANGUAGE pltest HANDLER public.pltest_call_handler;
         COMMENT ON LANGUAGE pltest IS 'a language of our own';
 
+        CREATE TEXT SEARCH PARSER public.my_parser (START = prsd_start, GETTOKEN = prsd_nexttoken, END = prsd_end,
+            LEXTYPES = prsd_lextype, HEADLINE = prsd_headline);
+        CREATE TEXT SEARCH TEMPLATE public.my_template (INIT = dsimple_init, LEXIZE = dsimple_lexize);
+        COMMENT ON TEXT SEARCH TEMPLATE public.my_template IS 'simple, again';
+        CREATE TEXT SEARCH DICTIONARY public.my_dict (TEMPLATE = public.my_template);
+        CREATE TEXT SEARCH CONFIGURATION public.my_config (PARSER = public.my_parser);
+        ALTER TEXT SEARCH CONFIGURATION public.my_config ADD MAPPING FOR word WITH public.my_dict;
+
         CREATE TABLE public.gp (a integer, b integer GENERATED ALWAYS AS (a * 2) STORED);
         CREATE TABLE public.gc (a integer NOT NULL, b integer GENERATED ALWAYS AS (a * 2) STORED);
         ALTER TABLE public.gc INHERIT public.gp;
@@ -61,6 +69,16 @@ enum PostgresObjectKindsFixture {
         CREATE FUNCTION public.tr_max() RETURNS integer LANGUAGE sql STABLE
             BEGIN ATOMIC SELECT coalesce(max(id), 0) FROM public.tr; END;
         ALTER TABLE public.tr ADD CONSTRAINT tr_c CHECK (c <= public.tr_max() + 100);
+        CREATE TABLE public.pp (a integer) PARTITION BY LIST (a);
+        CREATE TABLE public.pp1 PARTITION OF public.pp FOR VALUES IN (1);
+        CREATE FUNCTION public.pp_max() RETURNS integer LANGUAGE sql STABLE
+            BEGIN ATOMIC SELECT coalesce(max(a), 0) FROM public.pp; END;
+        ALTER TABLE public.pp ADD CONSTRAINT pp_ok CHECK (a <= public.pp_max() + 10);
+        CREATE TABLE public.ip (a integer);
+        CREATE TABLE public.ic (b integer) INHERITS (public.ip);
+        CREATE FUNCTION public.ip_max() RETURNS integer LANGUAGE sql STABLE
+            BEGIN ATOMIC SELECT coalesce(max(a), 0) FROM public.ip; END;
+        ALTER TABLE public.ip ADD CONSTRAINT ip_ok CHECK (a <= public.ip_max() + 10);
         CREATE DOMAIN public.dd AS integer;
         -- Takes the domain's array type (a dd argument would check the domain again, without end).
         CREATE FUNCTION public.dd_ok(public.dd[], integer) RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT $2 > 0';
@@ -82,6 +100,34 @@ enum PostgresObjectKindsFixture {
             REPLICA IDENTITY FULL;
         CREATE UNLOGGED TABLE public.unlogged_t (x integer);
 
+        -- More of pg_dump's test suite: an index access method, a cast between built-in types, a
+        -- function with a support function, an operator class with storage only, a range over a
+        -- custom operator class, a default conversion, a table of no columns, generated columns
+        -- inherited without and with local columns, an inheritance child with its own CHECK,
+        -- statistics on an expression, privileges on a base type and on a system table's columns.
+        CREATE ACCESS METHOD gist2 TYPE INDEX HANDLER gisthandler;
+        CREATE CAST (timestamptz AS interval) WITH FUNCTION age(timestamptz) AS ASSIGNMENT;
+        CREATE FUNCTION public.func_with_support() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$ SUPPORT varchar_support;
+        CREATE OPERATOR FAMILY public.op_family USING btree;
+        CREATE OPERATOR CLASS public.op_class_empty FOR TYPE bigint USING btree FAMILY public.op_family AS STORAGE bigint;
+        CREATE OPERATOR public.~~ (PROCEDURE = int4eq, LEFTARG = integer, RIGHTARG = integer);
+        CREATE OPERATOR CLASS public.op_class_custom FOR TYPE integer USING btree AS OPERATOR 3 public.~~;
+        CREATE TYPE public.range_type_custom AS RANGE (subtype = integer, subtype_opclass = public.op_class_custom);
+        CREATE DEFAULT CONVERSION public.test_conversion FOR 'LATIN1' TO 'UTF8' FROM iso8859_1_to_utf8;
+        CREATE TABLE public.zero_columns ();
+        CREATE TABLE public.test_table_generated (col1 integer PRIMARY KEY, col2 integer GENERATED ALWAYS AS (col1 * 2) STORED);
+        CREATE TABLE public.test_table_generated_child1 () INHERITS (public.test_table_generated);
+        CREATE TABLE public.test_table_generated_child2 (col1 integer, col2 integer) INHERITS (public.test_table_generated);
+        CREATE TABLE public.test_inheritance_parent (col1 integer NOT NULL, col2 integer CHECK (col2 >= 42));
+        CREATE TABLE public.test_inheritance_child (col1 integer NOT NULL,
+            CONSTRAINT test_inheritance_child CHECK (col2 >= 142857)) INHERITS (public.test_inheritance_parent);
+        CREATE STATISTICS public.stats_expression ON (2 * col1) FROM public.test_inheritance_parent;
+        REVOKE USAGE ON TYPE public.myint FROM PUBLIC;
+        CREATE TABLE public.col_privs (a integer);
+        GRANT SELECT (tableoid, a) ON public.col_privs TO PUBLIC;
+        REVOKE SELECT ON TABLE pg_catalog.pg_proc FROM PUBLIC;
+        GRANT SELECT (tableoid, oid, proname, pronamespace, prosrc) ON TABLE pg_catalog.pg_proc TO PUBLIC;
+
         CREATE SUBSCRIPTION fixture_sub CONNECTION 'host=127.0.0.1 port=1 dbname=nowhere' PUBLICATION p1, "P two"
             WITH (connect = false, slot_name = NONE, binary = true, streaming = true);
         COMMENT ON SUBSCRIPTION fixture_sub IS 'not connected';
@@ -102,9 +148,15 @@ enum PostgresObjectKindsFixture {
         INSERT INTO public.t VALUES (1), (2);
         INSERT INTO public.tr VALUES (1, 50), (2, 100);
         INSERT INTO public.uses_dd VALUES (5);
+        INSERT INTO public.pp VALUES (1);
+        INSERT INTO public.ic VALUES (1, 2);
         INSERT INTO public.idt (v) VALUES ('x'), ('y');
         INSERT INTO public.uidt (v) VALUES ('z');
         INSERT INTO public.settings VALUES (1, 'b', 'c');
+        INSERT INTO public.zero_columns DEFAULT VALUES;
+        INSERT INTO public.zero_columns DEFAULT VALUES;
+        INSERT INTO public.test_table_generated_child2 (col1) VALUES (21);
+        INSERT INTO public.test_inheritance_child VALUES (1, 142857);
         """#
 
     /// Removes the subscriptions a database with the fixture has (a database with subscriptions

@@ -84,6 +84,70 @@ struct PostgresObjectKindsTests {
         }
     }
 
+    @Test("a backup by a role that is not a superuser names each subscription it cannot read, and the rest restores")
+    func subscriptionsNeedSuperuser() async throws {
+        try await withDatabases("subrole") { source, target in
+            let role = "pk_reader_\(UInt32.random(in: 0...UInt32.max))"
+            let password = "pw-\(UInt32.random(in: 0...UInt32.max))"
+            try await source.execute(
+                """
+                CREATE ROLE \(role) LOGIN PASSWORD '\(password)';
+                CREATE TABLE public.kept (x integer);
+                INSERT INTO public.kept VALUES (1);
+                GRANT SELECT ON public.kept TO \(role);
+                CREATE SUBSCRIPTION fixture_sub CONNECTION 'host=127.0.0.1 port=1 dbname=x' PUBLICATION p
+                    WITH (connect = false, slot_name = NONE);
+                """)
+            var failure: (any Error)?
+            do {
+                var url = source.url
+                url.user = role
+                url.password = password
+                let path = temporaryArchivePath()
+                defer { try? FileManager.default.removeItem(atPath: path) }
+                let summary = try await backup(url, to: path)
+                #expect(summary.manifest.omitted.map(\.description) == [
+                    "subscription fixture_sub: its connection string is readable by superusers only: back up as a superuser to carry it (as pg_dump)"
+                ])
+                try await restore(from: path, into: target.url)
+                #expect(try await target.query("SELECT x FROM public.kept").rows == [["1"]])
+            } catch { failure = error }
+            try await target.execute("DROP OWNED BY \(role)")  // the restored grant
+            try await source.execute("DROP OWNED BY \(role); DROP ROLE \(role)")
+            if let failure { throw failure }
+        }
+    }
+
+    @Test("a dependency loop nothing can break is left out with what needs it, each named; the rest restores")
+    func unbrokenLoop() async throws {
+        try await withDatabases("loop") { source, target in
+            // A stored generated column calling a function that reads its own table: the column needs
+            // the function, the function's SQL-standard body needs the table.
+            try await source.execute(
+                """
+                CREATE TABLE public.g (id integer);
+                CREATE FUNCTION public.gmax() RETURNS integer LANGUAGE sql IMMUTABLE
+                    BEGIN ATOMIC SELECT max(id) FROM public.g; END;
+                ALTER TABLE public.g ADD COLUMN x integer GENERATED ALWAYS AS (public.gmax()) STORED;
+                CREATE VIEW public.gv AS SELECT id FROM public.g;
+                CREATE TABLE public.other (y integer);
+                INSERT INTO public.g (id) VALUES (1);
+                INSERT INTO public.other VALUES (5);
+                """)
+            let path = temporaryArchivePath()
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let summary = try await backup(source.url, to: path)
+            let omitted = Dictionary(summary.manifest.omitted.map { ("\($0.kind) \($0.qualifiedName)", $0.reason) }, uniquingKeysWith: { a, _ in a })
+            #expect(omitted["table public.g"]?.contains("dependency loop") == true, "\(omitted)")
+            #expect(omitted["function public.gmax()"]?.contains("dependency loop") == true, "\(omitted)")
+            #expect(omitted["view public.gv"] == "needs table public.g, which is not carried", "\(omitted)")
+            #expect(!summary.manifest.tables.contains { $0.name == "g" })
+            try await restore(from: path, into: target.url)
+            #expect(try await target.query("SELECT y FROM public.other").rows == [["5"]])
+            #expect(try await target.query("SELECT count(*) FROM pg_class WHERE relname IN ('g', 'gv')").rows == [["0"]])
+        }
+    }
+
     @Test("relations in a tablespace are named as not carried; --strict refuses them and writes nothing")
     func tablespaceNotCarried() async throws {
         try await withDatabases("tblspc") { source, _ in

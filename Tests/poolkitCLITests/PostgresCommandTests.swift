@@ -71,6 +71,45 @@ struct PostgresCommandTests {
         let digest = "SELECT count(*) || md5(string_agg(t::text, ',' ORDER BY id)) FROM \"Odd \"\"S\"\"\".items t"
         #expect(try psql(base + "/" + target, digest, password: password) == psql(base + "/" + source, digest, password: password))
     }
+
+    @Test("what a backup cannot carry is a warning on stderr and a list in inspect; --strict exits 1 and leaves no archive")
+    func notCarried() async throws {
+        let (base, password) = try server()
+        let suffix = UInt32.random(in: 0...UInt32.max)
+        let (database, tablespace) = ("pk_cli_omit_\(suffix)", "pk_cli_ts_\(suffix)")
+        let admin = base + "/postgres"
+        try psql(admin, "CREATE DATABASE \(database)", password: password)
+        // An in-place tablespace (in the server's own pg_tblspc): nothing to prepare on disk.
+        let inPlace = base + "/" + database + "?options=-c%20allow_in_place_tablespaces%3Don"
+        try psql(inPlace, "CREATE TABLESPACE \(tablespace) LOCATION ''", password: password)
+        defer {
+            _ = try? psql(admin, "DROP DATABASE IF EXISTS \(database) WITH (FORCE)", password: password)
+            _ = try? psql(admin, "DROP TABLESPACE IF EXISTS \(tablespace)", password: password)
+        }
+        try psql(base + "/" + database, "CREATE TABLE placed (x integer) TABLESPACE \(tablespace)", password: password)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pk-cli-omit-\(suffix)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let archive = directory.appendingPathComponent("omit.poolkit").path
+        let environment = ["PGPASSWORD": password]
+
+        let backup = try await runPoolKit(["backup", base + "/" + database, "-o", archive, "--quiet"], environment: environment)
+        #expect(backup.status == 0, "\(backup.all)")
+        #expect(backup.standardError.contains("poolkit: warning: not carried: tablespace \(tablespace): 1 relation(s) in it (public.placed)"), "\(backup.all)")
+        let inspect = try await runPoolKit(["inspect", archive])
+        #expect(inspect.standardOutput.contains("not carried (1)"), "\(inspect.all)")
+        #expect(inspect.standardOutput.contains("tablespace \(tablespace): 1 relation(s)"), "\(inspect.all)")
+        let json = try await runPoolKit(["inspect", archive, "--json"])
+        let parsed = try JSONSerialization.jsonObject(with: Data(json.standardOutput.utf8)) as? [String: Any]
+        let omitted = try #require(parsed?["omitted"] as? [[String: Any]], "\(json.all)")
+        #expect(omitted.count == 1 && omitted.first?["kind"] as? String == "tablespace" && omitted.first?["name"] as? String == tablespace)
+
+        let strictArchive = directory.appendingPathComponent("strict.poolkit").path
+        let strict = try await runPoolKit(["backup", base + "/" + database, "-o", strictArchive, "--strict", "--quiet"], environment: environment)
+        #expect(strict.status == 1, "\(strict.all)")
+        #expect(strict.standardError.contains("--strict: the backup cannot carry 1 object: tablespace \(tablespace)"), "\(strict.all)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["omit.poolkit"], "no archive, no partial file")
+    }
 }
 
 extension Array where Element == String {

@@ -1,60 +1,5 @@
 import PoolKit
 
-/// One table as the snapshot strategy dumps it.
-struct MariaDBTableInfo: Sendable {
-    var name: String
-    var engine: String
-    var dataLength: Int64
-    var estimatedRows: Int64
-    var columns: [MariaDBColumnInfo]
-    /// The primary key, or a unique key whose columns are all NOT NULL; empty if none.
-    var key: [MariaDBColumnInfo]
-    var createStatement: String
-    /// For a system-versioned table, its period's start and end columns (`ROW_START`/`ROW_END`
-    /// when implicit): dumped with the history rows (`FOR SYSTEM_TIME ALL`) and loaded with
-    /// `system_versioning_insert_history`.
-    var period: (start: String, end: String)?
-
-    /// The columns whose values are dumped and loaded: generated columns are recomputed; the
-    /// period columns of a system-versioned table come last.
-    var storedColumns: [MariaDBColumnInfo] {
-        guard let period else { return columns.filter { !$0.generated } }
-        let plain = columns.filter { !$0.generated && $0.name != period.start && $0.name != period.end }
-        func periodColumn(_ name: String) -> MariaDBColumnInfo {
-            columns.first { $0.name == name }.map { column in
-                var column = column
-                column.generated = false
-                return column
-            } ?? MariaDBColumnInfo(name: name, columnType: "timestamp(6)", dataType: "timestamp", nullable: false, generated: false)
-        }
-        return plain + [periodColumn(period.start), periodColumn(period.end)]
-    }
-
-    /// The period columns named in `SHOW CREATE TABLE`, or the implicit ones.
-    static func period(in createStatement: String) -> (start: String, end: String) {
-        let pattern = #/PERIOD FOR SYSTEM_TIME \(`((?:[^`]|``)+)`, `((?:[^`]|``)+)`\)/#
-        if let match = createStatement.firstMatch(of: pattern) {
-            return (
-                String(match.1).replacingOccurrences(of: "``", with: "`"), String(match.2).replacingOccurrences(of: "``", with: "`")
-            )
-        }
-        return ("ROW_START", "ROW_END")
-    }
-    /// InnoDB is the only engine of those reachable here whose reads see the snapshot.
-    var isTransactional: Bool { engine.caseInsensitiveCompare("InnoDB") == .orderedSame }
-}
-
-struct MariaDBColumnInfo: Sendable, Hashable {
-    var name: String
-    var columnType: String
-    var dataType: String
-    var nullable: Bool
-    var generated: Bool
-    var characterSet: String?
-    var collation: String?
-    var autoIncrement = false
-}
-
 /// Reads the catalog of the connection's default database (inside the snapshot, on the
 /// coordinator) and turns it into archive objects and tables.
 struct MariaDBCatalogReader {
@@ -68,6 +13,8 @@ struct MariaDBCatalogReader {
         var tables: [ArchiveTable]
         /// Tables with data, by archive id.
         var tableInfo: [UInt32: MariaDBTableInfo]
+        /// What the archive leaves out, each with its reason.
+        var omitted: [ArchiveOmission]
     }
 
     func read() async throws -> Result {
@@ -89,16 +36,21 @@ struct MariaDBCatalogReader {
 
         let defaults = try await connection.query(
             "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()")
+        // The database defaults object is also what triggers and events lock (below): each one
+        // records the database's default collation of its creation, which one may switch.
+        // Without --table it sets the target's defaults; with it, it only stands for them.
+        var databaseDefaultsID: UInt32?
         if let row = defaults.rows.first, let charset = row[0], let collation = row[1] {
             properties["default_character_set"] = charset
             properties["default_collation"] = collation
-            if whole {
-                objects.append(
-                    ArchiveObject(
-                        id: newID(), kind: .databaseDefaults, name: database, section: .preData,
-                        ddl: "ALTER DATABASE CHARACTER SET \(mariadbString(charset)) COLLATE \(mariadbString(collation))"))
-            }
+            let id = newID()
+            databaseDefaultsID = id
+            objects.append(
+                ArchiveObject(
+                    id: id, kind: .databaseDefaults, name: database, section: .preData,
+                    ddl: whole ? "ALTER DATABASE CHARACTER SET \(mariadbString(charset)) COLLATE \(mariadbString(collation))" : nil))
         }
+        let databaseCollationLock = databaseDefaultsID.map { [$0] } ?? []
 
         // Tables, views and sequences, with their columns and keys.
         let listed = try await connection.query(
@@ -114,12 +66,19 @@ struct MariaDBCatalogReader {
         let keys = try await keysByTable(columns)
         let indexes = try await indexesByTable()
         let foreignKeys = try await foreignKeysByTable()
+        // A table with a foreign key whose referenced columns lead no index (dropped while
+        // foreign_key_checks was 0) keeps its whole definition, and is created before the table it
+        // references (``MariaDBTableOrder``): `ALTER TABLE … ADD CONSTRAINT` refuses such a key even
+        // with the checks off, `CREATE TABLE` accepts it while that table does not exist yet.
+        let unindexedEdges = try await unindexedReferences(indexes)
+        let unindexedReferences = Set(unindexedEdges.map(\.table))
         // Secondary keys and foreign keys of InnoDB tables, added after the load (post-data).
         var deferred: [(table: String, id: UInt32, definitions: MariaDBDeferredDefinitions)] = []
 
         var tableIDs: [String: UInt32] = [:]
         var views: [(name: String, ddl: String, context: MariaDBCreationContext)] = []
         var nonTransactional: [String] = []
+        var omitted: [ArchiveOmission] = []
         for row in listed.rows {
             guard let name = row[0], let type = row[1] else { continue }
             switch type {
@@ -155,6 +114,7 @@ struct MariaDBCatalogReader {
                 tableIDs[name] = id
                 var createStatement = ddl
                 if !connection.keysInCreateTable, row[2]?.caseInsensitiveCompare("InnoDB") == .orderedSame,
+                    !unindexedReferences.contains(name),
                     let split = MariaDBDeferredDefinitions.split(
                         ddl, table: name, indexes: indexes[name] ?? [:],
                         foreignKeyNames: Set((foreignKeys[name] ?? []).map(\.name)),
@@ -165,22 +125,49 @@ struct MariaDBCatalogReader {
                     split.systemVersioned = type == "SYSTEM VERSIONED"
                     deferred.append((name, id, split))
                 }
+                var period = type == "SYSTEM VERSIONED" ? MariaDBTableInfo.period(in: ddl) : nil
+                if let start = period?.start, let column = columns[name]?.first(where: { $0.name == start }), column.dataType != "timestamp" {
+                    // Versioned by transaction id: the ids are the source server's own and cannot be
+                    // set on a load, so the history cannot be carried (mariadb-dump refuses it too).
+                    // Only the current rows are; the history is never turned into current rows.
+                    period = nil
+                    omitted.append(
+                        ArchiveOmission(
+                            kind: .history, name: name,
+                            reason: "system versioning by transaction id (\(start)): only the current rows are carried, the history rows are not"))
+                }
                 let info = MariaDBTableInfo(
                     name: name, engine: row[2] ?? "", dataLength: Int64(row[3] ?? "") ?? 0,
                     estimatedRows: Int64(row[4] ?? "") ?? 0, columns: columns[name] ?? [], key: keys[name] ?? [],
-                    createStatement: ddl, period: type == "SYSTEM VERSIONED" ? MariaDBTableInfo.period(in: ddl) : nil)
+                    createStatement: ddl, period: period)
                 objects.append(ArchiveObject(id: id, kind: .table, name: name, section: .preData, ddl: createStatement))
+                // A table whose engine holds no rows of its own is listed without chunks (so `--table`
+                // selects it like any other); a MERGE table's rows are carried with its MyISAM
+                // tables, BLACKHOLE keeps none, the others' rows live elsewhere.
+                if !info.holdsOwnRows && !["MRG_MYISAM", "BLACKHOLE"].contains(info.engine.uppercased()) {
+                    omitted.append(
+                        ArchiveOmission(
+                            kind: .rows, name: name,
+                            reason: "ENGINE=\(info.engine) shows rows stored on another server or in a file: the table's definition is carried, those rows are not"))
+                }
                 if !options.schemaOnly {
-                    infos[id] = info
+                    if info.holdsOwnRows { infos[id] = info }
                     archiveTables.append(
                         ArchiveTable(
                             id: id, name: name,
                             columns: info.storedColumns.map {
                                 ArchiveColumn(name: $0.name, type: $0.columnType, nullable: $0.nullable, generated: false)
                             }, encoding: .mariadbTSV))
-                    if !info.isTransactional { nonTransactional.append(name) }
+                    if info.holdsOwnRows && !info.isTransactional { nonTransactional.append(name) }
                 }
             }
+        }
+        if !unindexedEdges.isEmpty {
+            // Table objects take each other's places (pre-data runs in manifest order, one by one).
+            let slots = objects.indices.filter { objects[$0].kind == .table }
+            let byName = Dictionary(slots.map { (objects[$0].name, objects[$0]) }, uniquingKeysWith: { first, _ in first })
+            let order = MariaDBTableOrder.referencingFirst(slots.map { objects[$0].name }, edges: unindexedEdges)
+            for (slot, name) in zip(slots, order) { objects[slot] = byName[name]! }
         }
         let deferredDDL = deferredObjects(deferred, foreignKeys: foreignKeys, tableIDs: tableIDs, newID: newID)
         objects += deferredDDL
@@ -192,13 +179,24 @@ struct MariaDBCatalogReader {
             properties["non_transactional_tables"] = nonTransactional.joined(separator: ",")
         }
 
-        // Routines before views: a view may call a function.
+        // Routines before views: a view may call a function. Oracle-mode packages after the
+        // other routines, each body after its package.
+        let databaseCollation = properties["default_collation"]
+        func context(_ row: [String?], sqlMode: Int, timeZone: Int? = nil, characterSetClient: Int) -> MariaDBCreationContext {
+            let collation = row.count > characterSetClient + 2 ? row[characterSetClient + 2] : nil
+            return MariaDBCreationContext(
+                sqlMode: row[sqlMode], characterSetClient: row[characterSetClient], collationConnection: row[characterSetClient + 1],
+                timeZone: timeZone.flatMap { row[$0] },
+                databaseCollation: databaseCollation == nil || collation == databaseCollation ? nil : collation)
+        }
         if whole {
             let routines = try await connection.query(
                 """
                 SELECT ROUTINE_NAME, ROUTINE_TYPE, ROUTINE_COMMENT FROM information_schema.ROUTINES
-                WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE IN ('FUNCTION', 'PROCEDURE') ORDER BY ROUTINE_TYPE, ROUTINE_NAME
+                WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE IN ('FUNCTION', 'PROCEDURE', 'PACKAGE', 'PACKAGE BODY')
+                ORDER BY FIELD(ROUTINE_TYPE, 'FUNCTION', 'PROCEDURE', 'PACKAGE', 'PACKAGE BODY'), ROUTINE_NAME
                 """)
+            var packages: [String: UInt32] = [:]
             for row in routines.rows {
                 guard let name = row[0], let type = row[1] else { continue }
                 let shown = try await connection.query("SHOW CREATE \(type) \(mariadbIdentifier(name))")
@@ -208,15 +206,23 @@ struct MariaDBCatalogReader {
                         .unsupported,
                         "cannot read the definition of \(type.lowercased()) \(name): the backup user needs SELECT on mysql.proc (or to be its definer)")
                 }
-                let context = MariaDBCreationContext(
-                    sqlMode: routine[1], characterSetClient: routine[3], collationConnection: routine[4])
+                let context = context(routine, sqlMode: 1, characterSetClient: 3)
                 let id = newID()
+                let kind: ArchiveObject.Kind =
+                    switch type {
+                    case "FUNCTION": .function
+                    case "PACKAGE": .package
+                    case "PACKAGE BODY": .packageBody
+                    default: .procedure
+                    }
+                if kind == .package { packages[name] = id }
                 objects.append(
                     ArchiveObject(
-                        id: id, kind: type == "FUNCTION" ? .function : .procedure, name: name, section: .preData,
-                        ddl: context.statements + ddl))
-                if let repair = MariaDBCommentRepair.statement(
-                    kind: type, name: name, comment: row[2], context: context, createStatement: ddl)
+                        id: id, kind: kind, name: name, section: .preData,
+                        dependencies: kind == .packageBody ? packages[name].map { [$0] } ?? [] : [], ddl: context.statements + ddl))
+                if kind == .function || kind == .procedure,
+                    let repair = MariaDBCommentRepair.statement(
+                        kind: type, name: name, comment: row[2], context: context, createStatement: ddl)
                 {
                     objects.append(
                         ArchiveObject(id: newID(), kind: .comment, name: name, section: .preData, dependencies: [id], ddl: repair))
@@ -272,7 +278,8 @@ struct MariaDBCatalogReader {
             objects.append(
                 ArchiveObject(
                     id: viewIDs[view.name]!, kind: .view, name: view.name, section: .postData,
-                    dependencies: dependencies.sorted(), ddl: view.context.statements + view.ddl))
+                    dependencies: dependencies.sorted(), ddl: view.context.statements + view.ddl,
+                    locks: ArchiveObjectLocks(exclusive: tables.sorted() + databaseCollationLock)))
         }
 
         // Triggers, after the data (so loading does not fire them), in their action order.
@@ -281,50 +288,61 @@ struct MariaDBCatalogReader {
             SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
             ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER
             """)
-        var previousTrigger: UInt32?
+        // Each trigger after the one before on its table: their order there is their creation order.
+        var previousTrigger: [UInt32: UInt32] = [:]
         for row in triggers.rows {
             guard let name = row[0], let table = row[1], let tableID = tableIDs[table] else { continue }
             let shown = try await connection.query("SHOW CREATE TRIGGER \(mariadbIdentifier(name))")
             guard let trigger = shown.rows.first, let ddl = trigger[2] else { continue }
-            let context = MariaDBCreationContext(
-                sqlMode: trigger[1], characterSetClient: trigger[3], collationConnection: trigger[4])
+            let context = context(trigger, sqlMode: 1, characterSetClient: 3)
             let id = newID()
-            // Each trigger after the one before: their order on a table is their creation order.
             objects.append(
                 ArchiveObject(
                     id: id, kind: .trigger, name: name, section: .postData,
-                    dependencies: [tableID] + (alteredBy[tableID] ?? []) + (previousTrigger.map { [$0] } ?? []),
-                    ddl: context.statements + ddl))
-            previousTrigger = id
+                    dependencies: [tableID] + (alteredBy[tableID] ?? []) + (previousTrigger[tableID].map { [$0] } ?? []),
+                    ddl: context.statements + ddl, locks: ArchiveObjectLocks(exclusive: [tableID] + databaseCollationLock)))
+            previousTrigger[tableID] = id
         }
 
-        // Events last: they must not fire while the restore runs.
+        // Events last: they must not fire while the restore runs. They depend on nothing (so
+        // `--table` keeps them) and come after the views by the lock all of them take.
         if whole {
             let events = try await connection.query(
                 "SELECT EVENT_NAME, EVENT_COMMENT FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() ORDER BY EVENT_NAME")
             for row in events.rows {
                 guard let name = row[0] else { continue }
                 let shown = try await connection.query("SHOW CREATE EVENT \(mariadbIdentifier(name))")
-                guard let event = shown.rows.first, let ddl = event[3] else { continue }
-                let context = MariaDBCreationContext(
-                    sqlMode: event[1], characterSetClient: event[4], collationConnection: event[5], timeZone: event[2])
+                guard let event = shown.rows.first, var ddl = event[3] else { continue }
+                let context = context(event, sqlMode: 1, timeZone: 2, characterSetClient: 4)
+                if let characterSet = context.characterSetClient, !MariaDBObjectDDL.isUTF8(characterSet),
+                    name.unicodeScalars.contains(where: { !$0.isASCII }),
+                    let misprinted = try await connection.query(
+                        "SELECT CONVERT(CONVERT(\(mariadbString(name)) USING binary) USING \(mariadbIdentifier(characterSet)))"
+                    ).scalar
+                {
+                    ddl = MariaDBCommentRepair.eventName(in: ddl, name: name, misprinted: misprinted)
+                }
                 let id = newID()
                 objects.append(
                     ArchiveObject(
-                        id: id, kind: .event, name: name, section: .postData, dependencies: Array(viewIDs.values).sorted(),
-                        ddl: context.statements + ddl))
+                        id: id, kind: .event, name: name, section: .postData,
+                        ddl: context.statements + ddl, locks: ArchiveObjectLocks(exclusive: databaseCollationLock)))
                 if let repair = MariaDBCommentRepair.statement(
                     kind: "EVENT", name: name, comment: row[1], context: context, createStatement: ddl)
                 {
                     objects.append(
-                        ArchiveObject(id: newID(), kind: .comment, name: name, section: .postData, dependencies: [id], ddl: repair))
+                        ArchiveObject(
+                            id: newID(), kind: .comment, name: name, section: .postData, dependencies: [id], ddl: repair,
+                            locks: ArchiveObjectLocks(exclusive: databaseCollationLock)))
                 }
             }
         }
         if options.dataOnly {
             objects = objects.filter { $0.section == .data }
         }
-        return Result(database: database, properties: properties, objects: objects, tables: archiveTables, tableInfo: infos)
+        return Result(
+            database: database, properties: properties, objects: objects, tables: archiveTables, tableInfo: infos,
+            omitted: omitted)
     }
 
     /// Post-data objects for the deferred definitions: per table one `ALTER TABLE … ADD KEY …`
@@ -396,6 +414,34 @@ struct MariaDBCatalogReader {
             byTable[table, default: []].append((name, row[3] == "1" ? row[2] : nil))
         }
         return byTable
+    }
+
+    /// The foreign keys whose referenced columns, in this database, are not the first columns of
+    /// any index of the referenced table: each as the referencing and the referenced table.
+    private func unindexedReferences(_ indexes: [String: [String: MariaDBDeferredDefinitions.Index]])
+        async throws -> [(table: String, referenced: String)]
+    {
+        let rows = try await connection.query(
+            """
+            SELECT TABLE_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME
+            FROM information_schema.KEY_COLUMN_USAGE
+            WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL
+            ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION
+            """
+        ).rows
+        var references: [[String]: (table: String, referenced: String, columns: [String])] = [:]
+        for row in rows {
+            guard let table = row[0], let name = row[1], let referenced = row[2], let column = row[3] else { continue }
+            references[[table, name], default: (table, referenced, [])].columns.append(column.lowercased())
+        }
+        var unindexed: [(table: String, referenced: String)] = []
+        for reference in references.values.sorted(by: { ($0.table, $0.referenced) < ($1.table, $1.referenced) }) {
+            let indexed = (indexes[reference.referenced] ?? [:]).values.contains { index in
+                index.columns.map { $0.lowercased() }.starts(with: reference.columns)
+            }
+            if !indexed { unindexed.append((reference.table, reference.referenced)) }
+        }
+        return unindexed
     }
 
     /// Generated columns are told by `EXTRA` (VIRTUAL/STORED GENERATED), which MariaDB and MySQL

@@ -31,4 +31,15 @@ enum MariaDBCommentRepair {
         }
         return context.statements + alter + "\(kind) \(mariadbIdentifier(name)) COMMENT \(literal)"
     }
+
+    /// `SHOW CREATE EVENT` of an event created under a client character set that is not UTF-8
+    /// prints its name the same wrong way as its comment (the UTF-8 name's bytes read as that
+    /// character set: `событие` under cp1251 reads back as `СЃРѕР±С‹С‚РёРµ`), so the event would be
+    /// created under another name. Puts the right name back into the definition.
+    /// - Parameter misprinted: the name as `SHOW CREATE EVENT` prints it.
+    static func eventName(in createStatement: String, name: String, misprinted: String) -> String {
+        let wrong = " EVENT \(mariadbIdentifier(misprinted)) "
+        guard let range = createStatement.range(of: wrong) else { return createStatement }
+        return createStatement.replacingCharacters(in: range, with: " EVENT \(mariadbIdentifier(name)) ")
+    }
 }

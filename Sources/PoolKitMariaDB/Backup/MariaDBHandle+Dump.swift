@@ -10,10 +10,23 @@ extension MariaDBHandle {
     /// object per row or per value. The session should set `character_set_results = binary`, so values arrive
     /// in the bytes their columns store them in.
     func dumpRows(_ sql: String, into channel: BufferChannel, bufferSize: Int = 1 << 20) throws -> UInt64 {
+        try writeRows(sql, bufferSize: bufferSize) { try channel.send($0) }
+    }
+
+    /// The ``MariaDBRowDigest`` of the rows `sql` returns, in the dump's text format: for proving
+    /// that rows read back from a loaded table are the archive's.
+    func digestRows(_ sql: String) throws -> MariaDBRowDigest {
+        var digest = MariaDBRowDigest()
+        _ = try writeRows(sql, bufferSize: 1 << 20) { digest.update($0) }
+        return digest
+    }
+
+    /// Writes the rows of `sql` as dump text to `send`, in buffers of about `bufferSize` bytes.
+    private func writeRows(_ sql: String, bufferSize: Int, send: @escaping ([UInt8]) throws -> Void) throws -> UInt64 {
         let (mysql, result) = try useResult(sql)
         defer { mysql_free_result(result) }
         let columnCount = Int(mysql_num_fields(result))
-        var writer = TSVWriter(capacity: bufferSize, channel: channel)
+        var writer = TSVWriter(capacity: bufferSize, send: send)
         var rows: UInt64 = 0
         while let row = mysql_fetch_row(result) {
             guard let lengths = mysql_fetch_lengths(result) else { break }
@@ -36,17 +49,17 @@ extension MariaDBHandle {
     }
 }
 
-/// Fills one fixed buffer with escaped values and sends it through the channel when full.
+/// Fills one fixed buffer with escaped values and hands it to `send` when full.
 struct TSVWriter: ~Copyable {
     private let buffer: UnsafeMutablePointer<UInt8>
     private let capacity: Int
     private var count = 0
-    private let channel: BufferChannel
+    private let send: ([UInt8]) throws -> Void
 
-    init(capacity: Int, channel: BufferChannel) {
+    init(capacity: Int, send: @escaping ([UInt8]) throws -> Void) {
         self.capacity = max(64, capacity)
         self.buffer = .allocate(capacity: self.capacity)
-        self.channel = channel
+        self.send = send
     }
 
     deinit { buffer.deallocate() }
@@ -56,7 +69,7 @@ struct TSVWriter: ~Copyable {
         guard count > 0 else { return }
         let bytes = [UInt8](UnsafeBufferPointer(start: buffer, count: count))
         count = 0
-        try channel.send(bytes)
+        try send(bytes)
     }
 
     @inline(__always)

@@ -9,7 +9,8 @@ private final class LocalInfileFeed {
     var pending: [UInt8] = []
     var offset = 0
     var failure: (any Error)?
-    var bytes: UInt64 = 0
+    /// The digest of every byte handed to the server.
+    var digest = MariaDBRowDigest()
 
     init(reader: BlockingChunkReader) { self.reader = reader }
 
@@ -20,6 +21,7 @@ private final class LocalInfileFeed {
                 guard let next = try reader.next() else { return 0 }
                 pending = next
                 offset = 0
+                digest.update(next)
             } catch {
                 failure = error
                 return -1
@@ -30,17 +32,27 @@ private final class LocalInfileFeed {
             UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress! + offset, byteCount: take)
         }
         offset += take
-        bytes += UInt64(take)
         return Int32(take)
     }
 }
 
+/// What one `LOAD DATA LOCAL INFILE` did.
+struct MariaDBLoadResult: Sendable {
+    /// The rows the server reports as loaded.
+    var rows: UInt64
+    /// The digest of the rows sent (the archive's).
+    var digest: MariaDBRowDigest
+    /// The statement's warning count, and the first warnings as `Level Code Message` lines.
+    var warningCount: Int
+    var warnings: [String]
+}
+
 extension MariaDBHandle {
     /// Runs `sql`, a `LOAD DATA LOCAL INFILE` statement, feeding the file from `reader` through
-    /// libmariadb's local-infile callbacks (no temporary file). Returns the rows the server
-    /// reports as loaded. Any warning fails the load: with `LOCAL`, the server turns data errors
-    /// (truncation, duplicate keys) into warnings, so a silent one would mean changed data.
-    func loadData(_ sql: String, from reader: BlockingChunkReader) throws -> UInt64 {
+    /// libmariadb's local-infile callbacks (no temporary file). With `LOCAL`, the server turns
+    /// data errors (truncation, duplicate keys) into warnings: the result carries them, and the
+    /// caller proves by reading the rows back whether they changed anything.
+    func loadData(_ sql: String, from reader: BlockingChunkReader) throws -> MariaDBLoadResult {
         let mysql = try open()
         let feed = LocalInfileFeed(reader: reader)
         let userdata = Unmanaged.passUnretained(feed).toOpaque()
@@ -84,17 +96,13 @@ extension MariaDBHandle {
         }
         if status != 0 { throw statementError(mysql) }
         let rows = UInt64(mysql_affected_rows(mysql))
-        let warnings = mysql_warning_count(mysql)
+        let warningCount = Int(mysql_warning_count(mysql))
         try drainResults(mysql)
-        if warnings > 0 {
-            let shown = (try? query("SHOW WARNINGS LIMIT 5"))?.rows.map { row in
-                row.compactMap { $0 }.joined(separator: " ")
-            } ?? []
-            throw PoolKitError(
-                .statementFailed,
-                "LOAD DATA reported \(warnings) warning(s), so the rows may not be what the archive holds: \(shown.joined(separator: "; "))")
+        var warnings: [String] = []
+        if warningCount > 0 {
+            warnings = try query("SHOW WARNINGS LIMIT 5").rows.map { row in row.compactMap { $0 }.joined(separator: " ") }
         }
-        return rows
+        return MariaDBLoadResult(rows: rows, digest: feed.digest, warningCount: warningCount, warnings: warnings)
     }
 
     /// Reads and discards any further result sets of the last statement.

@@ -12,12 +12,16 @@ import PoolKit
 /// ASCII, the server converts the text to it (`CONVERT(… USING cs)`, read with binary results) and
 /// the `CREATE` is sent as those bytes — what `mariadb-dump`'s output does by keeping the bytes.
 enum MariaDBObjectDDL {
+    /// How the context line that sets the database's default collation for one object starts
+    /// (``MariaDBCreationContext/databaseCollation``).
+    static let databaseCollationPrefix = "ALTER DATABASE COLLATE "
+
     /// The context lines, the statement after them, and the client character set they name.
     static func split(_ ddl: String) -> (context: String, statement: String, characterSetClient: String?) {
         var rest = Substring(ddl)
         var context = ""
         var characterSet: String?
-        while rest.hasPrefix("SET "), let end = rest.range(of: ";\n") {
+        while rest.hasPrefix("SET ") || rest.hasPrefix(databaseCollationPrefix), let end = rest.range(of: ";\n") {
             let line = rest[..<end.upperBound]
             if line.hasPrefix("SET character_set_client"), let match = line.wholeMatch(of: #/SET character_set_client = '([A-Za-z0-9_]+)';\n/#) {
                 characterSet = String(match.1)
@@ -33,9 +37,28 @@ enum MariaDBObjectDDL {
         ["utf8mb4", "utf8mb3", "utf8"].contains(characterSet.lowercased())
     }
 
-    /// Runs `ddl` on `connection` (see the type's documentation).
+    /// Runs `ddl` on `connection` (see the type's documentation). If its context switches the
+    /// database's default collation, the target's own is set again afterwards, also on failure.
     static func run(_ ddl: String, on connection: MariaDBConnection) async throws {
         let (context, statement, characterSet) = split(ddl)
+        guard context.contains(databaseCollationPrefix),
+            let own = try await connection.query("SELECT @@collation_database").scalar
+        else {
+            return try await run(context: context, statement: statement, characterSet: characterSet, ddl: ddl, on: connection)
+        }
+        let restore = "\(databaseCollationPrefix)\(mariadbString(own))"
+        do {
+            try await run(context: context, statement: statement, characterSet: characterSet, ddl: ddl, on: connection)
+        } catch {
+            try? await connection.execute(restore)
+            throw error
+        }
+        try await connection.execute(restore)
+    }
+
+    private static func run(
+        context: String, statement: String, characterSet: String?, ddl: String, on connection: MariaDBConnection
+    ) async throws {
         guard let characterSet, !isUTF8(characterSet), statement.utf8.contains(where: { $0 >= 0x80 }) else {
             // The newline before the semicolon ends a trailing `-- comment` of the body, if any.
             try await connection.execute(mariadbRestoreBaseSettings + ddl + "\n;\n" + mariadbRestoreBaseSettings)

@@ -154,7 +154,7 @@ final class MariaDBSnapshotBackupSession: BackupSession {
         }
         let catalog = BackupCatalog(
             engine: "mariadb", serverVersion: coordinator.serverVersion, properties: properties, objects: read.objects,
-            tables: read.tables)
+            tables: read.tables, omitted: read.omitted)
         state.withLock { state in
             state.tables = read.tableInfo
             state.conditions = conditions
@@ -169,21 +169,18 @@ final class MariaDBSnapshotBackupSession: BackupSession {
         guard let table else {
             throw PoolKitError(.usage, "the snapshot backup has no table with id \(chunk.objectID)")
         }
-        var sql = "SELECT \(table.storedColumns.map(Self.dumpExpression).joined(separator: ", ")) FROM \(mariadbIdentifier(table.name))"
-        if table.period != nil { sql += " FOR SYSTEM_TIME ALL" }
-        if let condition { sql += " WHERE \(condition)" }
-        let statement = sql
-        return try await StreamedDump.run(into: sink) { channel in
-            try await worker.withHandle { handle in try handle.dumpRows(statement, into: channel) }
+        let statement = MariaDBDumpQuery.select(
+            table: table.name, columns: table.storedColumns.map { ($0.name, $0.columnType) }, allHistory: table.period != nil,
+            condition: condition)
+        do {
+            return try await StreamedDump.run(into: sink) { channel in
+                try await worker.withHandle { handle in try handle.dumpRows(statement, into: channel) }
+            }
+        } catch let error as PoolKitError {
+            throw PoolKitError(
+                error.code, "dumping chunk \(chunk.chunkID) of table '\(table.name)' failed: \(error.message)",
+                engineCode: error.engineCode, underlying: error.underlying)
         }
-    }
-
-    /// How a column is read for the dump. FLOAT goes through DOUBLE: the server prints a FLOAT
-    /// with 6 significant digits, which do not always read back as the same float, while the
-    /// double it widens to is printed exactly and narrows back to the same float.
-    static func dumpExpression(_ column: MariaDBColumnInfo) -> String {
-        let name = mariadbIdentifier(column.name)
-        return column.dataType == "float" ? "CAST(\(name) AS DOUBLE)" : name
     }
 
     /// Releases the lock if it is still held (a failure while joining) and ends the coordinator's snapshot.

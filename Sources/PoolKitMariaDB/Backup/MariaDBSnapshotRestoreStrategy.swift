@@ -73,7 +73,7 @@ struct MariaDBSnapshotRestoreStrategy: RestoreStrategy {
             objects = objects.filter { chosen.contains($0.id) || !chosen.isDisjoint(with: $0.dependencies) }
         }
         let relations = Set(objects.filter { [.table, .view, .sequence].contains($0.kind) }.map(\.name))
-        let routines = Set(objects.filter { [.function, .procedure].contains($0.kind) }.map { "\($0.kind.rawValue):\($0.name)" })
+        let routines = Set(objects.filter { [.function, .procedure, .package, .packageBody].contains($0.kind) }.map { "\($0.kind.rawValue):\($0.name)" })
         let events = Set(objects.filter { $0.kind == .event }.map(\.name))
         let triggers = Set(objects.filter { $0.kind == .trigger }.map(\.name))
         var found: [Existing] = []
@@ -107,11 +107,16 @@ struct MariaDBSnapshotRestoreStrategy: RestoreStrategy {
 
     /// Drops `objects` with foreign-key checks off: events, triggers and views first, then the rest.
     private static func drop(_ objects: [Existing], _ connection: MariaDBConnection) async throws {
-        let order = ["event", "trigger", "view", "procedure", "function", "sequence", "table"]
+        let order = ["event", "trigger", "view", "package body", "package", "procedure", "function", "sequence", "table"]
         var statements = ["SET foreign_key_checks = 0"]
         for kind in order {
             for object in objects where object.kind == kind {
-                statements.append("DROP \(kind.uppercased()) IF EXISTS \(mariadbIdentifier(object.name))")
+                let drop = "DROP \(kind.uppercased()) IF EXISTS \(mariadbIdentifier(object.name))"
+                // MariaDB before 11.4 knows packages in sql_mode ORACLE only.
+                statements.append(
+                    kind.hasPrefix("package")
+                        ? "SET @poolkit_sql_mode = @@SESSION.sql_mode; SET SESSION sql_mode = 'ORACLE'; \(drop); SET SESSION sql_mode = @poolkit_sql_mode"
+                        : drop)
             }
         }
         try await connection.execute(statements.joined(separator: ";\n") + ";\nSET foreign_key_checks = 1")
@@ -126,6 +131,8 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
     private let options: RestoreOptions
     private let coordinator: MariaDBConnection
     private let loads: [UInt32: String]
+    /// What `LOAD DATA` warned about, per table, and the digests that prove it changed nothing.
+    private let loadCheck: MariaDBLoadCheck
     private let transactionOpen = Mutex(false)
     /// `--data-only`: the target's triggers on the loaded tables, off until the rows are in.
     private let suspendedTriggers: MariaDBSuspendedTriggers
@@ -140,10 +147,9 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
         self.coordinator = coordinator
         self.suspendedTriggers = suspendedTriggers
         var loads: [UInt32: String] = [:]
-        for table in manifest.tables where !table.columns.isEmpty {
-            loads[table.id] = Self.loadStatement(table)
-        }
+        for table in manifest.tables { loads[table.id] = Self.loadStatement(table) }
         self.loads = loads
+        loadCheck = MariaDBLoadCheck(manifest: manifest)
     }
 
     var maxParallelLoads: Int? { nil }
@@ -156,9 +162,10 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
 
     /// `LOAD DATA LOCAL INFILE` for `table`'s dump text, read as binary (no conversion: every
     /// value arrives in its column's own bytes). Types whose binary form differs from their text
-    /// (INET4, INET6, UUID) go through a user variable and are parsed from text.
+    /// (INET4, INET6, UUID) go through a user variable and are parsed from text. A table whose
+    /// columns are all generated reads its one empty field per row into a variable.
     static func loadStatement(_ table: ArchiveTable) -> String {
-        var targets: [String] = []
+        var targets: [String] = table.columns.isEmpty ? ["@poolkit_unused"] : []
         var assignments: [String] = []
         for (index, column) in table.columns.enumerated() {
             if ["inet4", "inet6", "uuid"].contains(column.type.lowercased()) {
@@ -192,16 +199,17 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
     /// `ddl` without the `DEFINER=…` clause of its `CREATE` (the first one, which precedes any
     /// body text), so the object belongs to the restoring user (`--no-owner`).
     static func withoutDefiner(_ ddl: String) -> String {
-        let pattern = #/DEFINER\s*=\s*`(?:[^`]|``)*`(?:@`(?:[^`]|``)*`)?\s*/#
+        // Quoted with backticks, or with double quotes by a routine of sql_mode ORACLE or ANSI_QUOTES.
+        let pattern = #/DEFINER\s*=\s*(?:`(?:[^`]|``)*`|"(?:[^"]|"")*")(?:@(?:`(?:[^`]|``)*`|"(?:[^"]|"")*"))?\s*/#
         guard let match = ddl.firstMatch(of: pattern) else { return ddl }
         var result = ddl
         result.replaceSubrange(match.range, with: "")
         return result
     }
 
-    /// Sets a worker up once for bulk loading: rows go in as the archive has them (binary, no SQL
-    /// mode but NO_AUTO_VALUE_ON_ZERO, UTC), without foreign-key checks, with the history of
-    /// system-versioned tables. A single-transaction restore opens its transaction here.
+    /// Sets a worker up once for bulk loading: rows go in as the archive has them (binary, the
+    /// restore's SQL mode, UTC), without foreign-key and CHECK constraint checks, with the history
+    /// of system-versioned tables. A single-transaction restore opens its transaction here.
     ///
     /// `unique_checks` stays 1: with 0 (and foreign-key checks off), MariaDB 10.6+ loads an empty
     /// InnoDB table in "bulk insert" mode — buffer, sort, build — which measured slower than plain
@@ -209,10 +217,12 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
     /// keys it would spare are added after the load anyway.
     func prepareWorker(_ worker: MariaDBConnection) async throws {
         var setup =
-            "SET NAMES utf8mb4; SET character_set_results = binary; SET SESSION sql_mode = 'NO_AUTO_VALUE_ON_ZERO'; SET time_zone = '+00:00'; SET foreign_key_checks = 0; SET unique_checks = 1"
+            "SET NAMES utf8mb4; SET character_set_results = binary; SET SESSION sql_mode = '\(mariadbRestoreSQLMode)'; SET time_zone = '+00:00'; SET foreign_key_checks = 0; SET unique_checks = 1"
         if worker.serverVersion.contains("MariaDB") {
-            // MariaDB 10.11+: the history rows of system-versioned tables load as archived.
-            setup += "; SET system_versioning_insert_history = 1"
+            // MariaDB 10.11+: the history rows of system-versioned tables load as archived. Rows
+            // the source holds against a CHECK constraint (added, or rows inserted, with
+            // check_constraint_checks = 0) load as they are, as foreign keys do.
+            setup += "; SET system_versioning_insert_history = 1; SET check_constraint_checks = 0"
         }
         if options.singleTransaction {
             setup += "; START TRANSACTION"
@@ -228,12 +238,11 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
             throw PoolKitError(.archiveCorrupt, "the archive has data for table id \(objectID), which its manifest does not list")
         }
         guard let sql = loads[objectID] else {
-            // A table without stored columns (all generated) has no rows to load.
-            while try await source.next() != nil {}
-            return 0
+            throw PoolKitError(.archiveCorrupt, "the archive has data for table id \(objectID), which its manifest does not list")
         }
+        let result: MariaDBLoadResult
         do {
-            return try await StreamedLoad.run(from: source) { reader in
+            result = try await StreamedLoad.run(from: source) { reader in
                 try await worker.withHandle { handle in try handle.loadData(sql, from: reader) }
             }
         } catch let error as PoolKitError {
@@ -241,11 +250,27 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
                 error.code, "loading chunk \(chunkID) of table '\(table.name)' failed: \(error.message)", engineCode: error.engineCode,
                 underlying: error.underlying)
         }
+        if let due = loadCheck.record(tableID: objectID, chunkID: chunkID, result) {
+            try await verify(due, table: table, on: worker)
+        }
+        return result.rows
+    }
+
+    /// Reads a table that warned back, failing if its rows are not the archive's.
+    private func verify(_ due: MariaDBLoadCheck.Due, table: ArchiveTable, on connection: MariaDBConnection) async throws {
+        try await MariaDBLoadCheck.verify(due, table: table, on: connection)
+        logger.notice(
+            "LOAD DATA into table '\(table.name)' reported \(due.warningCount) warning(s), and the rows read back are the archive's: nothing changed (\(due.warnings.joined(separator: "; ")))"
+        )
     }
 
     /// Commits a single-transaction load, then creates the triggers a data-only load took off
     /// (`CREATE TRIGGER` commits implicitly).
     func finish(on coordinator: MariaDBConnection) async throws {
+        for due in loadCheck.remaining() {
+            guard let table = manifest.table(id: due.tableID) else { continue }
+            try await verify(due, table: table, on: coordinator)
+        }
         if transactionOpen.withLock({ $0 }) { try await coordinator.execute("COMMIT") }
         try await suspendedTriggers.recreate(on: coordinator)
     }

@@ -59,13 +59,16 @@ struct MariaDBSuspendedTriggers: Sendable {
             }
         }
         var triggers: [Trigger] = []
+        let databaseCollation = try await connection.query("SELECT @@collation_database").scalar
         for row in listed {
             guard let name = row[0], let table = row[1] else { continue }
             let shown = try await connection.query("SHOW CREATE TRIGGER \(mariadbIdentifier(name))")
             guard let trigger = shown.rows.first, let ddl = trigger[2] else {
                 throw PoolKitError(.statementFailed, "cannot read the definition of trigger '\(name)' on '\(table)' before the data-only load")
             }
-            let context = MariaDBCreationContext(sqlMode: trigger[1], characterSetClient: trigger[3], collationConnection: trigger[4])
+            let context = MariaDBCreationContext(
+                sqlMode: trigger[1], characterSetClient: trigger[3], collationConnection: trigger[4],
+                databaseCollation: trigger[5] == databaseCollation ? nil : trigger[5])
             triggers.append(Trigger(name: name, table: table, ddl: context.statements + ddl))
         }
         try await connection.execute(

@@ -167,7 +167,9 @@ final class PostgresCopyBackupSession: BackupSession {
         let catalog = BackupCatalog(
             engine: "postgres", serverVersion: coordinator.serverVersion, properties: properties, objects: schema.objects,
             tables: options.schemaOnly ? [] : archiveTables, blobs: blobs, omitted: schema.omitted)
-        return BackupPlan(catalog: catalog, chunks: chunks)
+        var plan = BackupPlan(catalog: catalog, chunks: chunks)
+        plan.omit(schema.unbrokenLoops)
+        return plan
     }
 
     func dump(_ chunk: BackupChunk, on worker: PostgresConnection, into sink: any ChunkSink) async throws -> UInt64 {

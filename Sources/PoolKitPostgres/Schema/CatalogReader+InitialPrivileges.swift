@@ -52,6 +52,7 @@ extension CatalogReader {
             FROM pg_foreign_data_wrapper w WHERE \(changed("pg_foreign_data_wrapper", "w.oid", "w.fdwacl"))
             ORDER BY 1, 2
             """, what: "changed initial privileges")
+        var relationACLs: [UInt32: UInt32] = [:]
         for row in result {
             let key = CatalogKey(try row.string("catalog"), try row.oid("oid"))
             let target = try row.string("target")
@@ -62,17 +63,21 @@ extension CatalogReader {
             var ddl = "REVOKE ALL ON \(target) FROM PUBLIC;\nREVOKE ALL ON \(target) FROM \(PostgresSQL.identifier(owner));\n"
             ddl += Self.grants(try row.jsonRows("acl") ?? [], on: target, columns: nil, owner: owner)
             let extensionObject = graph.owner(of: key)
-            graph.add(
+            let id = graph.add(
                 .acl, name: target, schema: nil, section: .postData, ddl: ddl,
                 dependencies: extensionObject.map { [$0] } ?? [])
+            if key.catalog == "pg_class" { relationACLs[key.oid] = id }
         }
-        try await readChangedInitialColumnPrivileges()
+        try await readChangedInitialColumnPrivileges(after: relationACLs)
     }
 
     /// Column privileges changed on system tables and views and on extensions' relations: the
     /// privileges `pg_init_privs` recorded for the column (none for most) are revoked, the
     /// column's privileges now granted.
-    private func readChangedInitialColumnPrivileges() async throws {
+    ///
+    /// A table's own privilege statements come first when it has some (`relationACLs`): its
+    /// `REVOKE ALL` revokes the columns' privileges too.
+    private func readChangedInitialColumnPrivileges(after relationACLs: [UInt32: UInt32]) async throws {
         let result = try await rows(
             """
             SELECT c.oid, a.attname, quote_ident(n.nspname) || '.' || quote_ident(c.relname) AS target,
@@ -80,7 +85,7 @@ extension CatalogReader {
                    \(Self.aclJSON("ip.initprivs")) AS initial
             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
             LEFT JOIN pg_init_privs ip ON ip.classoid = 'pg_class'::regclass AND ip.objoid = c.oid AND ip.objsubid = a.attnum
-            WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attacl IS DISTINCT FROM ip.initprivs
+            WHERE a.attnum <> 0 AND NOT a.attisdropped AND a.attacl IS DISTINCT FROM ip.initprivs
               AND n.nspname <> 'information_schema' AND c.relkind IN ('r', 'v', 'm', 'f', 'p')
               AND (c.oid < 16384 OR EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_class'::regclass
                    AND e.objid = c.oid AND e.deptype = 'e'))
@@ -96,9 +101,10 @@ extension CatalogReader {
             }
             ddl += Self.grants(try row.jsonRows("acl") ?? [], on: target, columns: column, owner: owner)
             guard !ddl.isEmpty else { continue }
+            let relation = try row.oid("oid")
             graph.add(
                 .acl, name: "\(target) (\(column))", schema: nil, section: .postData, ddl: ddl,
-                dependencies: graph.owner(of: CatalogKey("pg_class", try row.oid("oid"))).map { [$0] } ?? [])
+                dependencies: [graph.owner(of: CatalogKey("pg_class", relation)), relationACLs[relation]].compactMap { $0 })
         }
     }
 }

@@ -76,6 +76,20 @@ extension CatalogReader {
         }
     }
 
+    /// Privileges granted on system columns (`GRANT SELECT (tableoid) …`), which are no columns of
+    /// `CREATE TABLE`, in attnum order.
+    func readSystemColumnPrivileges() async throws {
+        let result = try await rows(
+            """
+            SELECT a.attrelid, a.attname, \(Self.aclJSON("a.attacl")) AS acl FROM pg_attribute a
+            WHERE a.attrelid >= 16384 AND a.attnum < 0 AND a.attacl IS NOT NULL ORDER BY a.attrelid, a.attnum
+            """, what: "privileges on system columns")
+        for row in result {
+            guard let acl = try row.jsonRows("acl") else { continue }
+            systemColumnACLs[try row.oid("attrelid"), default: []].append((try row.string("attname"), acl))
+        }
+    }
+
     func readSequences() async throws {
         let result = try await rows(
             """
@@ -308,7 +322,8 @@ extension CatalogReader {
         } else {
             addOwner(of: id, target: "\(keyword) \(qualified)", owner: owner)
         }
-        let columnACLs = (columns[oid] ?? []).compactMap { column in column.acl.map { (column.name, $0) } }
+        let columnACLs =
+            (systemColumnACLs[oid] ?? []) + (columns[oid] ?? []).compactMap { column in column.acl.map { (column.name, $0) } }
         addACL(
             of: id, target: "\(kind == "S" ? "SEQUENCE" : "TABLE") \(qualified)", owner: owner,
             acl: try row.jsonRows("acl"), columnACLs: columnACLs)

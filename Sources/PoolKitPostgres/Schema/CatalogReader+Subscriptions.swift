@@ -15,7 +15,7 @@ extension CatalogReader {
         let result = try await rows(
             """
             SELECT s.oid, s.subname, pg_get_userbyid(s.subowner) AS owner, \(readable) AS conninfo, s.subslotname,
-                   s.subbinary, to_jsonb(s) ->> 'substream' AS stream, s.subtwophasestate, s.subdisableonerr,
+                   s.subbinary, s.substream::text AS stream, s.subtwophasestate, s.subdisableonerr,
                    s.subsynccommit, array_to_json(s.subpublications) AS publications
             FROM pg_subscription s
             WHERE s.subdbid = (SELECT d.oid FROM pg_database d WHERE d.datname = current_database())

@@ -30,6 +30,8 @@ final class CatalogReader {
     var domainConstraints: [UInt32: [Constraint]] = [:]
     /// Dumped relations by OID.
     var relations: [UInt32: Relation] = [:]
+    /// Privileges on system columns (`tableoid`, `ctid`, …) of relations by OID, in attnum order.
+    var systemColumnACLs: [UInt32: [(String, [[Any]])]] = [:]
     /// Columns of relations (and composite types) by OID, in attnum order.
     var columns: [UInt32: [Column]] = [:]
     /// Qualified names of all user relations by OID (dumped or not), e.g. for `INHERITS`.
@@ -89,6 +91,7 @@ final class CatalogReader {
         try await readConstraintLoops()
         try await readCollations()
         try await readColumns()
+        try await readSystemColumnPrivileges()
         try await readTypes()
         try await readBaseTypes()
         try await readAccessMethods()
@@ -98,6 +101,7 @@ final class CatalogReader {
         try await readOperators()
         try await readCasts()
         try await readOperatorClasses()
+        try await readTextSearchParsers()
         try await readTextSearch()
         try await readForeignDataWrappers()
         try await readForeignServers()
@@ -129,7 +133,9 @@ final class CatalogReader {
         try await readSequenceValues()
 
         orderParentStatementsFirst()
+        let loops = graph.cycles()
         let (ordered, newIDs) = graph.ordered()
+        let unbroken = unbrokenLoops(loops, newIDs: newIDs)
         let objects = withLocks(ordered, newIDs: newIDs)
         let dumped = relations.values.filter { $0.kind == "r" }.sorted { $0.oid < $1.oid }.map { ($0, nil as String?) }
         let tables = (dumped + extensionTables.map { ($0.relation, $0.condition) }).map { relation, condition in
@@ -143,7 +149,26 @@ final class CatalogReader {
                 rowFilter: condition)
         }
         return PostgresSchema(
-            objects: objects, tables: tables, largeObjects: largeObjects, properties: properties, omitted: omitted)
+            objects: objects, tables: tables, largeObjects: largeObjects, properties: properties, omitted: omitted,
+            unbrokenLoops: unbroken)
+    }
+
+    /// The objects of dependency loops that none of the ways above broke (new id → reason): no order
+    /// creates them, so a backup leaves them out, with what needs them, and says so.
+    private func unbrokenLoops(_ loops: [[UInt32]], newIDs: [UInt32]) -> [UInt32: String] {
+        var reasons: [UInt32: String] = [:]
+        for loop in loops {
+            let members = loop.map { id in
+                let node = graph.node(id)
+                return "\(node.kind) \(node.schema.map { "\($0)." } ?? "")\(node.name)"
+            }
+            let shown = members.prefix(6).joined(separator: ", ") + (members.count > 6 ? ", …" : "")
+            for id in loop {
+                reasons[newIDs[Int(id) - 1]] =
+                    "it is in a dependency loop no statement order can create (\(shown))"
+            }
+        }
+        return reasons
     }
 
     // MARK: - Facts

@@ -50,11 +50,15 @@ package struct PostgresSchema: Sendable {
     /// What the database has and ``objects`` does not recreate, each with its reason (a backup
     /// reports them: ``BackupCatalog/omitted``). Nothing in ``objects`` needs any of them.
     package var omitted: [ArchiveOmission]
+    /// Objects of ``objects`` in dependency loops that could not be broken (id → reason): a backup
+    /// leaves them out with everything that needs them (``BackupPlan/omit(_:)``).
+    package var unbrokenLoops: [UInt32: String]
 
     package init(
         objects: [ArchiveObject], tables: [PostgresTableInfo], largeObjects: [UInt32], properties: [String: String],
-        omitted: [ArchiveOmission] = []
+        omitted: [ArchiveOmission] = [], unbrokenLoops: [UInt32: String] = [:]
     ) {
+        self.unbrokenLoops = unbrokenLoops
         self.objects = objects
         self.tables = tables
         self.largeObjects = largeObjects

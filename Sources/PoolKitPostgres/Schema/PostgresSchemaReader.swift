@@ -8,17 +8,16 @@ import PoolKit
 /// `pg_get_expr`, `pg_get_statisticsobjdef`, `format_type`) with an empty `search_path`, so every
 /// name they print is schema-qualified. See ``PostgresSchema`` for how to restore it.
 ///
-/// Not read (no DDL is emitted for them): subscriptions; user-defined base types and shell
-/// types; procedural languages that are not extensions; transforms and access methods; security
-/// labels; column privileges changed on extension members or system objects (their object
-/// privileges are read); tablespaces and roles (cluster-wide, pg_dumpall's part:
-/// objects are created in the target's default tablespace).
+/// Not read: tablespaces and roles (cluster-wide, pg_dumpall's part: objects are created in the
+/// target's default tablespace, and each tablespace that holds dumped relations is reported in
+/// ``PostgresSchema/omitted``); subscriptions when the role is not a superuser (reported too).
 ///
-/// Dependency cycles are broken as pg_dump breaks them: a column default that calls a function of
-/// the schema is set after its table, and a view in a cycle (with a function returning its row
-/// type) is created as a placeholder first. Other cycles (a CHECK constraint calling a function
-/// that reads its own table) are broken at the object that comes first by kind, and the restore of
-/// that object fails.
+/// Dependency loops are broken as pg_dump breaks them: a base type's shell comes before its I/O
+/// functions; a CHECK constraint whose dependencies lead back to its table or domain is added after
+/// the data; a column default that calls a function of the schema is set after its table; a view
+/// in a cycle (with a function returning its row type) is created as a placeholder first. Loops
+/// that none of these breaks are listed in ``PostgresSchema/unbrokenLoops``, for the backup to
+/// leave out with what needs them.
 package enum PostgresSchemaReader {
     /// Reads the schema of the database `connection` is connected to, inside whatever transaction
     /// (a `REPEATABLE READ` snapshot, for a backup) the caller opened.

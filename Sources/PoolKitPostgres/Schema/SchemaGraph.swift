@@ -136,8 +136,9 @@ final class SchemaGraph {
     /// each other (pre-data, data, post-data); ids renumbered 1… in that order.
     ///
     /// A pre-data object that needs a post-data one (a view grouping by a primary key) moves to
-    /// post-data, as pg_dump moves it. Dependency cycles (none arise from what the reader emits
-    /// for the kinds it supports) are broken at the object that would come first anyway.
+    /// post-data, as pg_dump moves it. Dependency cycles that are left (the reader reports them,
+    /// see ``cycles()``, and a backup leaves their objects out) are broken at the object that would
+    /// come first anyway, so that the order is still total.
     /// `newIDs[id - 1]` is the new id of the object ``add`` returned `id` for.
     func ordered() -> (objects: [ArchiveObject], newIDs: [UInt32]) {
         let count = nodes.count
