@@ -118,6 +118,23 @@ struct PostgresObjectKindsTests {
         }
     }
 
+    @Test("an invalid index (a failed CREATE INDEX CONCURRENTLY) is named as not carried; its table restores")
+    func invalidIndex() async throws {
+        try await withDatabases("invidx") { source, target in
+            try await source.execute("CREATE TABLE public.dup (x integer); INSERT INTO public.dup VALUES (1), (1)")
+            await #expect(throws: PoolKitError.self) {
+                try await source.execute("CREATE UNIQUE INDEX CONCURRENTLY dup_x ON public.dup (x)")
+            }
+            let path = temporaryArchivePath()
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let summary = try await backup(source.url, to: path)
+            #expect(summary.manifest.omitted.map { "\($0.kind) \($0.qualifiedName)" } == ["index public.dup_x"])
+            #expect(summary.manifest.omitted.first?.reason.contains("invalid") == true)
+            try await restore(from: path, into: target.url)
+            #expect(try await target.query("SELECT count(*) FROM public.dup").rows == [["2"]])
+        }
+    }
+
     @Test("a dependency loop nothing can break is left out with what needs it, each named; the rest restores")
     func unbrokenLoop() async throws {
         try await withDatabases("loop") { source, target in

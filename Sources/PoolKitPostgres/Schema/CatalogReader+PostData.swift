@@ -98,7 +98,12 @@ extension CatalogReader {
                     graph.depend(id, on: index)
                 }
             } else {
-                guard try row.bool("indisvalid") || row.string("tablekind") == "p" else { continue }
+                guard try row.bool("indisvalid") || row.string("tablekind") == "p" else {
+                    omitted.append(ArchiveOmission(
+                        kind: .index, schema: schema, name: name,
+                        reason: "it is invalid (left by a CREATE INDEX CONCURRENTLY that failed); rebuild it with REINDEX, or drop it (pg_dump leaves it out too)"))
+                    continue
+                }
                 id = graph.add(
                     .index, name: name, schema: schema, section: .postData,
                     ddl: try row.string("def") + ";\n", dependencies: [relation.objectID],
