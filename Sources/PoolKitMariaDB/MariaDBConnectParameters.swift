@@ -29,6 +29,10 @@ struct MariaDBConnectParameters: Sendable {
     let keysInCreate: Bool
     /// `lock=backup_stage|ftwrl`: how a backup holds commits while the workers join (nil: the server's default).
     let lockMethod: String?
+    /// The option files Connector/C reads (nil: `no_defaults=true`).
+    let optionFiles: MariaDBOptionFiles?
+    /// Where the password comes from (named when a login fails).
+    let passwordSource: MariaDBPasswordSource
     /// `host:port` or the socket path, for messages; never contains secrets.
     let endpoint: String
     let redactor: SecretRedactor
@@ -44,8 +48,15 @@ struct MariaDBConnectParameters: Sendable {
     /// it goes, so a minute without taking a byte means it is stuck.
     static let defaultWriteTimeout: UInt32 = 60
 
-    init(_ url: ConnectionURL) throws {
-        if let host = url.host, url.isUnixSocket {
+    /// Checks `url`; `environment` is what Connector/C will read (`HOME`, `MARIADB_HOME`,
+    /// `MYSQL_PWD`), passed in so that tests need not change the process's.
+    init(_ url: ConnectionURL, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        let socketOption = url.option("socket")
+        if let socket = socketOption, url.host == nil || url.isUnixSocket {
+            self.host = nil
+            self.unixSocket = socket
+            self.endpoint = "socket \(socket)"
+        } else if let host = url.host, url.isUnixSocket {
             var isDirectory: ObjCBool = false
             let socket =
                 FileManager.default.fileExists(atPath: host, isDirectory: &isDirectory) && isDirectory.boolValue
@@ -75,6 +86,8 @@ struct MariaDBConnectParameters: Sendable {
         var noLock = false
         var keysInCreate = false
         var lockMethod: String?
+        var optionFiles: MariaDBOptionFiles? = MariaDBOptionFiles(file: nil, group: MariaDBOptionFiles.defaultGroup)
+        var readOptionFiles = true
         func bool(_ key: String, _ value: String) throws -> Bool {
             switch value.lowercased() {
             case "true", "1", "yes", "on": return true
@@ -110,6 +123,14 @@ struct MariaDBConnectParameters: Sendable {
                     throw PoolKitError(.invalidOption, "option lock='\(value)' must be backup_stage or ftwrl")
                 }
                 lockMethod = value
+            case "defaults_file": optionFiles?.file = value
+            case "defaults_group":
+                guard !value.isEmpty, !value.contains("]") else {
+                    throw PoolKitError(.invalidOption, "option defaults_group='\(value)' is not an option-file group name such as poolkit")
+                }
+                optionFiles?.group = value
+            case "no_defaults": readOptionFiles = !(try bool(key, value))
+            case "socket": break  // taken above
             default:
                 throw PoolKitError(.unknownOption, "unknown option '\(key)' for the mariadb driver")
             }
@@ -124,6 +145,12 @@ struct MariaDBConnectParameters: Sendable {
         self.noLock = noLock
         self.keysInCreate = keysInCreate
         self.lockMethod = lockMethod
+        if !readOptionFiles { optionFiles = nil }
+        if let file = optionFiles?.file, !FileManager.default.isReadableFile(atPath: file) {
+            throw PoolKitError(.invalidOption, "option defaults_file='\(file)' names no readable file")
+        }
+        self.optionFiles = optionFiles
+        self.passwordSource = .resolve(urlPassword: url.password, optionFiles: optionFiles, environment: environment)
 
         let texts: [(String, String?)] = [
             ("host", host), ("socket", unixSocket), ("user", user), ("password", password), ("database", database),

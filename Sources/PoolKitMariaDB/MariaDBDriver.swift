@@ -6,12 +6,18 @@ import PoolKit
 ///
 /// ```swift
 /// let registry = DriverRegistry([MariaDBDriver()])
-/// let url = try ConnectionURL("mariadb://app:secret@127.0.0.1:3306/shop?connect_timeout=5")
+/// let url = try ConnectionURL("mariadb://app@127.0.0.1:3306/shop?connect_timeout=5")  // password from ~/.my.cnf
 /// let connection = try await registry.driver(for: url).connect(to: url, logger: logger)
 /// ```
 ///
 /// A host that starts with `/` is a unix socket: the socket file itself, or a directory that
-/// holds `mysqld.sock` (e.g. `mariadb://app@/shop?host=/run/mysqld`).
+/// holds `mysqld.sock` (e.g. `mariadb://app@/shop?host=/run/mysqld`); `?socket=` names the file too.
+///
+/// What the URL does not say comes from the option files mariadb-dump reads — the `[client]`,
+/// `[client-server]`, `[client-mariadb]` and `[poolkit]` groups of `/etc/my.cnf`,
+/// `/etc/mysql/my.cnf`, `$MARIADB_HOME/my.cnf` and `~/.my.cnf` (`?defaults_file=`,
+/// `?defaults_group=`, `?no_defaults=true` change that) — and the password last from `MYSQL_PWD`
+/// (deprecated). A failed login names where the password came from, never the password.
 public struct MariaDBDriver: Driver {
     /// Creates the driver.
     public init() {}
@@ -26,6 +32,14 @@ public struct MariaDBDriver: Driver {
     public var supportedOptions: [DriverOption] {
         [
             DriverOption("connect_timeout", "seconds to wait for a connection (default 10)"),
+            DriverOption("socket", "the server's unix socket file (instead of host and port)"),
+            DriverOption(
+                "defaults_file",
+                "read only this option file (like --defaults-file) instead of /etc/my.cnf, /etc/mysql/my.cnf, $MARIADB_HOME/my.cnf and ~/.my.cnf"),
+            DriverOption(
+                "defaults_group",
+                "the option-file group read after [client], [client-server] and [client-mariadb] (default poolkit)"),
+            DriverOption("no_defaults", "true to read no option file (like --no-defaults)"),
             DriverOption("charset", "the connection's character set (default utf8mb4)"),
             DriverOption(
                 "read_timeout",

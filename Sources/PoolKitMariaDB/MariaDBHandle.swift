@@ -70,6 +70,13 @@ package final class MariaDBHandle: @unchecked Sendable {
         func set(_ name: String, _ status: Int32) {
             if status != 0 { optionFailures.append(name) }
         }
+        if let files = parameters.optionFiles {
+            // Read while connecting: the [client], [client-server], [client-mariadb] and the named
+            // group of the usual files (or of the one file given), as mariadb-dump does; what the
+            // URL says wins, since mysql_real_connect gets it directly.
+            if let file = files.file { set("defaults_file", cpoolkit_mysql_set_string_option(mysql, MYSQL_READ_DEFAULT_FILE, file)) }
+            set("defaults_group", cpoolkit_mysql_set_string_option(mysql, MYSQL_READ_DEFAULT_GROUP, files.group))
+        }
         set("connect_timeout", cpoolkit_mysql_set_int_option(mysql, MYSQL_OPT_CONNECT_TIMEOUT, parameters.connectTimeout))
         set("charset", cpoolkit_mysql_set_string_option(mysql, MYSQL_SET_CHARSET_NAME, parameters.charset))
         // A silent reconnect would lose session state (transactions, temporary tables, locks)
@@ -138,7 +145,7 @@ package final class MariaDBHandle: @unchecked Sendable {
         switch error.number {
         case 1045, 1698, 2059, 1251:
             code = .authenticationFailed
-            advice = "check the user name and password in the URL"
+            advice = parameters.passwordSource.advice
         case 1044:
             code = .authenticationFailed
             advice = "the user \(user) may not use the database \(parameters.database.map { "'\($0)'" } ?? "")"

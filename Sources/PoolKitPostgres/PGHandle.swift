@@ -51,18 +51,31 @@ final class PGHandle: @unchecked Sendable {
         guard let connection else {
             throw PoolKitError(.connectionFailed, "could not connect to PostgreSQL at \(parameters.endpoint): libpq is out of memory")
         }
+        let target = Self.target(connection)
         guard PQstatus(connection) == CONNECTION_OK else {
             let message = parameters.redactor(Self.errorMessage(connection))
             PQfinish(connection)
-            throw Self.connectError(message, parameters)
+            throw Self.connectError(message, parameters, target: target)
+        }
+        if parameters.passwordSource.libpqWouldWarn {
+            logger.warning("\(parameters.passwordSource.describe(target: target))")
         }
         let handle = PGHandle(
-            connection: connection, noticeSink: NoticeSink(logger: logger, redactor: parameters.redactor), endpoint: parameters.endpoint,
+            connection: connection, noticeSink: NoticeSink(logger: logger, redactor: parameters.redactor), endpoint: target.endpoint,
             redactor: parameters.redactor)
         let serverVersion = PQparameterStatus(connection, "server_version").map { String(cString: $0) } ?? ""
         return Opened(
             handle: handle, canceller: PGCanceller(connection: connection), serverVersion: serverVersion,
             backendPID: PQbackendPID(connection), tls: Self.tlsSession(connection))
+    }
+
+    /// What libpq connected to (or tried to) after resolving the URL, the service, the environment
+    /// and its defaults.
+    private static func target(_ connection: OpaquePointer) -> PostgresTarget {
+        func text(_ value: UnsafeMutablePointer<CChar>?) -> String? {
+            value.map { String(cString: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+        }
+        return PostgresTarget(host: text(PQhost(connection)), port: text(PQport(connection)), database: text(PQdb(connection)), user: text(PQuser(connection)))
     }
 
     /// `PQsslInUse` and the `protocol` and `cipher` attributes (`PQsslAttribute`).
@@ -75,16 +88,18 @@ final class PGHandle: @unchecked Sendable {
     /// Maps a failed connect to a code, from libpq's message: libpq exposes no SQLSTATE for a
     /// connection that never opened. The texts are PostgreSQL's English ones; a server or client
     /// that reports in another language gets `.connectionFailed`.
-    private static func connectError(_ libpqMessage: String, _ parameters: PostgresConnectParameters) -> PoolKitError {
+    private static func connectError(_ libpqMessage: String, _ parameters: PostgresConnectParameters, target: PostgresTarget) -> PoolKitError {
         func has(_ fragment: String) -> Bool { libpqMessage.localizedCaseInsensitiveContains(fragment) }
-        let user = parameters.user.map { "'\($0)'" } ?? "(default user)"
-        let database = parameters.database.map { "'\($0)'" } ?? "(default database)"
+        let user = (target.user ?? parameters.user).map { "'\($0)'" } ?? "(default user)"
+        let database = (target.database ?? parameters.database).map { "'\($0)'" } ?? "(default database)"
+        let endpoint = target.endpoint
         let code: PoolKitError.Code
         let sqlState: String?
         let advice: String
         if has("password authentication failed") || has("no password supplied") || has("authentication failed for user") {
             (code, sqlState) = (.authenticationFailed, has("password authentication failed") ? "28P01" : "28000")
-            advice = "check the user name and password in the URL"
+            let source = parameters.passwordSource.describe(target: target)
+            advice = has("no password supplied") ? "the server asks for a password, but \(source)" : "\(source); check it and the user name"
         } else if has("role \"") && has("does not exist") {
             (code, sqlState) = (.authenticationFailed, "28000")
             advice = "the user \(user) does not exist on the server; check the user name in the URL"
@@ -105,10 +120,10 @@ final class PGHandle: @unchecked Sendable {
             advice = tlsAdvice
         } else {
             (code, sqlState) = (.connectionFailed, nil)
-            advice = "check that the server is running and accepts connections at \(parameters.endpoint)"
+            advice = "check that the server is running and accepts connections at \(endpoint)"
         }
         return PoolKitError(
-            code, "could not connect to PostgreSQL at \(parameters.endpoint) as \(user): \(libpqMessage); \(advice)",
+            code, "could not connect to PostgreSQL at \(endpoint) as \(user): \(libpqMessage); \(advice)",
             engineCode: sqlState,
             underlying: PostgresError(sqlState: sqlState, severity: "FATAL", message: libpqMessage))
     }

@@ -26,11 +26,16 @@ struct PostgresConnectParameters: Sendable {
     /// (default, where the platform has a socket poller), or — false — every statement on the
     /// connection's thread.
     private(set) var nonBlocking = true
+    /// Where libpq will take the password from (named when a login fails).
+    private(set) var passwordSource: PostgresPasswordSource = .url
 
+    /// Used when neither the URL, its service nor `PGCONNECT_TIMEOUT` sets a connect timeout.
     static let defaultConnectTimeout = "10"
     private static let sslModes = ["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]
 
-    init(_ url: ConnectionURL) throws {
+    /// Checks `url`; `environment` is what libpq will read (`PGSERVICE`, `PGPASSWORD`,
+    /// `PGPASSFILE`, `PGCONNECT_TIMEOUT`, `HOME`, …), passed in so that tests need not change the process's.
+    init(_ url: ConnectionURL, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         let port = url.port ?? 5432
         if let host = url.host {
             endpoint = url.isUnixSocket ? "socket \(host)/.s.PGSQL.\(port)" : (host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
@@ -51,7 +56,9 @@ struct PostgresConnectParameters: Sendable {
         append("client_encoding", "UTF8")
         append("fallback_application_name", "poolkit")
 
-        var connectTimeout = Self.defaultConnectTimeout
+        var connectTimeout: String?
+        var serviceName = environment["PGSERVICE"].flatMap { $0.isEmpty ? nil : $0 }
+        var passFile: String?
         for (key, value) in url.options {
             switch key {
             case "sslmode":
@@ -67,6 +74,11 @@ struct PostgresConnectParameters: Sendable {
                     throw PoolKitError(.invalidOption, "option connect_timeout='\(value)' must be a whole number of seconds ≥ 0")
                 }
                 connectTimeout = String(seconds)
+            case "service":
+                serviceName = value
+                append(key, value)
+            case "passfile":
+                passFile = value
             case "sslrootcert":
                 sslRootCert = value
                 append(key, value)
@@ -82,11 +94,30 @@ struct PostgresConnectParameters: Sendable {
                 throw PoolKitError(.unknownOption, "unknown option '\(key)' for the postgres driver")
             }
         }
-        append("connect_timeout", connectTimeout)
+        let service = serviceName.flatMap { PostgresService.find($0, environment: environment) }
+        // libpq's own order: the URL, then the service file, then PGCONNECT_TIMEOUT; the default
+        // only when none of them sets one (libpq alone would wait for ever).
+        let libpqHasTimeout = service?.settings["connect_timeout"] != nil || !(environment["PGCONNECT_TIMEOUT"] ?? "").isEmpty
+        if let connectTimeout {
+            append("connect_timeout", connectTimeout)
+        } else if !libpqHasTimeout {
+            append("connect_timeout", Self.defaultConnectTimeout)
+        }
+        passwordSource = .resolve(urlPassword: url.password, passFileOption: passFile, service: service, environment: environment)
+        if passwordSource.libpqWouldWarn {
+            // libpq would skip the file with a warning on stderr; a library must not print, so it
+            // gets a file that does not exist (the same outcome, silently) and errors say why.
+            append("passfile", Self.noPassFile)
+        } else if let passFile {
+            append("passfile", passFile)
+        }
         if let index = values.firstIndex(where: { $0.utf8.contains(0) }) {
             throw PoolKitError(.invalidURL, "the URL's \(keywords[index]) contains a NUL character (%00), which libpq cannot take")
         }
     }
+
+    /// A path that is never a file: what libpq gets instead of a password file it would ignore.
+    static let noPassFile = "/nonexistent/poolkit-ignored-passfile"
 
     private mutating func append(_ keyword: String, _ value: String) {
         keywords.append(keyword)

@@ -5,12 +5,15 @@ import PoolKit
 ///
 /// ```swift
 /// let registry = DriverRegistry([PostgresDriver()])
-/// let url = try ConnectionURL("postgres://app:secret@127.0.0.1:5432/shop?sslmode=prefer")
+/// let url = try ConnectionURL("postgres://app@127.0.0.1:5432/shop?sslmode=prefer")  // password from ~/.pgpass
 /// let connection = try await registry.driver(for: url).connect(to: url, logger: logger)
 /// ```
 ///
-/// What the URL does not say, libpq takes from its usual places (`PGHOST`, `PGUSER`,
-/// `~/.pgpass`, …). The query options below are passed to libpq under the same names.
+/// What the URL does not say, libpq takes from its usual places: a service (`?service=` or
+/// `PGSERVICE`), `PGHOST`, `PGPORT`, `PGUSER`, `PGDATABASE`, `PGSSLMODE`, `PGPASSWORD`,
+/// `PGPASSFILE` or `~/.pgpass`, `PGCONNECT_TIMEOUT` — so `postgres:///shop` and
+/// `postgres://?service=prod` are complete URLs. The query options below are passed to libpq
+/// under the same names. A failed login names where the password came from, never the password.
 public struct PostgresDriver: Driver {
     /// Creates the driver.
     public init() {}
@@ -28,7 +31,10 @@ public struct PostgresDriver: Driver {
             DriverOption("sslrootcert", "file with the CA certificates that sign the server's certificate"),
             DriverOption("sslcert", "file with the client certificate"),
             DriverOption("sslkey", "file with the client certificate's private key"),
-            DriverOption("connect_timeout", "seconds to wait for a connection, 0 for no limit (default 10)"),
+            DriverOption(
+                "connect_timeout", "seconds to wait for a connection, 0 for no limit (default: the service's, else PGCONNECT_TIMEOUT, else 10)"),
+            DriverOption("service", "a service in pg_service.conf (PGSERVICEFILE, ~/.pg_service.conf, PGSYSCONFDIR) whose settings fill what the URL leaves out"),
+            DriverOption("passfile", "the password file to read instead of PGPASSFILE or ~/.pgpass (mode 0600, or libpq ignores it)"),
             DriverOption("application_name", "name shown in pg_stat_activity (default poolkit)"),
             DriverOption("options", "server settings for the session, e.g. -c statement_timeout=5s"),
             DriverOption(

@@ -8,6 +8,9 @@ struct PoolKitCommand: AsyncParsableCommand {
     /// Sets up logging (to stderr, level from POOLKIT_LOG_LEVEL, default `error`, so the library's
     /// retry warnings do not clutter a terminal), then parses and runs the subcommand.
     static func main() async {
+        // Copied before the passwords in the process's own argv are overwritten.
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        ArgumentScrubber.scrub()
         let signalSources = InterruptMonitor.shared.install()
         defer { withExtendedLifetime(signalSources) {} }
         let level = ProcessInfo.processInfo.environment["POOLKIT_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .error
@@ -17,7 +20,7 @@ struct PoolKitCommand: AsyncParsableCommand {
             return handler
         }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {
@@ -44,7 +47,8 @@ struct PoolKitCommand: AsyncParsableCommand {
 
             Examples:
               poolkit drivers
-              poolkit ping 'postgres://app:secret@127.0.0.1:5432/app'
+              poolkit ping 'postgres://app@127.0.0.1:5432/app'      # password from ~/.pgpass, PGPASSWORD or a service
+              poolkit ping env:DATABASE_URL                         # the URL from an environment variable
               poolkit ping sqlite:///var/lib/app/app.db
               poolkit backup sqlite:///var/lib/app/app.db -o app.poolkit
               poolkit backup 'postgres://app@db/app' -o - | poolkit restore - 'postgres://app@db2/app_copy'

@@ -12,15 +12,16 @@ struct CommandResult {
 /// Runs `.build/<config>/poolkit` (built with the tests) with `arguments`, no shell involved, and
 /// waits for it on a thread of its own (``offPool(_:)``): a whole backup or restore would otherwise
 /// hold one of the cooperative pool's few threads for seconds and stall every other suite.
-func runPoolKit(_ arguments: [String], environment: [String: String] = [:]) async throws -> CommandResult {
-    try await offPool { try runPoolKitBlocking(arguments, environment: environment) }
+/// `environment` is added to the test's own; the variables in `unsetting` are taken out of it.
+func runPoolKit(_ arguments: [String], environment: [String: String] = [:], unsetting: [String] = []) async throws -> CommandResult {
+    try await offPool { try runPoolKitBlocking(arguments, environment: environment, unsetting: unsetting) }
 }
 
-private func runPoolKitBlocking(_ arguments: [String], environment: [String: String]) throws -> CommandResult {
+private func runPoolKitBlocking(_ arguments: [String], environment: [String: String], unsetting: [String]) throws -> CommandResult {
     let process = Process()
     process.executableURL = try poolkitBinary()
     process.arguments = arguments
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }.filter { !unsetting.contains($0.key) }
     let output = Pipe()
     let error = Pipe()
     process.standardOutput = output

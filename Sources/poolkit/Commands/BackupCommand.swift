@@ -15,13 +15,21 @@ struct BackupCommand: AsyncParsableCommand {
               poolkit backup sqlite:///var/lib/app/app.db -o app.poolkit
               poolkit backup sqlite:///var/lib/app/app.db -o app.poolkit --strategy logical --table orders
               poolkit backup 'postgres://app@db/app' --jobs 4 -o - | aws s3 cp - s3://bucket/app.poolkit
+              poolkit backup env:SOURCE_URL -o app.poolkit                 # the URL (with its password) from the environment
+              poolkit backup --source-url-file /run/secrets/source-url -o app.poolkit
               poolkit backup 'postgres://app@db/app' -o app.poolkit --strict
 
             Whatever the source has that the backup cannot carry is named on stderr, one warning per object with the reason, and listed in the archive's manifest (`poolkit inspect`); --strict makes it an error instead.
             """)
 
-    @Argument(help: "The database URL (postgres://, mariadb://, mysql://, sqlite:).")
-    var url: String
+    @Argument(help: "The database URL (postgres://, mariadb://, mysql://, sqlite:), or env:NAME for the URL in an environment variable.")
+    var url: String?
+
+    @Option(help: "Read the source URL from this file (instead of the argument).")
+    var sourceUrlFile: String?
+
+    @Flag(help: "Ask for the source's password on the terminal.")
+    var passwordPrompt = false
 
     @Option(name: .shortAndLong, help: "Where to write the archive: a file name, or - for standard output.")
     var output: String = "-"
@@ -75,7 +83,9 @@ struct BackupCommand: AsyncParsableCommand {
 
     /// Returns whether the source failed the check the strategy ran on it.
     private func backup() async throws -> Bool {
-        let url = try ConnectionURL(self.url)
+        let url = try await URLInput(
+            argument: self.url, file: sourceUrlFile, fileOption: "--source-url-file", promptPassword: passwordPrompt, role: "source"
+        ).resolve().url
         var options = BackupOptions()
         options.jobs = cappedJobs(jobs)
         options.includeTables = tables

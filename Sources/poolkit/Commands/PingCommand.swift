@@ -9,15 +9,24 @@ struct PingCommand: AsyncParsableCommand {
             "Connect through a pool, run the health check, print the server version, whether the connection is encrypted, and the round-trip time.",
         discussion: """
             Examples:
-              poolkit ping 'postgres://app:secret@127.0.0.1:5432/app'
+              poolkit ping 'postgres://app@127.0.0.1:5432/app'        # password from ~/.pgpass, PGPASSWORD or a service
+              poolkit ping 'postgres:///app?service=prod'
+              poolkit ping env:DATABASE_URL                           # the URL from an environment variable
+              poolkit ping --url-file /run/secrets/db-url
               poolkit ping 'mariadb://root@127.0.0.1:3306/shop?connect_timeout=3'
               poolkit ping sqlite:///var/lib/app/app.db
               poolkit ping 'postgres://app@db.example.com/app?sslmode=verify-full&sslrootcert=/etc/ssl/db-ca.pem'
               poolkit ping 'mariadb://app@db.example.com/app?ssl_ca=/etc/ssl/db-ca.pem&ssl_verify_server_cert=true'
             """)
 
-    @Argument(help: "The database URL (postgres://, mariadb://, mysql://, sqlite:).")
-    var url: String
+    @Argument(help: "The database URL (postgres://, mariadb://, mysql://, sqlite:), or env:NAME for the URL in an environment variable.")
+    var url: String?
+
+    @Option(help: "Read the URL from this file (instead of the argument).")
+    var urlFile: String?
+
+    @Flag(help: "Ask for the password on the terminal.")
+    var passwordPrompt = false
 
     @Option(name: .shortAndLong, parsing: .unconditional, help: "How many health checks to time.")
     var count: Int = 5
@@ -26,15 +35,15 @@ struct PingCommand: AsyncParsableCommand {
     var timeout: String = "10s"
 
     func run() async throws {
+        let input = URLInput(argument: url, file: urlFile, fileOption: "--url-file", promptPassword: passwordPrompt, role: "database")
         do {
-            try await ping()
+            try await ping(input.resolve().url)
         } catch {
             throw reportFailure(error)
         }
     }
 
-    private func ping() async throws {
-        let given = try ConnectionURL(self.url)
+    private func ping(_ given: ConnectionURL) async throws {
         // A ping only reads: a missing SQLite file is an error, never a new empty database.
         let url = try Drivers.registry.driver(for: given).sourceURL(for: given)
         guard let timeout = Duration(parsing: timeout) else {

@@ -14,13 +14,20 @@ struct RestoreCommand: AsyncParsableCommand {
               poolkit restore app.poolkit sqlite:///tmp/app-copy.db
               poolkit restore app.poolkit 'postgres://app@db2/app' --jobs 4 --clean
               poolkit backup 'postgres://app@db/app' -o - | poolkit restore - 'postgres://app@db2/app'
+              poolkit restore app.poolkit env:TARGET_URL
             """)
 
     @Argument(help: "The archive file, or - for standard input.")
     var archive: String
 
-    @Argument(help: "The target database URL.")
-    var url: String
+    @Argument(help: "The target database URL, or env:NAME for the URL in an environment variable.")
+    var url: String?
+
+    @Option(help: "Read the target URL from this file (instead of the argument).")
+    var targetUrlFile: String?
+
+    @Flag(help: "Ask for the target's password on the terminal.")
+    var passwordPrompt = false
 
     @Option(name: .shortAndLong, parsing: .unconditional, help: "Connections loading at once (default: the number of cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -61,7 +68,9 @@ struct RestoreCommand: AsyncParsableCommand {
     }
 
     private func restore() async throws {
-        let url = try ConnectionURL(self.url)
+        let url = try await URLInput(
+            argument: self.url, file: targetUrlFile, fileOption: "--target-url-file", promptPassword: passwordPrompt, role: "target"
+        ).resolve().url
         var options = RestoreOptions()
         options.jobs = cappedJobs(jobs)
         options.clean = clean

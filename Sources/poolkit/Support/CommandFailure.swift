@@ -43,7 +43,7 @@ func reportFailure(_ error: any Error) -> ExitCode {
         return ExitCode(ExitStatus.failure)
     }
     var line = "poolkit: \(error.description)"
-    if let hint = hint(for: error), !error.message.contains("check ") { line += " — \(hint)" }
+    if let hint = hint(for: error), !error.message.contains("check "), !error.message.contains("password") { line += " — \(hint)" }
     writeToStandardError(line + "\n")
     switch error.code {
     case .invalidURL, .unknownScheme, .unknownOption, .invalidOption, .usage: return ExitCode(ExitStatus.usage)
@@ -59,7 +59,7 @@ func reportFailure(_ error: any Error) -> ExitCode {
 
 private func hint(for error: PoolKitError) -> String? {
     switch error.code {
-    case .authenticationFailed: "check the user and password in the URL (percent-encode special characters)"
+    case .authenticationFailed: "check the user name and the password (see docs/credentials.md for where poolkit takes it from)"
     case .databaseNotFound: "check the database name in the URL, or create it first"
     case .unknownScheme: "run `poolkit drivers` to list the schemes"
     default: nil
