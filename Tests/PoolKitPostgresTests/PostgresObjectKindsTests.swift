@@ -42,6 +42,7 @@ struct PostgresObjectKindsTests {
             #expect(encodings["public.privs"] == .postgresCopyText, "aclitem has no binary send/receive")
             #expect(encodings["public.uses_myint"] == .postgresCopyText, "a user base type keeps its text form")
             #expect(encodings["public.in_heap2"] == .postgresCopyBinary)
+            #expect(encodings["public.refs"] == .postgresCopyText, "regclass and the like are OIDs in binary")
 
             let expected = try await DatabaseFingerprint.read(source)
             #expect(expected.tables["public.uses_myint"]?.hasPrefix("2:") == true)

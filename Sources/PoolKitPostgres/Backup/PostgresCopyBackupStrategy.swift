@@ -234,6 +234,8 @@ final class PostgresCopyBackupSession: BackupSession {
     /// whose OID the binary form carries (an array's element, a composite's attribute) must be
     /// built in, since OIDs differ between databases; and a user-defined base type (an extension's
     /// or one with C functions) keeps its text form, whose stability is what its author promises.
+    /// The OID alias types (`regclass`, `regtype`, …) are sent as bare OIDs, which name other
+    /// objects in another database: their text form (the object's name) is what reads back.
     static func binaryPortableTypes(_ relation: String) -> String {
         """
         WITH RECURSIVE reach(typ, embedded) AS (
@@ -251,11 +253,18 @@ final class PostgresCopyBackupSession: BackupSession {
             ) x
         )
         SELECT t.typsend <> 0 AND t.typreceive <> 0 AND NOT (r.embedded AND t.oid >= 16384)
+               AND NOT (t.typnamespace = 'pg_catalog'::pg_catalog.regnamespace AND t.typname IN (\(oidAliases)))
                AND NOT (t.typtype = 'b' AND t.oid >= 16384
                         AND t.typsubscript <> 'pg_catalog.array_subscript_handler'::pg_catalog.regproc) AS portable
         FROM reach r JOIN pg_catalog.pg_type t ON t.oid = r.typ
         """
     }
+
+    /// The OID alias types, whose binary form is the OID of the object they name.
+    private static let oidAliases = [
+        "regproc", "regprocedure", "regoper", "regoperator", "regclass", "regcollation", "regtype", "regrole",
+        "regnamespace", "regconfig", "regdictionary",
+    ].map { "'\($0)'" }.joined(separator: ", ")
 
     /// Takes `ACCESS SHARE` locks on `tables`, as pg_dump does (waiting at most the session's
     /// `lock_timeout`), so that no table is altered, truncated or dropped until the backup ends.
