@@ -2,8 +2,9 @@ import PoolKit
 
 extension ArchiveEncoding {
     /// PostgreSQL `COPY … TO STDOUT (FORMAT binary)`, as the server sends it. PoolKit uses it for
-    /// tables whose columns all have built-in types (whose binary form and OIDs are the same on every
-    /// server); other tables are stored as ``postgresCopyText``.
+    /// tables whose column types all have a binary form that reads back the same on another server
+    /// (see `PostgresCopyBackupSession.binaryPortableTypes`); other tables are stored as
+    /// ``postgresCopyText``.
     public static let postgresCopyBinary: ArchiveEncoding = "postgres-copy-binary"
 }
 
