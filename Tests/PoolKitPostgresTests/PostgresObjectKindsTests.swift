@@ -157,6 +157,27 @@ struct PostgresObjectKindsTests {
         }
     }
 
+    @Test("columns of types no server reads back (pg_node_tree) are backed up as NULL and named; NOT NULL ones leave their table out")
+    func unloadableColumns() async throws {
+        try await withDatabases("nodetree") { source, target in
+            try await source.execute(
+                """
+                CREATE TABLE public.rules_copy AS SELECT rulename::text AS name, ev_qual, ev_action, ev_class::regclass AS rel
+                    FROM pg_catalog.pg_rewrite WHERE ev_class = 'pg_catalog.pg_views'::regclass;
+                CREATE TABLE public.strict_copy (id integer, tree pg_node_tree NOT NULL);
+                INSERT INTO public.strict_copy SELECT 1, ev_action FROM pg_catalog.pg_rewrite LIMIT 1;
+                """)
+            let path = temporaryArchivePath()
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let summary = try await backup(source.url, to: path)
+            let omitted = summary.manifest.omitted.map { "\($0.kind) \($0.qualifiedName)" }
+            #expect(omitted == ["column public.rules_copy.ev_qual", "column public.rules_copy.ev_action", "table public.strict_copy", "owner public.strict_copy"])
+            try await restore(from: path, into: target.url)
+            #expect(try await target.query("SELECT name, ev_qual IS NULL, ev_action IS NULL, rel::text FROM public.rules_copy").rows == [["_RETURN", "t", "t", "pg_views"]])
+            #expect(try await target.query("SELECT count(*) FROM pg_class WHERE relname = 'strict_copy'").rows == [["0"]])
+        }
+    }
+
     @Test("an invalid index (a failed CREATE INDEX CONCURRENTLY) is named as not carried; its table restores")
     func invalidIndex() async throws {
         try await withDatabases("invidx") { source, target in
