@@ -237,9 +237,7 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
         guard let table = manifest.table(id: objectID) else {
             throw PoolKitError(.archiveCorrupt, "the archive has data for table id \(objectID), which its manifest does not list")
         }
-        guard let sql = loads[objectID] else {
-            throw PoolKitError(.archiveCorrupt, "the archive has data for table id \(objectID), which its manifest does not list")
-        }
+        let sql = loads[objectID] ?? Self.loadStatement(table)
         let result: MariaDBLoadResult
         do {
             result = try await StreamedLoad.run(from: source) { reader in
