@@ -10,6 +10,8 @@
 enum PostgresObjectKindsFixture {
     static let schema = #"""
         CREATE TABLE public.privs (who text, acl aclitem, acls aclitem[]);
+        -- OID alias types: binary COPY would carry the source's OIDs, which name other objects here.
+        CREATE TABLE public.refs (r regclass, t regtype, p regprocedure, n regnamespace, rs regclass[]);
 
         CREATE TYPE public.myint;
         CREATE FUNCTION public.myint_in(cstring) RETURNS public.myint LANGUAGE internal IMMUTABLE STRICT AS 'int4in';
@@ -141,6 +143,8 @@ enum PostgresObjectKindsFixture {
 
     static let data = #"""
         INSERT INTO public.privs VALUES ('a', 'postgres=arwdDxt/postgres', '{=r/postgres,postgres=a/postgres}'), ('b', NULL, NULL);
+        INSERT INTO public.refs VALUES ('public.privs', 'public.myint', 'public.t_ok(public.t)', 'public',
+            '{public.uses_myint,pg_catalog.pg_class}'), ('pg_class', 'integer', 'pg_catalog.now()', 'pg_catalog', NULL);
         INSERT INTO public.uses_myint VALUES ('42', '{1,2,NULL}', '[1,5)', '{[1,2),[3,4)}'), (NULL, NULL, 'empty', '{}');
         INSERT INTO public.in_heap2 SELECT g, 'note ' || g FROM generate_series(1, 20) g;
         REFRESH MATERIALIZED VIEW public.mv_heap2;
