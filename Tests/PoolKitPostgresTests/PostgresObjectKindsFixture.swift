@@ -92,6 +92,7 @@ enum PostgresObjectKindsFixture {
         ALTER MATERIALIZED VIEW public.mv ALTER COLUMN who SET STATISTICS 77;
         ALTER MATERIALIZED VIEW public.mv ALTER COLUMN who SET STORAGE MAIN;
         ALTER MATERIALIZED VIEW public.mv ALTER COLUMN who SET (n_distinct = 5);
+        ALTER MATERIALIZED VIEW public.mv SET (toast.autovacuum_enabled = false, autovacuum_enabled = false);
         CREATE UNIQUE INDEX mv_who ON public.mv (who);
         ALTER MATERIALIZED VIEW public.mv CLUSTER ON mv_who;
         CREATE TABLE public.idt (id integer GENERATED ALWAYS AS IDENTITY, v text);
