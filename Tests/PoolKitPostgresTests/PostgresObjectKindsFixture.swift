@@ -126,6 +126,9 @@ enum PostgresObjectKindsFixture {
         CREATE TABLE public.test_inheritance_parent (col1 integer NOT NULL, col2 integer CHECK (col2 >= 42));
         CREATE TABLE public.test_inheritance_child (col1 integer NOT NULL,
             CONSTRAINT test_inheritance_child CHECK (col2 >= 142857)) INHERITS (public.test_inheritance_parent);
+        CREATE TABLE public.defaults_parent (a integer DEFAULT 1, b timestamp DEFAULT now());
+        CREATE TABLE public.defaults_child () INHERITS (public.defaults_parent);
+        ALTER TABLE public.defaults_child ALTER COLUMN a SET DEFAULT 2, ALTER COLUMN b DROP DEFAULT;
         CREATE STATISTICS public.stats_expression ON (2 * col1) FROM public.test_inheritance_parent;
         REVOKE USAGE ON TYPE public.myint FROM PUBLIC;
         CREATE TABLE public.col_privs (a integer);
