@@ -76,6 +76,18 @@ enum PostgresPartitionFixture {
             ALTER TABLE \(schema).ev ADD CONSTRAINT ev_note_len CHECK (length(note) < 100) NOT VALID;
             COMMENT ON INDEX \(schema).ev_r IS 'attached to every partition';
             COMMENT ON CONSTRAINT ev_r_fkey ON \(schema).ev IS 'on the parent';
+            -- keys built from their index first, and those that are not (deferrable, partitioned)
+            CREATE TABLE \(schema).keyed (a int, b int, c text, d int,
+                CONSTRAINT keyed_pk PRIMARY KEY (a) INCLUDE (c) WITH (fillfactor = 70),
+                CONSTRAINT keyed_b UNIQUE NULLS NOT DISTINCT (b),
+                CONSTRAINT keyed_d UNIQUE (d) DEFERRABLE INITIALLY DEFERRED);
+            INSERT INTO \(schema).keyed SELECT g, g, 'c' || g, g FROM generate_series(1, 300) g;
+            CREATE INDEX keyed_c ON \(schema).keyed (c DESC);
+            COMMENT ON CONSTRAINT keyed_pk ON \(schema).keyed IS 'the key';
+            COMMENT ON INDEX \(schema).keyed_b IS 'the unique index';
+            CREATE TABLE \(schema).keyed_ref (b int REFERENCES \(schema).keyed (b), a int REFERENCES \(schema).keyed (a));
+            INSERT INTO \(schema).keyed_ref SELECT g, g FROM generate_series(1, 50) g;
+            ALTER TABLE \(schema).keyed CLUSTER ON keyed_pk;
             -- inheritance: constraints that recurse into children, and a child's own
             CREATE TABLE \(schema).base (a int, b text);
             CREATE TABLE \(schema).kid (c int) INHERITS (\(schema).base);

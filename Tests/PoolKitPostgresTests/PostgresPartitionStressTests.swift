@@ -53,15 +53,24 @@ struct PostgresPartitionStressTests {
         let manifest = try await backup(source.url, to: path).manifest
         let ids = Dictionary(
             manifest.objects.filter { $0.kind == .table }.map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a })
-        func locks(_ name: String) throws -> ArchiveObjectLocks {
-            try #require(manifest.objects.first { $0.name == name && $0.section == .postData }?.locks, "\(name) has no locks")
+        func locks(_ name: String, _ kind: ArchiveObject.Kind = .constraint) throws -> ArchiveObjectLocks {
+            try #require(
+                manifest.objects.first { $0.name == name && $0.kind == kind && $0.section == .postData }?.locks,
+                "\(name) has no locks")
         }
         let partitions = Set((1...12).map { ids["fk_\($0)"]! })
         let parentKey = try locks("fk_a_fkey")
         #expect(Set(parentKey.exclusive) == partitions.union([ids["fk"]!, ids["pk"]!]))
         #expect(Set(try locks("fk_3_own").exclusive) == [ids["fk_3"]!, ids["pk"]!])
         #expect(try locks("tp2_3_pkey") == ArchiveObjectLocks(exclusive: [ids["tp2_3"]!]), "a partition's key with ONLY locks the partition alone")
-        #expect(try locks("ev_r") == ArchiveObjectLocks(shared: [ids["ev"]!]), "CREATE INDEX ON ONLY locks its table alone")
+        #expect(try locks("ev_r", .index) == ArchiveObjectLocks(shared: [ids["ev"]!]), "CREATE INDEX ON ONLY locks its table alone")
+        // A plain table's keys: their unique indexes build side by side (shared), then each becomes
+        // the key in a statement of its own.
+        #expect(try locks("ref_pkey", .index) == ArchiveObjectLocks(shared: [ids["ref"]!]))
+        #expect(try locks("ref_k_key", .index) == ArchiveObjectLocks(shared: [ids["ref"]!]))
+        let key = try #require(manifest.objects.first { $0.name == "ref_pkey" && $0.kind == .constraint })
+        #expect(key.ddl == "ALTER TABLE ONLY \"p1\".\"ref\" ADD CONSTRAINT \"ref_pkey\" PRIMARY KEY USING INDEX \"ref_pkey\";\n")
+        #expect(key.locks == ArchiveObjectLocks(exclusive: [ids["ref"]!]))
         // The partition's own trigger state comes after its parent's, which reaches it.
         let order = manifest.objects.map(\.name)
         let parentState = try #require(

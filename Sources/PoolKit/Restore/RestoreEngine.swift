@@ -1,4 +1,5 @@
 import DequeModule
+import Foundation
 import Logging
 import Synchronization
 
@@ -142,6 +143,26 @@ public struct RestoreEngine: Sendable {
         @Sendable func perform(_ work: RestoreWork, job: Int) async throws {
             let worker = try await workers.checkOut()
             defer { workers.checkIn(worker) }
+            // A timeline of the restore at debug level (POOLKIT_LOG_LEVEL=debug): where its time goes.
+            let started = ContinuousClock.now
+            defer {
+                let step: String
+                switch work {
+                case .chunk(let chunk):
+                    step = "chunk \(selection.name(of: chunk.objectID))#\(chunk.chunkID)\(chunk.isStreaming ? "" : " (spilled)")"
+                case .object(let object): step = "\(object.kind) \(object.name)"
+                }
+                let seconds = { (duration: Duration) in
+                    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+                }
+                logger.debug(
+                    "restore step done",
+                    metadata: [
+                        "job": "\(job)", "step": "\(step)",
+                        "start": "\(String(format: "%.3f", seconds(started - log.started)))",
+                        "seconds": "\(String(format: "%.3f", seconds(ContinuousClock.now - started)))",
+                    ])
+            }
             switch work {
             case .chunk(let chunk):
                 progress.chunkStarted(job: job, label: "\(selection.name(of: chunk.objectID))#\(chunk.chunkID)")

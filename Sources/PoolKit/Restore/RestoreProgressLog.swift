@@ -2,6 +2,8 @@ import Synchronization
 
 /// Remembers how far a restore got, so that its failure says so.
 final class RestoreProgressLog: Sendable {
+    /// When the restore started (the timeline's zero).
+    let started = ContinuousClock.now
     private let state = Mutex((steps: [String](), chunks: 0, lastChunk: "", objects: 0))
 
     func note(_ step: String) { state.withLock { $0.steps.append(step) } }

@@ -24,9 +24,17 @@ struct MariaDBSnapshotBackupStrategy: BackupStrategy {
         "consistent snapshot on N connections (brief BACKUP STAGE BLOCK_COMMIT or FLUSH TABLES WITH READ LOCK), rows as LOAD DATA text"
     }
 
+    /// The SQL mode of the backup's sessions: none. The server's own default may hold modes that
+    /// change what `SHOW CREATE` prints — `ANSI_QUOTES` (identifiers in double quotes),
+    /// `NO_TABLE_OPTIONS`, `NO_KEY_OPTIONS`, `NO_FIELD_OPTIONS` (engine, key and column options
+    /// left out), `ORACLE` (all of them) — or how values read (`PAD_CHAR_TO_FULL_LENGTH`);
+    /// `mariadb-dump` clears it the same way. Routines, triggers and events keep their own
+    /// recorded mode.
+    static let neutralSQLMode = "SET SESSION sql_mode = ''"
+
     func begin(on coordinator: MariaDBConnection, options: BackupOptions) async throws -> MariaDBSnapshotBackupSession {
         try options.validate()
-        try await coordinator.execute("SET time_zone = '+00:00'; SET NAMES utf8mb4")
+        try await coordinator.execute("SET time_zone = '+00:00'; SET NAMES utf8mb4; \(Self.neutralSQLMode)")
         if coordinator.backupWithoutLock {
             // Without the lock, only one connection's snapshot is consistent: the one worker's.
             guard options.jobs == 1 else {
@@ -100,6 +108,7 @@ final class MariaDBSnapshotBackupSession: BackupSession {
         try await worker.execute(
             """
             SET NAMES utf8mb4; SET character_set_results = binary; SET time_zone = '+00:00'; SET SESSION net_write_timeout = 3600;
+            \(MariaDBSnapshotBackupStrategy.neutralSQLMode);
             SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ;
             START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY
             """)

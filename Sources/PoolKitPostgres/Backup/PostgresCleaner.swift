@@ -16,7 +16,9 @@ struct PostgresCleaner: Sendable {
             objects = []
             return
         }
-        var objects = manifest.objects.filter { $0.section == .preData || $0.kind == PostgresObjectKind.largeObject }
+        var objects = manifest.objects.filter {
+            $0.section == .preData || $0.kind == PostgresObjectKind.largeObject || $0.kind == PostgresObjectKind.subscription
+        }
         if !options.includeTables.isEmpty {
             // Only the chosen tables (and what is created with them) are replaced.
             objects = objects.filter { $0.kind == .table && options.selects(schema: $0.schema, name: $0.name) }
@@ -94,6 +96,31 @@ struct PostgresCleaner: Sendable {
             ).rows.compactMap { $0[0] }
             guard !routines.isEmpty else { return nil }
             return routines.map { "DROP ROUTINE IF EXISTS \($0) CASCADE" }.joined(separator: "; ")
+        case PostgresObjectKind.subscription:
+            // Disabled and detached from its slot first, so that dropping it never reaches the
+            // publisher (nor drops a slot there).
+            let exists = try handle.query(
+                """
+                SELECT 1 FROM pg_catalog.pg_subscription s JOIN pg_catalog.pg_database d ON d.oid = s.subdbid
+                WHERE d.datname = pg_catalog.current_database() AND s.subname = \(PostgresSQL.literal(object.name))
+                """
+            ).rows.isEmpty == false
+            guard exists else { return nil }
+            let name = PostgresSQL.identifier(object.name)
+            return "ALTER SUBSCRIPTION \(name) DISABLE; ALTER SUBSCRIPTION \(name) SET (slot_name = NONE); DROP SUBSCRIPTION \(name)"
+        // Without CASCADE: what the archive made with them is dropped before them (the last created
+        // first); anything else of the target that uses them makes the drop fail rather than go.
+        case PostgresObjectKind.accessMethod:
+            return "DROP ACCESS METHOD IF EXISTS \(PostgresSQL.identifier(object.name))"
+        case PostgresObjectKind.language:
+            return "DROP LANGUAGE IF EXISTS \(PostgresSQL.identifier(object.name))"
+        case PostgresObjectKind.transform:
+            // The DDL starts `CREATE TRANSFORM FOR <type> LANGUAGE <language> (`.
+            guard let ddl = object.ddl, ddl.hasPrefix("CREATE TRANSFORM FOR "), let open = ddl.range(of: " (") else {
+                return nil
+            }
+            let target = ddl[ddl.index(ddl.startIndex, offsetBy: "CREATE TRANSFORM ".count)..<open.lowerBound]
+            return "DROP TRANSFORM IF EXISTS \(target)"
         default:
             return nil
         }

@@ -37,8 +37,25 @@ extension CatalogReader {
                 if constraint.index != 0, constraint.type != "f" {
                     graph.alias(CatalogKey("pg_class", constraint.index), to: id)
                     indexObjects[constraint.index] = (id, relation.schema, "")
+                    if let keyword = Self.keyBuiltFromIndex(constraint, on: relation) {
+                        keyIndexes[constraint.index] = (id, keyword, ddl)
+                    }
                 }
             }
+        }
+    }
+
+    /// `PRIMARY KEY` or `UNIQUE` when the constraint's index can be built on its own and then made
+    /// the key (`ADD CONSTRAINT … USING INDEX`): a plain table's key, not deferrable (its index would
+    /// be immediate), in the default tablespace. Nil otherwise: the constraint builds its index.
+    static func keyBuiltFromIndex(_ constraint: Constraint, on relation: Relation) -> String? {
+        guard relation.kind == "r", !constraint.definition.contains("DEFERRABLE"),
+            !constraint.definition.contains("USING INDEX TABLESPACE")
+        else { return nil }
+        switch constraint.type {
+        case "p": return "PRIMARY KEY"
+        case "u": return "UNIQUE"
+        default: return nil
         }
     }
 
@@ -67,6 +84,19 @@ extension CatalogReader {
                 // The index of a primary key, unique or exclusion constraint.
                 id = existing.object
                 graph.alias(CatalogKey("pg_class", oid), to: id, commentTarget: "INDEX \(qualified)")
+                if let key = keyIndexes[oid] {
+                    // Built first as a plain unique index (SHARE: beside the table's other index
+                    // builds), then made the key (a brief ACCESS EXCLUSIVE), as two objects.
+                    let index = graph.add(
+                        .index, name: name, schema: schema, section: .postData, ddl: try row.string("def") + ";\n",
+                        dependencies: [relation.objectID])
+                    graph.replacePrefix(
+                        of: id, key.ddl,
+                        with:
+                            "ALTER TABLE ONLY \(relation.qualified) ADD CONSTRAINT \(PostgresSQL.identifier(graph.node(id).name)) \(key.keyword) USING INDEX \(PostgresSQL.identifier(name));\n"
+                    )
+                    graph.depend(id, on: index)
+                }
             } else {
                 guard try row.bool("indisvalid") || row.string("tablekind") == "p" else {
                     omitted.append(ArchiveOmission(

@@ -56,6 +56,9 @@ final class CatalogReader {
     var sequenceObjects: [UInt32: UInt32] = [:]
     /// The object that creates each index (an index or a constraint object), by index OID.
     var indexObjects: [UInt32: (object: UInt32, schema: String, name: String)] = [:]
+    /// Primary and unique keys whose index is built first (``keyBuiltFromIndex(_:on:)``), by index
+    /// OID: the constraint's object, `PRIMARY KEY` or `UNIQUE`, and its statement as first written.
+    var keyIndexes: [UInt32: (object: UInt32, keyword: String, ddl: String)] = [:]
     /// The `index-attach` objects of each partitioned index (by its OID), with the attached index.
     var indexAttachments: [UInt32: [(attachment: UInt32, child: UInt32)]] = [:]
     /// The statements of each view, by its object.
