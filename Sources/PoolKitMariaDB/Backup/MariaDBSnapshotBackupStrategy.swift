@@ -181,14 +181,9 @@ final class MariaDBSnapshotBackupSession: BackupSession {
         let statement = MariaDBDumpQuery.select(
             table: table.name, columns: table.storedColumns.map { ($0.name, $0.columnType) }, allHistory: table.period != nil,
             condition: condition)
-        do {
-            return try await StreamedDump.run(into: sink) { channel in
-                try await worker.withHandle { handle in try handle.dumpRows(statement, into: channel) }
-            }
-        } catch let error as PoolKitError {
-            throw PoolKitError(
-                error.code, "dumping chunk \(chunk.chunkID) of table '\(table.name)' failed: \(error.message)",
-                engineCode: error.engineCode, underlying: error.underlying)
+        // A failure is reported naming the table by the engine ("backing up table t: …").
+        return try await StreamedDump.run(into: sink) { channel in
+            try await worker.withHandle { handle in try handle.dumpRows(statement, into: channel) }
         }
     }
 
