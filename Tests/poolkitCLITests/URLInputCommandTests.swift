@@ -38,6 +38,18 @@ struct URLInputCommandTests {
         #expect(none.standardError.contains("--source-url-file"))
     }
 
+    @Test("a refused login with a URL from env:NAME names the variable, never the password", .enabled(if: TestServers.shouldRun(.postgres)))
+    func refusedURLFromEnvironment() async throws {
+        let account = try ServerAccount(.postgres)
+        let wrong = "wrong-\(UUID().uuidString.prefix(8))"
+        let url = "postgres://\(account.user):\(wrong)@\(account.host):\(account.port)/\(account.database)"
+        let result = try await runPoolKit(["ping", "env:POOLKIT_TEST_WRONG_URL"], environment: ["POOLKIT_TEST_WRONG_URL": url])
+        #expect(result.status == 3)
+        #expect(result.standardError.contains("the password came from the URL"), "\(result.standardError)")
+        #expect(result.standardError.contains("the environment variable POOLKIT_TEST_WRONG_URL"), "\(result.standardError)")
+        #expect(!result.all.contains(wrong))
+    }
+
     @Test(
         "--password-prompt reads the password from the terminal, not from the command line or the environment",
         .enabled(if: TestServers.shouldRun(.postgres) && FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))

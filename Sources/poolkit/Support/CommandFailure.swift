@@ -31,6 +31,10 @@ func reportFailure(_ error: any Error) -> ExitCode {
         return ExitCode(ExitStatus.failure)
     }
     var line = "poolkit: \(error.description)"
+    let origins = URLInput.origins.withLock { $0 }
+    if error.code == .authenticationFailed, error.message.contains("came from the URL"), !origins.isEmpty {
+        line += " (the URL was read from \(origins.joined(separator: " and ")))"
+    }
     if let hint = hint(for: error), !error.message.contains("check "), !error.message.contains("password") { line += " — \(hint)" }
     writeToStandardError(line + "\n")
     switch error.code {

@@ -1,5 +1,6 @@
 import Foundation
 import PoolKit
+import Synchronization
 
 /// Where a command's database URL comes from, so that a password never has to be on the command
 /// line: the argument itself (a URL, or `env:NAME` for the URL in an environment variable), or a
@@ -20,6 +21,7 @@ struct URLInput {
     /// The URL and, when it did not come from the argument, where it came from.
     func resolve() async throws -> (url: ConnectionURL, origin: String?) {
         let (text, origin) = try urlText()
+        if let origin { URLInput.origins.withLock { $0.append(origin) } }
         var url = try ConnectionURL(text)
         if promptPassword {
             let user = url.user.map { " for \($0)" } ?? ""
@@ -27,6 +29,11 @@ struct URLInput {
         }
         return (url, origin)
     }
+
+    /// Where this process's URLs came from when not from the argument (`the environment variable
+    /// SOURCE_URL`), for the message of a refused login: the library says "from the URL", the
+    /// command knows where the URL came from. One command runs per process.
+    static let origins = Mutex<[String]>([])
 
     private func urlText() throws -> (String, String?) {
         switch (argument, file) {
