@@ -1,4 +1,5 @@
 import DequeModule
+import HeapModule
 import Synchronization
 
 /// One step a restore worker takes: loading a chunk or creating a post-data object.
@@ -21,8 +22,10 @@ final class WorkDispatch: Sendable {
         var schedule: PostDataSchedule
         /// Streaming chunks a loader slot was claimed for, not yet taken by a worker.
         var handoff = Deque<PendingChunk>()
-        /// Complete spilled chunks waiting for a worker.
-        var spilled = Deque<PendingChunk>()
+        /// Complete spilled chunks waiting for a worker, those of the tables closest to complete
+        /// first (a table's last chunk, often small and written late, lets its indexes start).
+        var spilled = Heap<SpilledWork>()
+        var spilledCount = 0
         /// Chunks loading or handed off, and objects being created.
         var loads = 0
         var objects = 0
@@ -81,7 +84,9 @@ final class WorkDispatch: Sendable {
     /// A spilled chunk is complete: a worker loads it when one is free.
     func spilledChunkReady(_ chunk: PendingChunk) {
         wake { state in
-            state.spilled.append(chunk)
+            let left = state.schedule.chunksLeft(of: chunk.objectID) ?? Int.max
+            state.spilled.insert(SpilledWork(tableChunksLeft: left, arrival: state.spilledCount, chunk: chunk))
+            state.spilledCount += 1
             return nil
         }
     }
@@ -193,11 +198,27 @@ final class WorkDispatch: Sendable {
         }
         if !state.spilled.isEmpty, state.loads < maxLoaders, free > 0 {
             state.loads += 1
-            return .chunk(state.spilled.popFirst()!)
+            return .chunk(state.spilled.popMin()!.chunk)
         }
         let limit = state.dataEnded ? maxObjects : min(maxObjects, maxLoaders - state.loads)
         guard state.objects < limit, let object = state.schedule.next() else { return nil }
         state.objects += 1
         return .object(object)
+    }
+}
+
+/// A spilled chunk in the dispatcher's queue: the fewer chunks its table had left to load when it
+/// arrived, the sooner it loads; among equals, first come, first served.
+struct SpilledWork: Comparable {
+    let tableChunksLeft: Int
+    let arrival: Int
+    let chunk: PendingChunk
+
+    static func < (lhs: SpilledWork, rhs: SpilledWork) -> Bool {
+        (lhs.tableChunksLeft, lhs.arrival) < (rhs.tableChunksLeft, rhs.arrival)
+    }
+
+    static func == (lhs: SpilledWork, rhs: SpilledWork) -> Bool {
+        (lhs.tableChunksLeft, lhs.arrival) == (rhs.tableChunksLeft, rhs.arrival)
     }
 }
