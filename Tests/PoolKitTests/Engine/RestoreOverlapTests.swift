@@ -366,7 +366,7 @@ struct WorkDispatchTests {
         #expect(next === spilled)
     }
 
-    @Test("among spilled chunks, a table's last one goes first: its indexes can start")
+    @Test("among spilled chunks, a table's last one to load goes first: its indexes can start")
     func spilledChunkOfTheNearlyLoadedTableFirst() async throws {
         let schedule = PostDataSchedule(
             objects: [], tableIDs: [1, 2], loadingTables: [1, 2], plannedChunks: [1: 3, 2: 1], serial: false,
