@@ -5,7 +5,7 @@
 #   bash scripts/test-servers.sh env               # print the export lines again
 #   bash scripts/test-servers.sh status            # say whether they run (exit 1 if not)
 #   bash scripts/test-servers.sh stop              # stop both and delete their data
-#   bash scripts/test-servers.sh start-one mariadb|postgres [--tls] [--owner PID]
+#   bash scripts/test-servers.sh start-one mariadb|postgres [--tls] [--owner PID] [--server-option OPT]…
 #                                                  # one private server in a directory of its own
 #   bash scripts/test-servers.sh stop-one DIR      # stop a private server and delete DIR
 #
@@ -36,12 +36,16 @@
 # freeze or reconfigure a server without disturbing the others; TLS only with --tls. It prints
 # DIR=, URL=, PID= and PORT= lines on stdout. With --owner PID a watchdog stops the server once
 # that process is gone (a killed test run leaves nothing behind). `stop-one DIR` stops it.
+# --server-option (MariaDB only, repeatable) adds an option to mariadb-install-db and mariadbd,
+# for settings fixed when the data directory is made (e.g. --lower-case-table-names=1).
 set -euo pipefail
 
 readonly PG_BIN=${POOLKIT_TEST_PG_BIN:-/usr/lib/postgresql/15/bin}
 readonly DB_USER=poolkit
 readonly DB_NAME=poolkit_test
 readonly STARTUP_TIMEOUT=${POOLKIT_TEST_STARTUP_TIMEOUT:-60}
+# Extra options of a private MariaDB server (start-one --server-option).
+SERVER_OPTIONS=()
 
 script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo_root=$(cd "$script_dir/.." && pwd)
@@ -362,6 +366,8 @@ start_mariadb() {
         install_args+=(--user="$OS_USER")
         server_args+=(--user="$OS_USER")
     fi
+    install_args+=("${SERVER_OPTIONS[@]}")
+    server_args+=("${SERVER_OPTIONS[@]}")
     # Its temporary tables live in a directory of its own: in the shared /tmp, other programs
     # that clean up temporary files removed them under the server (seen: a failed query, and a
     # crash in ha_maria::drop_table).
@@ -460,7 +466,7 @@ cmd_start() {
     print_exports
 }
 
-# start-one ENGINE [--tls] [--owner PID]
+# start-one ENGINE [--tls] [--owner PID] [--server-option OPT]…
 cmd_start_one() {
     local engine=${1:-} owner=""
     [[ $engine == postgres || $engine == mariadb ]] || die "start-one needs an engine: postgres or mariadb"
@@ -470,6 +476,9 @@ cmd_start_one() {
         case "$1" in
             --tls) TLS=1 ;;
             --owner) owner=${2:-}; shift ;;
+            --server-option)
+                [[ $engine == mariadb && ${2:-} == --* ]] || die "start-one: --server-option takes a mariadbd option (--name=value), for mariadb only"
+                SERVER_OPTIONS+=("$2"); shift ;;
             *) die "start-one: unknown argument $1" ;;
         esac
         shift

@@ -48,10 +48,15 @@ public final class PrivateTestServer: Sendable {
     }
 
     /// Starts a server of `engine`; with `tls`, it accepts TLS with a certificate of its own (by
-    /// default it has no TLS at all). Takes seconds (it initialises a data directory).
-    public static func start(_ engine: TestServers.Engine, tls: Bool = false) async throws -> PrivateTestServer {
+    /// default it has no TLS at all). `serverOptions` (MariaDB only) are given to the server from
+    /// the making of its data directory on, e.g. `--lower-case-table-names=1`. Takes seconds (it
+    /// initialises a data directory).
+    public static func start(_ engine: TestServers.Engine, tls: Bool = false, serverOptions: [String] = [])
+        async throws -> PrivateTestServer
+    {
         var arguments = [script, "start-one", engine == .postgres ? "postgres" : "mariadb", "--owner", String(getpid())]
         if tls { arguments.append("--tls") }
+        for option in serverOptions { arguments += ["--server-option", option] }
         let result = try await runScript(arguments)
         guard result.status == 0 else {
             throw Failure(message: "scripts/test-servers.sh start-one \(engine.rawValue) failed (exit \(result.status)): \(result.standardError)")

@@ -44,18 +44,20 @@ extension SnapshotFixture {
         "DELETE FROM trx_versioned WHERE id = 2",
         // Values stored under a non-strict SQL mode whose reload warns although nothing changes:
         // ENUM error values (beside a '' member and a '0' member too), FLOAT(M,D) at its range
-        // limit, invalid dates of ALLOW_INVALID_DATES, a STORED generated column that warns.
+        // limit, invalid dates of ALLOW_INVALID_DATES, a STORED generated column that warns, and a
+        // CHECK constraint whose evaluation would warn (the load does not evaluate it).
         "SET SESSION sql_mode = 'ALLOW_INVALID_DATES'",
         """
         CREATE TABLE load_warnings (id INT PRIMARY KEY, e ENUM('a', 'b'), e2 ENUM('', 'x', '0'), f FLOAT(10,8),
-          fu FLOAT(4,2) UNSIGNED, d DATE, dt DATETIME(3), s VARCHAR(10), g INT AS (CAST(s AS INT)) STORED)
+          fu FLOAT(4,2) UNSIGNED, d DATE, dt DATETIME(3), s VARCHAR(10), g INT AS (CAST(s AS INT)) STORED,
+          e3 ENUM('', 'é', 'ü') CHARACTER SET latin1, CONSTRAINT check_warns CHECK (s IS NULL OR CAST(s AS INT) >= -1))
         """,
         """
-        INSERT INTO load_warnings (id, e, e2, f, fu, d, dt, s) VALUES
-          (1, 'nope', 0, 99.99999999, 99.99, '2001-02-29', '2001-02-31 10:00:00.125', 'abc'),
-          (2, 'a', '', -1000, -1, '2004-04-31', '0000-00-00 00:00:00', '12x'),
-          (3, 'b', '0', 0.5, 1.25, '2024-02-29', '2024-11-31 23:59:59.999', '7'),
-          (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
+        INSERT INTO load_warnings (id, e, e2, f, fu, d, dt, s, e3) VALUES
+          (1, 'nope', 0, 99.99999999, 99.99, '2001-02-29', '2001-02-31 10:00:00.125', 'abc', 0),
+          (2, 'a', '', -1000, -1, '2004-04-31', '0000-00-00 00:00:00', '12x', 'é'),
+          (3, 'b', '0', 0.5, 1.25, '2024-02-29', '2024-11-31 23:59:59.999', '7', ''),
+          (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)
         """,
         "SET SESSION sql_mode = DEFAULT",
         // Rows that break a CHECK constraint, stored while check_constraint_checks was 0.

@@ -10,6 +10,8 @@
 enum PostgresObjectKindsFixture {
     static let schema = #"""
         CREATE TABLE public.privs (who text, acl aclitem, acls aclitem[]);
+        -- OID alias types: binary COPY would carry the source's OIDs, which name other objects here.
+        CREATE TABLE public.refs (r regclass, t regtype, p regprocedure, n regnamespace, rs regclass[]);
 
         CREATE TYPE public.myint;
         CREATE FUNCTION public.myint_in(cstring) RETURNS public.myint LANGUAGE internal IMMUTABLE STRICT AS 'int4in';
@@ -90,6 +92,7 @@ enum PostgresObjectKindsFixture {
         ALTER MATERIALIZED VIEW public.mv ALTER COLUMN who SET STATISTICS 77;
         ALTER MATERIALIZED VIEW public.mv ALTER COLUMN who SET STORAGE MAIN;
         ALTER MATERIALIZED VIEW public.mv ALTER COLUMN who SET (n_distinct = 5);
+        ALTER MATERIALIZED VIEW public.mv SET (toast.autovacuum_enabled = false, autovacuum_enabled = false);
         CREATE UNIQUE INDEX mv_who ON public.mv (who);
         ALTER MATERIALIZED VIEW public.mv CLUSTER ON mv_who;
         CREATE TABLE public.idt (id integer GENERATED ALWAYS AS IDENTITY, v text);
@@ -123,6 +126,9 @@ enum PostgresObjectKindsFixture {
         CREATE TABLE public.test_inheritance_parent (col1 integer NOT NULL, col2 integer CHECK (col2 >= 42));
         CREATE TABLE public.test_inheritance_child (col1 integer NOT NULL,
             CONSTRAINT test_inheritance_child CHECK (col2 >= 142857)) INHERITS (public.test_inheritance_parent);
+        CREATE TABLE public.defaults_parent (a integer DEFAULT 1, b timestamp DEFAULT now());
+        CREATE TABLE public.defaults_child () INHERITS (public.defaults_parent);
+        ALTER TABLE public.defaults_child ALTER COLUMN a SET DEFAULT 2, ALTER COLUMN b DROP DEFAULT;
         CREATE STATISTICS public.stats_expression ON (2 * col1) FROM public.test_inheritance_parent;
         REVOKE USAGE ON TYPE public.myint FROM PUBLIC;
         CREATE TABLE public.col_privs (a integer);
@@ -141,6 +147,8 @@ enum PostgresObjectKindsFixture {
 
     static let data = #"""
         INSERT INTO public.privs VALUES ('a', 'postgres=arwdDxt/postgres', '{=r/postgres,postgres=a/postgres}'), ('b', NULL, NULL);
+        INSERT INTO public.refs VALUES ('public.privs', 'public.myint', 'public.t_ok(public.t)', 'public',
+            '{public.uses_myint,pg_catalog.pg_class}'), ('pg_class', 'integer', 'pg_catalog.now()', 'pg_catalog', NULL);
         INSERT INTO public.uses_myint VALUES ('42', '{1,2,NULL}', '[1,5)', '{[1,2),[3,4)}'), (NULL, NULL, 'empty', '{}');
         INSERT INTO public.in_heap2 SELECT g, 'note ' || g FROM generate_series(1, 20) g;
         REFRESH MATERIALIZED VIEW public.mv_heap2;

@@ -42,6 +42,7 @@ struct PostgresObjectKindsTests {
             #expect(encodings["public.privs"] == .postgresCopyText, "aclitem has no binary send/receive")
             #expect(encodings["public.uses_myint"] == .postgresCopyText, "a user base type keeps its text form")
             #expect(encodings["public.in_heap2"] == .postgresCopyBinary)
+            #expect(encodings["public.refs"] == .postgresCopyText, "regclass and the like are OIDs in binary")
 
             let expected = try await DatabaseFingerprint.read(source)
             #expect(expected.tables["public.uses_myint"]?.hasPrefix("2:") == true)
@@ -153,6 +154,27 @@ struct PostgresObjectKindsTests {
             try await target.execute("DROP OWNED BY \(role)")  // the restored grant
             try await source.execute("DROP OWNED BY \(role); DROP ROLE \(role)")
             if let failure { throw failure }
+        }
+    }
+
+    @Test("columns of types no server reads back (pg_node_tree) are backed up as NULL and named; NOT NULL ones leave their table out")
+    func unloadableColumns() async throws {
+        try await withDatabases("nodetree") { source, target in
+            try await source.execute(
+                """
+                CREATE TABLE public.rules_copy AS SELECT rulename::text AS name, ev_qual, ev_action, ev_class::regclass AS rel
+                    FROM pg_catalog.pg_rewrite WHERE ev_class = 'pg_catalog.pg_views'::regclass;
+                CREATE TABLE public.strict_copy (id integer, tree pg_node_tree NOT NULL);
+                INSERT INTO public.strict_copy SELECT 1, ev_action FROM pg_catalog.pg_rewrite LIMIT 1;
+                """)
+            let path = temporaryArchivePath()
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let summary = try await backup(source.url, to: path)
+            let omitted = summary.manifest.omitted.map { "\($0.kind) \($0.qualifiedName)" }
+            #expect(omitted == ["column public.rules_copy.ev_qual", "column public.rules_copy.ev_action", "table public.strict_copy", "owner public.strict_copy"])
+            try await restore(from: path, into: target.url)
+            #expect(try await target.query("SELECT name, ev_qual IS NULL, ev_action IS NULL, rel::text FROM public.rules_copy").rows == [["_RETURN", "t", "t", "pg_views"]])
+            #expect(try await target.query("SELECT count(*) FROM pg_class WHERE relname = 'strict_copy'").rows == [["0"]])
         }
     }
 

@@ -246,6 +246,31 @@ struct PostgresSchemaTests {
         }
     }
 
+    @Test("the object-kinds fixture restored from the reader's DDL in any dependency order dumps like its source")
+    func objectKindsInAnyOrder() async throws {
+        try await withScratch(databases: 3) { databases, _ in
+            let (source, target, other) = (databases[0], databases[1], databases[2])
+            var failure: (any Error)?
+            do {
+                try await withConnection(to: source) { connection in
+                    try await connection.execute("SET client_min_messages = error")
+                    try await connection.execute(PostgresObjectKindsFixture.schema)
+                }
+                let schema = try await readSchema(of: source)
+                expectWellOrdered(schema)
+                #expect(schema.omitted.isEmpty && schema.unbrokenLoops.isEmpty)
+                try await restore(schema, into: target)
+                try expectSameDump(source, target)
+                try await restore(schema, into: other, latestFirst: true)
+                try expectSameDump(source, other)
+            } catch { failure = error }
+            for database in databases {
+                try await withConnection(to: database) { try await $0.execute(PostgresObjectKindsFixture.dropSubscriptions) }
+            }
+            if let failure { throw failure }
+        }
+    }
+
     @Test("an empty database round-trips")
     func emptyDatabase() async throws {
         try await withScratch(databases: 2) { databases, _ in

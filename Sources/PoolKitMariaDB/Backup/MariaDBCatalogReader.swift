@@ -126,30 +126,20 @@ struct MariaDBCatalogReader {
                     deferred.append((name, id, split))
                 }
                 var period = type == "SYSTEM VERSIONED" ? MariaDBTableInfo.period(in: ddl) : nil
+                var transactionPeriodStart: String?
                 if let start = period?.start, let column = columns[name]?.first(where: { $0.name == start }), column.dataType != "timestamp" {
-                    // Versioned by transaction id: the ids are the source server's own and cannot be
-                    // set on a load, so the history cannot be carried (mariadb-dump refuses it too).
-                    // Only the current rows are; the history is never turned into current rows.
+                    // Versioned by transaction id: only the current rows are dumped (see `omission`).
                     period = nil
-                    omitted.append(
-                        ArchiveOmission(
-                            kind: .history, name: name,
-                            reason: "system versioning by transaction id (\(start)): only the current rows are carried, the history rows are not"))
+                    transactionPeriodStart = start
                 }
                 let info = MariaDBTableInfo(
                     name: name, engine: row[2] ?? "", dataLength: Int64(row[3] ?? "") ?? 0,
                     estimatedRows: Int64(row[4] ?? "") ?? 0, columns: columns[name] ?? [], key: keys[name] ?? [],
-                    createStatement: ddl, period: period)
+                    createStatement: ddl, period: period, transactionPeriodStart: transactionPeriodStart)
                 objects.append(ArchiveObject(id: id, kind: .table, name: name, section: .preData, ddl: createStatement))
+                if !options.schemaOnly, let omission = info.omission { omitted.append(omission) }
                 // A table whose engine holds no rows of its own is listed without chunks (so `--table`
-                // selects it like any other); a MERGE table's rows are carried with its MyISAM
-                // tables, BLACKHOLE keeps none, the others' rows live elsewhere.
-                if !info.holdsOwnRows && !["MRG_MYISAM", "BLACKHOLE"].contains(info.engine.uppercased()) {
-                    omitted.append(
-                        ArchiveOmission(
-                            kind: .rows, name: name,
-                            reason: "ENGINE=\(info.engine) shows rows stored on another server or in a file: the table's definition is carried, those rows are not"))
-                }
+                // selects it like any other).
                 if !options.schemaOnly {
                     if info.holdsOwnRows { infos[id] = info }
                     archiveTables.append(

@@ -1,5 +1,6 @@
-/// Sets a routine's or event's comment again after its `CREATE`, for objects created under a
-/// client character set that is not UTF-8.
+/// Repairs what `SHOW CREATE` prints wrongly for objects created under a client character set
+/// that is not UTF-8: a routine's or event's comment (set again after the `CREATE`) and an event's
+/// name (``eventName(in:name:misprinted:)``).
 ///
 /// The server stores such a comment as UTF-8, but `SHOW CREATE PROCEDURE/FUNCTION/EVENT` prints it
 /// inside the definition as if its bytes were in the object's client character set: a latin1

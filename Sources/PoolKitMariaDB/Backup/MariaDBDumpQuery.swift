@@ -17,7 +17,9 @@ enum MariaDBDumpQuery {
         if lowered.hasPrefix("enum("), let members = enumMembers(type), members.contains("") {
             var marker = "0"
             while members.contains(marker) { marker += "0" }
-            return "IF(\(quoted) + 0 = 0, '\(marker)', \(quoted))"
+            // CAST: the result keeps the member's bytes in the column's character set (an IF of a
+            // utf8mb4 literal and a latin1 ENUM would convert the members to utf8mb4).
+            return "IF(\(quoted) + 0 = 0, '\(marker)', CAST(\(quoted) AS BINARY))"
         }
         return quoted
     }

@@ -77,7 +77,8 @@ final class MariaDBLoadCheck: Sendable {
         let sql = MariaDBDumpQuery.select(
             table: table.name, columns: table.columns.map { ($0.name, $0.type) }, allHistory: versioned)
         let found = try await connection.withHandle { handle in
-            try handle.execute("SET character_set_results = binary; SET time_zone = '+00:00'")
+            try handle.execute(
+                "SET character_set_results = binary; SET time_zone = '+00:00'; SET SESSION sql_mode = '\(mariadbRestoreSQLMode)'")
             return try handle.digestRows(sql)
         }
         guard found != due.expected else { return }

@@ -24,9 +24,17 @@ struct MariaDBSnapshotBackupStrategy: BackupStrategy {
         "consistent snapshot on N connections (brief BACKUP STAGE BLOCK_COMMIT or FLUSH TABLES WITH READ LOCK), rows as LOAD DATA text"
     }
 
+    /// The SQL mode of the backup's sessions: none. The server's own default may hold modes that
+    /// change what `SHOW CREATE` prints — `ANSI_QUOTES` (identifiers in double quotes),
+    /// `NO_TABLE_OPTIONS`, `NO_KEY_OPTIONS`, `NO_FIELD_OPTIONS` (engine, key and column options
+    /// left out), `ORACLE` (all of them) — or how values read (`PAD_CHAR_TO_FULL_LENGTH`);
+    /// `mariadb-dump` clears it the same way. Routines, triggers and events keep their own
+    /// recorded mode.
+    static let neutralSQLMode = "SET SESSION sql_mode = ''"
+
     func begin(on coordinator: MariaDBConnection, options: BackupOptions) async throws -> MariaDBSnapshotBackupSession {
         try options.validate()
-        try await coordinator.execute("SET time_zone = '+00:00'; SET NAMES utf8mb4")
+        try await coordinator.execute("SET time_zone = '+00:00'; SET NAMES utf8mb4; \(Self.neutralSQLMode)")
         if coordinator.backupWithoutLock {
             // Without the lock, only one connection's snapshot is consistent: the one worker's.
             guard options.jobs == 1 else {
@@ -100,6 +108,7 @@ final class MariaDBSnapshotBackupSession: BackupSession {
         try await worker.execute(
             """
             SET NAMES utf8mb4; SET character_set_results = binary; SET time_zone = '+00:00'; SET SESSION net_write_timeout = 3600;
+            \(MariaDBSnapshotBackupStrategy.neutralSQLMode);
             SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ;
             START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY
             """)
@@ -172,14 +181,9 @@ final class MariaDBSnapshotBackupSession: BackupSession {
         let statement = MariaDBDumpQuery.select(
             table: table.name, columns: table.storedColumns.map { ($0.name, $0.columnType) }, allHistory: table.period != nil,
             condition: condition)
-        do {
-            return try await StreamedDump.run(into: sink) { channel in
-                try await worker.withHandle { handle in try handle.dumpRows(statement, into: channel) }
-            }
-        } catch let error as PoolKitError {
-            throw PoolKitError(
-                error.code, "dumping chunk \(chunk.chunkID) of table '\(table.name)' failed: \(error.message)",
-                engineCode: error.engineCode, underlying: error.underlying)
+        // A failure is reported naming the table by the engine ("backing up table t: …").
+        return try await StreamedDump.run(into: sink) { channel in
+            try await worker.withHandle { handle in try handle.dumpRows(statement, into: channel) }
         }
     }
 

@@ -63,7 +63,10 @@ struct MariaDBSnapshotRestoreStrategy: RestoreStrategy {
     }
 
     /// The target's objects named like the archive's (tables, views and sequences share one name
-    /// space; routines, events and triggers have their own).
+    /// space; routines, events and triggers have their own). Routine and event names compare
+    /// without case, as the server compares them; table, view and trigger names too when the
+    /// target has `lower_case_table_names` set (it stores them in lower case: `MixedCase` exists
+    /// there as `mixedcase`).
     private static func conflicts(_ manifest: ArchiveManifest, _ options: RestoreOptions, _ connection: MariaDBConnection)
         async throws -> [Existing]
     {
@@ -72,34 +75,41 @@ struct MariaDBSnapshotRestoreStrategy: RestoreStrategy {
             let chosen = Set(objects.filter { $0.kind == .table && options.includeTables.contains($0.name) }.map(\.id))
             objects = objects.filter { chosen.contains($0.id) || !chosen.isDisjoint(with: $0.dependencies) }
         }
-        let relations = Set(objects.filter { [.table, .view, .sequence].contains($0.kind) }.map(\.name))
-        let routines = Set(objects.filter { [.function, .procedure, .package, .packageBody].contains($0.kind) }.map { "\($0.kind.rawValue):\($0.name)" })
-        let events = Set(objects.filter { $0.kind == .event }.map(\.name))
-        let triggers = Set(objects.filter { $0.kind == .trigger }.map(\.name))
+        let foldsTableNames = try await connection.query("SELECT @@lower_case_table_names").scalar.map { $0 != "0" } ?? false
+        func tableName(_ name: String) -> String { foldsTableNames ? name.lowercased() : name }
+        func names(_ kinds: [ArchiveObject.Kind], _ fold: (String) -> String) -> Set<String> {
+            Set(objects.filter { kinds.contains($0.kind) }.map { "\($0.kind.rawValue):\(fold($0.name))" })
+        }
+        // Each found object is named as the target spells it, so dropping it hits it.
         var found: [Existing] = []
+        // Tables, views and sequences share one name space: any of the archive's clashes with any.
+        let relations = Set(objects.filter { [.table, .view, .sequence].contains($0.kind) }.map { tableName($0.name) })
         let tables = try await connection.query(
             "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME")
         for row in tables.rows {
-            guard let name = row[0], relations.contains(name) else { continue }
+            guard let name = row[0], relations.contains(tableName(name)) else { continue }
             let kind = row[1] == "VIEW" ? "view" : row[1] == "SEQUENCE" ? "sequence" : "table"
             found.append(Existing(kind: kind, name: name))
         }
+        let routines = names([.function, .procedure, .package, .packageBody]) { $0.lowercased() }
         let existingRoutines = try await connection.query(
             "SELECT LOWER(ROUTINE_TYPE), ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()")
         for row in existingRoutines.rows {
-            guard let kind = row[0], let name = row[1], routines.contains("\(kind):\(name)") else { continue }
+            guard let kind = row[0], let name = row[1], routines.contains("\(kind):\(name.lowercased())") else { continue }
             found.append(Existing(kind: kind, name: name))
         }
+        let events = names([.event]) { $0.lowercased() }
         let existingEvents = try await connection.query(
             "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()")
         for row in existingEvents.rows {
-            guard let name = row[0], events.contains(name) else { continue }
+            guard let name = row[0], events.contains("event:\(name.lowercased())") else { continue }
             found.append(Existing(kind: "event", name: name))
         }
+        let triggers = names([.trigger], tableName)
         let existingTriggers = try await connection.query(
             "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()")
         for row in existingTriggers.rows {
-            guard let name = row[0], triggers.contains(name) else { continue }
+            guard let name = row[0], triggers.contains("trigger:\(tableName(name))") else { continue }
             found.append(Existing(kind: "trigger", name: name))
         }
         return found
@@ -237,9 +247,7 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
         guard let table = manifest.table(id: objectID) else {
             throw PoolKitError(.archiveCorrupt, "the archive has data for table id \(objectID), which its manifest does not list")
         }
-        guard let sql = loads[objectID] else {
-            throw PoolKitError(.archiveCorrupt, "the archive has data for table id \(objectID), which its manifest does not list")
-        }
+        let sql = loads[objectID] ?? Self.loadStatement(table)
         let result: MariaDBLoadResult
         do {
             result = try await StreamedLoad.run(from: source) { reader in

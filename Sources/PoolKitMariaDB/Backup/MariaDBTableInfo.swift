@@ -1,3 +1,5 @@
+import PoolKit
+
 /// One table as the snapshot strategy dumps it.
 struct MariaDBTableInfo: Sendable {
     var name: String
@@ -12,6 +14,9 @@ struct MariaDBTableInfo: Sendable {
     /// when implicit): dumped with the history rows (`FOR SYSTEM_TIME ALL`) and loaded with
     /// `system_versioning_insert_history`.
     var period: (start: String, end: String)?
+    /// For a table versioned by transaction id, its period's start column: such a table is dumped
+    /// without its history (``omission``).
+    var transactionPeriodStart: String?
 
     /// The columns whose values are dumped and loaded: generated columns are recomputed; the
     /// period columns of a system-versioned table come last.
@@ -48,6 +53,25 @@ struct MariaDBTableInfo: Sendable {
 
     /// Whether the table's rows are its own, and so carried; the others carry their definition only.
     var holdsOwnRows: Bool { !Self.enginesWithoutOwnRows.contains(engine.uppercased()) }
+
+    /// What of the table's rows the archive does not carry, if anything.
+    ///
+    /// - History versioned by transaction id: the ids belong to the source server's transaction
+    ///   registry and cannot be set on a load (mariadb-dump refuses that history too). The current
+    ///   rows are carried; the history is never loaded as current rows.
+    /// - The rows of FEDERATED, CONNECT and SPIDER tables, which live on another server or in a
+    ///   file. (A MERGE table's rows are carried with its MyISAM tables; BLACKHOLE keeps none.)
+    var omission: ArchiveOmission? {
+        if let start = transactionPeriodStart {
+            return ArchiveOmission(
+                kind: .history, name: name,
+                reason: "system versioning by transaction id (\(start)): only the current rows are carried, the history rows are not")
+        }
+        guard !holdsOwnRows, !["MRG_MYISAM", "BLACKHOLE"].contains(engine.uppercased()) else { return nil }
+        return ArchiveOmission(
+            kind: .rows, name: name,
+            reason: "ENGINE=\(engine) shows rows stored on another server or in a file: the table's definition is carried, those rows are not")
+    }
 }
 
 struct MariaDBColumnInfo: Sendable, Hashable {

@@ -125,10 +125,19 @@ final class PostgresCopyBackupSession: BackupSession {
         var archiveTables: [ArchiveTable] = []
         var chunks: [BackupChunk] = []
         var dumps: [UInt32: PostgresTableDump] = [:]
+        var columnOmissions: [ArchiveOmission] = []
+        var leftOut: [UInt32: String] = [:]
         let canSplit = serverVersionNumber >= 14_00_00
         for table in tables {
             let fact = facts[table.oid] ?? TableFacts(bytes: 0, binaryPortable: false)
             let columnNames = table.columns.map(\.name)
+            let unloadable = table.columns.filter { fact.unloadableColumns.contains($0.name) }
+            if !unloadable.isEmpty, !options.schemaOnly {
+                switch PostgresColumnTypes.handle(unloadable, of: table) {
+                case .nulled(let omissions): columnOmissions += omissions
+                case .leaveOut(let reason): leftOut[table.objectID] = reason
+                }
+            }
             let encoding: ArchiveEncoding = fact.binaryPortable ? .postgresCopyBinary : .postgresCopyText
             let tableChunks =
                 options.schemaOnly
@@ -138,7 +147,8 @@ final class PostgresCopyBackupSession: BackupSession {
                     targetBytes: options.targetChunkBytes, canSplit: canSplit && table.rowFilter == nil)
             dumps[table.objectID] = PostgresTableDump(
                 objectID: table.objectID, schema: table.schema, name: table.name, columns: columnNames, encoding: encoding,
-                rowFilter: table.rowFilter)
+                rowFilter: table.rowFilter,
+                nulledColumns: Dictionary(uniqueKeysWithValues: unloadable.map { ($0.name, $0.type) }))
             archiveTables.append(
                 ArchiveTable(
                     id: table.objectID, schema: table.schema, name: table.name, columns: table.columns, encoding: encoding,
@@ -166,9 +176,9 @@ final class PostgresCopyBackupSession: BackupSession {
         properties["block_size"] = String(blockSize)
         let catalog = BackupCatalog(
             engine: "postgres", serverVersion: coordinator.serverVersion, properties: properties, objects: schema.objects,
-            tables: options.schemaOnly ? [] : archiveTables, blobs: blobs, omitted: schema.omitted)
+            tables: options.schemaOnly ? [] : archiveTables, blobs: blobs, omitted: schema.omitted + columnOmissions)
         var plan = BackupPlan(catalog: catalog, chunks: chunks)
-        plan.omit(schema.unbrokenLoops)
+        plan.omit(schema.unbrokenLoops.merging(leftOut) { loop, _ in loop })
         return plan
     }
 
@@ -221,40 +231,13 @@ final class PostgresCopyBackupSession: BackupSession {
     }
 
     /// What planning needs to know of a table beyond the schema: its heap size now, and whether
-    /// every copied column's type has a portable binary form (see ``binaryPortableTypes(_:)``).
+    /// every copied column's type has a portable binary form, and which columns cannot be loaded
+    /// back (see ``PostgresColumnTypes``).
     struct TableFacts: Sendable {
         var bytes: Int64
         var binaryPortable: Bool
-    }
-
-    /// A query of one row per type a copied column of `relation` reaches, with `portable`: whether
-    /// binary COPY of it reads back the same on another server. Reached through domains (their base
-    /// type), arrays (element), ranges (subtype), multiranges (range) and composites (attributes).
-    /// Every reached type needs a binary send and receive function (`aclitem` has none); a type
-    /// whose OID the binary form carries (an array's element, a composite's attribute) must be
-    /// built in, since OIDs differ between databases; and a user-defined base type (an extension's
-    /// or one with C functions) keeps its text form, whose stability is what its author promises.
-    static func binaryPortableTypes(_ relation: String) -> String {
-        """
-        WITH RECURSIVE reach(typ, embedded) AS (
-            SELECT a.atttypid, false FROM pg_catalog.pg_attribute a
-            WHERE a.attrelid = \(relation) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
-            UNION
-            SELECT x.typ, x.embedded FROM reach r JOIN pg_catalog.pg_type t ON t.oid = r.typ
-            CROSS JOIN LATERAL (
-                SELECT t.typbasetype AS typ, false AS embedded WHERE t.typtype = 'd'
-                UNION ALL SELECT t.typelem, true WHERE t.typsubscript = 'pg_catalog.array_subscript_handler'::pg_catalog.regproc
-                UNION ALL SELECT g.rngsubtype, false FROM pg_catalog.pg_range g WHERE g.rngtypid = t.oid
-                UNION ALL SELECT g.rngtypid, false FROM pg_catalog.pg_range g WHERE g.rngmultitypid = t.oid
-                UNION ALL SELECT s.atttypid, true FROM pg_catalog.pg_attribute s
-                    WHERE t.typtype = 'c' AND s.attrelid = t.typrelid AND s.attnum > 0 AND NOT s.attisdropped
-            ) x
-        )
-        SELECT t.typsend <> 0 AND t.typreceive <> 0 AND NOT (r.embedded AND t.oid >= 16384)
-               AND NOT (t.typtype = 'b' AND t.oid >= 16384
-                        AND t.typsubscript <> 'pg_catalog.array_subscript_handler'::pg_catalog.regproc) AS portable
-        FROM reach r JOIN pg_catalog.pg_type t ON t.oid = r.typ
-        """
+        /// Copied columns whose type no server accepts values of (see ``PostgresColumnTypes``).
+        var unloadableColumns: [String] = []
     }
 
     /// Takes `ACCESS SHARE` locks on `tables`, as pg_dump does (waiting at most the session's
@@ -275,14 +258,17 @@ final class PostgresCopyBackupSession: BackupSession {
         let result = try handle.query(
             """
             SELECT c.oid, pg_catalog.pg_relation_size(c.oid),
-                   coalesce((SELECT bool_and(p.portable) FROM (\(binaryPortableTypes("c.oid"))) p), true)
+                   coalesce((SELECT bool_and(p.portable) FROM (\(PostgresColumnTypes.binaryPortable("c.oid"))) p), true),
+                   (\(PostgresColumnTypes.unloadableColumns("c.oid")))
             FROM pg_catalog.pg_class c
             WHERE c.oid = ANY ('{\(oids)}'::pg_catalog.oid[])
             """)
         var facts: [UInt32: TableFacts] = [:]
         for row in result.rows {
             guard let oid = row[0].flatMap({ UInt32($0) }) else { continue }
-            facts[oid] = TableFacts(bytes: row[1].flatMap { Int64($0) } ?? 0, binaryPortable: row[2] == "t")
+            facts[oid] = TableFacts(
+                bytes: row[1].flatMap { Int64($0) } ?? 0, binaryPortable: row[2] == "t",
+                unloadableColumns: PostgresColumnTypes.names(fromJSON: row[3]))
         }
         return facts
     }

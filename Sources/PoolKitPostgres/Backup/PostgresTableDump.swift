@@ -2,8 +2,9 @@ import PoolKit
 
 extension ArchiveEncoding {
     /// PostgreSQL `COPY … TO STDOUT (FORMAT binary)`, as the server sends it. PoolKit uses it for
-    /// tables whose columns all have built-in types (whose binary form and OIDs are the same on every
-    /// server); other tables are stored as ``postgresCopyText``.
+    /// tables whose column types all have a binary form that reads back the same on another server
+    /// (see `PostgresCopyBackupSession.binaryPortableTypes`); other tables are stored as
+    /// ``postgresCopyText``.
     public static let postgresCopyBinary: ArchiveEncoding = "postgres-copy-binary"
 }
 
@@ -18,10 +19,20 @@ struct PostgresTableDump: Sendable, Hashable {
     /// `WHERE …` that picks the rows to dump (an extension's configuration table: the rows the
     /// extension did not create itself); nil for all rows.
     var rowFilter: String? = nil
+    /// Columns dumped as NULL (name → type), whose values no server accepts back (see
+    /// ``PostgresColumnTypes``).
+    var nulledColumns: [String: String] = [:]
 
     var qualifiedName: String { PostgresSQL.qualified(schema, name) }
 
     private var columnList: String { columns.map(PostgresSQL.identifier).joined(separator: ", ") }
+
+    /// The columns as a COPY query selects them: nulled ones as `NULL::type`.
+    private var selectList: String {
+        columns.map { column in
+            nulledColumns[column].map { "NULL::\($0) AS \(PostgresSQL.identifier(column))" } ?? PostgresSQL.identifier(column)
+        }.joined(separator: ", ")
+    }
 
     private var formatClause: String { encoding == .postgresCopyBinary ? " (FORMAT binary)" : "" }
 
@@ -29,8 +40,11 @@ struct PostgresTableDump: Sendable, Hashable {
     /// through a TID range scan. `ONLY`: an inheritance parent's children are tables of their own.
     func copyOut(lowerBlock: Int64?, upperBlock: Int64?) -> String {
         if let rowFilter {
-            let list = columns.isEmpty ? "" : columnList
+            let list = columns.isEmpty ? "" : selectList
             return "COPY (SELECT \(list) FROM ONLY \(qualifiedName) \(rowFilter)) TO STDOUT\(formatClause)"
+        }
+        if lowerBlock == nil && upperBlock == nil && !nulledColumns.isEmpty {
+            return "COPY (SELECT \(selectList) FROM ONLY \(qualifiedName)) TO STDOUT\(formatClause)"
         }
         if lowerBlock == nil && upperBlock == nil {
             let columns = self.columns.isEmpty ? "" : " (\(columnList))"
@@ -39,7 +53,7 @@ struct PostgresTableDump: Sendable, Hashable {
         var conditions: [String] = []
         if let lowerBlock { conditions.append("ctid >= '(\(lowerBlock),0)'::pg_catalog.tid") }
         if let upperBlock { conditions.append("ctid < '(\(upperBlock),0)'::pg_catalog.tid") }
-        return "COPY (SELECT \(columnList) FROM ONLY \(qualifiedName) WHERE \(conditions.joined(separator: " AND "))) TO STDOUT\(formatClause)"
+        return "COPY (SELECT \(selectList) FROM ONLY \(qualifiedName) WHERE \(conditions.joined(separator: " AND "))) TO STDOUT\(formatClause)"
     }
 
     /// The `COPY … FROM STDIN` that loads what ``copyOut(lowerBlock:upperBlock:)`` wrote.

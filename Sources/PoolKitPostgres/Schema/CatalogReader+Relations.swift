@@ -258,7 +258,9 @@ extension CatalogReader {
             keyword = kind == "v" ? "VIEW" : "MATERIALIZED VIEW"
             var definition = try row.string("viewdef").trimmingTrailingNewlines()
             if definition.hasSuffix(";") { definition.removeLast() }
-            let options = try row.optional("options").map { " WITH (\($0))" } ?? ""
+            // A materialized view has a TOAST table of its own, with parameters of its own.
+            let parameters = [try row.optional("options"), try row.optional("toastoptions")].compactMap { $0 }
+            let options = parameters.isEmpty ? "" : " WITH (\(parameters.joined(separator: ", ")))"
             let method = try row.optional("am").map { " USING \(PostgresSQL.identifier($0))" } ?? ""
             ddl = "CREATE \(keyword) \(qualified)\(method)\(options) AS\n\(definition)"
             ddl += kind == "m" ? "\n  WITH NO DATA;\n" : ";\n"

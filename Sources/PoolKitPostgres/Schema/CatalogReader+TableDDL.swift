@@ -77,6 +77,12 @@ extension CatalogReader {
                 {
                     ddl += "\(alter) SET DEFAULT \(expression);\n"
                 }
+                // A default the child dropped would come back from its parent with INHERITS.
+                if column.defaultExpression == nil, column.generated.isEmpty,
+                    inherited.contains(where: { $0.defaultExpression != nil && $0.generated.isEmpty })
+                {
+                    ddl += "\(alter) SET DEFAULT NULL;\n"
+                }
             }
             ddl += Self.columnSettings(column, alter: alter)
         }
