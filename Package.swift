@@ -39,9 +39,11 @@ let package = Package(
             name: "CPoolKitCrypto", pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"]), .brew(["openssl"])]),
 
-        // Small C helpers of PoolKit's own (hardware CRC-32C; naming a connection's thread).
+        // Small C helpers of PoolKit's own (hardware CRC-32C; naming a connection's thread; the
+        // commit a release was built from, which scripts/release.sh passes as a C macro).
         .target(name: "CPoolKitChecksum"),
         .target(name: "CPoolKitThreads"),
+        .target(name: "CPoolKitBuildInfo"),
 
         // The engine-independent core: pool, URL, driver protocols, archive, backup/restore engine.
         .target(
@@ -65,7 +67,7 @@ let package = Package(
         .executableTarget(
             name: "poolkit",
             dependencies: [
-                "PoolKit", "PoolKitSQLite", "PoolKitPostgres", "PoolKitMariaDB",
+                "PoolKit", "PoolKitSQLite", "PoolKitPostgres", "PoolKitMariaDB", "CPoolKitBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

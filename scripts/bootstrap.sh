@@ -23,6 +23,13 @@ packages=(
     bc                # benchmark arithmetic (scripts/bench-*.sh, scripts/compare-*.sh)
     pgcopydb          # scripts/compare-postgres.sh: the server-to-server peer
     time              # /usr/bin/time: peak RSS in benchmarks
+    age               # scripts/test-recipes.sh: encryption at rest
+    gnupg             # scripts/test-recipes.sh: gpg --symmetric
+    pv                # scripts/test-recipes.sh: a copy with a rate
+    openssh-server    # scripts/test-recipes.sh: a loopback sshd under a throwaway key
+    openssh-client    # scripts/test-recipes.sh: ssh, ssh-keygen
+    python3           # scripts/test-servers.sh and test-recipes.sh: a free TCP port
+    binutils          # scripts/release.sh: strip
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then

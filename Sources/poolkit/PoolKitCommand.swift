@@ -54,7 +54,7 @@ struct PoolKitCommand: AsyncParsableCommand {
               poolkit backup 'postgres://app@db/app' -o - | poolkit restore - 'postgres://app@db2/app_copy'
               poolkit verify app.poolkit
             """,
-        version: PoolKitVersion.current,
+        version: BuildInfo.versionLine,
         subcommands: [
             DriversCommand.self, PingCommand.self, BackupCommand.self, RestoreCommand.self, VerifyCommand.self,
             InspectCommand.self,

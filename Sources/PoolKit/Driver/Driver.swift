@@ -32,6 +32,9 @@ public protocol Driver: Sendable {
     /// and the `-wal`, `-shm` and `-journal` files beside it), so the tool never writes over them.
     /// Default: none (the database lives on a server).
     func localFiles(for url: ConnectionURL) throws -> [String]
+    /// How many more connections the server would accept from this URL's user, read on a short
+    /// connection of its own, so a tool can warn before it opens more. Default: nil (no limit known).
+    func connectionLimit(for url: ConnectionURL, logger: Logger) async throws -> ConnectionLimit?
 }
 
 extension Driver {

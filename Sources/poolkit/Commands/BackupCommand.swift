@@ -37,8 +37,8 @@ struct BackupCommand: AsyncParsableCommand {
     @Flag(help: "Replace the output file if it exists.")
     var force = false
 
-    @Option(name: .shortAndLong, parsing: .unconditional, help: "Connections dumping at once (default: the number of cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Connections dumping at once (default: the cores, at most 4).")
+    var jobs: Int = Jobs.defaultCount
 
     @Option(help: "The driver's backup strategy (see `poolkit drivers`); default: the driver's first.")
     var strategy: String?
@@ -87,7 +87,7 @@ struct BackupCommand: AsyncParsableCommand {
             argument: self.url, file: sourceUrlFile, fileOption: "--source-url-file", promptPassword: passwordPrompt, role: "source"
         ).resolve().url
         var options = BackupOptions()
-        options.jobs = cappedJobs(jobs)
+        options.jobs = Jobs.capped(jobs)
         options.includeTables = tables
         options.excludeTables = excludedTables
         options.schemaOnly = schemaOnly
@@ -95,6 +95,8 @@ struct BackupCommand: AsyncParsableCommand {
         options.integrityCheck = check
         options.strict = strict
         try options.validate()  // before the output file is made
+        let source = try Drivers.registry.driver(for: url).sourceURL(for: url)
+        await Jobs.warnIfOverServerLimit(source, connections: options.jobs + 1, jobs: options.jobs)
         let compression: ArchiveCompression
         switch self.compression.lowercased() {
         case "none": compression = .none
@@ -138,6 +140,11 @@ struct BackupCommand: AsyncParsableCommand {
                 "poolkit: warning: the source database fails \(damaged): \(holds); repair the source (or recover its data) and keep this archive\n")
         } else if check && SourceCheck(summary.manifest.options) == nil {
             writeToStandardError("poolkit: warning: --check: the \(summary.manifest.driver) driver has no source check; nothing was checked\n")
+        }
+        if display.json {
+            try emitJSON(
+                BackupReport(summary, source: url, jobs: chosen.jobs, archive: output), to: output == "-" ? .standardError : .standardOutput)
+            return damaged != nil
         }
         guard !display.quiet else { return damaged != nil }
         let trailer = summary.archive.trailer

@@ -6,9 +6,13 @@ struct DriversCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "drivers",
         abstract: "List the drivers, their URL schemes, options and backup strategies.",
-        discussion: "Example:\n  poolkit drivers")
+        discussion: "Examples:\n  poolkit drivers\n  poolkit drivers --json | jq '.drivers[].name'")
 
-    func run() {
+    @Flag(help: "Print the drivers as one JSON object (schema in docs/cli.md).")
+    var json = false
+
+    func run() throws {
+        if json { return try emitJSON(DriversReport(Drivers.registry)) }
         for driver in Drivers.registry.drivers {
             print("\(driver.name)")
             print("  schemes:    \(driver.schemes.map { "\($0)://" }.joined(separator: ", "))")

@@ -28,6 +28,9 @@ struct PingCommand: AsyncParsableCommand {
     @Flag(help: "Ask for the password on the terminal.")
     var passwordPrompt = false
 
+    @Flag(help: "Print the result as one JSON object (schema in docs/cli.md).")
+    var json = false
+
     @Option(name: .shortAndLong, parsing: .unconditional, help: "How many health checks to time.")
     var count: Int = 5
 
@@ -57,7 +60,7 @@ struct PingCommand: AsyncParsableCommand {
         configuration.failFast = true
         let pool = try ConnectionPool(url: url, registry: Drivers.registry, configuration: configuration)
         let count = self.count
-        let (version, encryption, samples) = try await pool.withRunning {
+        let (version, network, samples) = try await pool.withRunning {
             try await pool.withConnection { connection in
                 var samples: [Duration] = []
                 let clock = ContinuousClock()
@@ -66,21 +69,32 @@ struct PingCommand: AsyncParsableCommand {
                     try await connection.ping()
                     samples.append(clock.now - start)
                 }
-                return (connection.serverVersion, Self.encryption(of: connection), samples)
+                return (connection.serverVersion, (connection as? any TLSReportingConnection).map { Encryption(tls: $0.tlsSession) }, samples)
             }
         }
         let sorted = samples.sorted()
+        func seconds(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        }
+        if json {
+            return try emitJSON(
+                PingReport(
+                    url: "\(given)", serverVersion: version, encrypted: network.map { $0.tls != nil },
+                    encryption: network?.tls.map { PingReport.Encryption(version: $0.version, cipher: $0.cipher) }, pings: count,
+                    minSeconds: seconds(sorted[0]), medianSeconds: seconds(sorted[sorted.count / 2]),
+                    maxSeconds: seconds(sorted[sorted.count - 1])))
+        }
         print("\(given): ok")
         print("server version: \(version)")
-        if let encryption { print("encryption: \(encryption)") }
+        // `TLSv1.3, cipher …` or `none (not encrypted)` for a network connection; nothing for SQLite.
+        if let network { print("encryption: \(network.tls.map { "\($0)" } ?? "none (not encrypted)")") }
         print(
             "round trip (\(count) pings): min \(sorted[0].shortDescription), median \(sorted[sorted.count / 2].shortDescription), max \(sorted[sorted.count - 1].shortDescription)"
         )
     }
 
-    /// `TLSv1.3, cipher …` or `none (not encrypted)` for a network connection; nil for SQLite.
-    private static func encryption(of connection: any DatabaseConnection) -> String? {
-        guard let network = connection as? any TLSReportingConnection else { return nil }
-        return network.tlsSession.map { "\($0)" } ?? "none (not encrypted)"
+    /// A network connection's TLS session, nil when it is not encrypted.
+    private struct Encryption: Sendable {
+        var tls: TLSSession?
     }
 }

@@ -29,8 +29,8 @@ struct RestoreCommand: AsyncParsableCommand {
     @Flag(help: "Ask for the target's password on the terminal.")
     var passwordPrompt = false
 
-    @Option(name: .shortAndLong, parsing: .unconditional, help: "Connections loading at once (default: the number of cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(name: .shortAndLong, parsing: .unconditional, help: "Connections loading at once (default: the cores, at most 4).")
+    var jobs: Int = Jobs.defaultCount
 
     @Flag(help: "Drop the archive's objects that exist in the target first.")
     var clean = false
@@ -72,7 +72,7 @@ struct RestoreCommand: AsyncParsableCommand {
             argument: self.url, file: targetUrlFile, fileOption: "--target-url-file", promptPassword: passwordPrompt, role: "target"
         ).resolve().url
         var options = RestoreOptions()
-        options.jobs = cappedJobs(jobs)
+        options.jobs = Jobs.capped(jobs)
         options.clean = clean
         options.singleTransaction = singleTransaction
         options.includeTables = tables
@@ -82,6 +82,7 @@ struct RestoreCommand: AsyncParsableCommand {
         options.noPrivileges = noPrivileges
         options.allowDamaged = allowDamaged
         try options.validate()  // before the archive is opened: a usage mistake is named first
+        await Jobs.warnIfOverServerLimit(url, connections: singleTransaction ? 1 : options.jobs + 1, jobs: options.jobs)
         let source: any ArchiveSource = try openArchive(archive)
         let engine = RestoreEngine(registry: Drivers.registry)
         let sourceBox = TransferBox(source)
@@ -92,6 +93,7 @@ struct RestoreCommand: AsyncParsableCommand {
         for warning in summary.warnings {  // also with --quiet
             writeToStandardError("poolkit: warning: \(warning)\n")
         }
+        if display.json { return try emitJSON(RestoreReport(summary, target: url)) }
         guard !display.quiet else { return }
         var lines = [
             "restore into \(url) complete (\(summary.manifest.strategy) strategy from \(summary.manifest.engine) \(summary.manifest.serverVersion))",

@@ -20,10 +20,14 @@ struct VerifyCommand: AsyncParsableCommand {
     @Flag(name: .shortAndLong, help: "Print nothing; only the exit code tells.")
     var quiet = false
 
+    @Flag(help: "Print the result as one JSON object on standard output (schema in docs/cli.md), also when the archive is damaged.")
+    var json = false
+
     func run() async throws {
         do {
             let source = TransferBox(try openArchive(archive))
             let report = try await ArchiveVerifier().verify(source.take()!)
+            if json { return try emitJSON(VerifyReport(archive: archive, report)) }
             guard !quiet else { return }
             let trailer = report.trailer
             print("\(archive): intact")
@@ -32,6 +36,7 @@ struct VerifyCommand: AsyncParsableCommand {
             print("  digest sha256:\(report.digest)")
         } catch let error as PoolKitError where [.archiveCorrupt, .archiveTruncated, .archiveUnsupported].contains(error.code) {
             writeToStandardError("poolkit: \(archive) is NOT intact: \(error.description)\n")
+            if json { try? emitJSON(VerifyReport(archive: archive, damage: error.description)) }
             throw ExitCode(ExitStatus.damaged)
         } catch {
             throw reportFailure(error)

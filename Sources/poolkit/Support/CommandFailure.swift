@@ -23,18 +23,6 @@ enum ExitStatus {
     static let interrupted: Int32 = 130
 }
 
-/// The most connections `--jobs` opens: more only adds contention (and may exceed the server's
-/// connection limit).
-let maximumJobs = 64
-
-/// `jobs`, or ``maximumJobs`` with a warning when more were asked for. Values below 1 pass through
-/// for the engine to refuse with its usage message.
-func cappedJobs(_ jobs: Int) -> Int {
-    guard jobs > maximumJobs else { return jobs }
-    writeToStandardError("poolkit: warning: --jobs \(jobs) is more than the \(maximumJobs) connections poolkit opens at most; using \(maximumJobs)\n")
-    return maximumJobs
-}
-
 /// Prints one line `poolkit: <what went wrong>` (plus a hint where one helps) to stderr and turns
 /// the error into an exit code. Messages come from PoolKitError, which never holds a password.
 func reportFailure(_ error: any Error) -> ExitCode {

@@ -2,9 +2,10 @@ import ArgumentParser
 import Foundation
 import PoolKit
 
-/// How progress is shown: a bar on a terminal, JSON lines for programs, or nothing.
+/// How progress is shown: a bar on a terminal, a plain line every 10 s for logs, JSON lines for
+/// programs, or nothing.
 enum ProgressMode: String, ExpressibleByArgument, CaseIterable {
-    case auto, bar, json, none
+    case auto, bar, plain, json, none
 }
 
 /// Samples a ``TransferProgress`` and draws it on stderr (the library itself never prints).
@@ -13,20 +14,25 @@ final class ProgressReporter: Sendable {
     private let mode: ProgressMode
     private let task: Task<Void, Never>?
     private let verb: String
+    private let finalLine: Bool
 
     init(progress: TransferProgress, mode: ProgressMode, quiet: Bool, verb: String) {
+        // Not on a terminal (a log, a cron mail, CI), auto means a plain line every 10 s.
         let resolved: ProgressMode =
-            quiet ? .none : mode == .auto ? (isTerminal(2) ? .bar : .none) : mode
+            quiet ? .none : mode == .auto ? (isTerminal(2) ? .bar : .plain) : mode
+        let finalLine = mode == .plain || resolved == .json
         self.progress = progress
         self.mode = resolved
         self.verb = verb
+        self.finalLine = finalLine
         switch resolved {
         case .none, .auto:
             task = nil
-        case .bar, .json:
+        case .bar, .json, .plain:
+            let interval: Duration = resolved == .json ? .seconds(1) : resolved == .plain ? Self.plainInterval : .milliseconds(200)
             task = Task { [progress] in
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(resolved == .json ? 1000 : 200))
+                    try? await Task.sleep(for: interval)
                     if Task.isCancelled { break }
                     ProgressReporter.draw(progress.snapshot(), mode: resolved, verb: verb)
                 }
@@ -34,11 +40,14 @@ final class ProgressReporter: Sendable {
         }
     }
 
-    /// Stops drawing and leaves the terminal line clean.
+    /// How often a plain line is written.
+    static let plainInterval: Duration = .seconds(10)
+
+    /// Stops drawing and leaves the terminal line clean; `json` and an explicit `plain` end with a last line.
     func stop() {
         task?.cancel()
         if mode == .bar { writeToStandardError("\r\u{1B}[2K") }
-        if mode == .json { Self.draw(progress.snapshot(), mode: .json, verb: verb) }
+        if finalLine { Self.draw(progress.snapshot(), mode: mode, verb: verb) }
     }
 
     private static func draw(_ snapshot: TransferProgress.Snapshot, mode: ProgressMode, verb: String) {
@@ -49,6 +58,11 @@ final class ProgressReporter: Sendable {
             if let data = try? encoder.encode(snapshot) {
                 writeToStandardError(String(decoding: data, as: UTF8.self) + "\n")
             }
+        case .plain:
+            // One quiet line for logs, like pg_dump --verbose but without a line per object.
+            var line = "poolkit \(verb): \(snapshot.phase.rawValue), tables \(snapshot.tablesDone)/\(snapshot.tablesTotal), rows \(snapshot.rows)"
+            line += ", \(formatBytes(snapshot.bytes)), \(formatBytes(UInt64(snapshot.throughput)))/s, elapsed \(formatSeconds(snapshot.elapsed))"
+            writeToStandardError(line + "\n")
         case .bar:
             // Bytes against the strategy's estimate track progress best; chunk counts are the fallback.
             let fraction =
@@ -93,11 +107,16 @@ func formatSeconds(_ seconds: Double) -> String {
 
 /// The progress options of long-running commands, and the run that shows progress while it works.
 struct ProgressOptions: ParsableArguments {
-    @Option(help: "Progress display: auto (a bar on a terminal), bar, json (JSON lines on stderr) or none.")
+    @Option(
+        help: "Progress display: auto (a bar on a terminal, else a plain line every 10 s), bar, plain, json (JSON lines on stderr) or none.")
     var progress: ProgressMode = .auto
 
     @Flag(name: .shortAndLong, help: "No progress and no summary.")
     var quiet = false
+
+    @Flag(
+        help: "Print the summary as one JSON object (schema in docs/cli.md) on standard output — on standard error when the archive goes to standard output.")
+    var json = false
 
     /// Runs `body` interruptibly (Ctrl-C cancels it) while its progress is drawn on stderr.
     func run<T: Sendable>(verb: String, _ body: @escaping @Sendable (TransferProgress) async throws -> T) async throws -> T {
