@@ -82,4 +82,22 @@ struct PostgresPartitionStressTests {
         #expect(parentStateLocks.isSuperset(of: (1...10).map { ids["tp2_\($0)"]! }))
         #expect(manifest.objects.firstIndex { $0.name == "fk_a_fkey" }! < manifest.objects.firstIndex { $0.name == "fk_1_own" }!)
     }
+
+    @Test("a domain constraint added after the data locks every table with a column of the domain, shared")
+    func domainConstraintLocks() async throws {
+        let source = try await ScratchDatabase.create("pdomain_src")
+        defer { Task { await source.drop() } }
+        try await source.execute(
+            """
+            CREATE DOMAIN d AS int;
+            CREATE TABLE t1 (a d); CREATE TABLE t2 (b d, c int); CREATE TABLE t3 (c int);
+            ALTER DOMAIN d ADD CONSTRAINT d_pos CHECK (VALUE > 0) NOT VALID;
+            """)
+        let path = temporaryArchivePath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let manifest = try await backup(source.url, to: path).manifest
+        let ids = Dictionary(manifest.objects.filter { $0.kind == .table }.map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a })
+        let constraint = try #require(manifest.objects.first { $0.name == "d_pos" })
+        #expect(constraint.locks == ArchiveObjectLocks(shared: [ids["t1"]!, ids["t2"]!]))
+    }
 }

@@ -95,7 +95,20 @@ public struct BackupEngine: Sendable {
             let plan = try await begun.plan()
             try report(plan.catalog.omitted, strict: options.strict)
             let catalog = plan.catalog
-            let chunks = plan.chunks.sorted { $0.estimatedBytes > $1.estimatedBytes }
+            // Largest tables first (the dump's longest jobs start first), each table's chunks
+            // together, largest first: a restore that loads in the archive's order finishes one
+            // table after the other, and each table's indexes can start while the next one loads.
+            var tableBytes: [UInt32: Int64] = [:]
+            for chunk in plan.chunks { tableBytes[chunk.objectID, default: 0] += Int64(chunk.estimatedBytes) }
+            let chunks = plan.chunks.enumerated().sorted { lhs, rhs in
+                let (left, right) = (tableBytes[lhs.element.objectID]!, tableBytes[rhs.element.objectID]!)
+                if left != right { return left > right }
+                if lhs.element.objectID != rhs.element.objectID { return lhs.element.objectID < rhs.element.objectID }
+                if lhs.element.estimatedBytes != rhs.element.estimatedBytes {
+                    return lhs.element.estimatedBytes > rhs.element.estimatedBytes
+                }
+                return lhs.offset < rhs.offset
+            }.map(\.element)
             let manifest = Self.manifest(
                 catalog: catalog, chunks: chunks, driver: driver, strategy: strategy.name, options: options, archive: archive)
             guard let archiveSink = sink.take() else { throw PoolKitError(.usage, "the archive sink was already used") }

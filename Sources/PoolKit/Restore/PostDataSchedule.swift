@@ -93,6 +93,9 @@ struct PostDataSchedule {
     /// The objects not created yet, in the manifest's order.
     var leftNames: [String] { objects.indices.filter { status[$0] != .created }.map { objects[$0].name } }
 
+    /// How many planned chunks of `table` have not loaded yet; nil when its count is not planned.
+    func chunksLeft(of table: UInt32) -> Int? { chunksLeft[table] }
+
     /// One chunk of `table` has loaded.
     mutating func chunkLoaded(of table: UInt32) {
         guard let left = chunksLeft[table], left > 0 else { return }

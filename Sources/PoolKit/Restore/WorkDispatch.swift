@@ -21,8 +21,11 @@ final class WorkDispatch: Sendable {
         var schedule: PostDataSchedule
         /// Streaming chunks a loader slot was claimed for, not yet taken by a worker.
         var handoff = Deque<PendingChunk>()
-        /// Complete spilled chunks waiting for a worker.
+        /// Complete spilled chunks waiting for a worker, in the archive's order...
         var spilled = Deque<PendingChunk>()
+        /// ... except a table's last chunk to load, which goes first: it lets the table's indexes
+        /// start (an archive may hold a large table's small last chunk far behind the others).
+        var lastOfTable = Deque<PendingChunk>()
         /// Chunks loading or handed off, and objects being created.
         var loads = 0
         var objects = 0
@@ -81,7 +84,11 @@ final class WorkDispatch: Sendable {
     /// A spilled chunk is complete: a worker loads it when one is free.
     func spilledChunkReady(_ chunk: PendingChunk) {
         wake { state in
-            state.spilled.append(chunk)
+            if state.schedule.chunksLeft(of: chunk.objectID) == 1 {
+                state.lastOfTable.append(chunk)
+            } else {
+                state.spilled.append(chunk)
+            }
             return nil
         }
     }
@@ -144,7 +151,9 @@ final class WorkDispatch: Sendable {
                 state.idle = [:]
                 return
             }
-            if !state.dataEnded, state.readerDone, state.loads == 0, state.spilled.isEmpty, state.handoff.isEmpty {
+            if !state.dataEnded, state.readerDone, state.loads == 0, state.spilled.isEmpty, state.lastOfTable.isEmpty,
+                state.handoff.isEmpty
+            {
                 state.dataEnded = true
                 state.schedule.endData()
                 dataEndedNow = true
@@ -191,9 +200,9 @@ final class WorkDispatch: Sendable {
             state.objects += 1
             return .object(object)
         }
-        if !state.spilled.isEmpty, state.loads < maxLoaders, free > 0 {
+        if state.loads < maxLoaders, free > 0, let chunk = state.lastOfTable.popFirst() ?? state.spilled.popFirst() {
             state.loads += 1
-            return .chunk(state.spilled.popFirst()!)
+            return .chunk(chunk)
         }
         let limit = state.dataEnded ? maxObjects : min(maxObjects, maxLoaders - state.loads)
         guard state.objects < limit, let object = state.schedule.next() else { return nil }

@@ -16,6 +16,8 @@ import PoolKit
 ///   a partitioned referenced table on each of its partitions.
 /// - A materialized view's refresh reads the relations its query names (`ACCESS SHARE`, which
 ///   conflicts with `ALTER TABLE`'s `ACCESS EXCLUSIVE`): shared here.
+/// - `ALTER DOMAIN … ADD CONSTRAINT` (a domain constraint in a dependency loop, added after the
+///   data) checks every table with a column of the domain (`SHARE`): shared on each.
 extension CatalogReader {
     /// Reads which relation inherits from which (partitions and inheritance children).
     func readInheritance() async throws {
@@ -102,6 +104,11 @@ extension CatalogReader {
             return found
         }
         let positions = Dictionary(objects.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // The relations that depend on each object (a table on the domains of its columns).
+        var users: [UInt32: Set<UInt32>] = [:]
+        for object in objects where relationOfObject[object.id] != nil {
+            for dependency in object.dependencies { users[dependency, default: []].insert(object.id) }
+        }
         var own: [Int: Set<UInt32>] = [:]
         /// The relations an object names among its dependencies or, if none, those of the
         /// post-data objects it depends on (a comment on a constraint, an index attachment).
@@ -124,6 +131,11 @@ extension CatalogReader {
             let ddl = object.ddl ?? ""
             var tables = ownTables(of: position)
             var shared = Set<UInt32>()
+            if ddl.hasPrefix("ALTER DOMAIN ") {
+                // A domain's constraint added after the data checks every column of the domain:
+                // SHARE on each table that has one.
+                for dependency in object.dependencies { shared.formUnion(users[dependency] ?? []) }
+            }
             if object.kind == PostgresObjectKind.materializedViewData {
                 for dependency in object.dependencies where relationOfObject[dependency] != nil {
                     shared.formUnion(relationsRead(by: dependency, positions: positions))

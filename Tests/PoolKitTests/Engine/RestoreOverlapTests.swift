@@ -365,4 +365,31 @@ struct WorkDispatchTests {
         }
         #expect(next === spilled)
     }
+
+    @Test("among spilled chunks, a table's last one to load goes first: its indexes can start")
+    func spilledChunkOfTheNearlyLoadedTableFirst() async throws {
+        let schedule = PostDataSchedule(
+            objects: [], tableIDs: [1, 2], loadingTables: [1, 2], plannedChunks: [1: 3, 2: 1], serial: false,
+            mayStartEarly: { _ in true })
+        let dispatch = WorkDispatch(schedule: schedule, maxLoaders: 1, maxObjects: 1, onDataEnd: {})
+        let thread = ConnectionThread(name: "poolkit-test-spill")
+        defer { thread.stop() }
+        var arrived: [PendingChunk] = []
+        for key in [ChunkKey(objectID: 1, chunkID: 0), ChunkKey(objectID: 1, chunkID: 1), ChunkKey(objectID: 2, chunkID: 0)] {
+            let chunk = try PendingChunk.make(key: key, loaderFree: false, spillThread: thread)
+            chunk.end(rows: 0)
+            dispatch.spilledChunkReady(chunk)
+            arrived.append(chunk)
+        }
+        guard case .chunk(let first)? = try await dispatch.next(after: nil, job: 1) else {
+            Issue.record("no chunk was handed out")
+            return
+        }
+        #expect(first === arrived[2], "table 2's only chunk waited behind table 1's")
+        guard case .chunk(let second)? = try await dispatch.next(after: .chunk(first), job: 1) else {
+            Issue.record("no second chunk")
+            return
+        }
+        #expect(second === arrived[0], "equal tables keep their order of arrival")
+    }
 }
