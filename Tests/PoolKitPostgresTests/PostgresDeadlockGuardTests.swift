@@ -26,33 +26,42 @@ struct PostgresDeadlockGuardTests {
                 await watcher.close()
             }
         }
-        // The restorer's session finds the deadlock (its check runs first), the other waits.
-        try await restorer.execute("SET deadlock_timeout = '2s'")
+        // Only the restorer's session looks for the deadlock; the other waits without checking.
+        try await restorer.execute("SET deadlock_timeout = '100ms'")
         try await other.execute("SET deadlock_timeout = '60s'")
         let manifest = ArchiveManifest(engine: "postgres", serverVersion: "15", driver: "postgres", strategy: "copy")
         let session = PostgresCopyRestoreSession(
             manifest: manifest, options: RestoreOptions(), coordinator: restorer, superuser: true)
+        // The gate (an advisory lock the watcher holds) stops the object between its two tables,
+        // so the steps below happen in this order whatever the machine's load: no timing involved.
         let object = ArchiveObject(
             id: 1, kind: .constraint, name: "both", section: .postData,
-            ddl: "ALTER TABLE a ADD COLUMN y int;\nALTER TABLE b ADD COLUMN y int;\n")
+            ddl: "ALTER TABLE a ADD COLUMN y int;\nSELECT pg_advisory_xact_lock(4242);\nALTER TABLE b ADD COLUMN y int;\n")
 
         try await other.execute("BEGIN")
-        try await other.execute("ALTER TABLE b ADD COLUMN z int")
-        async let applied: Void = session.apply(object, on: restorer)
-        // Once the restorer holds a and waits for b, the other session asks for a: a cycle.
-        var waiting = false
-        for _ in 0..<500 where !waiting {
-            let result = try await watcher.query("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'b'::regclass")
-            waiting = result.rows.first?[0] == "1"
-            if !waiting { try await Task.sleep(for: .milliseconds(10)) }
-        }
-        #expect(waiting, "the restorer never waited for b")
-        try await other.execute("ALTER TABLE a ADD COLUMN z int")
+        try await other.execute("ALTER TABLE b ADD COLUMN z int")  // the other session holds b
+        try await watcher.execute("SELECT pg_advisory_lock(4242)")
+        async let applied: Void = session.apply(object, on: restorer)  // holds a, waits at the gate
+        try await waitUntil(watcher, "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'advisory'")
+        async let otherWantsA: Void = other.execute("ALTER TABLE a ADD COLUMN z int")  // waits for a
+        try await waitUntil(watcher, "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'a'::regclass")
+        // Through the gate, the restorer asks for b: a cycle, which its own check finds.
+        try await watcher.execute("SELECT pg_advisory_unlock(4242)")
+        try await otherWantsA
         try await other.execute("COMMIT")
         try await applied
         #expect(session.deadlockRetries == 1)
         let columns = try await watcher.query(
             "SELECT attrelid::regclass::text || '.' || attname FROM pg_attribute WHERE attrelid IN ('a'::regclass, 'b'::regclass) AND attnum > 0 ORDER BY 1")
         #expect(columns.rows.map { $0[0] ?? "" } == ["a.x", "a.y", "a.z", "b.x", "b.y", "b.z"])
+    }
+
+    /// Polls `sql` (a count) on `connection` until it is 1.
+    private func waitUntil(_ connection: any DatabaseConnection, _ sql: String) async throws {
+        for _ in 0..<3000 {
+            if try await connection.query(sql).rows.first?[0] == "1" { return }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        Issue.record("never true: \(sql)")
     }
 }
