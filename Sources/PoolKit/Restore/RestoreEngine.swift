@@ -191,57 +191,68 @@ public struct RestoreEngine: Sendable {
                 do {
                     try await perform(work, job: job)
                 } catch {
-                    // Stop the reader from waiting on this chunk, and everyone from going on for nothing.
-                    if case .chunk(let chunk) = work { chunk.abandon(error) }
+                    // Recorded first, so that what the reader meets next (the chunk abandoned, its
+                    // input cut) is never taken for the cause; then stop the reader from waiting on
+                    // this chunk, and everyone from going on for nothing.
                     dispatch.fail(error)
+                    if case .chunk(let chunk) = work { chunk.abandon(error) }
                     throw error
                 }
                 done = work
             }
         }
 
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for job in 1...dispatch.workerCount {
-                group.addTask { try await runWorker(job: job) }
-            }
-            var open: [ChunkKey: PendingChunk] = [:]
-            /// Streams the chunk to a worker if one may take it now, spills it otherwise.
-            func begin(_ key: ChunkKey) throws -> PendingChunk {
-                let streaming = dispatch.claimLoader()
-                let chunk = try PendingChunk.make(key: key, loaderFree: streaming, spillThread: spillThread)
-                if streaming { dispatch.handOff(chunk) }
-                return chunk
-            }
-            do {
-                for try await record in reader {
-                    try dispatch.checkFailure()
-                    switch record {
-                    case .tableData(let frame), .blobData(let frame):
-                        guard selection.loadsData(of: frame.objectID) else { continue }
-                        let key = ChunkKey(objectID: frame.objectID, chunkID: frame.chunkID)
-                        totals.add(bytes: UInt64(frame.payload.count))
-                        progress.addBytes(frame.payload.count)
-                        if open[key] == nil { open[key] = try begin(key) }
-                        try await open[key]!.append(frame.payload)
-                    case .chunkEnd(let end):
-                        guard selection.loadsData(of: end.objectID) else { continue }
-                        let key = ChunkKey(objectID: end.objectID, chunkID: end.chunkID)
-                        // An empty chunk has no data frame before its end.
-                        let chunk = try open.removeValue(forKey: key) ?? begin(key)
-                        chunk.end(rows: end.rowCount)
-                        if !chunk.isStreaming { dispatch.spilledChunkReady(chunk) }
-                    }
-                }
-                dispatch.readerFinished()
-            } catch {
-                for chunk in open.values { chunk.abandon(error) }
-                dispatch.fail(error)
-                throw error
-            }
-            // The first failure ends the restore at once: leaving the group cancels the other workers.
-            while try await group.next() != nil {}
+        // The first failure is the one reported, whichever task throws last.
+        do {
+            try await runAll()
+        } catch {
+            throw dispatch.firstFailure ?? error
         }
         return totals.value
+
+        func runAll() async throws {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for job in 1...dispatch.workerCount {
+                    group.addTask { try await runWorker(job: job) }
+                }
+                var open: [ChunkKey: PendingChunk] = [:]
+                /// Streams the chunk to a worker if one may take it now, spills it otherwise.
+                func begin(_ key: ChunkKey) throws -> PendingChunk {
+                    let streaming = dispatch.claimLoader()
+                    let chunk = try PendingChunk.make(key: key, loaderFree: streaming, spillThread: spillThread)
+                    if streaming { dispatch.handOff(chunk) }
+                    return chunk
+                }
+                do {
+                    for try await record in reader {
+                        try dispatch.checkFailure()
+                        switch record {
+                        case .tableData(let frame), .blobData(let frame):
+                            guard selection.loadsData(of: frame.objectID) else { continue }
+                            let key = ChunkKey(objectID: frame.objectID, chunkID: frame.chunkID)
+                            totals.add(bytes: UInt64(frame.payload.count))
+                            progress.addBytes(frame.payload.count)
+                            if open[key] == nil { open[key] = try begin(key) }
+                            try await open[key]!.append(frame.payload)
+                        case .chunkEnd(let end):
+                            guard selection.loadsData(of: end.objectID) else { continue }
+                            let key = ChunkKey(objectID: end.objectID, chunkID: end.chunkID)
+                            // An empty chunk has no data frame before its end.
+                            let chunk = try open.removeValue(forKey: key) ?? begin(key)
+                            chunk.end(rows: end.rowCount)
+                            if !chunk.isStreaming { dispatch.spilledChunkReady(chunk) }
+                        }
+                    }
+                    dispatch.readerFinished()
+                } catch {
+                    for chunk in open.values { chunk.abandon(error) }
+                    dispatch.fail(error)
+                    throw error
+                }
+                // The first failure ends the restore at once: leaving the group cancels the other workers.
+                while try await group.next() != nil {}
+            }
+        }
     }
 }
 

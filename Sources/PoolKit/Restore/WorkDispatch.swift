@@ -51,6 +51,9 @@ final class WorkDispatch: Sendable {
     /// How many worker tasks the restore runs.
     var workerCount: Int { max(maxLoaders, maxObjects) }
 
+    /// The first failure, if any.
+    var firstFailure: (any Error)? { state.withLock { $0.failure } }
+
     /// The first failure, if any: the reader stops at its next record.
     func checkFailure() throws {
         if let failure = state.withLock({ $0.failure }) { throw failure }
