@@ -116,12 +116,14 @@ extension BackupFaultSuite {
             try? input.fileHandleForReading.close()
             let writer = input.fileHandleForWriting
             // Feed half of the archive, then try the fault; when no loader is inside a statement at
-            // that point (the chunk that spans the boundary was spilled because the loaders were
-            // busy when it began, so it waits for its end), feed another eighth and try again.
+            // that point (the chunks that span the boundary were spilled because the loaders were
+            // busy when they began, so they wait for their ends, which an archive whose chunks were
+            // dumped side by side may hold back to its last part), feed another sixteenth and try
+            // again, up to the whole archive (its spilled chunks then load after the trailer).
             var written = bytes.startIndex
             var injected: ServerFault?
-            for eighths in 4...7 {
-                let upTo = bytes.startIndex + bytes.count * eighths / 8
+            for sixteenths in 8...16 {
+                let upTo = bytes.startIndex + bytes.count * sixteenths / 16
                 let slice = bytes[written..<upTo]
                 written = upTo
                 // Returns once the restore has read all but a pipe buffer of the slice.
