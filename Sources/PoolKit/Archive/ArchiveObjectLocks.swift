@@ -22,6 +22,27 @@ public struct ArchiveObjectLocks: Codable, Sendable, Hashable {
     /// Every table locked, in either mode.
     public var tables: Set<UInt32> { Set(exclusive).union(shared) }
 
+    /// Per object of `objects`: the tables among its dependencies or, when it names none, those
+    /// the objects of `objects` it depends on name (a comment on an index, an index attachment) —
+    /// the tables its statements touch, before a driver adds what its engine's rules reach.
+    public static func tablesNamed(by objects: [ArchiveObject], isTable: (UInt32) -> Bool) -> [Set<UInt32>] {
+        let positions = Dictionary(objects.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var named: [Set<UInt32>?] = Array(repeating: nil, count: objects.count)
+        func tables(_ index: Int) -> Set<UInt32> {
+            if let done = named[index] { return done }
+            named[index] = []  // a cycle ends here
+            var found = Set(objects[index].dependencies.filter(isTable))
+            if found.isEmpty {
+                for dependency in objects[index].dependencies {
+                    if let position = positions[dependency] { found.formUnion(tables(position)) }
+                }
+            }
+            named[index] = found
+            return found
+        }
+        return objects.indices.map(tables)
+    }
+
     /// Whether an object holding these locks may run while another holds `other`.
     public func conflicts(with other: ArchiveObjectLocks) -> Bool {
         let mine = Set(exclusive)

@@ -99,7 +99,7 @@ public struct BackupEngine: Sendable {
             // together, largest first: a restore that loads in the archive's order finishes one
             // table after the other, and each table's indexes can start while the next one loads.
             var tableBytes: [UInt32: Int64] = [:]
-            for chunk in plan.chunks { tableBytes[chunk.objectID, default: 0] += Int64(chunk.estimatedBytes) }
+            for chunk in plan.chunks { tableBytes[chunk.objectID, default: 0] += chunk.estimatedBytes }
             let chunks = plan.chunks.enumerated().sorted { lhs, rhs in
                 let (left, right) = (tableBytes[lhs.element.objectID]!, tableBytes[rhs.element.objectID]!)
                 if left != right { return left > right }

@@ -45,27 +45,14 @@ struct PostDataLocks {
         tables = locks.map(\.tables)
     }
 
-    /// Each object's locks: the manifest's, or derived from its dependencies — the tables among
-    /// them or, when there are none, those of the post-data objects among them (a comment on an
-    /// index, an index attachment).
+    /// Each object's locks: the manifest's, or derived from its dependencies
+    /// (``ArchiveObjectLocks/tablesNamed(by:isTable:)``): an index takes them shared, anything
+    /// else exclusively.
     static func locks(of objects: [ArchiveObject], tableIDs: Set<UInt32>) -> [ArchiveObjectLocks] {
-        let positions = Dictionary(objects.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
-        var reached: [Set<UInt32>?] = Array(repeating: nil, count: objects.count)
-        func tablesReached(_ index: Int) -> Set<UInt32> {
-            if let done = reached[index] { return done }
-            reached[index] = []  // a cycle ends here
-            var found = Set(objects[index].dependencies.filter { tableIDs.contains($0) })
-            if found.isEmpty {
-                for dependency in objects[index].dependencies {
-                    if let position = positions[dependency] { found.formUnion(tablesReached(position)) }
-                }
-            }
-            reached[index] = found
-            return found
-        }
+        let named = ArchiveObjectLocks.tablesNamed(by: objects, isTable: tableIDs.contains)
         return objects.indices.map { index in
             if let given = objects[index].locks { return given }
-            let found = Array(tablesReached(index))
+            let found = Array(named[index])
             return objects[index].kind == .index
                 ? ArchiveObjectLocks(shared: found) : ArchiveObjectLocks(exclusive: found)
         }

@@ -109,27 +109,13 @@ extension CatalogReader {
         for object in objects where relationOfObject[object.id] != nil {
             for dependency in object.dependencies { users[dependency, default: []].insert(object.id) }
         }
-        var own: [Int: Set<UInt32>] = [:]
-        /// The relations an object names among its dependencies or, if none, those of the
-        /// post-data objects it depends on (a comment on a constraint, an index attachment).
-        func ownTables(of position: Int) -> Set<UInt32> {
-            if let done = own[position] { return done }
-            own[position] = []  // a cycle ends here
-            let dependencies = objects[position].dependencies
-            var found = Set(dependencies.filter { relationOfObject[$0] != nil })
-            if found.isEmpty {
-                for dependency in dependencies {
-                    guard let earlier = positions[dependency], objects[earlier].section == .postData else { continue }
-                    found.formUnion(ownTables(of: earlier))
-                }
-            }
-            own[position] = found
-            return found
-        }
+        let postData = objects.indices.filter { objects[$0].section == .postData }
+        let named = ArchiveObjectLocks.tablesNamed(by: postData.map { objects[$0] }, isTable: { relationOfObject[$0] != nil })
         var result = objects
-        for (position, object) in objects.enumerated() where object.section == .postData {
+        for (index, position) in postData.enumerated() {
+            let object = objects[position]
             let ddl = object.ddl ?? ""
-            var tables = ownTables(of: position)
+            var tables = named[index]
             var shared = Set<UInt32>()
             if ddl.hasPrefix("ALTER DOMAIN ") {
                 // A domain's constraint added after the data checks every column of the domain:
