@@ -56,7 +56,7 @@ final class WorkDispatch: Sendable {
 
     /// The first failure, if any: the reader stops at its next record.
     func checkFailure() throws {
-        if let failure = state.withLock({ $0.failure }) { throw failure }
+        if let failure = firstFailure { throw failure }
     }
 
     /// Takes a loader slot for a new streaming chunk, if a worker may load it now.
