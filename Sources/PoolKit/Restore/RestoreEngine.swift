@@ -143,29 +143,35 @@ public struct RestoreEngine: Sendable {
         @Sendable func perform(_ work: RestoreWork, job: Int) async throws {
             let worker = try await workers.checkOut()
             defer { workers.checkIn(worker) }
+            let label: String
+            switch work {
+            case .chunk(let chunk): label = "\(selection.name(of: chunk.objectID))#\(chunk.chunkID)"
+            case .object(let object): label = object.name
+            }
             // A timeline of the restore at debug level (POOLKIT_LOG_LEVEL=debug): where its time goes.
             let started = ContinuousClock.now
             defer {
-                let step: String
-                switch work {
-                case .chunk(let chunk):
-                    step = "chunk \(selection.name(of: chunk.objectID))#\(chunk.chunkID)\(chunk.isStreaming ? "" : " (spilled)")"
-                case .object(let object): step = "\(object.kind) \(object.name)"
+                if logger.logLevel <= .debug {
+                    let step: String
+                    switch work {
+                    case .chunk(let chunk): step = "chunk \(label)\(chunk.isStreaming ? "" : " (spilled)")"
+                    case .object(let object): step = "\(object.kind) \(label)"
+                    }
+                    let seconds = { (duration: Duration) in
+                        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+                    }
+                    logger.debug(
+                        "restore step done",
+                        metadata: [
+                            "job": "\(job)", "step": "\(step)",
+                            "start": "\(String(format: "%.3f", seconds(started - log.started)))",
+                            "seconds": "\(String(format: "%.3f", seconds(ContinuousClock.now - started)))",
+                        ])
                 }
-                let seconds = { (duration: Duration) in
-                    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-                }
-                logger.debug(
-                    "restore step done",
-                    metadata: [
-                        "job": "\(job)", "step": "\(step)",
-                        "start": "\(String(format: "%.3f", seconds(started - log.started)))",
-                        "seconds": "\(String(format: "%.3f", seconds(ContinuousClock.now - started)))",
-                    ])
             }
             switch work {
             case .chunk(let chunk):
-                progress.chunkStarted(job: job, label: "\(selection.name(of: chunk.objectID))#\(chunk.chunkID)")
+                progress.chunkStarted(job: job, label: label)
                 let rows = try await session.load(objectID: chunk.objectID, chunkID: chunk.chunkID, from: chunk.source, on: worker)
                 let expected = chunk.expectedRows()
                 guard rows == expected else {
@@ -177,7 +183,7 @@ public struct RestoreEngine: Sendable {
                 totals.add(chunks: 1, rows: rows)
                 log.chunkLoaded(selection.name(of: chunk.objectID), chunk.chunkID)
             case .object(let object):
-                progress.objectStarted(job: job, label: object.name)
+                progress.objectStarted(job: job, label: label)
                 try await session.apply(object, on: worker)
                 progress.objectFinished(job: job)
                 log.objectApplied()
