@@ -101,6 +101,11 @@ final class PostgresCopyRestoreSession: RestoreSession {
 
     var maxParallelLoads: Int? { nil }
 
+    /// Each pre-data object runs in its own transaction on the coordinator and each chunk in its
+    /// own on a worker, so a table's chunks may load as soon as the table and the objects that
+    /// depend on it exist, while the rest of the section is created.
+    var mayLoadDuringPreData: Bool { true }
+
     /// Indexes, and primary key, unique and exclusion constraints added to their own table only
     /// (`ALTER TABLE ONLY t ADD CONSTRAINT c PRIMARY KEY|UNIQUE|EXCLUDE …`, one statement), may be
     /// created as soon as their table is loaded: they read and lock nothing else. A foreign key
@@ -121,7 +126,8 @@ final class PostgresCopyRestoreSession: RestoreSession {
         }
     }
 
-    /// Portable value formats, no timeouts, asynchronous commits and more memory for index builds;
+    /// Portable value formats, no timeouts, asynchronous commits (made durable by ``finish(on:)``)
+    /// and more memory for index builds;
     /// for `--data-only` as a superuser, `session_replication_role = replica`, so that triggers and
     /// foreign keys of the existing tables do not fire for the loaded rows (as pg_restore's
     /// `--disable-triggers`). Without superuser rights they stay active.
@@ -214,10 +220,13 @@ final class PostgresCopyRestoreSession: RestoreSession {
         }
     }
 
-    /// Commits a `--single-transaction` restore.
+    /// Commits a `--single-transaction` restore; either way, returns only once everything the
+    /// restore committed is on the server's disk (its sessions commit asynchronously).
     func finish(on coordinator: PostgresConnection) async throws {
-        guard options.singleTransaction else { return }
-        try await coordinator.withHandle { handle in try handle.execute("COMMIT") }
+        let single = options.singleTransaction
+        try await coordinator.withHandle { handle in
+            try handle.execute(single ? PostgresSessionSettings.durableCommit : PostgresSessionSettings.durableEnd)
+        }
     }
 
     /// Rolls back the single transaction (everything restored so far); otherwise the chunks already
