@@ -83,10 +83,10 @@ public struct RestoreEngine: Sendable {
             progress.setPhase(.preData)
             // The pre-data section runs on the coordinator; with a session that allows it, alongside
             // the data load, each table's chunks starting once what they need exists (PreDataGate).
-            let overlap =
-                !options.singleTransaction && begun.mayLoadDuringPreData && !selection.preData.isEmpty
-                && !selection.loadedObjects.isEmpty
-            let gate = overlap ? PreDataGate(preData: selection.preData, loaded: selection.loadedObjects) : nil
+            let early =
+                options.singleTransaction || selection.preData.isEmpty
+                ? [] : Set(manifest.tables.filter { selection.loadsData(of: $0.id) && begun.mayLoadDuringPreData($0) }.map(\.id))
+            let gate = early.isEmpty ? nil : PreDataGate(preData: selection.preData, eligible: early)
             let preData = selection.preData
             let applyPreData: @Sendable () async throws -> Void = {
                 for object in preData {

@@ -103,8 +103,11 @@ final class PostgresCopyRestoreSession: RestoreSession {
 
     /// Each pre-data object runs in its own transaction on the coordinator and each chunk in its
     /// own on a worker, so a table's chunks may load as soon as the table and the objects that
-    /// depend on it exist, while the rest of the section is created.
-    var mayLoadDuringPreData: Bool { true }
+    /// depend on it exist, while the rest of the section is created — when every column's values
+    /// read without looking up other objects (no `regclass`, no user-defined type).
+    func mayLoadDuringPreData(_ table: ArchiveTable) -> Bool {
+        table.columns.allSatisfy { PostgresSelfContainedTypes.contains($0.type) }
+    }
 
     /// Indexes, and primary key, unique and exclusion constraints added to their own table only
     /// (`ALTER TABLE ONLY t ADD CONSTRAINT c PRIMARY KEY|UNIQUE|EXCLUDE …`, one statement), may be

@@ -63,7 +63,7 @@ struct OverlapSession: RestoreSession {
 
     func mayCreateDuringDataLoad(_ object: ArchiveObject) -> Bool { behaviour.earlyKinds.contains(object.kind) }
 
-    var mayLoadDuringPreData: Bool { behaviour.loadDuringPreData }
+    func mayLoadDuringPreData(_ table: ArchiveTable) -> Bool { behaviour.loadDuringPreData }
 
     func apply(_ object: ArchiveObject, on connection: MemoryConnection) async throws {
         if object.section == .preData {
@@ -486,16 +486,34 @@ struct PreDataGateTests {
             ArchiveObject(id: 6, kind: .view, name: "v", section: .preData, dependencies: [2, 3]),
             ArchiveObject(id: 7, kind: .comment, name: "u", section: .preData, dependencies: [3]),
         ]
-        let gate = PreDataGate(preData: objects, loaded: [2, 3, 9])
+        let gate = PreDataGate(preData: objects, eligible: [2, 3])
         #expect(gate.objectsNeeded(before: 2) == 4)
         #expect(gate.objectsNeeded(before: 3) == 3)
-        #expect(gate.objectsNeeded(before: 9) == 7, "a blob no pre-data object names waits for the whole section")
+        #expect(gate.objectsNeeded(before: 9) == 7, "a blob or table not eligible waits for the whole section")
+    }
+
+    @Test("a partition waits for every object depending on its parents: its siblings, at every level")
+    func partitionsWaitForSiblings() {
+        let objects = [
+            ArchiveObject(id: 1, kind: .table, name: "root", section: .preData),
+            ArchiveObject(id: 2, kind: .table, name: "mid_default", section: .preData, dependencies: [1]),
+            ArchiveObject(id: 3, kind: .table, name: "leaf", section: .preData, dependencies: [2]),
+            ArchiveObject(id: 4, kind: .table, name: "other", section: .preData),
+            ArchiveObject(id: 5, kind: .table, name: "root_2", section: .preData, dependencies: [1]),
+            ArchiveObject(id: 6, kind: .owner, name: "root", section: .preData, dependencies: [1]),
+            ArchiveObject(id: 7, kind: .table, name: "leaf_sibling", section: .preData, dependencies: [2]),
+        ]
+        let gate = PreDataGate(preData: objects, eligible: [3, 4, 5, 7])
+        #expect(gate.objectsNeeded(before: 3) == 7, "the leaf under the default partition waits for root_2 and its sibling")
+        #expect(gate.objectsNeeded(before: 4) == 4)
+        #expect(gate.objectsNeeded(before: 5) == 5, "the root's owner does not hold its partitions back")
+        #expect(gate.objectsNeeded(before: 7) == 7)
     }
 
     @Test("waiters are released when their objects exist, and by a failure")
     func waiting() async throws {
         let objects = (1...3).map { ArchiveObject(id: UInt32($0), kind: .table, name: "t\($0)", section: .preData) }
-        let gate = PreDataGate(preData: objects, loaded: [2, 3])
+        let gate = PreDataGate(preData: objects, eligible: [2, 3])
         async let second: Void = gate.waitUntilLoadable(2)
         gate.objectApplied()
         gate.objectApplied()
