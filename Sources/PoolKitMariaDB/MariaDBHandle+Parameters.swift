@@ -126,6 +126,7 @@ extension MariaDBHandle {
         let count = Int(mysql_num_fields(metadata))
         guard let fields = mysql_fetch_fields(metadata) else { return SQLRows(columns: [], values: []) }
         var columns: [String] = []
+        var types: [String] = []
         var kinds: [ColumnKind] = []
         let binds = arena.binds(count)
         let nulls = arena.allocate(MemoryLayout<my_bool>.stride * count).bindMemory(to: my_bool.self, capacity: count)
@@ -133,6 +134,7 @@ extension MariaDBHandle {
         for index in 0..<count {
             let field = fields[index]
             columns.append(field.name.map { String(cString: $0) } ?? "")
+            types.append(MariaDBTypeName.of(field))
             let kind = ColumnKind(field)
             kinds.append(kind)
             binds[index].is_null = nulls + index
@@ -202,7 +204,7 @@ extension MariaDBHandle {
             }
             rows.append(row)
         }
-        return SQLRows(columns: columns, values: rows)
+        return SQLRows(columns: columns, types: types, values: rows)
     }
 
     /// How a result column is fetched and what it becomes.

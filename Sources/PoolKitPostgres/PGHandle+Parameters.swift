@@ -164,7 +164,7 @@ extension PGHandle {
             }
             values.append(rowValues)
         }
-        return SQLRows(columns: columns, values: values)
+        return SQLRows(columns: columns, types: types.map(PGTypeName.of), values: values)
     }
 }
 

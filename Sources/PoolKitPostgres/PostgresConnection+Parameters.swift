@@ -20,10 +20,6 @@ extension PostgresConnection {
         return try await perform { try $0.query(sql, values, statements: statements) }
     }
 
-    /// Runs `sql` with `values` bound, for statements whose rows are not needed.
-    public func execute(_ sql: String, _ values: [SQLValue]) async throws {
-        _ = try await query(sql, values)
-    }
 
     /// How many statements this connection holds prepared for parameterized queries.
     public var preparedStatementCount: Int { preparedStatements.count }

@@ -14,10 +14,6 @@ extension SQLiteConnection {
         return try await withSQLiteHandle { try $0.query(sql, values, cache: cache) }
     }
 
-    /// Runs one statement with `values` bound, for statements whose rows are not needed.
-    public func execute(_ sql: String, _ values: [SQLValue]) async throws {
-        _ = try await query(sql, values)
-    }
 
     /// How many statements this connection keeps prepared for parameterized queries.
     public var preparedStatementCount: Int { statementCache.count }

@@ -52,8 +52,11 @@ extension SQLiteHandle {
         }
         let columnCount = sqlite3_column_count(statement)
         var columns: [String] = []
+        var types: [String] = []
         for column in 0..<columnCount {
             columns.append(sqlite3_column_name(statement, column).map { String(cString: $0) } ?? "")
+            // The declared type of a table column; empty for an expression, which has none.
+            types.append(sqlite3_column_decltype(statement, column).map { String(cString: $0) } ?? "")
         }
         var rows: [[SQLValue]] = []
         while true {
@@ -65,7 +68,7 @@ extension SQLiteHandle {
             for column in 0..<columnCount { row.append(Self.value(of: statement, column: column)) }
             rows.append(row)
         }
-        return SQLRows(columns: columns, values: rows)
+        return SQLRows(columns: columns, types: types, values: rows)
     }
 
     private func bind(_ value: SQLValue, at index: Int32, in statement: OpaquePointer) throws {
