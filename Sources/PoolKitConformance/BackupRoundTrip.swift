@@ -156,7 +156,7 @@ public enum BackupRoundTrip {
             let q = context.quote
             for (index, table) in tableNames.enumerated() {
                 let column = "Col \(index) \"odd\""
-                try await connection.execute(unsafeSQL: 
+                try await connection.execute(unsafeSQL:
                     "CREATE TABLE \(q(table)) (\(q("id")) \(context.integerType) NOT NULL PRIMARY KEY, \(q(column)) \(context.textType), \(q("order")) \(context.integerType))")
                 var rows: [String] = []
                 for row in 0..<rowCount {
@@ -168,7 +168,7 @@ public enum BackupRoundTrip {
                 }
                 try await connection.execute(unsafeSQL: "CREATE INDEX \(q("idx \(index) \"\(table)\"")) ON \(q(table)) (\(q("order")))")
             }
-            try await connection.execute(unsafeSQL: 
+            try await connection.execute(unsafeSQL:
                 "CREATE VIEW \(q("View of \"select\"")) AS SELECT \(q("id")), \(q("order")) FROM \(q("select")) WHERE \(q("order")) > 10")
         } catch {
             await connection.close()

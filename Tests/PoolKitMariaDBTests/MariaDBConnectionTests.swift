@@ -39,7 +39,7 @@ struct MariaDBConnectionTests {
     /// Waits until the session `id` runs a statement that starts with `prefix`.
     func waitUntilRunning(id: UInt, prefix: String, observer: MariaDBConnection) async throws {
         let running = try await eventually {
-            let result = try await observer.query(unsafeSQL: 
+            let result = try await observer.query(unsafeSQL:
                 "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = \(id) AND COMMAND = 'Query' AND INFO LIKE '\(prefix)%'")
             return result.scalar == "1"
         }
@@ -64,7 +64,7 @@ struct MariaDBConnectionTests {
             #expect(literal.columns == ["n", "nothing", "words", "empty"])
             #expect(literal.rows == [["1", nil, "Grüße, 世界 🐬", ""]])
 
-            try await connection.execute(unsafeSQL: 
+            try await connection.execute(unsafeSQL:
                 """
                 CREATE TEMPORARY TABLE `Ünïcode tåble` (id INT PRIMARY KEY, name TEXT) CHARACTER SET utf8mb4;
                 INSERT INTO `Ünïcode tåble` VALUES (1, 'ä ö ü 🐬'), (2, NULL), (3, 'line\\nbreak');
@@ -138,7 +138,7 @@ struct MariaDBConnectionTests {
         let table = "poolkit_reset_\(UInt32.random(in: 1000...UInt32.max))"
         try await withConnection { connection in
             try await connection.execute(unsafeSQL: "CREATE TABLE \(table) (id INT) ENGINE=InnoDB")
-            try await connection.execute(unsafeSQL: 
+            try await connection.execute(unsafeSQL:
                 """
                 SET @x = 42;
                 SET SESSION sql_mode = 'ANSI_QUOTES';

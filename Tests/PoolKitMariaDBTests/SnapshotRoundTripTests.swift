@@ -224,7 +224,7 @@ struct SnapshotRoundTripTests {
             try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 1, restore: schemaOnly)
             let triggers = {
                 try await target.withConnection { connection in
-                    try await connection.query(unsafeSQL: 
+                    try await connection.query(unsafeSQL:
                         "SELECT GROUP_CONCAT(TRIGGER_NAME ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()"
                     ).scalar
                 }
@@ -316,11 +316,11 @@ struct SnapshotRoundTripTests {
                 "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
             }
             try await source.withConnection { connection in
-                let loaded = try await connection.query(unsafeSQL: 
+                let loaded = try await connection.query(unsafeSQL:
                     "SELECT COUNT(*) FROM information_schema.ENGINES WHERE ENGINE = 'FEDERATED' AND SUPPORT IN ('YES', 'DEFAULT')"
                 ).scalar
                 if loaded == "0" { try await connection.execute(unsafeSQL: "INSTALL SONAME 'ha_federatedx'") }
-                try await connection.execute(unsafeSQL: 
+                try await connection.execute(unsafeSQL:
                     """
                     CREATE SERVER `\(server)` FOREIGN DATA WRAPPER mysql OPTIONS (HOST '127.0.0.1', PORT \(source.url.port ?? 3306),
                       USER \(literal(source.url.user ?? "")), PASSWORD \(literal(source.url.password ?? "")), DATABASE \(literal(source.name)));
@@ -363,7 +363,7 @@ struct SnapshotRoundTripTests {
     func noOwner() async throws {
         try await withDatabases { source, target in
             try await source.withConnection { connection in
-                try await connection.execute(unsafeSQL: 
+                try await connection.execute(unsafeSQL:
                     """
                     CREATE DEFINER = `pk_someone_else`@`%` FUNCTION other_owner() RETURNS INT RETURN 1;
                     CREATE DEFINER = `pk_someone_else`@`%` VIEW v_other AS SELECT 1 AS one
@@ -377,7 +377,7 @@ struct SnapshotRoundTripTests {
             options.noOwner = true
             try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2, restore: options)
             let definers = try await target.withConnection { connection in
-                try await connection.query(unsafeSQL: 
+                try await connection.query(unsafeSQL:
                     """
                     SELECT DEFINER FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()
                     UNION SELECT DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()
@@ -430,7 +430,7 @@ struct SnapshotRoundTripTests {
             options.includeTables = ["texts"]
             try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2, restore: options)
             let tables = try await target.withConnection {
-                try await $0.query(unsafeSQL: 
+                try await $0.query(unsafeSQL:
                     "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE <> 'SEQUENCE'"
                 ).rows.compactMap { $0[0] }
             }

@@ -56,7 +56,7 @@ struct SnapshotServerSettingsTests {
             }
             try await SnapshotRoundTripTests().withDatabases(fixture: false) { source, _ in
                 try await source.withConnection { connection in
-                    try await connection.execute(unsafeSQL: 
+                    try await connection.execute(unsafeSQL:
                         """
                         CREATE TABLE `MixedCase` (id INT PRIMARY KEY, v INT, KEY kv (v));
                         INSERT INTO `MixedCase` VALUES (1, 10), (2, 20);

@@ -75,7 +75,7 @@ struct ScratchDatabase: Sendable {
     /// of their current rows' visible columns.
     func tableFacts() async throws -> [String: String] {
         try await withConnection { connection in
-            let tables = try await connection.query(unsafeSQL: 
+            let tables = try await connection.query(unsafeSQL:
                 "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') ORDER BY 1"
             ).rows
             try await connection.execute(unsafeSQL: "SET SESSION group_concat_max_len = 1 << 30")
@@ -85,7 +85,7 @@ struct ScratchDatabase: Sendable {
                 let quoted = "`" + table.replacingOccurrences(of: "`", with: "``") + "`"
                 let count = try await connection.query(unsafeSQL: "SELECT COUNT(*) FROM \(quoted)").scalar ?? "?"
                 if let columns = Self.transactionVersioned[table] {
-                    let digest = try await connection.query(unsafeSQL: 
+                    let digest = try await connection.query(unsafeSQL:
                         "SELECT MD5(GROUP_CONCAT(CONCAT_WS('/', \(columns)) ORDER BY \(columns))) FROM \(quoted)"
                     ).scalar
                     facts[table] = "\(count) rows, digest \(digest ?? "NULL")"
@@ -94,7 +94,7 @@ struct ScratchDatabase: Sendable {
                 let checksum = try await connection.query(unsafeSQL: "CHECKSUM TABLE \(quoted) EXTENDED").rows.first?[1] ?? nil
                 facts[table] = "\(count) rows, checksum \(checksum ?? "NULL")"
                 if row[1] == "SYSTEM VERSIONED" {
-                    let history = try await connection.query(unsafeSQL: 
+                    let history = try await connection.query(unsafeSQL:
                         "SELECT COUNT(*), MD5(GROUP_CONCAT(CONCAT_WS('/', ROW_START, ROW_END, id, v) ORDER BY ROW_START, ROW_END)) FROM \(quoted) FOR SYSTEM_TIME ALL"
                     ).rows.first
                     facts[table]! += "; history \(history?[0] ?? "?") rows, \(history?[1] ?? "NULL")"

@@ -82,7 +82,7 @@ struct DatabaseFingerprint: Equatable, CustomStringConvertible {
 
     static func read(_ database: ScratchDatabase) async throws -> DatabaseFingerprint {
         try await ScratchDatabase.withConnection(database.url) { connection in
-            let relations = try await connection.query(unsafeSQL: 
+            let relations = try await connection.query(unsafeSQL:
                 """
                 SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                 WHERE c.relkind IN ('r', 'S', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
@@ -96,7 +96,7 @@ struct DatabaseFingerprint: Equatable, CustomStringConvertible {
                     let value = try await connection.query(unsafeSQL: "SELECT last_value::text || '/' || is_called::text FROM \(qualified)")
                     fingerprint.sequences["\(schema).\(name)"] = value.rows.first?[0] ?? nil
                 } else {
-                    let digest = try await connection.query(unsafeSQL: 
+                    let digest = try await connection.query(unsafeSQL:
                         "SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') FROM ONLY \(qualified) AS t")
                     fingerprint.tables["\(schema).\(name)"] = digest.rows.first?[0] ?? nil
                 }

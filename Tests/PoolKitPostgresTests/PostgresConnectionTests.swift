@@ -39,7 +39,7 @@ struct PostgresConnectionTests {
     /// Waits until the session `pid` runs a statement that starts with `prefix`.
     func waitUntilRunning(pid: Int32, prefix: String, observer: PostgresConnection) async throws {
         let running = try await eventually {
-            let result = try await observer.query(unsafeSQL: 
+            let result = try await observer.query(unsafeSQL:
                 "SELECT count(*) FROM pg_stat_activity WHERE pid = \(pid) AND state = 'active' AND query LIKE '\(prefix)%'")
             return result.scalar == "1"
         }
@@ -61,12 +61,12 @@ struct PostgresConnectionTests {
     @Test("text, NULLs and unicode round-trip through execute and query")
     func roundTrip() async throws {
         try await withConnection { connection in
-            let literal = try await connection.query(unsafeSQL: 
+            let literal = try await connection.query(unsafeSQL:
                 "SELECT 1 AS n, NULL::text AS nothing, 'Grüße, 世界 🐘' AS words, ''::text AS empty")
             #expect(literal.columns == ["n", "nothing", "words", "empty"])
             #expect(literal.rows == [["1", nil, "Grüße, 世界 🐘", ""]])
 
-            try await connection.execute(unsafeSQL: 
+            try await connection.execute(unsafeSQL:
                 """
                 CREATE TEMP TABLE "Ünïcode tåble" (id int PRIMARY KEY, name text);
                 INSERT INTO "Ünïcode tåble" VALUES (1, 'ä ö ü'), (2, NULL), (3, 'line
@@ -137,7 +137,7 @@ struct PostgresConnectionTests {
         let table = "poolkit_reset_\(UInt32.random(in: 1000...UInt32.max))"
         try await withConnection { connection in
             try await connection.execute(unsafeSQL: "CREATE TABLE \(table) (id int)")
-            try await connection.execute(unsafeSQL: 
+            try await connection.execute(unsafeSQL:
                 """
                 SET statement_timeout = '123s';
                 CREATE TEMP TABLE scratch (id int);

@@ -15,7 +15,7 @@ struct PostgresCopyPrimitiveTests {
         let database = try await ScratchDatabase.create("prim")
         let connection = try #require(try await PostgresDriver().connect(to: database.url, logger: quietLogger) as? PostgresConnection)
         do {
-            try await connection.execute(unsafeSQL: 
+            try await connection.execute(unsafeSQL:
                 """
                 CREATE TABLE source (id integer, note text, data bytea);
                 INSERT INTO source SELECT g, E'line\\t' || g || E'\\n', decode(md5(g::text), 'hex') FROM generate_series(1, 10000) g;

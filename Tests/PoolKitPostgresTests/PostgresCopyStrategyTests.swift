@@ -59,7 +59,7 @@ struct PostgresCopyStrategyTests {
     @Test("a table larger than the chunk size is split into block ranges and restored exactly")
     func largeTableInBlockRanges() async throws {
         try await withDatabases("big") { source, target in
-            try await source.execute(unsafeSQL: 
+            try await source.execute(unsafeSQL:
                 """
                 CREATE TABLE public.big (id integer, pad text);
                 INSERT INTO public.big SELECT g, md5(g::text) || repeat('p', g % 50) FROM generate_series(1, 150000) g;
@@ -83,7 +83,7 @@ struct PostgresCopyStrategyTests {
     func oneSnapshotForAllWorkers() async throws {
         try await withDatabases("snap") { source, target in
             let accounts = 2000
-            try await source.execute(unsafeSQL: 
+            try await source.execute(unsafeSQL:
                 """
                 CREATE TABLE public.accounts (id integer PRIMARY KEY, balance bigint NOT NULL, pad text);
                 INSERT INTO public.accounts SELECT g, 1000, repeat('x', 300) FROM generate_series(1, \(accounts)) g;
@@ -96,7 +96,7 @@ struct PostgresCopyStrategyTests {
                         let from = Int.random(in: 1...accounts)
                         let to = Int.random(in: 1...accounts)
                         let amount = Int.random(in: 1...50)
-                        try await connection.execute(unsafeSQL: 
+                        try await connection.execute(unsafeSQL:
                             "BEGIN; UPDATE public.accounts SET balance = balance - \(amount) WHERE id = \(from); UPDATE public.accounts SET balance = balance + \(amount) WHERE id = \(to); COMMIT")
                         transfers.add(1, ordering: .relaxed)
                     }
@@ -131,7 +131,7 @@ struct PostgresCopyStrategyTests {
     @Test("a target that already has the archive's tables is refused, and --clean replaces them")
     func refusalAndClean() async throws {
         try await withDatabases("clean") { source, target in
-            try await source.execute(unsafeSQL: 
+            try await source.execute(unsafeSQL:
                 """
                 CREATE TABLE public.items (id serial PRIMARY KEY, name text UNIQUE);
                 CREATE VIEW public.item_names AS SELECT name FROM public.items;
@@ -157,7 +157,7 @@ struct PostgresCopyStrategyTests {
     @Test("--schema-only then --data-only restores the same database, foreign keys and sequence values included")
     func schemaThenData() async throws {
         try await withDatabases("split") { source, target in
-            try await source.execute(unsafeSQL: 
+            try await source.execute(unsafeSQL:
                 """
                 CREATE TABLE public.parent (id serial PRIMARY KEY, name text);
                 CREATE TABLE public.child (id serial PRIMARY KEY, parent_id integer NOT NULL REFERENCES public.parent, note text);
@@ -186,7 +186,7 @@ struct PostgresCopyStrategyTests {
     @Test("partitions and inheritance children keep their own rows, also when split into block ranges")
     func partitionsAndInheritance() async throws {
         try await withDatabases("part") { source, target in
-            try await source.execute(unsafeSQL: 
+            try await source.execute(unsafeSQL:
                 """
                 CREATE TABLE public.events (id integer, at date NOT NULL, payload text) PARTITION BY RANGE (at);
                 CREATE TABLE public.events_2024 PARTITION OF public.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
@@ -214,7 +214,7 @@ struct PostgresCopyStrategyTests {
     @Test("--table takes the named table only, and a name that matches nothing is an error")
     func tableSelection() async throws {
         try await withDatabases("sel") { source, target in
-            try await source.execute(unsafeSQL: 
+            try await source.execute(unsafeSQL:
                 """
                 CREATE TABLE public."Wanted" (id integer PRIMARY KEY, note text);
                 CREATE TABLE public.other (id integer);
@@ -240,7 +240,7 @@ struct PostgresCopyStrategyTests {
     @Test("a --single-transaction restore of a damaged archive leaves the target as it was")
     func singleTransactionRollsBack() async throws {
         try await withDatabases("single") { source, target in
-            try await source.execute(unsafeSQL: 
+            try await source.execute(unsafeSQL:
                 """
                 CREATE TABLE public.a (id integer PRIMARY KEY, note text);
                 CREATE TABLE public.b (id integer, note text);
@@ -257,7 +257,7 @@ struct PostgresCopyStrategyTests {
             var options = RestoreOptions()
             options.singleTransaction = true
             await #expect(throws: PoolKitError.self) { try await restore(from: path, into: target.url, options: options) }
-            let left = try await target.query(unsafeSQL: 
+            let left = try await target.query(unsafeSQL:
                 "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'")
             #expect(left.rows.first?[0] == "0")
         }
@@ -266,7 +266,7 @@ struct PostgresCopyStrategyTests {
     @Test("a worker's backend terminated mid-backup fails the backup and leaves no archive")
     func terminatedWorkerFailsTheBackup() async throws {
         try await withDatabases("kill") { source, _ in
-            try await source.execute(unsafeSQL: 
+            try await source.execute(unsafeSQL:
                 "CREATE TABLE public.t (id integer, note text); INSERT INTO public.t SELECT g, md5(g::text) FROM generate_series(1, 50000) g; ANALYZE public.t")
             let holder = try #require(try await PostgresDriver().connect(to: source.url, logger: quietLogger) as? PostgresConnection)
             let holderPID = holder.backendPID
@@ -284,10 +284,10 @@ struct PostgresCopyStrategyTests {
             // Another connection watches: pg_stat_activity stays the same within a transaction.
             let watcher = try await PostgresDriver().connect(to: source.url, logger: quietLogger)
             for _ in 0..<2000 {
-                let waiting = try await watcher.query(unsafeSQL: 
+                let waiting = try await watcher.query(unsafeSQL:
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = \(databaseName) AND wait_event_type = 'Lock'")
                 if waiting.rows.first?[0] != "0" {
-                    victims = try await watcher.query(unsafeSQL: 
+                    victims = try await watcher.query(unsafeSQL:
                         """
                         SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity
                         WHERE datname = \(databaseName) AND state = 'idle in transaction' AND pid NOT IN (pg_backend_pid(), \(holderPID))

@@ -51,7 +51,7 @@ struct PostgresDeadlockGuardTests {
         try await other.execute(unsafeSQL: "COMMIT")
         try await applied
         #expect(session.deadlockRetries == 1)
-        let columns = try await watcher.query(unsafeSQL: 
+        let columns = try await watcher.query(unsafeSQL:
             "SELECT attrelid::regclass::text || '.' || attname FROM pg_attribute WHERE attrelid IN ('a'::regclass, 'b'::regclass) AND attnum > 0 ORDER BY 1")
         #expect(columns.rows.map { $0[0] ?? "" } == ["a.x", "a.y", "a.z", "b.x", "b.y", "b.z"])
     }

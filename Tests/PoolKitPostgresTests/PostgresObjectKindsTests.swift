@@ -65,7 +65,7 @@ struct PostgresObjectKindsTests {
     @Test("--clean replaces base types, access methods, languages, transforms and subscriptions a target already has")
     func cleanReplacesNewKinds() async throws {
         try await withDatabases("clean") { source, target in
-            try await source.execute(unsafeSQL: 
+            try await source.execute(unsafeSQL:
                 """
                 CREATE TYPE public.myint;
                 CREATE FUNCTION public.myint_in(cstring) RETURNS public.myint LANGUAGE internal IMMUTABLE STRICT AS 'int4in';
@@ -101,7 +101,7 @@ struct PostgresObjectKindsTests {
     @Test("a subscription's password never reaches the archive; the restored subscription connects without it")
     func subscriptionPassword() async throws {
         try await withDatabases("subpw") { source, target in
-            try await source.execute(unsafeSQL: 
+            try await source.execute(unsafeSQL:
                 """
                 CREATE SUBSCRIPTION fixture_sub CONNECTION 'host=127.0.0.1 port=1 user=rep password=hunter2-subscription dbname=x sslpassword=hunter2-key'
                     PUBLICATION p WITH (connect = false, slot_name = NONE)
@@ -115,7 +115,7 @@ struct PostgresObjectKindsTests {
             #expect(manifest.contains("fixture_sub"))
             #expect(!manifest.contains("hunter2"), "no password, no key password")
             try await restore(from: path, into: target.url)
-            let conninfo = try await target.query(unsafeSQL: 
+            let conninfo = try await target.query(unsafeSQL:
                 "SELECT subconninfo FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())")
             let restored = try #require(conninfo.rows.first?.first ?? nil)
             #expect(restored.contains("user='rep'") && restored.contains("host='127.0.0.1'") && restored.contains("dbname='x'"))
@@ -128,7 +128,7 @@ struct PostgresObjectKindsTests {
         try await withDatabases("subrole") { source, target in
             let role = "pk_reader_\(UInt32.random(in: 0...UInt32.max))"
             let password = "pw-\(UInt32.random(in: 0...UInt32.max))"
-            try await source.execute(unsafeSQL: 
+            try await source.execute(unsafeSQL:
                 """
                 CREATE ROLE \(role) LOGIN PASSWORD '\(password)';
                 CREATE TABLE public.kept (x integer);
@@ -160,7 +160,7 @@ struct PostgresObjectKindsTests {
     @Test("columns of types no server reads back (pg_node_tree) are backed up as NULL and named; NOT NULL ones leave their table out")
     func unloadableColumns() async throws {
         try await withDatabases("nodetree") { source, target in
-            try await source.execute(unsafeSQL: 
+            try await source.execute(unsafeSQL:
                 """
                 CREATE TABLE public.rules_copy AS SELECT rulename::text AS name, ev_qual, ev_action, ev_class::regclass AS rel
                     FROM pg_catalog.pg_rewrite WHERE ev_class = 'pg_catalog.pg_views'::regclass;
@@ -200,7 +200,7 @@ struct PostgresObjectKindsTests {
         try await withDatabases("loop") { source, target in
             // A stored generated column calling a function that reads its own table: the column needs
             // the function, the function's SQL-standard body needs the table.
-            try await source.execute(unsafeSQL: 
+            try await source.execute(unsafeSQL:
                 """
                 CREATE TABLE public.g (id integer);
                 CREATE FUNCTION public.gmax() RETURNS integer LANGUAGE sql IMMUTABLE
@@ -233,7 +233,7 @@ struct PostgresObjectKindsTests {
             try await ScratchDatabase.withConnection(source.url) { connection in
                 try await connection.execute(unsafeSQL: "SET allow_in_place_tablespaces = true")
                 try await connection.execute(unsafeSQL: "CREATE TABLESPACE \(tablespace) LOCATION ''")
-                try await connection.execute(unsafeSQL: 
+                try await connection.execute(unsafeSQL:
                     "CREATE TABLE public.placed (x integer) TABLESPACE \(tablespace); CREATE INDEX placed_x ON public.placed (x) TABLESPACE \(tablespace)")
             }
             var failure: (any Error)?

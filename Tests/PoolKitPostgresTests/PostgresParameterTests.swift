@@ -23,7 +23,7 @@ struct PostgresParameterTests {
     func oddValuesRoundTrip() async throws {
         let connection = try await connect()
         defer { Task { await connection.close() } }
-        try await connection.execute(unsafeSQL: 
+        try await connection.execute(unsafeSQL:
             "CREATE TEMP TABLE odd (i bigint, d double precision, t text, b bytea, f boolean, ts timestamptz)")
         let bytes: [UInt8] = [0, 1, 2, 0x27, 0x5c, 0xff, 0xfe, 0]
         let moment = Date(timeIntervalSince1970: 1_700_000_000.123456)

@@ -87,7 +87,7 @@ struct PostgresPartitionStressTests {
     func domainConstraintLocks() async throws {
         let source = try await ScratchDatabase.create("pdomain_src")
         defer { Task { await source.drop() } }
-        try await source.execute(unsafeSQL: 
+        try await source.execute(unsafeSQL:
             """
             CREATE DOMAIN d AS int;
             CREATE TABLE t1 (a d); CREATE TABLE t2 (b d, c int); CREATE TABLE t3 (c int);

@@ -129,7 +129,7 @@ struct PostgresPoolFaultTests {
     func resetPolicies() async throws {
         let url = try serverURL()
         let setup = try await PostgresDriver().connect(to: url, logger: logger)
-        try await setup.execute(unsafeSQL: 
+        try await setup.execute(unsafeSQL:
             "CREATE OR REPLACE FUNCTION poolkit_hidden_set() RETURNS text LANGUAGE sql AS $$ SELECT set_config('poolkit.probe', 'kept', false) $$")
         await setup.close()
 

@@ -93,7 +93,7 @@ struct PostgresSchemaTests {
             }
         }
         try await withConnection(to: database) { connection in
-            try await connection.execute(unsafeSQL: 
+            try await connection.execute(unsafeSQL:
                 "SET check_function_bodies = off; SET client_min_messages = error; SELECT set_config('search_path', '', false)")
             for object in order {
                 guard let ddl = object.ddl, !ddl.isEmpty else { continue }
@@ -287,7 +287,7 @@ struct PostgresSchemaTests {
     func userMappingPasswordsLeftOut() async throws {
         try await withScratch(databases: 1) { databases, _ in
             try await withConnection(to: databases[0]) { connection in
-                try await connection.execute(unsafeSQL: 
+                try await connection.execute(unsafeSQL:
                     """
                     CREATE FOREIGN DATA WRAPPER secret_fdw;
                     CREATE SERVER secret_server FOREIGN DATA WRAPPER secret_fdw;
@@ -307,7 +307,7 @@ struct PostgresSchemaTests {
     func publicSchema() async throws {
         try await withScratch(databases: 2, roles: 1) { databases, roles in
             try await withConnection(to: databases[0]) { connection in
-                try await connection.execute(unsafeSQL: 
+                try await connection.execute(unsafeSQL:
                     """
                     COMMENT ON SCHEMA public IS NULL;
                     ALTER SCHEMA public OWNER TO \(PostgresSQL.identifier(roles[0]));
@@ -329,7 +329,7 @@ struct PostgresSchemaTests {
                 CREATE FUNCTION s.f() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
                 """
             try await withConnection(to: databases[0]) { connection in
-                try await connection.execute(unsafeSQL: 
+                try await connection.execute(unsafeSQL:
                     prerequisites
                         + """
                         CREATE TABLE s."My Table" (id serial PRIMARY KEY, v text CHECK (v <> ''));

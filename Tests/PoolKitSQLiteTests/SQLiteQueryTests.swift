@@ -6,7 +6,7 @@ struct SQLiteQueryTests {
     @Test("values round-trip as text: NULL, integers, reals, unicode text, blobs as lowercase hex")
     func roundTrip() async throws {
         let connection = try await connect(":memory:")
-        try await connection.execute(unsafeSQL: 
+        try await connection.execute(unsafeSQL:
             """
             CREATE TABLE v(i INTEGER, r REAL, t TEXT, b BLOB, n);
             INSERT INTO v VALUES (42, 3.5, 'héllo wörld 🌍 日本語 "q" ''s''', x'00ff10', NULL);

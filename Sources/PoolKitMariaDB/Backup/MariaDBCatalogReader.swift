@@ -34,7 +34,7 @@ struct MariaDBCatalogReader {
         // everything but those tables and the views that read them.
         let whole = options.includeTables.isEmpty
 
-        let defaults = try await connection.query(unsafeSQL: 
+        let defaults = try await connection.query(unsafeSQL:
             "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()")
         // The database defaults object is also what triggers and events lock (below): each one
         // records the database's default collation of its creation, which one may switch.
@@ -53,7 +53,7 @@ struct MariaDBCatalogReader {
         let databaseCollationLock = databaseDefaultsID.map { [$0] } ?? []
 
         // Tables, views and sequences, with their columns and keys.
-        let listed = try await connection.query(unsafeSQL: 
+        let listed = try await connection.query(unsafeSQL:
             """
             SELECT TABLE_NAME, TABLE_TYPE, COALESCE(ENGINE, ''), COALESCE(DATA_LENGTH, 0), COALESCE(TABLE_ROWS, 0)
             FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE <> 'TEMPORARY'
@@ -96,7 +96,7 @@ struct MariaDBCatalogReader {
                 tableIDs[name] = id
                 objects.append(ArchiveObject(id: id, kind: .sequence, name: name, section: .preData, ddl: ddl))
                 if !options.schemaOnly,
-                    let next = try await connection.query(unsafeSQL: 
+                    let next = try await connection.query(unsafeSQL:
                         "SELECT next_not_cached_value, cycle_count FROM \(mariadbIdentifier(name))"
                     ).rows.first, let value = next[0]
                 {
@@ -180,7 +180,7 @@ struct MariaDBCatalogReader {
                 databaseCollation: databaseCollation == nil || collation == databaseCollation ? nil : collation)
         }
         if whole {
-            let routines = try await connection.query(unsafeSQL: 
+            let routines = try await connection.query(unsafeSQL:
                 """
                 SELECT ROUTINE_NAME, ROUTINE_TYPE, ROUTINE_COMMENT FROM information_schema.ROUTINES
                 WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE IN ('FUNCTION', 'PROCEDURE', 'PACKAGE', 'PACKAGE BODY')
@@ -273,7 +273,7 @@ struct MariaDBCatalogReader {
         }
 
         // Triggers, after the data (so loading does not fire them), in their action order.
-        let triggers = try await connection.query(unsafeSQL: 
+        let triggers = try await connection.query(unsafeSQL:
             """
             SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
             ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER
@@ -297,7 +297,7 @@ struct MariaDBCatalogReader {
         // Events last: they must not fire while the restore runs. They depend on nothing (so
         // `--table` keeps them) and come after the views by the lock all of them take.
         if whole {
-            let events = try await connection.query(unsafeSQL: 
+            let events = try await connection.query(unsafeSQL:
                 "SELECT EVENT_NAME, EVENT_COMMENT FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() ORDER BY EVENT_NAME")
             for row in events.rows {
                 guard let name = row[0] else { continue }
@@ -306,7 +306,7 @@ struct MariaDBCatalogReader {
                 let context = context(event, sqlMode: 1, timeZone: 2, characterSetClient: 4)
                 if let characterSet = context.characterSetClient, !MariaDBObjectDDL.isUTF8(characterSet),
                     name.unicodeScalars.contains(where: { !$0.isASCII }),
-                    let misprinted = try await connection.query(unsafeSQL: 
+                    let misprinted = try await connection.query(unsafeSQL:
                         "SELECT CONVERT(CONVERT(\(mariadbString(name)) USING binary) USING \(mariadbIdentifier(characterSet)))"
                     ).scalar
                 {
@@ -373,7 +373,7 @@ struct MariaDBCatalogReader {
 
     /// Per table, its indexes by name (PRIMARY included): unique or not, columns, any nullable.
     private func indexesByTable() async throws -> [String: [String: MariaDBDeferredDefinitions.Index]] {
-        let rows = try await connection.query(unsafeSQL: 
+        let rows = try await connection.query(unsafeSQL:
             """
             SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, NULLABLE
             FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX
@@ -392,7 +392,7 @@ struct MariaDBCatalogReader {
 
     /// Per table, its foreign keys and the table each references (nil when in another database).
     private func foreignKeysByTable() async throws -> [String: [(name: String, referencedTable: String?)]] {
-        let rows = try await connection.query(unsafeSQL: 
+        let rows = try await connection.query(unsafeSQL:
             """
             SELECT TABLE_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_NAME, UNIQUE_CONSTRAINT_SCHEMA = CONSTRAINT_SCHEMA
             FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY TABLE_NAME, CONSTRAINT_NAME
@@ -411,7 +411,7 @@ struct MariaDBCatalogReader {
     private func unindexedReferences(_ indexes: [String: [String: MariaDBDeferredDefinitions.Index]])
         async throws -> [(table: String, referenced: String)]
     {
-        let rows = try await connection.query(unsafeSQL: 
+        let rows = try await connection.query(unsafeSQL:
             """
             SELECT TABLE_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME
             FROM information_schema.KEY_COLUMN_USAGE
@@ -437,7 +437,7 @@ struct MariaDBCatalogReader {
     /// Generated columns are told by `EXTRA` (VIRTUAL/STORED GENERATED), which MariaDB and MySQL
     /// both have (MySQL has no `IS_GENERATED`; its `DEFAULT_GENERATED` is a plain column).
     private func columnsByTable() async throws -> [String: [MariaDBColumnInfo]] {
-        let rows = try await connection.query(unsafeSQL: 
+        let rows = try await connection.query(unsafeSQL:
             """
             SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, DATA_TYPE, IS_NULLABLE,
               EXTRA LIKE '%VIRTUAL GENERATED%' OR EXTRA LIKE '%STORED GENERATED%', CHARACTER_SET_NAME, COLLATION_NAME,
@@ -459,7 +459,7 @@ struct MariaDBCatalogReader {
     /// Per table, the primary key's columns, or those of the first unique key on NOT NULL
     /// columns without prefix lengths.
     private func keysByTable(_ columns: [String: [MariaDBColumnInfo]]) async throws -> [String: [MariaDBColumnInfo]] {
-        let rows = try await connection.query(unsafeSQL: 
+        let rows = try await connection.query(unsafeSQL:
             """
             SELECT TABLE_NAME, INDEX_NAME, COLUMN_NAME, NULLABLE, SUB_PART
             FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND NON_UNIQUE = 0

@@ -42,7 +42,7 @@ struct MariaDBSnapshotBackupStrategy: BackupStrategy {
                     .usage,
                     "no_lock=true backs up without FLUSH TABLES WITH READ LOCK, so only one connection can read a consistent snapshot: use --jobs 1 (or grant RELOAD and drop no_lock)")
             }
-            try await coordinator.execute(unsafeSQL: 
+            try await coordinator.execute(unsafeSQL:
                 "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
             return MariaDBSnapshotBackupSession(coordinator: coordinator, options: options, lock: nil, lockedAt: nil)
         }
@@ -59,7 +59,7 @@ struct MariaDBSnapshotBackupStrategy: BackupStrategy {
                 engineCode: error.engineCode, underlying: error.underlying)
         }
         do {
-            try await coordinator.execute(unsafeSQL: 
+            try await coordinator.execute(unsafeSQL:
                 "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
         } catch {
             try? await coordinator.execute(unsafeSQL: lock.release)
@@ -105,7 +105,7 @@ final class MariaDBSnapshotBackupSession: BackupSession {
     /// It reads rows as stored (`character_set_results = binary`: no conversion; statements stay utf8mb4)
     /// and waits up to an hour on a slow archive consumer (`net_write_timeout`), with timestamps in UTC.
     func join(_ worker: MariaDBConnection) async throws {
-        try await worker.execute(unsafeSQL: 
+        try await worker.execute(unsafeSQL:
             """
             SET NAMES utf8mb4; SET character_set_results = binary; SET time_zone = '+00:00'; SET SESSION net_write_timeout = 3600;
             \(MariaDBSnapshotBackupStrategy.neutralSQLMode);

@@ -84,7 +84,7 @@ struct MariaDBSnapshotRestoreStrategy: RestoreStrategy {
         var found: [Existing] = []
         // Tables, views and sequences share one name space: any of the archive's clashes with any.
         let relations = Set(objects.filter { [.table, .view, .sequence].contains($0.kind) }.map { tableName($0.name) })
-        let tables = try await connection.query(unsafeSQL: 
+        let tables = try await connection.query(unsafeSQL:
             "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME")
         for row in tables.rows {
             guard let name = row[0], relations.contains(tableName(name)) else { continue }
@@ -92,21 +92,21 @@ struct MariaDBSnapshotRestoreStrategy: RestoreStrategy {
             found.append(Existing(kind: kind, name: name))
         }
         let routines = names([.function, .procedure, .package, .packageBody]) { $0.lowercased() }
-        let existingRoutines = try await connection.query(unsafeSQL: 
+        let existingRoutines = try await connection.query(unsafeSQL:
             "SELECT LOWER(ROUTINE_TYPE), ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()")
         for row in existingRoutines.rows {
             guard let kind = row[0], let name = row[1], routines.contains("\(kind):\(name.lowercased())") else { continue }
             found.append(Existing(kind: kind, name: name))
         }
         let events = names([.event]) { $0.lowercased() }
-        let existingEvents = try await connection.query(unsafeSQL: 
+        let existingEvents = try await connection.query(unsafeSQL:
             "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()")
         for row in existingEvents.rows {
             guard let name = row[0], events.contains("event:\(name.lowercased())") else { continue }
             found.append(Existing(kind: "event", name: name))
         }
         let triggers = names([.trigger], tableName)
-        let existingTriggers = try await connection.query(unsafeSQL: 
+        let existingTriggers = try await connection.query(unsafeSQL:
             "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()")
         for row in existingTriggers.rows {
             guard let name = row[0], triggers.contains("trigger:\(tableName(name))") else { continue }
