@@ -12,28 +12,11 @@ import Testing
 struct MariaDBValueTests {
     func withConnection(_ body: (MariaDBConnection) async throws -> Void) async throws {
         let text = try #require(TestServers.url(for: .mariadb), "\(TestServers.missingMessage(for: .mariadb))")
-        let connection = try await MariaDBDriver().connect(to: try ConnectionURL(text), logger: Logger(label: "test"))
-        do {
-            try await body(connection)
-        } catch {
-            await connection.close()
-            throw error
-        }
-        await connection.close()
+        try await ValueRoundTrip.withConnection(MariaDBDriver(), try ConnectionURL(text), body)
     }
 
-    /// Binds each value into a temporary column of `type`, reads every row back as `T`.
-    func roundTrip<T: SQLValueConvertible & SQLDecodable>(
-        _ values: [T], as type: String, on connection: MariaDBConnection
-    ) async throws -> [T] {
-        let table = "v_\(UInt32.random(in: 0 ... .max))"
-        try await connection.execute("CREATE TEMPORARY TABLE \(identifier: table) (position INT, value \(unsafeSQL: type))")
-        for (position, value) in values.enumerated() {
-            try await connection.execute("INSERT INTO \(identifier: table) VALUES (\(position), \(value))")
-        }
-        let back = try await connection.query("SELECT value FROM \(identifier: table) ORDER BY position").decode(T.self)
-        try await connection.execute("DROP TEMPORARY TABLE \(identifier: table)")
-        return back
+    func roundTrip<T: SQLValueConvertible & SQLDecodable>(_ values: [T], as type: String, on connection: MariaDBConnection) async throws -> [T] {
+        try await ValueRoundTrip.run(values, as: type, on: connection)
     }
 
     @Test("DECIMAL: exact at 65 digits through SQLNumeric and Decimal, never through Double")
@@ -116,13 +99,7 @@ struct MariaDBValueTests {
             let durations: [Duration] = [limit, .zero - limit, .microseconds(-1), .seconds(90061) + .milliseconds(500)]
             let backDurations = try await roundTrip(durations, as: "TIME(6)", on: connection)
             #expect(backDurations == durations)
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = TimeZone(identifier: "UTC")!
-            let moments = [
-                calendar.date(from: DateComponents(year: 1, month: 1, day: 1))!,
-                calendar.date(from: DateComponents(year: 9999, month: 12, day: 31, hour: 23, minute: 59, second: 59))!,
-                Date(timeIntervalSince1970: 1_700_000_000.123456),
-            ]
+            let moments = ValueRoundTrip.extremeMoments + [Date(timeIntervalSince1970: 0)]
             for zone in ["+00:00", "+05:30", "-03:30"] {
                 try await connection.execute("SET time_zone = \(zone)")
                 let back = try await roundTrip(moments, as: "DATETIME(6)", on: connection)

@@ -12,28 +12,11 @@ import Testing
 struct PostgresValueTests {
     func withConnection(_ body: (PostgresConnection) async throws -> Void) async throws {
         let text = try #require(TestServers.url(for: .postgres), "\(TestServers.missingMessage(for: .postgres))")
-        let connection = try await PostgresDriver().connect(to: try ConnectionURL(text), logger: Logger(label: "test"))
-        do {
-            try await body(connection)
-        } catch {
-            await connection.close()
-            throw error
-        }
-        await connection.close()
+        try await ValueRoundTrip.withConnection(PostgresDriver(), try ConnectionURL(text), body)
     }
 
-    /// Binds each value into a temporary column of `type`, reads every row back as `T`.
-    func roundTrip<T: SQLValueConvertible & SQLDecodable>(
-        _ values: [T], as type: String, on connection: PostgresConnection
-    ) async throws -> [T] {
-        let table = "v_\(UInt32.random(in: 0 ... .max))"
-        try await connection.execute("CREATE TEMP TABLE \(identifier: table) (position int, value \(unsafeSQL: type))")
-        for (position, value) in values.enumerated() {
-            try await connection.execute("INSERT INTO \(identifier: table) VALUES (\(position), \(value))")
-        }
-        let back = try await connection.query("SELECT value FROM \(identifier: table) ORDER BY position").decode(T.self)
-        try await connection.execute("DROP TABLE \(identifier: table)")
-        return back
+    func roundTrip<T: SQLValueConvertible & SQLDecodable>(_ values: [T], as type: String, on connection: PostgresConnection) async throws -> [T] {
+        try await ValueRoundTrip.run(values, as: type, on: connection)
     }
 
     static let thousandDigits = "-" + String(repeating: "9876543210", count: 60) + "." + String(repeating: "0123456789", count: 40)
@@ -138,15 +121,7 @@ struct PostgresValueTests {
     @Test("timestamptz and timestamp: years 1 and 9999, microseconds, read back the same in any session time zone")
     func timestamps() async throws {
         try await withConnection { connection in
-            let utc = TimeZone(identifier: "UTC")!
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = utc
-            let moments = [
-                calendar.date(from: DateComponents(year: 1, month: 1, day: 1))!,
-                calendar.date(from: DateComponents(year: 9999, month: 12, day: 31, hour: 23, minute: 59, second: 59))!,
-                Date(timeIntervalSince1970: 1_700_000_000.123456),
-                Date(timeIntervalSince1970: 0),
-            ]
+            let moments = ValueRoundTrip.extremeMoments + [Date(timeIntervalSince1970: 0)]
             for zone in ["UTC", "Asia/Kolkata", "America/St_Johns", "Pacific/Chatham", "Europe/Amsterdam"] {
                 try await connection.execute("SELECT set_config('TimeZone', \(zone), false)")
                 let back = try await roundTrip(moments, as: "timestamptz", on: connection)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PoolKitConformance
 import PoolKitSQLite
 import Testing
 
@@ -7,28 +8,11 @@ import Testing
 @Suite("SQLite value mapping")
 struct SQLiteValueTests {
     func withConnection(_ body: (SQLiteConnection) async throws -> Void) async throws {
-        let connection = try await SQLiteDriver().connect(to: try ConnectionURL("sqlite::memory:"), logger: Logger(label: "test"))
-        do {
-            try await body(connection)
-        } catch {
-            await connection.close()
-            throw error
-        }
-        await connection.close()
+        try await ValueRoundTrip.withConnection(SQLiteDriver(), try ConnectionURL("sqlite::memory:"), body)
     }
 
-    /// Binds each value into a column declared `type`, reads every row back as `T`.
-    func roundTrip<T: SQLValueConvertible & SQLDecodable>(
-        _ values: [T], as type: String, on connection: SQLiteConnection
-    ) async throws -> [T] {
-        let table = "v_\(UInt32.random(in: 0 ... .max))"
-        try await connection.execute("CREATE TABLE \(identifier: table) (position INTEGER, value \(unsafeSQL: type))")
-        for (position, value) in values.enumerated() {
-            try await connection.execute("INSERT INTO \(identifier: table) VALUES (\(position), \(value))")
-        }
-        let back = try await connection.query("SELECT value FROM \(identifier: table) ORDER BY position").decode(T.self)
-        try await connection.execute("DROP TABLE \(identifier: table)")
-        return back
+    func roundTrip<T: SQLValueConvertible & SQLDecodable>(_ values: [T], as type: String, on connection: SQLiteConnection) async throws -> [T] {
+        try await ValueRoundTrip.run(values, as: type, on: connection)
     }
 
     static let thousandDigits = "-" + String(repeating: "9876543210", count: 60) + "." + String(repeating: "0123456789", count: 40)
@@ -88,13 +72,7 @@ struct SQLiteValueTests {
             let times = [SQLTimeOfDay(hour: 23, minute: 59, second: 59, microsecond: 999_999)]
             let backTimes = try await roundTrip(times, as: "TEXT", on: connection)
             #expect(backTimes == times)
-            var calendar = Calendar(identifier: .gregorian)
-            calendar.timeZone = TimeZone(identifier: "UTC")!
-            let moments = [
-                calendar.date(from: DateComponents(year: 1, month: 1, day: 1))!,
-                calendar.date(from: DateComponents(year: 9999, month: 12, day: 31, hour: 23, minute: 59, second: 59))!,
-                Date(timeIntervalSince1970: 1_700_000_000.123456),
-            ]
+            let moments = ValueRoundTrip.extremeMoments + [Date(timeIntervalSince1970: 0)]
             let backMoments = try await roundTrip(moments, as: "TEXT", on: connection)
             for (sent, received) in zip(moments, backMoments) {
                 #expect(abs(sent.timeIntervalSince(received)) < 0.000_001)

@@ -36,30 +36,3 @@ extension DatabasePool {
         }
     }
 }
-
-extension ConnectionPool where Source == DriverConnectionSource {
-    /// Leases a connection, runs `query` (every interpolated value bound), gives the connection
-    /// back and returns the rows.
-    public func query(_ query: SQLQuery, fileID: String = #fileID, line: Int = #line) async throws -> SQLRows {
-        try await withConnection(fileID: fileID, line: line) { try await $0.query(query) }
-    }
-
-    /// Leases a connection, runs `query` (every interpolated value bound) and gives it back.
-    public func execute(_ query: SQLQuery, fileID: String = #fileID, line: Int = #line) async throws {
-        try await withConnection(fileID: fileID, line: line) { try await $0.execute(query) }
-    }
-
-    /// Leases a connection and runs `body` in a transaction on it (see
-    /// ``DatabaseConnection/withTransaction(isolation:context:_:)``).
-    public func withTransaction<Result>(
-        isolation level: TransactionIsolation? = nil,
-        context: isolated (any Actor)? = #isolation,
-        fileID: String = #fileID,
-        line: Int = #line,
-        _ body: (any DatabaseConnection) async throws -> Result
-    ) async throws -> Result {
-        try await withConnection(fileID: fileID, line: line) { connection in
-            try await connection.withTransaction(isolation: level) { try await body($0) }
-        }
-    }
-}

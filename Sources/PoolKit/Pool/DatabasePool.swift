@@ -56,16 +56,9 @@ public struct DatabasePool<D: Driver>: Sendable {
         line: Int = #line,
         _ body: (Connection) async throws -> Result
     ) async throws -> Result {
-        let lease = try await lease(timeout: timeout, fileID: fileID, line: line)
-        let result: Result
-        do {
-            result = try await body(lease.connection)
-        } catch {
-            await release(lease, after: error)
-            throw error
+        try await pool.withConnection(isolation: isolation, timeout: timeout, fileID: fileID, line: line) { connection in
+            try await body(Self.typed(connection))
         }
-        await release(lease)
-        return result
     }
 
     /// Borrows a connection; see ``ConnectionPool/lease(timeout:fileID:line:)``. Give it back with
