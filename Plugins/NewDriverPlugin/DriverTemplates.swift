@@ -83,6 +83,13 @@ struct DriverTemplates {
                 throw PoolKitError(.unsupported, "\(name)Connection.query(_:_:) (bound parameters) is not written yet")
             }
 
+            /// Run one statement like `query(_:_:)` as one job on `thread`, handing each row to a
+            /// `SQLRowBatcher(channel: channel)` as the client library produces it; when `add` throws,
+            /// end the statement so the next one can run.
+            public func streamRows(_ sql: String, _ values: [SQLValue], into channel: HandoffChannel<[SQLRow]>) async throws {
+                throw PoolKitError(.unsupported, "\(name)Connection.streamRows (row streams) is not written yet")
+            }
+
             public func ping() async throws {
                 throw PoolKitError(.unsupported, "\(name)Connection.ping is not written yet")
             }

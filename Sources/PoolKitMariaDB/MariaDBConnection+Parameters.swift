@@ -17,6 +17,19 @@ extension MariaDBConnection {
     }
 
 
+    /// Runs one statement with `values` bound and hands its rows to `channel` in batches as they
+    /// are fetched (unbuffered), as one job on the connection's thread; a consumer that stops gets
+    /// the remaining rows discarded. See ``stream(_:)``.
+    public func streamRows(_ sql: String, _ values: [SQLValue], into channel: HandoffChannel<[SQLRow]>) async throws {
+        noteStatement(sql)
+        let cache = statementCache
+        try await perform { handle in
+            let batcher = SQLRowBatcher(channel: channel)
+            try handle.run(sql, values, cache: cache, columns: batcher.start, row: batcher.add)
+            try batcher.finish()
+        }
+    }
+
     /// How many statements this connection keeps prepared for parameterized queries.
     public var preparedStatementCount: Int { statementCache.count }
 }

@@ -28,7 +28,7 @@ public final class PostgresConnection: TLSReportingConnection {
 
     private let thread: ConnectionThread
     private let handle: PGHandle
-    private let canceller: PGCanceller
+    let canceller: PGCanceller
     private let cancellation = StatementCancellation()
     private let logger: Logger
     /// Cuts the socket when a close must not wait for a server that stopped answering.

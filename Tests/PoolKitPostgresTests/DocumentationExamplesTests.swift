@@ -66,6 +66,14 @@ func move(_ amount: Int, from: Int, to: Int, in pool: DatabasePool<PostgresDrive
     }
 }
 
+func totalPaid(on connection: some DatabaseConnection, since day: SQLCalendarDate) async throws -> Int {
+    var total = 0
+    for try await row in connection.stream("SELECT amount FROM payments WHERE day >= \(day)") {
+        total += try row.decode(Int.self, at: 0)
+    }
+    return total
+}
+
 // MARK: Tests
 
 @Suite("Documentation examples")
@@ -112,6 +120,8 @@ struct DocumentationExamplesServerTests {
                 CREATE TABLE transfers (source int, target int, amount int);
                 CREATE TABLE orders (id int, customer int);
                 INSERT INTO orders VALUES (1, 7), (2, 7), (3, 8);
+                CREATE TABLE payments (day date, amount int);
+                INSERT INTO payments VALUES ('2025-01-01', 5), ('2025-02-01', 7), ('2025-03-01', 11);
                 CREATE TABLE "odd ""names\"\"\" (id int, name text);
                 INSERT INTO "odd ""names\"\"\" VALUES (1, 'x'), (2, 'x'), (3, 'y');
                 """)
@@ -137,7 +147,7 @@ struct DocumentationExamplesServerTests {
         }
     }
 
-    @Test("docs/queries.md: countOrders, search and move do what the page says")
+    @Test("docs/queries.md: countOrders, search, move and totalPaid do what the page says")
     func queriesPage() async throws {
         try await withAccounts { database in
             #expect(try await countOrders(databaseURL: database.libpqURL, customer: 7) == 2)
@@ -152,6 +162,8 @@ struct DocumentationExamplesServerTests {
                 #expect(balances == [90, 15])
                 let transfers = try await pool.query("SELECT source, target, amount FROM transfers").decode((Int, Int, Int).self)
                 #expect(transfers.count == 1 && transfers[0] == (1, 2, 10))
+                let paid = try await pool.withConnection { try await totalPaid(on: $0, since: SQLCalendarDate(year: 2025, month: 2, day: 1)) }
+                #expect(paid == 18)
             }
         }
     }

@@ -32,6 +32,7 @@ final class StubConnection: DatabaseConnection {
     var serverVersion: String { "stub" }
     var sqlDialect: SQLDialect { .postgres }
     func query(_ sql: String, _ values: [SQLValue]) async throws -> SQLRows { SQLRows(columns: [], values: []) }
+    func streamRows(_ sql: String, _ values: [SQLValue], into channel: HandoffChannel<[SQLRow]>) async throws {}
     func execute(unsafeSQL sql: String) async throws {}
     func query(unsafeSQL sql: String) async throws -> QueryResult { QueryResult(columns: [], rows: []) }
     func ping() async throws {}

@@ -21,6 +21,12 @@ public protocol DatabaseConnection: AnyObject, Sendable {
     /// typed rows. Values travel apart from the SQL, never spliced into it. A ``SQLQuery``
     /// writes the placeholders for you.
     func query(_ sql: String, _ values: [SQLValue]) async throws -> SQLRows
+    /// Runs one statement like ``query(_:_:)``, but hands its rows to `channel` in batches as they
+    /// arrive from the server (through a ``SQLRowBatcher``, on the connection's thread), never
+    /// holding the whole result; returns when the statement has ended. When a hand-over throws (the
+    /// consumer stopped), end the statement so the connection can run the next one.
+    /// ``stream(_:)`` is built on it.
+    func streamRows(_ sql: String, _ values: [SQLValue], into channel: HandoffChannel<[SQLRow]>) async throws
     /// A cheap health check: succeeds only if the session can run a statement now.
     func ping() async throws
     /// Puts the session back into a clean state for the next borrower (rolls back an open

@@ -69,6 +69,13 @@ final class MemoryConnection: DatabaseConnection {
         try check()
         return SQLRows(columns: ["x"], values: [[.int(1)]])
     }
+    func streamRows(_ sql: String, _ values: [SQLValue], into channel: HandoffChannel<[SQLRow]>) async throws {
+        try check()
+        let batcher = SQLRowBatcher(channel: channel)
+        batcher.start(columns: ["x"], types: [])
+        try batcher.add([.int(1)])
+        try batcher.finish()
+    }
     func execute(unsafeSQL sql: String) async throws { try check() }
     func query(unsafeSQL sql: String) async throws -> QueryResult {
         try check()
