@@ -198,37 +198,27 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
     /// tables, has been seen to end in a deadlock (1213) on a loaded machine, though no two of the
     /// restore's statements touch the same table: the cycle is inside the server (InnoDB's own
     /// dictionary and statistics work). The statement is atomic (MariaDB's DDL is, since 10.6: the
-    /// victim changed nothing), so a key or foreign key object that ends so is run again, at most
-    /// ``deadlockAttempts`` times in all, and counted: ``deadlockRetries``.
+    /// victim changed nothing), so a key or foreign key object that ends so is run again (at most
+    /// ``DeadlockRetries/maxAttempts`` times in all) and counted: ``deadlockRetries``.
     func apply(_ object: ArchiveObject, on connection: MariaDBConnection) async throws {
         guard var ddl = object.ddl else { return }
         if options.noOwner { ddl = Self.withoutDefiner(ddl) }
-        let retryable = object.kind == .index || object.kind == .constraint
-        var attempt = 1
-        while true {
-            do {
+        let retryable = (object.kind == .index || object.kind == .constraint) && !options.singleTransaction
+        do {
+            try await deadlocks.run(enabled: retryable, isDeadlock: { $0.engineCode == "1213" }) {
                 try await MariaDBObjectDDL.run(ddl, on: connection)
-                return
-            } catch let error as PoolKitError {
-                if retryable, error.engineCode == "1213", !options.singleTransaction, attempt < Self.deadlockAttempts {
-                    retries.withLock { $0 += 1 }
-                    logger.notice("deadlock inside the server while creating \(object.kind) '\(object.name)': running it again")
-                    try await Task.sleep(for: .milliseconds(50 * attempt))
-                    attempt += 1
-                    continue
-                }
-                throw PoolKitError(
-                    error.code == .statementFailed ? .statementFailed : error.code,
-                    "cannot create \(object.kind) '\(object.name)': \(error.message)", engineCode: error.engineCode,
-                    underlying: error.underlying)
             }
+        } catch let error as PoolKitError {
+            throw PoolKitError(
+                error.code == .statementFailed ? .statementFailed : error.code,
+                "cannot create \(object.kind) '\(object.name)': \(error.message)", engineCode: error.engineCode,
+                underlying: error.underlying)
         }
     }
 
-    /// How many times a key's statement runs at most when it ends in a deadlock.
-    static let deadlockAttempts = 4
-    private let retries = Mutex(0)
-    var deadlockRetries: Int { retries.withLock { $0 } }
+    /// Runs a key's statement again after a deadlock, at most three more times.
+    private let deadlocks = DeadlockRetries()
+    var deadlockRetries: Int { deadlocks.retried }
 
     /// `ddl` without the `DEFINER=…` clause of its `CREATE` (the first one, which precedes any
     /// body text), so the object belongs to the restoring user (`--no-owner`).

@@ -152,35 +152,26 @@ final class PostgresCopyRestoreSession: RestoreSession {
     /// The schedule never runs two objects whose locks conflict, so the restore's own statements
     /// cannot deadlock each other; a deadlock (40P01) can still come from another session on the
     /// target. As a last guard only, such a statement is run again (at most
-    /// ``deadlockAttempts`` times, after a short pause) and counted: ``deadlockRetries``.
+    /// ``DeadlockRetries/maxAttempts`` times in all, after a short pause) and counted: ``deadlockRetries``.
     func apply(_ object: ArchiveObject, on connection: PostgresConnection) async throws {
         guard let ddl = object.ddl, !ddl.isEmpty else { return }
-        var attempt = 1
-        while true {
-            do {
+        do {
+            try await deadlocks.run(enabled: !options.singleTransaction, isDeadlock: { $0.engineCode == "40P01" }) {
                 try await connection.withHandle { handle in try handle.execute(ddl) }
-                return
-            } catch let error as PoolKitError {
-                if error.engineCode == "40P01", !options.singleTransaction, attempt < Self.deadlockAttempts {
-                    retries.withLock { $0 += 1 }
-                    try await Task.sleep(for: .milliseconds(50 * attempt))
-                    attempt += 1
-                    continue
-                }
-                let name = object.schema.map { "\($0).\(object.name)" } ?? object.name
-                throw PoolKitError(
-                    error.code == .statementFailed ? .statementFailed : error.code,
-                    "cannot create \(object.kind) '\(name)': \(error.message)", engineCode: error.engineCode,
-                    underlying: error.underlying)
             }
+        } catch let error as PoolKitError {
+            let name = object.schema.map { "\($0).\(object.name)" } ?? object.name
+            throw PoolKitError(
+                error.code == .statementFailed ? .statementFailed : error.code,
+                "cannot create \(object.kind) '\(name)': \(error.message)", engineCode: error.engineCode,
+                underlying: error.underlying)
         }
     }
 
-    /// How many times an object's statements run at most when they end in a deadlock.
-    static let deadlockAttempts = 4
-    private let retries = Mutex(0)
+    /// Runs an object's statements again after a deadlock, at most three more times.
+    private let deadlocks = DeadlockRetries()
     /// Objects whose statements were run again after a deadlock.
-    var deadlockRetries: Int { retries.withLock { $0 } }
+    var deadlockRetries: Int { deadlocks.retried }
 
     /// Loads one chunk with `COPY … FROM STDIN` in its own transaction (in the restore's transaction
     /// with `--single-transaction`), committed only once the chunk's end frame was verified.
