@@ -51,6 +51,7 @@ public struct QueryAPIChecks<D: Driver>: Sendable {
             Check(name: "decoding errors name the column, SQL type and Swift type", body: { try await $0.decodingErrorsName() }),
             Check(name: "a transaction commits on return and rolls back on a throw", body: { try await $0.transactionCommitsAndRollsBack() }),
             Check(name: "nested transactions are savepoints", body: { try await $0.transactionsNest() }),
+            Check(name: "a transaction whose failed statement was caught is never reported committed while it rolled back", body: { try await $0.caughtFailureIsNotACommit() }),
             Check(name: "a cancelled task's transaction rolls back", body: { try await $0.cancelledTransactionRollsBack() }),
             Check(name: "a connection never returns to the pool inside a transaction", body: { try await $0.noTransactionAfterRelease() }),
             Check(name: "isolation levels are applied or refused", body: { try await $0.isolationLevels() }),
@@ -259,6 +260,37 @@ public struct QueryAPIChecks<D: Driver>: Sendable {
                 }
                 let ids = try await pool.query("SELECT id FROM \(identifier: table) ORDER BY id").decode(Int.self)
                 guard ids == [1, 4] else { throw fail("savepoints", "after the commit the table holds \(ids), not [1, 4]") }
+            }
+        }
+    }
+
+    func caughtFailureIsNotACommit() async throws {
+        try await withPool { pool in
+            try await withTable(pool, columns: "id INTEGER PRIMARY KEY") { table in
+                var reportedCommit = true
+                do {
+                    try await pool.withTransaction { connection in
+                        try await connection.execute("INSERT INTO \(identifier: table) VALUES (\(1))")
+                        // A duplicate key, caught by the borrower.
+                        _ = try? await connection.execute("INSERT INTO \(identifier: table) VALUES (\(1))")
+                    }
+                } catch let error as PoolKitError where error.code == .statementFailed {
+                    reportedCommit = false
+                }
+                let rows = try await pool.withConnection { try await count(table, on: $0) }
+                // PostgreSQL: the transaction is aborted, so it rolls back and says so; MariaDB and
+                // SQLite undo the failed statement only and commit the rest. Never a silent rollback.
+                guard reportedCommit == (rows == 1) else {
+                    throw fail("caught failure", "withTransaction \(reportedCommit ? "returned" : "threw") and the table holds \(rows) rows")
+                }
+                // A nested transaction around the statement that may fail lets the rest commit everywhere.
+                try await pool.withTransaction { connection in
+                    try await connection.execute("INSERT INTO \(identifier: table) VALUES (\(2))")
+                    _ = try? await connection.withTransaction { try await $0.execute("INSERT INTO \(identifier: table) VALUES (\(2))") }
+                    try await connection.execute("INSERT INTO \(identifier: table) VALUES (\(3))")
+                }
+                let ids = try await pool.query("SELECT id FROM \(identifier: table) WHERE id > \(1) ORDER BY id").decode(Int.self)
+                guard ids == [2, 3] else { throw fail("caught failure", "after a failed savepoint the transaction committed \(ids), not [2, 3]") }
             }
         }
     }

@@ -220,14 +220,10 @@ extension MariaDBHandle {
                     values.append(kinds[index] == .bytes ? .bytes(bytes) : .text(String(decoding: bytes, as: UTF8.self)))
                 }
             }
-            do {
-                try row(values)
-            } catch {
-                // Stopped before the last row: the rest of the unbuffered result is read off the
-                // connection and dropped, so the next statement finds the protocol in step.
-                mysql_stmt_reset(statement)
-                throw error
-            }
+            // A throw stops the read: `mysql_stmt_free_result` (deferred above) reads the rest of
+            // the unbuffered result off the connection and drops it, so the next statement finds
+            // the protocol in step.
+            try row(values)
         }
     }
 

@@ -53,6 +53,13 @@ public final class PostgresConnection: TLSReportingConnection {
         let ended = lastJobEndedIdle.load(ordering: .acquiring)
         return ended != 0 && ended == lastJobStarted.load(ordering: .acquiring)
     }
+    /// Whether the last job left the session in a failed transaction (written in job order).
+    private let lastJobEndedInFailedTransaction = Atomic<Bool>(false)
+
+    /// True when a statement failed inside the open transaction: PostgreSQL can only roll it back,
+    /// and a `COMMIT` would end it as a rollback without an error.
+    public var transactionHasFailed: Bool { lastJobEndedInFailedTransaction.load(ordering: .acquiring) }
+
     /// Set when a statement may have changed session state; see ``resetSession(_:)``.
     let sessionDirty = Atomic<Bool>(false)
     /// Statements prepared for parameterized queries; forgotten when the session is discarded.
@@ -210,6 +217,7 @@ public final class PostgresConnection: TLSReportingConnection {
     /// Records whether statement `job` left a transaction open (see ``isIdleOutsideTransaction``).
     private func noteEnd(of job: UInt64) {
         lastJobEndedIdle.store(handle.isIdleOutsideTransaction ? job : 0, ordering: .releasing)
+        lastJobEndedInFailedTransaction.store(handle.isInFailedTransaction, ordering: .releasing)
     }
 
     /// A read-only refusal (25006) carries whether the server itself is read-only (a failover).

@@ -40,6 +40,10 @@ public protocol DatabaseConnection: AnyObject, Sendable {
     /// setting changed inside a function, say), so the next ``SessionResetPolicy/whenDirty`` reset
     /// is a full one. Default: nothing (the default reset is always full).
     func markSessionDirty()
+    /// True when a statement failed inside the open transaction and the engine can now only roll
+    /// it back (PostgreSQL), so ``withTransaction(isolation:context:_:)`` must not report a commit.
+    /// Default: false (engines that roll back only the failed statement).
+    var transactionHasFailed: Bool { get }
     /// Asks the engine to stop the statement running now, from any thread; returns at once.
     func cancelRunningStatement()
     /// Closes the session. Safe to call more than once.
@@ -49,6 +53,7 @@ public protocol DatabaseConnection: AnyObject, Sendable {
 extension DatabaseConnection {
     public func resetSession(_ policy: SessionResetPolicy) async throws { try await resetSession() }
     public func markSessionDirty() {}
+    public var transactionHasFailed: Bool { false }
 }
 
 /// Rows returned by ``DatabaseConnection/query(_:)``, as text.

@@ -55,6 +55,11 @@ extension DatabaseConnection {
         do {
             result = try await OpenTransactions.$current.withValue(open) { try await body(self) }
             try Task.checkCancellation()
+            if transactionHasFailed {
+                throw PoolKitError(
+                    .statementFailed,
+                    "a statement failed inside the transaction and its error was caught, so the transaction can only be rolled back: it was (let the error propagate, or run the statement that may fail in a nested withTransaction)")
+            }
             try await execute(unsafeSQL: commit)
         } catch {
             for statement in rollback { try? await runEvenIfCancelled(statement) }

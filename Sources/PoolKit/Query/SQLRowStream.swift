@@ -12,8 +12,8 @@
 /// rows over in batches of ``batchSize``. It waits while the consumer has not taken the last batch:
 /// memory stays at two batches however many rows the statement returns, and a slow consumer slows
 /// the statement down. Leaving the loop early (or cancelling the iterating task) stops the
-/// statement — PostgreSQL is sent a cancel request, MariaDB's remaining rows are discarded, SQLite's
-/// statement is reset — and the connection can run its next statement, which waits for that end.
+/// statement — PostgreSQL is sent a cancel request, MariaDB's remaining rows are read and dropped,
+/// SQLite's statement is reset — and the connection can run its next statement, which waits for that end.
 /// Iterate a sequence once.
 public struct SQLRowSequence: AsyncSequence, Sendable {
     public typealias Element = SQLRow

@@ -40,7 +40,7 @@ struct OverlapDriver: Driver {
     var name: String { "overlap" }
     var schemes: [String] { ["overlap"] }
     var supportedOptions: [DriverOption] { [] }
-    var restoreStrategies: [any RestoreStrategy] { [OverlapRestore(log: log, behaviour: behaviour)] }
+    var restoreStrategies: [any RestoreStrategy<MemoryConnection>] { [OverlapRestore(log: log, behaviour: behaviour)] }
     func connect(to url: ConnectionURL, logger: Logger) async throws -> MemoryConnection {
         MemoryConnection(database: url.database ?? "main")
     }
