@@ -30,6 +30,8 @@ packages=(
     openssh-client    # scripts/test-recipes.sh: ssh, ssh-keygen
     python3           # scripts/test-servers.sh and test-recipes.sh: a free TCP port
     binutils          # scripts/release.sh: strip
+    curl              # scripts/test-example.sh: the HTTP client that drives the example application
+    wrk               # scripts/bench-webapp.sh: HTTP load on the example app and its postgres-nio twin
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
