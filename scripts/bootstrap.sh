@@ -31,7 +31,7 @@ packages=(
     python3           # scripts/test-servers.sh and test-recipes.sh: a free TCP port
     binutils          # scripts/release.sh: strip
     curl              # scripts/test-example.sh: the HTTP client that drives the example application
-    wrk               # scripts/bench-webapp.sh: HTTP load on the example app and its postgres-nio twin
+    wrk               # HTTP load on the example app (Examples/AccountsService) for benchmarks
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then

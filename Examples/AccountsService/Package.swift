@@ -4,9 +4,9 @@ import PackageDescription
 /// An example application on PoolKit: a JSON API over PostgreSQL served by Hummingbird 2.
 /// It is a package of its own so that Hummingbird and SwiftNIO never cost the main build anything.
 ///
-/// - `AccountsAPI`: the routes, generic over an `AccountStore`, and the PoolKit store. The
-///   benchmark package reuses the routes with a store on postgres-nio's `PostgresClient`, so the
-///   two apps differ only in how they reach the database.
+/// - `AccountsAPI`: the routes, generic over an `AccountStore`, and the PoolKit store. An app on
+///   another client (postgres-nio's `PostgresClient`, for a benchmark) can reuse the routes, so
+///   the two differ only in how they reach the database.
 /// - `AccountsService`: the executable (`swift run AccountsService --help`).
 let package = Package(
     name: "AccountsService",

@@ -69,7 +69,7 @@ public struct AccountRoutes<Store: AccountStore> {
     }
 }
 
-/// `GET /accounts/:id` alone, over any ``AccountLookup``: the route both benchmark apps serve.
+/// `GET /accounts/:id` alone, over any ``AccountLookup`` (the route a benchmark compares).
 public struct AccountLookupRoute<Lookup: AccountLookup> {
     public let lookup: Lookup
 

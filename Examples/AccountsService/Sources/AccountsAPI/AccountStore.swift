@@ -1,5 +1,5 @@
-/// Reading one account by id: all the benchmark's apps need, so that the PoolKit app and the
-/// postgres-nio app serve `GET /accounts/:id` through the same route code.
+/// Reading one account by id: all that `GET /accounts/:id` needs, so that an app on another
+/// client (postgres-nio's, for a benchmark) can serve that route through the same code.
 public protocol AccountLookup: Sendable {
     /// The account, or `nil` when no account has this id.
     func account(id: Int) async throws -> Account?

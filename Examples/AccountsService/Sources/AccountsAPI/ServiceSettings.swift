@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 
-/// What the services (the example and its postgres-nio twin in Benchmarks/) read from their
+/// What the service (and any twin of it on another client) reads from its
 /// environment, the way services are deployed: the database URL
 /// (with its pool options) from `DATABASE_URL`, so no secret is on the command line, where `ps`
 /// would show it.
