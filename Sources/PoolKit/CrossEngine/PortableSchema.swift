@@ -7,10 +7,13 @@ public struct PortableSchema: Sendable, Hashable {
     /// Objects of the source that the restore does not carry (views, triggers, routines,
     /// definitions that do not translate), each with its definition so a person can port it.
     public var notCarried: [PortableNotCarried]
+    /// What the user should know about the source's types (a spatial column carried as bytes, …).
+    public var warnings: [String]
 
-    public init(tables: [PortableTable], notCarried: [PortableNotCarried] = []) {
+    public init(tables: [PortableTable], notCarried: [PortableNotCarried] = [], warnings: [String] = []) {
         self.tables = tables
         self.notCarried = notCarried
+        self.warnings = warnings
     }
 }
 
