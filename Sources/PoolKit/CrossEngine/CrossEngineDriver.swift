@@ -36,6 +36,9 @@ public protocol PortableRowDecoder: AnyObject {
 public protocol PortableArchiveWriter: Sendable {
     /// The name of this driver's restore strategy that loads the manifest ``manifest(for:source:)`` writes.
     var restoreStrategyName: String { get }
+    /// `schema` with the changes this engine needs before its values are converted (e.g. a
+    /// bounded length for text in a key). Default: unchanged.
+    func fitted(_ schema: PortableSchema) -> PortableSchema
     /// An archive manifest of this driver's own kind for `schema`: objects with DDL in its dialect
     /// (tables pre-data; indexes, keys, constraints, counters post-data), tables with the same ids
     /// as the source's and this driver's encoding, so that its own restore strategy loads it.
@@ -45,6 +48,10 @@ public protocol PortableArchiveWriter: Sendable {
     func rowEncoder(for table: PortableTable) -> any PortableRowEncoder
     /// The engine's name for reports, e.g. `postgres`.
     var engineName: String { get }
+}
+
+extension PortableArchiveWriter {
+    public func fitted(_ schema: PortableSchema) -> PortableSchema { schema }
 }
 
 /// Writes converted rows in a target's bulk-load encoding.

@@ -42,7 +42,8 @@ struct CrossEnginePlan: Sendable {
         }
         let portable = try await reader.portableSchema(of: manifest, logger: logger)
         let schemas = Dictionary(manifest.tables.compactMap { table in table.schema.map { (table.id, $0) } }, uniquingKeysWith: { first, _ in first })
-        let (schema, casts) = try PortableSchemaAdjustment(options: options.crossEngine, schemas: schemas).apply(to: portable)
+        let (adjusted, casts) = try PortableSchemaAdjustment(options: options.crossEngine, schemas: schemas).apply(to: portable)
+        let schema = writer.fitted(adjusted)
         var warnings = schema.warnings
         let targetManifest = try writer.manifest(for: schema, source: manifest, warnings: &warnings)
         let strategy = try target.restoreStrategy(named: writer.restoreStrategyName)

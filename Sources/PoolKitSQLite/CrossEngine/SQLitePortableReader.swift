@@ -41,7 +41,9 @@ struct SQLitePortableReader: PortableArchiveReader {
         let database = try await SQLiteConnection.open(SQLiteConfiguration(url: try ConnectionURL("sqlite::memory:")), logger: logger)
         let portable: [PortableTable]
         do {
-            portable = try await describe(tables, objects: tableObjects, counters: counters, on: database, notCarried: &notCarried)
+            portable = try await describe(
+                tables, objects: tableObjects, indexes: manifest.objects.filter { $0.kind == .index }.compactMap(\.ddl), counters: counters,
+                on: database, notCarried: &notCarried)
             await database.close()
         } catch {
             await database.close()
@@ -83,10 +85,13 @@ struct SQLitePortableReader: PortableArchiveReader {
 
     /// Creates the tables in the in-memory `database` and describes each.
     private func describe(
-        _ tables: [ArchiveTable], objects: [UInt32: ArchiveObject], counters: [String: Int64], on database: SQLiteConnection,
+        _ tables: [ArchiveTable], objects: [UInt32: ArchiveObject], indexes: [String], counters: [String: Int64], on database: SQLiteConnection,
         notCarried: inout [PortableNotCarried]
     ) async throws -> [PortableTable] {
         try await database.execute(tables.compactMap { objects[$0.id]?.ddl }.joined(separator: "\n"))
+        // The indexes too, so SQLite describes them; one that SQLite cannot create here (it names
+        // a function or collation of the application) stays out and is reported as not carried.
+        for index in indexes { try? await database.execute(index) }
         var portable: [PortableTable] = []
         for table in tables {
             portable.append(

@@ -1,0 +1,159 @@
+import PoolKit
+
+/// Writes a portable schema as MariaDB objects for the `snapshot` restore strategy: each table
+/// created with its columns, primary key and AUTO_INCREMENT counter (InnoDB clusters rows on the
+/// key, so it comes first), secondary keys and foreign keys added after the rows. Tables use
+/// utf8mb4 with the binary collation, so that text compares as in SQLite and PostgreSQL (a UNIQUE key
+/// on 'a' and 'A' holds). A text or byte column in a key becomes `varchar(768)`/`varbinary(3072)`
+/// (InnoDB's key limit); a longer value is refused like any value the column cannot hold.
+struct MariaDBPortableWriter: PortableArchiveWriter {
+    var restoreStrategyName: String { "snapshot" }
+    var engineName: String { "mariadb" }
+
+    func rowEncoder(for table: PortableTable) -> any PortableRowEncoder { MariaDBTSVEncoder() }
+
+    func manifest(for schema: PortableSchema, source: ArchiveManifest, warnings: inout [String]) throws -> ArchiveManifest {
+        var objects: [ArchiveObject] = []
+        var later: [ArchiveObject] = []
+        var nextID = (schema.tables.map(\.id) + source.objects.map(\.id) + source.tables.map(\.id)).max() ?? 0
+        func freshID() -> UInt32 {
+            nextID += 1
+            return nextID
+        }
+        let byName = Dictionary(schema.tables.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var tables: [ArchiveTable] = []
+        for table in schema.tables {
+            objects.append(
+                ArchiveObject(id: table.id, kind: .table, name: table.name, section: .preData, ddl: createTable(table, warnings: &warnings)))
+            let quoted = mariadbIdentifier(table.name)
+            if !table.indexes.isEmpty {
+                let clauses = table.indexes.map { index in
+                    "ADD \(index.unique ? "UNIQUE " : "")KEY \(mariadbIdentifier(index.name)) (\(index.columns.map { mariadbIdentifier($0.name) + ($0.descending ? " DESC" : "") }.joined(separator: ", ")))"
+                }
+                objects.append(
+                    ArchiveObject(
+                        id: freshID(), kind: .index, name: table.name, section: .postData, dependencies: [table.id],
+                        ddl: "ALTER TABLE \(quoted) \(clauses.joined(separator: ", "))"))
+            }
+            for (number, key) in table.foreignKeys.enumerated() {
+                guard let referenced = byName[key.referencedTable] else {
+                    warnings.append("foreign key of \(table.name) (\(key.columns.joined(separator: ", "))) references \(key.referencedTable), which the archive does not have: not created")
+                    continue
+                }
+                let columns = key.referencedColumns.isEmpty ? referenced.primaryKey : key.referencedColumns
+                let name = key.name ?? "\(table.name)_ibfk_\(number + 1)"
+                later.append(
+                    ArchiveObject(
+                        id: freshID(), kind: .constraint, name: name, section: .postData,
+                        dependencies: Array(Set([table.id, referenced.id])).sorted(),
+                        ddl: "ALTER TABLE \(quoted) ADD CONSTRAINT \(mariadbIdentifier(name)) FOREIGN KEY (\(key.columns.map(mariadbIdentifier).joined(separator: ", "))) REFERENCES \(mariadbIdentifier(key.referencedTable)) (\(columns.map(mariadbIdentifier).joined(separator: ", "))) ON DELETE \(Self.action(key.onDelete)) ON UPDATE \(Self.action(key.onUpdate))"))
+            }
+            tables.append(
+                ArchiveTable(
+                    id: table.id, name: table.name,
+                    columns: table.columns.map { ArchiveColumn(name: $0.name, type: Self.typeName($0.type), nullable: $0.nullable, generated: false) },
+                    encoding: .mariadbTSV, chunks: source.table(id: table.id)?.chunks))
+        }
+        return ArchiveManifest(
+            engine: source.engine, serverVersion: source.serverVersion, driver: "mariadb", strategy: restoreStrategyName,
+            createdAt: source.createdAt, toolVersion: source.toolVersion, objects: objects + later, tables: tables)
+    }
+
+    /// Key columns of unbounded text get InnoDB's largest key length (768 characters of utf8mb4),
+    /// so a longer value is refused by the conversion rather than cut by the server.
+    func fitted(_ schema: PortableSchema) -> PortableSchema {
+        var schema = schema
+        for tableIndex in schema.tables.indices {
+            let table = schema.tables[tableIndex]
+            let keyed = Set(table.primaryKey + table.indexes.flatMap { $0.columns.map(\.name) })
+            for index in table.columns.indices where keyed.contains(table.columns[index].name) {
+                if table.columns[index].type == .text(maxLength: nil) { schema.tables[tableIndex].columns[index].type = .text(maxLength: 768) }
+            }
+        }
+        return schema
+    }
+
+    private func createTable(_ table: PortableTable, warnings: inout [String]) -> String {
+        let keyed = Set(table.primaryKey + table.indexes.flatMap { $0.columns.map(\.name) })
+        var lines: [String] = []
+        for column in table.columns {
+            var type = Self.typeName(column.type)
+            if column.type == .blob && keyed.contains(column.name) { type = "varbinary(3072)" }
+            var line = "  \(mariadbIdentifier(column.name)) \(type)"
+            line += column.nullable ? " NULL" : " NOT NULL"
+            if column.autoIncrement, case .integer = column.type {
+                line += " AUTO_INCREMENT"
+            } else if let value = column.defaultValue {
+                if let expression = defaultExpression(value, column: column) {
+                    line += " DEFAULT \(expression)"
+                } else {
+                    warnings.append("the default of \(table.name).\(column.name) does not fit its type \(column.type.name): not created")
+                }
+            }
+            if let comment = column.comment { line += " COMMENT \(mariadbString(comment))" }
+            lines.append(line)
+        }
+        if !table.primaryKey.isEmpty {
+            lines.append("  PRIMARY KEY (\(table.primaryKey.map(mariadbIdentifier).joined(separator: ", ")))")
+        } else if let column = table.autoIncrementColumn, case .integer = column.type {
+            lines.append("  KEY (\(mariadbIdentifier(column.name)))")  // AUTO_INCREMENT must be a key's first column
+        }
+        var options = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+        if let next = table.nextAutoIncrement, table.autoIncrementColumn != nil { options += " AUTO_INCREMENT=\(next)" }
+        if let comment = table.comment { options += " COMMENT=\(mariadbString(comment))" }
+        return "CREATE TABLE \(mariadbIdentifier(table.name)) (\n\(lines.joined(separator: ",\n"))\n)\(options)"
+    }
+
+    private func defaultExpression(_ value: PortableDefault, column: PortableColumn) -> String? {
+        switch value {
+        case .currentTimestamp:
+            if case .timestamp = column.type { return "CURRENT_TIMESTAMP(6)" }
+            return nil
+        case .currentDate: return column.type == .date ? "(CURRENT_DATE)" : nil
+        case .currentTime: return column.type == .time ? "(CURRENT_TIME)" : nil
+        case .literal(let text):
+            switch PortableValueConverter(textualSource: true).convert(.text(Array(text.utf8)), from: column.sourceType, to: column.type) {
+            case .value(let converted), .converted(let converted, _):
+                guard let bytes = MariaDBTSVEncoder.bytes(converted) else { return "NULL" }
+                if case .bits = converted { return "b'" + (converted.shown) + "'" }
+                return mariadbString(String(decoding: bytes, as: UTF8.self))
+            case .nulled: return "NULL"
+            case .refused: return nil
+            }
+        }
+    }
+
+    /// MariaDB's name for a portable type.
+    static func typeName(_ type: PortableType) -> String {
+        switch type {
+        case .boolean: return "tinyint(1)"
+        case .integer(let bits): return bits == 16 ? "smallint" : bits == 32 ? "int" : "bigint"
+        case .decimal(let precision, let scale):
+            guard let precision, precision <= 65 else { return "decimal(65,30)" }
+            return "decimal(\(precision),\(min(scale ?? 0, 30)))"
+        case .real: return "float"
+        case .double: return "double"
+        case .text(let length): return length.map { "varchar(\($0))" } ?? "longtext"
+        case .fixedText(let length): return "char(\(length))"
+        case .blob: return "longblob"
+        case .date: return "date"
+        case .time: return "time(6)"
+        case .timestamp: return "datetime(6)"
+        case .json: return "json"
+        case .uuid: return "uuid"
+        case .enumeration(let labels): return "enum(\(labels.map(mariadbString).joined(separator: ",")))"
+        case .set(let labels): return "set(\(labels.map(mariadbString).joined(separator: ",")))"
+        case .bits(let length): return "bit(\(min(length, 64)))"
+        }
+    }
+
+    private static func action(_ text: String) -> String {
+        switch text.uppercased() {
+        case "CASCADE": return "CASCADE"
+        case "SET NULL": return "SET NULL"
+        case "SET DEFAULT": return "SET DEFAULT"
+        case "RESTRICT": return "RESTRICT"
+        default: return "NO ACTION"
+        }
+    }
+}
