@@ -4,8 +4,9 @@ import PoolKit
 /// created with its columns, primary key and AUTO_INCREMENT counter (InnoDB clusters rows on the
 /// key, so it comes first), secondary keys and foreign keys added after the rows. Tables use
 /// utf8mb4 with the binary collation, so that text compares as in SQLite and PostgreSQL (a UNIQUE key
-/// on 'a' and 'A' holds). A text or byte column in a key becomes `varchar(768)`/`varbinary(3072)`
-/// (InnoDB's key limit); a longer value is refused like any value the column cannot hold.
+/// on 'a' and 'A' holds). A text column in a key becomes a `varchar` short enough for InnoDB's key
+/// limit (``fitted(_:)``), a byte column `varbinary(3072)`; a longer value is refused like any value
+/// the column cannot hold.
 struct MariaDBPortableWriter: PortableArchiveWriter {
     var restoreStrategyName: String { "snapshot" }
     var engineName: String { "mariadb" }
@@ -59,15 +60,24 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
             createdAt: source.createdAt, toolVersion: source.toolVersion, objects: objects + later, tables: tables)
     }
 
-    /// Key columns of unbounded text get InnoDB's largest key length (768 characters of utf8mb4),
-    /// so a longer value is refused by the conversion rather than cut by the server.
+    /// Key columns of unbounded text get a length that lets every key of the table fit InnoDB's
+    /// limit of 3072 bytes (utf8mb4: 4 bytes a character; other columns counted at 16 bytes), so a
+    /// longer value is refused by the conversion rather than cut or rejected by the server.
     func fitted(_ schema: PortableSchema) -> PortableSchema {
         var schema = schema
         for tableIndex in schema.tables.indices {
             let table = schema.tables[tableIndex]
-            let keyed = Set(table.primaryKey + table.indexes.flatMap { $0.columns.map(\.name) })
-            for index in table.columns.indices where keyed.contains(table.columns[index].name) {
-                if table.columns[index].type == .text(maxLength: nil) { schema.tables[tableIndex].columns[index].type = .text(maxLength: 768) }
+            let keys = [table.primaryKey] + table.indexes.map { $0.columns.map(\.name) }
+            let unbounded = Set(table.columns.filter { $0.type == .text(maxLength: nil) }.map(\.name))
+            var length: [String: Int] = [:]
+            for key in keys {
+                let texts = key.filter { unbounded.contains($0) }
+                guard !texts.isEmpty else { continue }
+                let share = max(1, (3072 - 16 * (key.count - texts.count)) / (4 * texts.count))
+                for name in texts { length[name] = min(length[name] ?? 768, share) }
+            }
+            for index in table.columns.indices {
+                if let limit = length[table.columns[index].name] { schema.tables[tableIndex].columns[index].type = .text(maxLength: limit) }
             }
         }
         return schema
