@@ -1,8 +1,7 @@
 import PoolKit
 
-/// PostgreSQL takes archives of other engines (docs/migrating.md); reading its own archives for
-/// another engine is not built yet.
+/// PostgreSQL reads its `copy` archives for restores into other engines, and takes theirs (docs/migrating.md).
 extension PostgresDriver: CrossEngineDriver {
-    public var portableReader: (any PortableArchiveReader)? { nil }
+    public var portableReader: (any PortableArchiveReader)? { PostgresPortableReader() }
     public var portableWriter: (any PortableArchiveWriter)? { PostgresPortableWriter() }
 }

@@ -39,6 +39,10 @@ public protocol PortableArchiveWriter: Sendable {
     /// `schema` with the changes this engine needs before its values are converted (e.g. a
     /// bounded length for text in a key). Default: unchanged.
     func fitted(_ schema: PortableSchema) -> PortableSchema
+    /// Why this engine cannot store `value` (converted to its column's type) as it is, when it
+    /// would change it silently (SQLite stores a NaN as NULL; MariaDB has no infinity); nil when it
+    /// can. Default: nil.
+    func problem(storing value: PortableValue) -> String?
     /// An archive manifest of this driver's own kind for `schema`: objects with DDL in its dialect
     /// (tables pre-data; indexes, keys, constraints, counters post-data), tables with the same ids
     /// as the source's and this driver's encoding, so that its own restore strategy loads it.
@@ -52,6 +56,7 @@ public protocol PortableArchiveWriter: Sendable {
 
 extension PortableArchiveWriter {
     public func fitted(_ schema: PortableSchema) -> PortableSchema { schema }
+    public func problem(storing value: PortableValue) -> String? { nil }
 }
 
 /// Writes converted rows in a target's bulk-load encoding.

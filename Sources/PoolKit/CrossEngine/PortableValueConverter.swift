@@ -199,6 +199,7 @@ public struct PortableValueConverter: Sendable {
 
     private func toUUID(_ value: PortableValue) -> PortableConversion {
         switch value {
+        case .uuid: return .value(value)
         case .blob(let bytes) where bytes.count == 16:
             let hex = bytes.map { String(format2: $0) }.joined()
             return .converted(.uuid(PortableSyntax.dashedUUID(hex)), rule: "blob-to-uuid")
@@ -214,6 +215,7 @@ public struct PortableValueConverter: Sendable {
     }
 
     private func toLabel(_ value: PortableValue, labels: [String]) -> PortableConversion {
+        if case .labels(let members) = value, members.count == 1 { return toLabel(.text(Array(members[0].utf8)), labels: labels) }
         guard case .text(let bytes) = value else { return .refused(reason: "\(value.shown) is not one of the labels") }
         let text = String(decoding: bytes, as: UTF8.self)
         guard labels.contains(text) else { return .refused(reason: "'\(text.prefix(40))' is not one of \(labels.joined(separator: ", "))") }
@@ -232,6 +234,10 @@ public struct PortableValueConverter: Sendable {
 
     private func toBits(_ value: PortableValue, length: Int) -> PortableConversion {
         switch value {
+        case .bits(let text):
+            if text.count == length { return .value(value) }
+            if text.count < length { return .converted(.bits(String(repeating: "0", count: length - text.count) + text), rule: "bits-widened") }
+            return .refused(reason: "\(text) is wider than bit(\(length))")
         case .text(let bytes), .blob(let bytes):
             let all = bytes.map { byte in (0..<8).reversed().map { byte >> $0 & 1 == 1 ? "1" : "0" }.joined() }.joined()
             let extra = all.count - length
@@ -252,6 +258,12 @@ public struct PortableValueConverter: Sendable {
 
     private func toDate(_ value: PortableValue) -> PortableConversion {
         switch value {
+        case .date: return .value(value)
+        case .timestamp(let text):
+            if text.dropFirst(10).hasPrefix(" 00:00:00"), !text.dropFirst(19).contains(where: { $0 != "+" && $0 != "0" && $0 != ":" && $0 != "." }) {
+                return .converted(.date(String(text.prefix(10))), rule: "midnight-timestamp-to-date")
+            }
+            return .refused(reason: "\(text) has a time of day, which a date column would drop")
         case .text(let bytes):
             let text = String(decoding: bytes, as: UTF8.self)
             if PortableSyntax.isZeroDate(text) { return .nulled(rule: "zero-date") }
@@ -269,6 +281,7 @@ public struct PortableValueConverter: Sendable {
     }
 
     private func toTime(_ value: PortableValue) -> PortableConversion {
+        if case .time = value { return .value(value) }
         guard case .text(let bytes) = value else { return .refused(reason: "\(value.shown) is not a time of day") }
         let text = String(decoding: bytes, as: UTF8.self)
         guard let time = PortableSyntax.timeOfDay(text) else { return .refused(reason: "'\(text.prefix(40))' is not a time of day (HH:MM:SS)") }
@@ -279,6 +292,10 @@ public struct PortableValueConverter: Sendable {
         var rule: String?
         var text: String
         switch value {
+        case .timestamp(let typed): text = typed
+        case .date(let day):
+            text = day + " 00:00:00"
+            rule = "date-to-timestamp"
         case .text(let bytes):
             let raw = String(decoding: bytes, as: UTF8.self)
             if PortableSyntax.isZeroDate(raw) { return .nulled(rule: "zero-date") }
@@ -299,6 +316,12 @@ public struct PortableValueConverter: Sendable {
         }
         // An instant without an offset is read as UTC (MariaDB's dump session and SQLite's date functions use UTC).
         if withTimeZone && !PortableSyntax.hasOffset(text) { text += "+00:00" }
+        // An instant into a column without a zone: written in UTC, the form every source here gives.
+        if !withTimeZone && PortableSyntax.hasOffset(text) {
+            guard text.hasSuffix("+00:00") else { return .refused(reason: "\(text) is not in UTC") }
+            text.removeLast(6)
+            rule = rule ?? "instant-as-utc"
+        }
         return rule.map { .converted(.timestamp(text), rule: $0) } ?? .value(.timestamp(text))
     }
 }

@@ -7,6 +7,7 @@ final class TranscodingChunkSource: ChunkSource {
     private let inner: any ChunkSource
     private let decoder: any PortableRowDecoder
     private let encoder: any PortableRowEncoder
+    private let writer: any PortableArchiveWriter
     private let converter: PortableValueConverter
     private let table: PortableTable
     private let policy: CrossEngineOptions.BadValuePolicy
@@ -15,12 +16,14 @@ final class TranscodingChunkSource: ChunkSource {
     private(set) var counts = ChunkConversionCounts()
 
     init(
-        inner: any ChunkSource, decoder: any PortableRowDecoder, encoder: any PortableRowEncoder, converter: PortableValueConverter,
-        table: PortableTable, policy: CrossEngineOptions.BadValuePolicy, chunkID: UInt32
+        inner: any ChunkSource, decoder: any PortableRowDecoder, writer: any PortableArchiveWriter, table: PortableTable,
+        converter: PortableValueConverter,
+        policy: CrossEngineOptions.BadValuePolicy, chunkID: UInt32
     ) {
         self.inner = inner
         self.decoder = decoder
-        self.encoder = encoder
+        self.writer = writer
+        self.encoder = writer.rowEncoder(for: table)
         self.converter = converter
         self.table = table
         self.policy = policy
@@ -47,7 +50,13 @@ final class TranscodingChunkSource: ChunkSource {
                 "a row of \(table.sourceName) in chunk \(chunkID) has \(values.count) values but the table has \(table.columns.count) columns")
         }
         for (index, column) in table.columns.enumerated() {
-            switch converter.convert(values[index], from: column.sourceType, to: column.type) {
+            var conversion = converter.convert(values[index], from: column.sourceType, to: column.type)
+            switch conversion {
+            case .value(let value), .converted(let value, _):
+                if let problem = writer.problem(storing: value) { conversion = .refused(reason: problem) }
+            default: break
+            }
+            switch conversion {
             case .value(let value):
                 converted[index] = value
             case .converted(let value, let rule):

@@ -46,8 +46,8 @@ final class TranscodingRestoreSession<Inner: RestoreSession>: RestoreSession {
             throw PoolKitError(.archiveCorrupt, "the archive has data for table id \(objectID), which its manifest does not list")
         }
         let transcoding = TranscodingChunkSource(
-            inner: source, decoder: try plan.reader.rowDecoder(for: sourceTable, in: plan.sourceManifest),
-            encoder: plan.writer.rowEncoder(for: table), converter: plan.converter, table: table, policy: plan.options.onBadValue,
+            inner: source, decoder: try plan.reader.rowDecoder(for: sourceTable, in: plan.sourceManifest), writer: plan.writer, table: table,
+            converter: plan.converter, policy: plan.options.onBadValue,
             chunkID: chunkID)
         let written = try await inner.load(objectID: objectID, chunkID: chunkID, from: transcoding, on: worker)
         let counts = transcoding.counts

@@ -13,6 +13,12 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
 
     func rowEncoder(for table: PortableTable) -> any PortableRowEncoder { MariaDBTSVEncoder() }
 
+    /// MariaDB's floating-point columns hold neither NaN nor infinity.
+    func problem(storing value: PortableValue) -> String? {
+        if case .real(let number) = value, !number.isFinite { return "MariaDB has no \(number) in a floating-point column" }
+        return nil
+    }
+
     func manifest(for schema: PortableSchema, source: ArchiveManifest, warnings: inout [String]) throws -> ArchiveManifest {
         var objects: [ArchiveObject] = []
         var later: [ArchiveObject] = []

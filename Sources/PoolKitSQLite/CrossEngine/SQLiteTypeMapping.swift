@@ -4,7 +4,7 @@ import PoolKit
 /// SQLite declared types → portable types. SQLite's own affinity rules decide, in their order
 /// (a type containing `INT` is an integer, `CHAR`/`CLOB`/`TEXT` text, `BLOB` bytes, `REAL`/`FLOA`/`DOUB`
 /// a double, anything else numeric), after the names that say more than their affinity: `BOOLEAN`,
-/// `DATE`, `DATETIME`/`TIMESTAMP`, `TIME`, `JSON`, `UUID`. Declared lengths (`VARCHAR(20)`) are not
+/// `DATE`, `DATETIME`/`TIMESTAMP`, `TIMESTAMPTZ`, `TIME`, `JSON`, `UUID`. Declared lengths (`VARCHAR(20)`) are not
 /// kept: SQLite never enforced them. A column without a declared type holds anything; it becomes text.
 enum SQLiteTypeMapping {
     static func portableType(declared: String) -> PortableType {
@@ -14,6 +14,7 @@ enum SQLiteTypeMapping {
         case "bool", "boolean": return .boolean
         case "date": return .date
         case "datetime", "timestamp": return .timestamp(withTimeZone: false)
+        case "timestamptz": return .timestamp(withTimeZone: true)
         case "time": return .time
         case "json", "jsonb": return .json
         case "uuid": return .uuid
