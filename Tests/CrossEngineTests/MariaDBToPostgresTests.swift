@@ -42,6 +42,9 @@ struct MariaDBToPostgresTests {
              b'10101', '{"a": [1, 2]}', ST_GeomFromText('POINT(1 2)'), 12.5, x'00ff0a09', 'tab\tnew\nline é'),
             (101, 1, 0, 0, NULL, '', NULL, '0000-00-00 00:00:00', NULL, NULL, NULL, NULL, NULL, 3, NULL, NULL);
         CREATE VIEW odd_view AS SELECT id FROM `Odd ``Name```;
+        CREATE TABLE genre (id int PRIMARY KEY);
+        CREATE TABLE track (id int PRIMARY KEY, genre_id int, owner_id int unsigned,
+            FOREIGN KEY (genre_id) REFERENCES genre (id), FOREIGN KEY (owner_id) REFERENCES owner (id));
         """#
 
     @Test("tinyint(1), unsigned, ENUM, SET, zero dates, DATETIME/TIMESTAMP, YEAR, BIT, JSON, spatial, keys and counters")
@@ -79,6 +82,9 @@ struct MariaDBToPostgresTests {
             #expect(try await target.scalar(#"INSERT INTO "Odd `Name`"(flag) VALUES (true) RETURNING id"#) == "3")
             await #expect(throws: (any Error).self) { try await target.execute(#"INSERT INTO "Odd `Name`"(e) VALUES ('nope')"#) }
             await #expect(throws: (any Error).self) { try await target.execute(#"INSERT INTO "Odd `Name`"(owner_id) VALUES (5)"#) }
+            // Foreign keys go on the table that has them, whatever the order of their dependencies.
+            #expect(try await target.scalar("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = 'track'::regclass") == "2")
+            #expect(try await target.scalar("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid IN ('genre'::regclass, 'owner'::regclass)") == "0")
             #expect(try await target.scalar("SELECT obj_description('owner'::regclass) || '/' || col_description('owner'::regclass, 2)") == "owners/who")
         }
     }

@@ -11,21 +11,26 @@ enum MariaDBAlterClauses {
         case notCarried(String)
     }
 
-    /// The `ADD …` clauses of the `ALTER TABLE` statements in `ddl`, without `ADD`.
-    static func clauses(of ddl: String) -> [String] {
-        var result: [String] = []
+    /// The `ADD …` clauses of the `ALTER TABLE` statements in `ddl`, without `ADD`, each with the
+    /// table its statement alters.
+    static func clauses(of ddl: String) -> [(table: String, clause: String)] {
+        var result: [(table: String, clause: String)] = []
         for statement in ddl.components(separatedBy: ";\n") {
             let trimmed = statement.trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: ";")))
             let tokens = MariaDBDDLTokenizer.tokens(trimmed)
             guard tokens.count > 3, tokens[0].keyword == "ALTER", tokens[1].keyword == "TABLE" else { continue }
-            // Skip `ALTER TABLE `db`.`t`` up to the first clause.
-            guard let range = trimmed.range(of: #"^ALTER\s+TABLE\s+`(?:[^`]|``)+`(?:\.`(?:[^`]|``)+`)?\s+"#, options: [.regularExpression, .caseInsensitive]) else {
-                continue
+            // `ALTER TABLE `t`` or `ALTER TABLE `db`.`t``: the table is the last identifier before the first clause.
+            var table: String?
+            for token in tokens.dropFirst(2) {
+                if case .identifier(let name) = token { table = name } else if token != .word(".") { break }
             }
+            guard let table,
+                let range = trimmed.range(of: #"^ALTER\s+TABLE\s+`(?:[^`]|``)+`(?:\.`(?:[^`]|``)+`)?\s+"#, options: [.regularExpression, .caseInsensitive])
+            else { continue }
             for clause in MariaDBDDLTokenizer.splitTopLevel(String(trimmed[range.upperBound...])) {
                 var text = clause
                 if text.uppercased().hasPrefix("ADD ") { text = String(text.dropFirst(4)) }
-                result.append(text)
+                result.append((table, text))
             }
         }
         return result

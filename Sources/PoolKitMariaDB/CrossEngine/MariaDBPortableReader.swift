@@ -30,22 +30,21 @@ struct MariaDBPortableReader: PortableArchiveReader {
             }
             tables.append(try describe(table, ddl: ddl, notCarried: &notCarried, warnings: &warnings))
         }
-        let ids = Dictionary(tables.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let byName = Dictionary(tables.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
         for object in manifest.objects {
             switch object.kind {
             case .table, .databaseDefaults, .rows, .history, .comment: continue
             case .index, .constraint:
-                guard let ddl = object.ddl, let tableID = object.dependencies.first(where: { ids[$0] != nil }),
-                    let position = byName[ids[tableID]!.name]
-                else { continue }
-                for clause in MariaDBAlterClauses.clauses(of: ddl) {
+                // The table is the one the statement alters (a foreign key also depends on the table it references).
+                guard let ddl = object.ddl else { continue }
+                for (table, clause) in MariaDBAlterClauses.clauses(of: ddl) {
+                    guard let position = byName[table] else { continue }
                     switch MariaDBAlterClauses.parse(clause) {
                     case .index(let index): tables[position].indexes.append(index)
                     case .foreignKey(let key): tables[position].foreignKeys.append(key)
                     case .notCarried(let reason):
                         notCarried.append(
-                            PortableNotCarried(kind: object.kind.rawValue, name: "\(ids[tableID]!.name): \(clause.prefix(60))", reason: reason, definition: clause))
+                            PortableNotCarried(kind: object.kind.rawValue, name: "\(table): \(clause.prefix(60))", reason: reason, definition: clause))
                     }
                 }
             default:
