@@ -2,9 +2,14 @@
 /// Julian day numbers, UUIDs; and what makes text unfit for a UTF-8 target.
 enum PortableSyntax {
     /// Why `bytes` cannot be a text value of a UTF-8 target (invalid UTF-8, a NUL character), or nil.
+    /// ASCII without NUL — most text — is checked without building a string.
     static func textProblem(_ bytes: [UInt8]) -> String? {
-        if bytes.contains(0) { return "text contains a NUL character, which the target's text types cannot hold" }
-        if String(validating: bytes, as: UTF8.self) == nil { return "text is not valid UTF-8" }
+        var ascii = true
+        for byte in bytes {
+            if byte == 0 { return "text contains a NUL character, which the target's text types cannot hold" }
+            if byte >= 0x80 { ascii = false }
+        }
+        if !ascii && String(validating: bytes, as: UTF8.self) == nil { return "text is not valid UTF-8" }
         return nil
     }
 
@@ -41,20 +46,43 @@ enum PortableSyntax {
     }
 
     /// MariaDB's zero date and its partial forms (`0000-00-00`, `2020-00-00`, `0000-00-00 00:00:00`).
-    static func isZeroDate(_ text: String) -> Bool {
-        guard text.count >= 10 else { return false }
-        let parts = text.prefix(10).split(separator: "-")
-        guard parts.count == 3, parts.allSatisfy({ $0.allSatisfy(\.isNumber) }) else { return false }
-        return parts.contains { Int($0) == 0 }
+    static func isZeroDate(_ text: String) -> Bool { isZeroDate(Array(text.utf8)) }
+
+    static func isZeroDate(_ bytes: [UInt8]) -> Bool {
+        guard let (year, month, day) = dateFields(bytes) else { return false }
+        return year == 0 || month == 0 || day == 0
     }
 
     /// `YYYY-MM-DD` naming a day of the calendar.
-    static func isDate(_ text: String) -> Bool {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard text.count == 10, parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
-        else { return false }
-        return (1...12).contains(month) && day >= 1 && day <= daysIn(month: month, year: year) && year >= 1
+    static func isDate(_ text: String) -> Bool { isDate(Array(text.utf8)) }
+
+    static func isDate(_ bytes: [UInt8]) -> Bool {
+        guard bytes.count == 10, let (year, month, day) = dateFields(bytes) else { return false }
+        return validDay(year, month, day)
+    }
+
+    /// The numbers of `YYYY-MM-DD` at the start of `bytes` (any values, zero included).
+    private static func dateFields(_ bytes: [UInt8]) -> (Int, Int, Int)? {
+        guard bytes.count >= 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+            let year = number(bytes, 0, 4), let month = number(bytes, 5, 2), let day = number(bytes, 8, 2)
+        else { return nil }
+        return (year, month, day)
+    }
+
+    private static func validDay(_ year: Int, _ month: Int, _ day: Int) -> Bool {
+        year >= 1 && (1...12).contains(month) && day >= 1 && day <= daysIn(month: month, year: year)
+    }
+
+    /// The decimal number in `bytes[start..<start+count]`, all digits, or nil.
+    private static func number(_ bytes: [UInt8], _ start: Int, _ count: Int) -> Int? {
+        guard start + count <= bytes.count else { return nil }
+        var value = 0
+        for index in start..<(start + count) {
+            let digit = Int(bytes[index]) - 48
+            guard digit >= 0 && digit <= 9 else { return nil }
+            value = value * 10 + digit
+        }
+        return value
     }
 
     private static func daysIn(month: Int, year: Int) -> Int {
@@ -67,47 +95,62 @@ enum PortableSyntax {
 
     /// `HH:MM[:SS[.fraction]]` as `HH:MM:SS[.fraction]`, or nil (hours 0–23; 24:00:00 is refused).
     static func timeOfDay<S: StringProtocol>(_ text: S) -> String? {
-        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count == 2 || parts.count == 3, parts[0].count == 2, parts[1].count == 2,
-            let hour = Int(parts[0]), let minute = Int(parts[1]), (0...23).contains(hour), (0...59).contains(minute)
+        let bytes = Array(text.utf8)
+        guard let end = timeEnd(bytes, from: 0), end == bytes.count else { return nil }
+        return normalizedTime(bytes, from: 0, to: end)
+    }
+
+    /// Where a valid `HH:MM[:SS[.fraction]]` starting at `start` ends, or nil.
+    private static func timeEnd(_ bytes: [UInt8], from start: Int) -> Int? {
+        guard let hour = number(bytes, start, 2), hour <= 23, start + 2 < bytes.count, bytes[start + 2] == UInt8(ascii: ":"),
+            let minute = number(bytes, start + 3, 2), minute <= 59
         else { return nil }
-        guard parts.count == 3 else { return "\(parts[0]):\(parts[1]):00" }
-        let secondParts = parts[2].split(separator: ".", omittingEmptySubsequences: false)
-        guard secondParts[0].count == 2, let second = Int(secondParts[0]), (0...59).contains(second), secondParts.count <= 2 else {
-            return nil
-        }
-        if secondParts.count == 2 {
-            guard !secondParts[1].isEmpty, secondParts[1].allSatisfy(\.isNumber) else { return nil }
-        }
-        return "\(parts[0]):\(parts[1]):\(parts[2])"
+        var end = start + 5
+        guard end < bytes.count, bytes[end] == UInt8(ascii: ":") else { return end }
+        guard let second = number(bytes, end + 1, 2), second <= 59 else { return nil }
+        end += 3
+        guard end < bytes.count, bytes[end] == UInt8(ascii: ".") else { return end }
+        var digits = end + 1
+        while digits < bytes.count, bytes[digits] >= 48, bytes[digits] <= 57 { digits += 1 }
+        return digits > end + 1 ? digits : nil
+    }
+
+    private static func normalizedTime(_ bytes: [UInt8], from start: Int, to end: Int) -> String {
+        let piece = String(decoding: bytes[start..<end], as: UTF8.self)
+        return end - start == 5 ? piece + ":00" : piece
     }
 
     /// `YYYY-MM-DD[ T]HH:MM[:SS[.fraction]][Z|±HH[:MM]]` as `YYYY-MM-DD HH:MM:SS[.fraction][±HH:MM]`, or nil.
-    static func timestamp(_ text: String) -> String? {
-        guard text.count >= 16 else { return nil }
-        let date = String(text.prefix(10))
-        let separator = text[text.index(text.startIndex, offsetBy: 10)]
-        guard isDate(date), separator == " " || separator == "T" else { return nil }
-        var rest = text.dropFirst(11)
+    static func timestamp(_ text: String) -> String? { timestamp(Array(text.utf8)) }
+
+    static func timestamp(_ bytes: [UInt8]) -> String? {
+        guard bytes.count >= 16, let (year, month, day) = dateFields(bytes), validDay(year, month, day),
+            bytes[10] == UInt8(ascii: " ") || bytes[10] == UInt8(ascii: "T"), let end = timeEnd(bytes, from: 11)
+        else { return nil }
         var offset = ""
-        if rest.hasSuffix("Z") {
-            rest = rest.dropLast()
-            offset = "+00:00"
-        } else if let sign = rest.lastIndex(where: { $0 == "+" || $0 == "-" }) {
-            let zone = rest[rest.index(after: sign)...]
-            let zoneParts = zone.split(separator: ":")
-            guard zoneParts.count <= 2, zoneParts.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isNumber) }) else { return nil }
-            offset = String(rest[sign]) + zoneParts[0] + ":" + (zoneParts.count == 2 ? zoneParts[1] : "00")
-            rest = rest[..<sign]
+        if end < bytes.count {
+            let sign = bytes[end]
+            if sign == UInt8(ascii: "Z") && end + 1 == bytes.count {
+                offset = "+00:00"
+            } else if sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-"), let hours = number(bytes, end + 1, 2) {
+                var minutes = "00"
+                if end + 3 == bytes.count {
+                } else if end + 6 == bytes.count, bytes[end + 3] == UInt8(ascii: ":"), let value = number(bytes, end + 4, 2) {
+                    minutes = value < 10 ? "0\(value)" : String(value)
+                } else {
+                    return nil
+                }
+                offset = (sign == UInt8(ascii: "+") ? "+" : "-") + (hours < 10 ? "0\(hours)" : String(hours)) + ":" + minutes
+            } else {
+                return nil
+            }
         }
-        guard let time = timeOfDay(rest) else { return nil }
-        return date + " " + time + offset
+        return String(decoding: bytes[0..<10], as: UTF8.self) + " " + normalizedTime(bytes, from: 11, to: end) + offset
     }
 
     /// Whether a normalized timestamp ends with an offset.
     static func hasOffset(_ text: String) -> Bool {
-        guard text.count > 19 else { return false }
-        return text.dropFirst(19).contains { $0 == "+" || $0 == "-" }
+        text.utf8.count > 19 && text.utf8.dropFirst(19).contains { $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-") }
     }
 
     /// A Julian day number (SQLite's reading of a number as a date: days since noon UTC on

@@ -265,10 +265,10 @@ public struct PortableValueConverter: Sendable {
             }
             return .refused(reason: "\(text) has a time of day, which a date column would drop")
         case .text(let bytes):
+            if PortableSyntax.isZeroDate(bytes) { return .nulled(rule: "zero-date") }
+            if PortableSyntax.isDate(bytes) { return .value(.date(String(decoding: bytes, as: UTF8.self))) }
             let text = String(decoding: bytes, as: UTF8.self)
-            if PortableSyntax.isZeroDate(text) { return .nulled(rule: "zero-date") }
-            if PortableSyntax.isDate(text) { return .value(.date(text)) }
-            if let timestamp = PortableSyntax.timestamp(text), timestamp.hasSuffix(" 00:00:00") {
+            if let timestamp = PortableSyntax.timestamp(bytes), timestamp.hasSuffix(" 00:00:00") {
                 return .converted(.date(String(timestamp.prefix(10))), rule: "midnight-timestamp-to-date")
             }
             return .refused(reason: "'\(text.prefix(40))' is not a date (YYYY-MM-DD)")
@@ -297,16 +297,15 @@ public struct PortableValueConverter: Sendable {
             text = day + " 00:00:00"
             rule = "date-to-timestamp"
         case .text(let bytes):
-            let raw = String(decoding: bytes, as: UTF8.self)
-            if PortableSyntax.isZeroDate(raw) { return .nulled(rule: "zero-date") }
-            if PortableSyntax.isDate(raw) {
-                text = raw + " 00:00:00"
+            if PortableSyntax.isZeroDate(bytes) { return .nulled(rule: "zero-date") }
+            if PortableSyntax.isDate(bytes) {
+                text = String(decoding: bytes, as: UTF8.self) + " 00:00:00"
                 rule = "date-to-timestamp"
-            } else if let parsed = PortableSyntax.timestamp(raw) {
+            } else if let parsed = PortableSyntax.timestamp(bytes) {
                 text = parsed
-                if parsed != raw && !textualSource { rule = "timestamp-normalized" }
+                if !textualSource && !parsed.utf8.elementsEqual(bytes) { rule = "timestamp-normalized" }
             } else {
-                return .refused(reason: "'\(raw.prefix(40))' is not a timestamp (YYYY-MM-DD HH:MM:SS)")
+                return .refused(reason: "'\(String(decoding: bytes.prefix(40), as: UTF8.self))' is not a timestamp (YYYY-MM-DD HH:MM:SS)")
             }
         case .integer, .real:
             guard let (date, seconds) = PortableSyntax.julianDay(value) else { return .refused(reason: "\(value.shown) is not a Julian day number") }

@@ -13,6 +13,11 @@ struct MariaDBTSVEncoder: PortableRowEncoder {
                 buffer.append(UInt8(ascii: "N"))
                 continue
             }
+            // Most values need no escape: copied whole.
+            if !bytes.contains(where: { byte in byte == UInt8(ascii: "\\") || byte == 0x0A || byte == 0x0D || byte == 0x09 || byte == 0x00 }) {
+                buffer.append(contentsOf: bytes)
+                continue
+            }
             for byte in bytes {
                 switch byte {
                 case UInt8(ascii: "\\"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "\\"))

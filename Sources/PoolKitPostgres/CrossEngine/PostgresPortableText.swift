@@ -45,6 +45,11 @@ struct PostgresCopyTextEncoder: PortableRowEncoder {
                 buffer.append(UInt8(ascii: "N"))
                 continue
             }
+            // Most values need no escape: copied whole.
+            if !text.contains(where: { byte in byte == UInt8(ascii: "\\") || byte == 0x0A || byte == 0x0D || byte == 0x09 }) {
+                buffer.append(contentsOf: text)
+                continue
+            }
             for byte in text {
                 switch byte {
                 case UInt8(ascii: "\\"): buffer.append(UInt8(ascii: "\\")); buffer.append(UInt8(ascii: "\\"))
