@@ -135,7 +135,7 @@ for source in "${SOURCES[@]}"; do
                 fresh "$pgl_db"
                 # pgloader may stop in its debugger after an error: no input, and a time limit.
                 status=0
-                /usr/bin/time -f "%e" -o "$W/time" timeout "$PGLOADER_LIMIT" pgloader --no-ssl-cert-verification "$load" \
+                /usr/bin/time -f "%e" -o "$W/time" timeout -k 10 "$PGLOADER_LIMIT" pgloader --no-ssl-cert-verification "$load" \
                     </dev/null >"$W/$name-$kind.pgloader.log" 2>&1 || status=$?
                 STATUS_PGL[$source]=$status
                 seconds=$(tail -1 "$W/time")
