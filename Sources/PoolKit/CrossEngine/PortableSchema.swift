@@ -194,3 +194,24 @@ public struct PortableNotCarried: Sendable, Hashable, Codable {
         self.definition = definition
     }
 }
+
+extension PortableColumn {
+    /// A literal default in this column's type, by the value rules: the converted value (`.null`
+    /// when the rules make it NULL), or nil when it does not fit (the default is then not created).
+    public func convertedDefault(literal text: String) -> PortableValue? {
+        switch PortableValueConverter(textualSource: true).convert(.text(Array(text.utf8)), from: sourceType, to: type) {
+        case .value(let value), .converted(let value, _): return value
+        case .nulled: return .null
+        case .refused: return nil
+        }
+    }
+}
+
+extension PortableForeignKey {
+    /// A referential action in the standard spelling every target writes as is: `CASCADE`,
+    /// `SET NULL`, `SET DEFAULT`, `RESTRICT`, else `NO ACTION`.
+    public static func standardAction(_ text: String) -> String {
+        let upper = text.uppercased()
+        return ["CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT"].contains(upper) ? upper : "NO ACTION"
+    }
+}

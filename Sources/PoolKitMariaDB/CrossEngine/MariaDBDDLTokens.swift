@@ -1,4 +1,5 @@
 import Foundation
+import PoolKit
 
 /// The pieces of MariaDB DDL as `SHOW CREATE TABLE` and the snapshot strategy's `ALTER TABLE`
 /// statements write it: words, `'strings'`, `` `identifiers` ``, parenthesized groups (kept raw) and
@@ -117,32 +118,5 @@ enum MariaDBDDLTokenizer {
     }
 
     /// `text` split at top-level commas (outside quotes and parentheses), each piece trimmed.
-    static func splitTopLevel(_ text: String) -> [String] {
-        var pieces: [String] = []
-        var current = ""
-        var depth = 0
-        var quote: Character?
-        var escaped = false
-        for character in text {
-            if escaped {
-                escaped = false
-            } else if let open = quote {
-                if character == "\\" && open != "`" { escaped = true } else if character == open { quote = nil }
-            } else if character == "'" || character == "\"" || character == "`" {
-                quote = character
-            } else if character == "(" {
-                depth += 1
-            } else if character == ")" {
-                depth -= 1
-            } else if character == "," && depth == 0 {
-                pieces.append(current.trimmingCharacters(in: .whitespacesAndNewlines))
-                current = ""
-                continue
-            }
-            current.append(character)
-        }
-        let last = current.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !last.isEmpty { pieces.append(last) }
-        return pieces
-    }
+    static func splitTopLevel(_ text: String) -> [String] { SQLTextSplitting.splitTopLevel(text, backslashEscapes: true) }
 }

@@ -53,7 +53,7 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
                     ArchiveObject(
                         id: freshID(), kind: .constraint, name: name, section: .postData,
                         dependencies: Array(Set([table.id, referenced.id])).sorted(),
-                        ddl: "ALTER TABLE \(quoted) ADD CONSTRAINT \(mariadbIdentifier(name)) FOREIGN KEY (\(key.columns.map(mariadbIdentifier).joined(separator: ", "))) REFERENCES \(mariadbIdentifier(key.referencedTable)) (\(columns.map(mariadbIdentifier).joined(separator: ", "))) ON DELETE \(Self.action(key.onDelete)) ON UPDATE \(Self.action(key.onUpdate))"))
+                        ddl: "ALTER TABLE \(quoted) ADD CONSTRAINT \(mariadbIdentifier(name)) FOREIGN KEY (\(key.columns.map(mariadbIdentifier).joined(separator: ", "))) REFERENCES \(mariadbIdentifier(key.referencedTable)) (\(columns.map(mariadbIdentifier).joined(separator: ", "))) ON DELETE \(PortableForeignKey.standardAction(key.onDelete)) ON UPDATE \(PortableForeignKey.standardAction(key.onUpdate))"))
             }
             tables.append(
                 ArchiveTable(
@@ -128,14 +128,10 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
         case .currentDate: return column.type == .date ? "(CURRENT_DATE)" : nil
         case .currentTime: return column.type == .time ? "(CURRENT_TIME)" : nil
         case .literal(let text):
-            switch PortableValueConverter(textualSource: true).convert(.text(Array(text.utf8)), from: column.sourceType, to: column.type) {
-            case .value(let converted), .converted(let converted, _):
-                guard let bytes = MariaDBTSVEncoder.bytes(converted) else { return "NULL" }
-                if case .bits = converted { return "b'" + (converted.shown) + "'" }
-                return mariadbString(String(decoding: bytes, as: UTF8.self))
-            case .nulled: return "NULL"
-            case .refused: return nil
-            }
+            guard let value = column.convertedDefault(literal: text) else { return nil }
+            guard let bytes = MariaDBTSVEncoder.bytes(value) else { return "NULL" }
+            if case .bits(let digits) = value { return "b'\(digits)'" }
+            return mariadbString(String(decoding: bytes, as: UTF8.self))
         }
     }
 
@@ -163,13 +159,4 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
         }
     }
 
-    private static func action(_ text: String) -> String {
-        switch text.uppercased() {
-        case "CASCADE": return "CASCADE"
-        case "SET NULL": return "SET NULL"
-        case "SET DEFAULT": return "SET DEFAULT"
-        case "RESTRICT": return "RESTRICT"
-        default: return "NO ACTION"
-        }
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PoolKit
 
 /// Small readers of the DDL a PostgreSQL `copy` archive keeps (written by the catalog reader and
 /// `pg_get_indexdef`/`pg_get_constraintdef`): identifiers, qualified names, string literals, lists.
@@ -6,23 +7,7 @@ enum PostgresDDLText {
     /// An identifier at the start of `text` (`"a""b"` or a bare word) and what follows it.
     static func identifier(_ text: Substring) -> (name: String, rest: Substring)? {
         var text = text.drop { $0 == " " }
-        if text.first == "\"" {
-            var name = ""
-            text = text.dropFirst()
-            while let character = text.first {
-                text = text.dropFirst()
-                if character == "\"" {
-                    if text.first == "\"" {
-                        name.append("\"")
-                        text = text.dropFirst()
-                        continue
-                    }
-                    return (name, text)
-                }
-                name.append(character)
-            }
-            return nil
-        }
+        if text.first == "\"" { return quoted(text, by: "\"").map { ($0.value, $0.rest) } }
         let word = text.prefix { $0.isLetter || $0.isNumber || $0 == "_" || $0 == "$" }
         guard !word.isEmpty else { return nil }
         return (String(word), text.dropFirst(word.count))
@@ -39,15 +24,20 @@ enum PostgresDDLText {
 
     /// A string literal `'…'` at the start of `text` (`''` undone) and what follows it.
     static func literal(_ text: Substring) -> (value: String, rest: Substring)? {
-        var text = text.drop { $0 == " " }
+        let text = text.drop { $0 == " " }
         guard text.first == "'" else { return nil }
-        text = text.dropFirst()
+        return quoted(text, by: "'")
+    }
+
+    /// The run quoted by `quote` at the start of `text` (doubled quotes undone) and what follows it.
+    private static func quoted(_ text: Substring, by quote: Character) -> (value: String, rest: Substring)? {
+        var text = text.dropFirst()
         var value = ""
         while let character = text.first {
             text = text.dropFirst()
-            if character == "'" {
-                if text.first == "'" {
-                    value.append("'")
+            if character == quote {
+                if text.first == quote {
+                    value.append(quote)
                     text = text.dropFirst()
                     continue
                 }
@@ -59,31 +49,7 @@ enum PostgresDDLText {
     }
 
     /// `text` split at top-level commas (outside quotes and parentheses), trimmed.
-    static func splitTopLevel<S: StringProtocol>(_ text: S) -> [String] {
-        var pieces: [String] = []
-        var current = ""
-        var depth = 0
-        var quote: Character?
-        for character in text {
-            if let open = quote {
-                if character == open { quote = nil }
-            } else if character == "'" || character == "\"" {
-                quote = character
-            } else if character == "(" {
-                depth += 1
-            } else if character == ")" {
-                depth -= 1
-            } else if character == "," && depth == 0 {
-                pieces.append(current.trimmingCharacters(in: .whitespacesAndNewlines))
-                current = ""
-                continue
-            }
-            current.append(character)
-        }
-        let last = current.trimmingCharacters(in: .whitespacesAndNewlines)
-        if !last.isEmpty { pieces.append(last) }
-        return pieces
-    }
+    static func splitTopLevel<S: StringProtocol>(_ text: S) -> [String] { SQLTextSplitting.splitTopLevel(text, backslashEscapes: false) }
 
     /// The text inside the parentheses that open at the first `(` of `text`, and what follows.
     static func parenthesized(_ text: Substring) -> (inner: String, rest: Substring)? {

@@ -68,7 +68,7 @@ struct PostgresPortableWriter: PortableArchiveWriter {
                     ArchiveObject(
                         id: freshID(), kind: .constraint, name: name, schema: Self.schema, section: .postData,
                         dependencies: Array(Set([table.id, referenced])).sorted(),
-                        ddl: "ALTER TABLE ONLY \(qualified) ADD CONSTRAINT \(PostgresSQL.identifier(name)) FOREIGN KEY (\(key.columns.map(PostgresSQL.identifier).joined(separator: ", "))) REFERENCES \(PostgresSQL.qualified(Self.schema, key.referencedTable))\(target) ON DELETE \(Self.action(key.onDelete)) ON UPDATE \(Self.action(key.onUpdate));\n"))
+                        ddl: "ALTER TABLE ONLY \(qualified) ADD CONSTRAINT \(PostgresSQL.identifier(name)) FOREIGN KEY (\(key.columns.map(PostgresSQL.identifier).joined(separator: ", "))) REFERENCES \(PostgresSQL.qualified(Self.schema, key.referencedTable))\(target) ON DELETE \(PortableForeignKey.standardAction(key.onDelete)) ON UPDATE \(PortableForeignKey.standardAction(key.onUpdate));\n"))
             }
             if let column = table.autoIncrementColumn, case .integer = column.type {
                 let next = table.nextAutoIncrement ?? 1
@@ -147,14 +147,9 @@ struct PostgresPortableWriter: PortableArchiveWriter {
         case .currentDate: return column.type == .date ? "CURRENT_DATE" : nil
         case .currentTime: return column.type == .time ? "LOCALTIME" : nil
         case .literal(let text):
-            let converter = PortableValueConverter(textualSource: true)
-            switch converter.convert(.text(Array(text.utf8)), from: column.sourceType, to: column.type) {
-            case .value(let converted), .converted(let converted, _):
-                guard let literal = PostgresPortableText.text(converted) else { return "NULL" }
-                return PostgresSQL.literal(String(decoding: literal, as: UTF8.self))
-            case .nulled: return "NULL"
-            case .refused: return nil
-            }
+            guard let value = column.convertedDefault(literal: text) else { return nil }
+            guard let literal = PostgresPortableText.text(value) else { return "NULL" }
+            return PostgresSQL.literal(String(decoding: literal, as: UTF8.self))
         }
     }
 
@@ -180,14 +175,4 @@ struct PostgresPortableWriter: PortableArchiveWriter {
         }
     }
 
-    /// A referential action as PostgreSQL spells it.
-    private static func action(_ text: String) -> String {
-        switch text.uppercased() {
-        case "CASCADE": return "CASCADE"
-        case "SET NULL": return "SET NULL"
-        case "SET DEFAULT": return "SET DEFAULT"
-        case "RESTRICT": return "RESTRICT"
-        default: return "NO ACTION"
-        }
-    }
 }

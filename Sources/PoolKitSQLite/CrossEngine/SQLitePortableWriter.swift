@@ -95,7 +95,7 @@ struct SQLitePortableWriter: PortableArchiveWriter {
         for key in table.foreignKeys {
             let target = key.referencedColumns.isEmpty ? "" : " (\(key.referencedColumns.map(sqliteQuoteIdentifier).joined(separator: ", ")))"
             lines.append(
-                "  FOREIGN KEY (\(key.columns.map(sqliteQuoteIdentifier).joined(separator: ", "))) REFERENCES \(sqliteQuoteIdentifier(key.referencedTable))\(target) ON DELETE \(key.onDelete) ON UPDATE \(key.onUpdate)")
+                "  FOREIGN KEY (\(key.columns.map(sqliteQuoteIdentifier).joined(separator: ", "))) REFERENCES \(sqliteQuoteIdentifier(key.referencedTable))\(target) ON DELETE \(PortableForeignKey.standardAction(key.onDelete)) ON UPDATE \(PortableForeignKey.standardAction(key.onUpdate))")
         }
         return "CREATE TABLE \(sqliteQuoteIdentifier(table.name)) (\n\(lines.joined(separator: ",\n"))\n)"
     }
@@ -108,17 +108,13 @@ struct SQLitePortableWriter: PortableArchiveWriter {
         case .currentDate: return column.type == .date ? "CURRENT_DATE" : nil
         case .currentTime: return column.type == .time ? "CURRENT_TIME" : nil
         case .literal(let text):
-            switch PortableValueConverter(textualSource: true).convert(.text(Array(text.utf8)), from: column.sourceType, to: column.type) {
-            case .value(let converted), .converted(let converted, _):
-                switch SQLiteTypedEncoder.stored(converted) {
-                case .null: return "NULL"
-                case .integer(let number): return String(number)
-                case .real(let number): return number.isFinite ? String(number) : nil
-                case .text(let bytes): return sqliteQuoteString(String(decoding: bytes, as: UTF8.self))
-                case .blob(let bytes): return "x'" + bytes.map { String(format2: $0) }.joined() + "'"
-                }
-            case .nulled: return "NULL"
-            case .refused: return nil
+            guard let value = column.convertedDefault(literal: text) else { return nil }
+            switch SQLiteTypedEncoder.stored(value) {
+            case .null: return "NULL"
+            case .integer(let number): return String(number)
+            case .real(let number): return number.isFinite ? String(number) : nil
+            case .text(let bytes): return sqliteQuoteString(String(decoding: bytes, as: UTF8.self))
+            case .blob(let bytes): return "x'" + bytes.map { String(format2: $0) }.joined() + "'"
             }
         }
     }
