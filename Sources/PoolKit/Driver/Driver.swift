@@ -3,25 +3,35 @@ import Logging
 /// A database engine's entry point: the URL schemes it serves, how it opens a connection,
 /// which options it accepts and how its errors should be treated by the pool.
 ///
-/// A driver is a plain value; the application builds a ``DriverRegistry`` from the drivers it imports:
+/// A driver is a plain value. An application that knows its engine builds a pool typed by the
+/// driver, which lends the driver's own ``Connection`` type:
+/// ```swift
+/// let pool = try DatabasePool(driver: PostgresDriver(), url: ConnectionURL("postgres://app@db/app"))
+/// ```
+/// A tool that picks the engine from a URL at run time builds a ``DriverRegistry`` from the
+/// drivers it imports instead:
 /// ```swift
 /// let registry = DriverRegistry([SQLiteDriver(), PostgresDriver()])
 /// let pool = try ConnectionPool(url: ConnectionURL("sqlite:///tmp/app.db"), registry: registry)
 /// ```
 public protocol Driver: Sendable {
+    /// The connection type this driver opens (`PostgresConnection`, `SQLiteConnection`, …): what a
+    /// ``DatabasePool`` of this driver lends.
+    associatedtype Connection: DatabaseConnection
     /// A short name, e.g. `postgres`.
     var name: String { get }
     /// The URL schemes this driver serves, e.g. `["postgres", "postgresql"]`.
     var schemes: [String] { get }
     /// The query options the driver accepts; any other option is rejected by ``DriverRegistry``.
     var supportedOptions: [DriverOption] { get }
-    /// The backup strategies the driver offers; the first is the default.
-    var backupStrategies: [any BackupStrategy] { get }
-    /// The restore strategies, one per backup strategy name it can read.
-    var restoreStrategies: [any RestoreStrategy] { get }
+    /// The backup strategies the driver offers, the first the default; each works on the driver's
+    /// own ``Connection`` type, which the compiler checks.
+    var backupStrategies: [any BackupStrategy<Connection>] { get }
+    /// The restore strategies, one per backup strategy name it can read, on ``Connection``.
+    var restoreStrategies: [any RestoreStrategy<Connection>] { get }
     /// Opens one connection. Throws a ``PoolKitError`` whose code says whether waiting could help
     /// (`.connectionFailed`) or not (`.authenticationFailed`, `.databaseNotFound`).
-    func connect(to url: ConnectionURL, logger: Logger) async throws -> any DatabaseConnection
+    func connect(to url: ConnectionURL, logger: Logger) async throws -> Connection
     /// Says what an error means for the connection that raised it.
     func classify(_ error: any Error) -> ErrorDisposition
     /// The URL to open a database that must already exist — the source of a backup, or a ping: one
@@ -38,8 +48,8 @@ public protocol Driver: Sendable {
 }
 
 extension Driver {
-    public var backupStrategies: [any BackupStrategy] { [] }
-    public var restoreStrategies: [any RestoreStrategy] { [] }
+    public var backupStrategies: [any BackupStrategy<Connection>] { [] }
+    public var restoreStrategies: [any RestoreStrategy<Connection>] { [] }
 
     /// Name and summary of each backup strategy, default first.
     public var strategies: [StrategyDescription] {
