@@ -30,7 +30,7 @@ struct Scratch: Sendable {
         let name = "pk_x_\(label)_\(UInt32.random(in: 0...UInt32.max))"
         let quoted = engine == .postgres ? "\"\(name)\"" : "`\(name)`"
         let extra = engine == .mariadb ? " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" : ""
-        try await withConnection(admin) { try await $0.execute("CREATE DATABASE \(quoted)\(extra)") }
+        try await withConnection(admin) { try await $0.execute(unsafeSQL: "CREATE DATABASE \(quoted)\(extra)") }
         var url = admin
         url.database = name
         return Scratch(url: url, admin: admin, name: name, engine: engine)
@@ -47,12 +47,12 @@ struct Scratch: Sendable {
             return
         }
         let sql = engine == .postgres ? "DROP DATABASE IF EXISTS \"\(name)\" WITH (FORCE)" : "DROP DATABASE IF EXISTS `\(name)`"
-        try? await Self.withConnection(admin) { try await $0.execute(sql) }
+        try? await Self.withConnection(admin) { try await $0.execute(unsafeSQL: sql) }
     }
 
-    func execute(_ sql: String) async throws { try await Self.withConnection(url) { try await $0.execute(sql) } }
+    func execute(_ sql: String) async throws { try await Self.withConnection(url) { try await $0.execute(unsafeSQL: sql) } }
 
-    func query(_ sql: String) async throws -> [[String?]] { try await Self.withConnection(url) { try await $0.query(sql).rows } }
+    func query(_ sql: String) async throws -> [[String?]] { try await Self.withConnection(url) { try await $0.query(unsafeSQL: sql).rows } }
 
     /// The first column of the first row.
     func scalar(_ sql: String) async throws -> String? { try await query(sql).first?.first ?? nil }

@@ -88,10 +88,10 @@ struct SQLitePortableReader: PortableArchiveReader {
         _ tables: [ArchiveTable], objects: [UInt32: ArchiveObject], indexes: [String], counters: [String: Int64], on database: SQLiteConnection,
         notCarried: inout [PortableNotCarried]
     ) async throws -> [PortableTable] {
-        try await database.execute(tables.compactMap { objects[$0.id]?.ddl }.joined(separator: "\n"))
+        try await database.execute(unsafeSQL: tables.compactMap { objects[$0.id]?.ddl }.joined(separator: "\n"))
         // The indexes too, so SQLite describes them; one that SQLite cannot create here (it names
         // a function or collation of the application) stays out and is reported as not carried.
-        for index in indexes { try? await database.execute(index) }
+        for index in indexes { try? await database.execute(unsafeSQL: index) }
         var portable: [PortableTable] = []
         for table in tables {
             portable.append(
@@ -108,7 +108,7 @@ struct SQLitePortableReader: PortableArchiveReader {
         notCarried: inout [PortableNotCarried]
     ) async throws -> PortableTable {
         let quoted = sqliteQuoteString(table.name)
-        let info = try await database.query("SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(\(quoted))").rows
+        let info = try await database.query(unsafeSQL: "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(\(quoted))").rows
         var columns: [PortableColumn] = []
         var keyColumns: [(position: Int, name: String, declared: String)] = []
         for row in info {
@@ -162,11 +162,11 @@ struct SQLitePortableReader: PortableArchiveReader {
     /// Indexes on plain columns (those from CREATE INDEX and from UNIQUE constraints); the primary
     /// key's own index is the key. Expression and partial indexes are left out here.
     private func indexes(of table: String, on database: SQLiteConnection) async throws -> [PortableIndex] {
-        let list = try await database.query("SELECT name, \"unique\", origin, partial FROM pragma_index_list(\(sqliteQuoteString(table))) ORDER BY seq DESC").rows
+        let list = try await database.query(unsafeSQL: "SELECT name, \"unique\", origin, partial FROM pragma_index_list(\(sqliteQuoteString(table))) ORDER BY seq DESC").rows
         var result: [PortableIndex] = []
         for row in list {
             guard let name = row[0], row[2] != "pk", row[3] == "0" else { continue }
-            let parts = try await database.query(
+            let parts = try await database.query(unsafeSQL: 
                 "SELECT cid, name, \"desc\" FROM pragma_index_xinfo(\(sqliteQuoteString(name))) WHERE key = 1 ORDER BY seqno").rows
             guard !parts.contains(where: { $0[0] == "-2" }) else { continue }
             let columns = parts.map { (name: $0[1] ?? "", descending: $0[2] == "1") }
@@ -177,7 +177,7 @@ struct SQLitePortableReader: PortableArchiveReader {
     }
 
     private func foreignKeys(of table: String, on database: SQLiteConnection) async throws -> [PortableForeignKey] {
-        let rows = try await database.query(
+        let rows = try await database.query(unsafeSQL: 
             "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list(\(sqliteQuoteString(table))) ORDER BY id, seq").rows
         var keys: [String: PortableForeignKey] = [:]
         var order: [String] = []
