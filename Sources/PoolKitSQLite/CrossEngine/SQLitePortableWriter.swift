@@ -10,10 +10,21 @@ struct SQLitePortableWriter: PortableArchiveWriter {
 
     func rowEncoder(for table: PortableTable) -> any PortableRowEncoder { SQLiteTypedEncoder() }
 
-    /// SQLite stores a NaN as NULL.
+    /// SQLite stores a NaN as NULL; and a number in a NUMERIC column as an INTEGER, or else as a
+    /// REAL — which loses digits beyond 2⁶³−1 or beyond 15 significant digits.
     func problem(storing value: PortableValue) -> String? {
-        if case .real(let number) = value, number.isNaN { return "SQLite stores NaN as NULL" }
-        return nil
+        switch value {
+        case .real(let number) where number.isNaN: return "SQLite stores NaN as NULL"
+        case .decimal(let text):
+            let digits = text.drop { $0 == "-" || $0 == "+" }
+            if !digits.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) {
+                return Int64(text) == nil ? "SQLite would store \(text) as a REAL, losing digits" : nil
+            }
+            let significant = digits.prefix { $0 != "e" && $0 != "E" }.filter(\.isNumber).drop { $0 == "0" }
+            let trimmed = significant.reversed().drop { $0 == "0" }
+            return trimmed.count > 15 ? "SQLite would store \(text) as a REAL, losing digits" : nil
+        default: return nil
+        }
     }
 
     func manifest(for schema: PortableSchema, source: ArchiveManifest, warnings: inout [String]) throws -> ArchiveManifest {
