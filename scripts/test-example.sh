@@ -250,17 +250,22 @@ exec 7>"$work/lock"
 lock_fd_open=1
 echo "BEGIN; SELECT id FROM accounts WHERE id = $hot FOR UPDATE;" >&7
 for i in $(seq 1 20); do
-    curl -s -o "$work/inflight-$i.body" -w '%{http_code}' --max-time 60 -X POST -H 'content-type: application/json' \
+    # The time limit only guards against a hang; a loaded machine can be slow to get here.
+    curl -s -o "$work/inflight-$i.body" -w '%{http_code}' --max-time 600 -X POST -H 'content-type: application/json' \
         --data "{\"from\": ${ids[1]}, \"to\": $hot, \"amount\": 1}" "$base/transfers" >"$work/inflight-$i.code" 2>/dev/null &
     inflight_pids+=($!)
 done
-# Wait until the pool's connections are all blocked on the lock (the rest wait for a connection).
-for _ in $(seq 1 300); do
+# Wait until the server holds all 20 requests (Hummingbird's active-request gauge) and at least one
+# transfer waits on the lock in PostgreSQL; the rest wait on it or for a pooled connection.
+active=0 waiting=0
+for _ in $(seq 1 600); do
+    active=$(curl -s --max-time 10 "$base/metrics" |
+        sed -n 's/^http_server_active_requests{http_request_method="POST"} \([0-9]*\).*/\1/p' | head -n 1)
     waiting=$(psql_admin -At -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$database' AND wait_event_type = 'Lock'")
-    [[ $waiting -ge 8 ]] && break
+    [[ ${active:-0} -eq 20 && $waiting -ge 1 ]] && break
     sleep 0.1
 done
-check "transfers are in flight, blocked on the lock ($waiting sessions)" [ "$waiting" -ge 8 ]
+check "20 transfers are in flight (server: ${active:-?} active), $waiting blocked on the lock" [ "${active:-0}" -eq 20 -a "$waiting" -ge 1 ]
 kill -TERM "$app_pid"
 # Once the listener is closed, shutdown has begun: new connections are refused.
 refused=0
@@ -283,7 +288,8 @@ for i in $(seq 1 20); do
         complete=$((complete + 1))
     fi
 done
-check "all 20 in-flight transfers got a complete 200 answer" [ $complete -eq 20 ]
+answers=$(cat "$work"/inflight-*.code | sort | uniq -c | tr -s ' \n' ' ')
+check "all 20 in-flight transfers got a complete 200 answer (status:count $answers)" [ $complete -eq 20 ]
 app_status=0
 wait "$app_pid" || app_status=$?
 check "the app exited with status 0 after draining" [ $app_status -eq 0 ]
