@@ -30,6 +30,9 @@ packages=(
     openssh-client    # scripts/test-recipes.sh: ssh, ssh-keygen
     python3           # scripts/test-servers.sh and test-recipes.sh: a free TCP port
     binutils          # scripts/release.sh: strip
+    postgresql-server-dev-15  # scripts/check-postgres-regression.sh: pgxs and the server headers for regress.so
+    make              # scripts/check-postgres-regression.sh: the pgxs build
+    gcc               # scripts/check-postgres-regression.sh: the pgxs build
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
