@@ -12,7 +12,8 @@
 #   4. round-trips the database with poolkit at each --jobs, through a file and through a pipe, and
 #      compares each target with the source object by object (pg_dump --schema-only, split at each
 #      object's header) and row by row (a digest of each table's rows, sequences, large objects),
-#      with scripts/compare-postgres-databases.py.
+#      with scripts/compare-postgres-databases.py;
+#   5. restores once more with --clean over the last round's target, and compares again.
 #
 # It fails (exit 1) when a backup or restore exits non-zero or when a round trip has a difference
 # that pg_dump | pg_restore does not have.
@@ -100,20 +101,30 @@ EOF
                      -o "Dir::State::Lists=$W/apt/lists" -o "Dir::Cache=$W/apt/cache" -o APT::Sandbox::User=root)
         apt-get -qq "${apt_private[@]}" update >&2
         (cd "$W/src" && apt-get -qq "${apt_private[@]}" source --download-only postgresql-15 >&2)
-        tar -xjf "$W"/src/postgresql-15_*.orig.tar.bz2 -C "$W/src" --wildcards '*/src/test/regress/*'
+        tar -xjf "$W"/src/postgresql-15_*.orig.tar.bz2 -C "$W/src" --wildcards '*/src/test/regress/*' '*/contrib/spi/*'
         PG_SOURCE=$(echo "$W"/src/postgresql-15.*/)
     fi
     REGRESS_DIR="${PG_SOURCE%/}/src/test/regress"
     [[ -f $REGRESS_DIR/parallel_schedule ]] || { echo "check-postgres-regression.sh: no regression suite in $PG_SOURCE" >&2; exit 1; }
 
-    echo "building regress.so with pgxs" >&2
+    # The C functions the tests load: regress.so, and contrib/spi's refint.so and autoinc.so (the
+    # triggers test), as `make installcheck` builds them.
+    echo "building regress.so, refint.so and autoinc.so with pgxs" >&2
     mkdir -p "$W/lib"
-    cp "$REGRESS_DIR/regress.c" "$W/lib/"
-    printf 'MODULES = regress\nPGXS := %s\ninclude $(PGXS)\n' "$PGXS" > "$W/lib/Makefile"
+    cp "$REGRESS_DIR/regress.c" "${PG_SOURCE%/}/contrib/spi/refint.c" "${PG_SOURCE%/}/contrib/spi/autoinc.c" "$W/lib/"
+    printf 'MODULES = regress refint autoinc\nPGXS := %s\ninclude $(PGXS)\n' "$PGXS" > "$W/lib/Makefile"
     make -s -C "$W/lib" with_llvm=no >&2
-    # pg_regress writes its results and the server writes some tests' files here.
-    mkdir -p "$W/regress" && chmod 777 "$W/regress"
+    # pg_regress writes its results here and the server (another user) writes some tests' files
+    # into results/.
+    mkdir -p "$W/regress/results" && chmod 777 "$W/regress" "$W/regress/results"
     recreate $SRC_DB
+    # Roles an earlier run's tests left behind (they are the cluster's) would make this run's
+    # CREATE ROLE fail and change what the tests leave: dropped with what they own first.
+    for db in $PGR_DB $TGT_DB; do psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"; done
+    for role in $(psql -X -A -t "$URL" -c "SELECT quote_ident(rolname) FROM pg_roles WHERE rolname LIKE 'regress\_%'"); do
+        psql -X -q "$BASE/$SRC_DB" -c "DROP OWNED BY $role" -c "DROP ROLE $role" >/dev/null 2>&1 \
+            || echo "check-postgres-regression.sh: could not drop the leftover role $role (it owns objects elsewhere)" >&2
+    done
     echo "loading the regression database (parallel_schedule)" >&2
     "$PG_REGRESS" --use-existing --host="$PG_HOST" --port="$PG_PORT" --user="$PG_USER" --dbname=$SRC_DB \
         --inputdir="$REGRESS_DIR" --outputdir="$W/regress" --dlpath="$W/lib" \
@@ -171,6 +182,24 @@ for jobs in $JOBS_LIST; do
         fi
     done
 done
+# Last, --clean: the archive restored once more over the last round's target, which has all its objects.
+last_jobs=${JOBS_LIST##* }
+"$POOLKIT" backup "$BASE/$SRC_DB" -o "$W/clean.poolkit" --jobs "$last_jobs" --quiet 2> "$W/clean.backup.log" || { failed=1; echo "clean round: backup failed" >&2; }
+c_rc=0
+"$POOLKIT" restore "$W/clean.poolkit" "$BASE/$TGT_DB" --clean --jobs "$last_jobs" --quiet 2> "$W/clean.restore.log" || c_rc=$?
+rm -f "$W/clean.poolkit"
+$COMPARE snapshot "$BASE/$TGT_DB" "$W/clean.json" >/dev/null
+$COMPARE diff "$W/source.json" "$W/clean.json" > "$W/clean.diff"
+grep -vxF -f "$W/baseline.diff" "$W/clean.diff" > "$W/clean.extra" || true
+printf '%-5s %-5s %-7s %-8s %-12s %-12s %s\n' "$last_jobs" clean 0 "$c_rc" "$(grep -c . "$W/clean.diff" || true)" \
+    "$(grep -c . "$W/clean.extra" || true)" "$(grep -c 'not carried' "$W/clean.backup.log" || true)" >> "$W/summary"
+if [[ $c_rc != 0 || -s $W/clean.extra ]]; then
+    failed=1
+    echo "--clean round: restore exit $c_rc; differences pg_restore does not have:" >&2
+    sed 's/^/  /' "$W/clean.extra" >&2
+    tail -5 "$W/clean.restore.log" | sed 's/^/  /' >&2
+fi
+
 grep -h 'not carried' "$W"/*.backup.log 2>/dev/null | sort -u | sed 's/^/  /' >&2 || true
 cat "$W/summary"
 if [[ $KEEP != 1 ]]; then

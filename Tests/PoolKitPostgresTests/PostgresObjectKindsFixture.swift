@@ -169,6 +169,24 @@ enum PostgresObjectKindsFixture {
         INSERT INTO public.test_inheritance_child VALUES (1, 142857);
         """#
 
+    /// Objects `--clean` must drop one by one, since no table takes them with it: a collation, a
+    /// foreign data wrapper with a server, user mappings and a foreign table, a publication, an
+    /// event trigger (disabled, so that it does not fire on the restore's own statements).
+    static let databaseObjects = #"""
+        CREATE COLLATION public."c copy" (provider = libc, lc_collate = 'C', lc_ctype = 'C');
+        CREATE TABLE public.collated (t text COLLATE public."c copy");
+        INSERT INTO public.collated VALUES ('b'), ('a');
+        CREATE FOREIGN DATA WRAPPER clean_fdw;
+        CREATE SERVER "clean ""server""" FOREIGN DATA WRAPPER clean_fdw;
+        CREATE USER MAPPING FOR PUBLIC SERVER "clean ""server""";
+        CREATE USER MAPPING FOR CURRENT_USER SERVER "clean ""server""" OPTIONS (user 'remote');
+        CREATE FOREIGN TABLE public.remote (a integer) SERVER "clean ""server""";
+        CREATE PUBLICATION clean_pub FOR TABLE public.collated;
+        CREATE FUNCTION public.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN END$$;
+        CREATE EVENT TRIGGER clean_ddl ON ddl_command_end EXECUTE FUNCTION public.on_ddl();
+        ALTER EVENT TRIGGER clean_ddl DISABLE;
+        """#
+
     /// Removes the subscriptions a database with the fixture has (a database with subscriptions
     /// cannot be dropped); they have no slot, so nothing connects.
     static let dropSubscriptions = "DROP SUBSCRIPTION IF EXISTS fixture_sub"

@@ -98,6 +98,36 @@ struct PostgresObjectKindsTests {
         }
     }
 
+    @Test(
+        "--clean restores every object kind over itself: operators, casts, conversions, text search objects, collations, foreign data wrappers, publications, event triggers",
+        arguments: [1, 4])
+    func cleanReplacesEveryKind(jobs: Int) async throws {
+        try await withDatabases("cleanall") { source, target in
+            try await source.execute(PostgresObjectKindsFixture.schema)
+            try await source.execute(PostgresObjectKindsFixture.data)
+            try await source.execute(PostgresObjectKindsFixture.databaseObjects)
+            let path = temporaryArchivePath()
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            var strict = BackupOptions()
+            strict.strict = true
+            try await backup(source.url, to: path, options: strict)
+            var options = RestoreOptions()
+            options.jobs = jobs
+            try await restore(from: path, into: target.url, options: options)
+            await #expect(throws: PoolKitError.self, "without --clean the existing objects are a conflict") {
+                try await restore(from: path, into: target.url, options: options)
+            }
+            options.clean = true
+            try await restore(from: path, into: target.url, options: options)
+            // Twice: a target that --clean restored is cleaned as well.
+            try await restore(from: path, into: target.url, options: options)
+            #expect(try await DatabaseFingerprint.read(target) == (try await DatabaseFingerprint.read(source)))
+            let sourceSchema = try #require(try schemaDump(source), "pg_dump is needed as the oracle")
+            let targetSchema = try schemaDump(target)
+            #expect(targetSchema == sourceSchema, "\(firstDifference(sourceSchema, targetSchema ?? ""))")
+        }
+    }
+
     @Test("a subscription's password never reaches the archive; the restored subscription connects without it")
     func subscriptionPassword() async throws {
         try await withDatabases("subpw") { source, target in
