@@ -5,7 +5,7 @@
 #   1. fetches the PostgreSQL 15 sources with `apt-get source` (a private apt configuration in a
 #      temporary directory: the machine's apt sources are not changed) and builds the regression
 #      tests' C library (regress.so) with pgxs (postgresql-server-dev-15, see scripts/bootstrap.sh);
-#   2. creates the database pk_regress_src on the test server and runs src/test/regress's
+#   2. creates the database regression (the name some tests use) on the test server and runs src/test/regress's
 #      parallel_schedule in it with pg_regress --use-existing (a few tests fail there because they
 #      write server-side files or expect a fresh cluster: their objects are still left behind);
 #   3. takes pg_dump -Fc | pg_restore's result as the baseline (its own differences to the source);
@@ -24,7 +24,7 @@
 # Uses the server of $POOLKIT_TEST_POSTGRES_URL when set (as scripts/test-servers.sh prints it),
 # otherwise starts the disposable test servers for this checkout and stops them at the end.
 # POOLKIT=/path/to/poolkit skips the build. PG_SOURCE=/path/to/postgresql-15.x reuses an unpacked
-# source tree. REUSE=1 keeps an already loaded pk_regress_src. --keep keeps the work directory
+# source tree. REUSE=1 keeps an already loaded regression database. --keep keeps the work directory
 # (dumps, logs, each round's differences) and the databases.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -80,7 +80,7 @@ if [[ ! $URL =~ ^[a-z]+://([^@/]+)@([^:/]+):([0-9]+)/ ]]; then
 fi
 PG_USER=${BASH_REMATCH[1]} PG_HOST=${BASH_REMATCH[2]} PG_PORT=${BASH_REMATCH[3]}
 BASE=${URL%/*}
-SRC_DB=pk_regress_src PGR_DB=pk_regress_pgr TGT_DB=pk_regress_tgt
+SRC_DB=regression PGR_DB=pk_regress_pgr TGT_DB=pk_regress_tgt
 COMPARE="python3 scripts/compare-postgres-databases.py"
 
 psql_admin() { psql -X -q -v ON_ERROR_STOP=1 "$URL" "$@"; }

@@ -31,7 +31,7 @@ struct PostgresCopyRestoreStrategy: RestoreStrategy {
         let sourceVersion = manifest.options["server_version_num"].flatMap { Int($0) }
         let cleaner = PostgresCleaner(manifest: manifest, options: options)
         let (clean, single) = (options.clean, options.singleTransaction)
-        let superuser = try await coordinator.withHandle { handle -> Bool in
+        let (superuser, tablespaces) = try await coordinator.withHandle { handle -> (Bool, Set<String>) in
             try handle.execute(PostgresSessionSettings.restore)
             let row = try handle.query(
                 "SELECT pg_catalog.current_setting('server_version_num'), (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)"
@@ -59,9 +59,13 @@ struct PostgresCopyRestoreStrategy: RestoreStrategy {
                 if single { try? handle.execute("ROLLBACK") }
                 throw error
             }
-            return row?[1] == "t"
+            let tablespaces = try handle.query("SELECT pg_catalog.quote_ident(spcname) FROM pg_catalog.pg_tablespace").rows
+            return (row?[1] == "t", Set(tablespaces.compactMap { $0.first ?? nil }))
         }
-        return PostgresCopyRestoreSession(manifest: manifest, options: options, coordinator: coordinator, superuser: superuser)
+        let placement = PostgresTablespacePlacement.missing(in: manifest.objects, existing: tablespaces)
+        return PostgresCopyRestoreSession(
+            manifest: manifest, options: options, coordinator: coordinator, superuser: superuser,
+            missingTablespaces: placement.tablespaces, warnings: placement.warnings)
     }
 }
 
@@ -77,12 +81,21 @@ final class PostgresCopyRestoreSession: RestoreSession {
     private let tables: [UInt32: ArchiveTable]
     /// Blob id → large object OID.
     private let largeObjects: [UInt32: UInt32]
+    /// Tablespaces (quoted) the archive places objects in that the target lacks: those objects are
+    /// created in the default tablespace, and ``warnings`` says so.
+    private let missingTablespaces: Set<String>
+    let warnings: [String]
 
     /// A single-transaction restore runs every step, the drops of `--clean` included, in one
     /// transaction (PostgreSQL's DDL is transactional): a failure rolls all of it back.
     var failureLeavesTargetUnchanged: Bool { options.singleTransaction }
 
-    init(manifest: ArchiveManifest, options: RestoreOptions, coordinator: PostgresConnection, superuser: Bool) {
+    init(
+        manifest: ArchiveManifest, options: RestoreOptions, coordinator: PostgresConnection, superuser: Bool,
+        missingTablespaces: Set<String> = [], warnings: [String] = []
+    ) {
+        self.missingTablespaces = missingTablespaces
+        self.warnings = warnings
         self.manifest = manifest
         self.options = options
         self.coordinator = coordinator
@@ -145,7 +158,10 @@ final class PostgresCopyRestoreSession: RestoreSession {
     /// target. As a last guard only, such a statement is run again (at most
     /// ``deadlockAttempts`` times, after a short pause) and counted: ``deadlockRetries``.
     func apply(_ object: ArchiveObject, on connection: PostgresConnection) async throws {
-        guard let ddl = object.ddl, !ddl.isEmpty else { return }
+        guard let archived = object.ddl, !archived.isEmpty else { return }
+        let ddl =
+            PostgresTablespacePlacement.tablespace(of: archived).map(missingTablespaces.contains) == true
+            ? PostgresTablespacePlacement.unplaced(archived) : archived
         var attempt = 1
         while true {
             do {
