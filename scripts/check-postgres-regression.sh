@@ -25,19 +25,22 @@
 # otherwise starts the disposable test servers for this checkout and stops them at the end.
 # POOLKIT=/path/to/poolkit skips the build. PG_SOURCE=/path/to/postgresql-15.x reuses an unpacked
 # source tree. REUSE=1 keeps an already loaded regression database. --keep keeps the work directory
-# (dumps, logs, each round's differences) and the databases.
+# (dumps, logs, each round's differences) and the databases. --source DATABASE checks that existing
+# database of the test server instead of the regression database (it is neither loaded nor dropped).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 JOBS_LIST="1 2 4 8"
 MODES="file pipe"
 KEEP=0
+SOURCE=""
 while [[ $# -gt 0 ]]; do
     case $1 in
+        --source) SOURCE=$2; shift 2 ;;
         --jobs) JOBS_LIST=$2; shift 2 ;;
         --modes) MODES=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
-        *) echo "usage: $0 [--jobs \"1 2 4 8\"] [--modes \"file pipe\"] [--keep]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--jobs \"1 2 4 8\"] [--modes \"file pipe\"] [--keep] [--source DATABASE]" >&2; exit 2 ;;
     esac
 done
 
@@ -80,13 +83,17 @@ if [[ ! $URL =~ ^[a-z]+://([^@/]+)@([^:/]+):([0-9]+)/ ]]; then
 fi
 PG_USER=${BASH_REMATCH[1]} PG_HOST=${BASH_REMATCH[2]} PG_PORT=${BASH_REMATCH[3]}
 BASE=${URL%/*}
-SRC_DB=regression PGR_DB=pk_regress_pgr TGT_DB=pk_regress_tgt
+SRC_DB=${SOURCE:-regression} PGR_DB=pk_regress_pgr TGT_DB=pk_regress_tgt
 COMPARE="python3 scripts/compare-postgres-databases.py"
 
 psql_admin() { psql -X -q -v ON_ERROR_STOP=1 "$URL" "$@"; }
 recreate() { psql_admin -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1 TEMPLATE template0"; }
 
-if [[ ${REUSE:-0} != 1 ]] || ! psql -X -q "$BASE/$SRC_DB" -c "SELECT 1" >/dev/null 2>&1; then
+LOAD=0
+if [[ -z $SOURCE ]] && { [[ ${REUSE:-0} != 1 ]] || ! psql -X -q "$BASE/$SRC_DB" -c "SELECT 1" >/dev/null 2>&1; }; then
+    LOAD=1
+fi
+if [[ $LOAD == 1 ]]; then
     if [[ -z ${PG_SOURCE:-} ]]; then
         echo "fetching the PostgreSQL 15 sources (apt-get source postgresql-15)" >&2
         mkdir -p "$W/apt/lists/partial" "$W/apt/parts" "$W/apt/cache/archives/partial" "$W/src"
@@ -178,7 +185,7 @@ for jobs in $JOBS_LIST; do
             failed=1
             echo "round $tag: backup exit $b_rc, restore exit $r_rc; differences pg_restore does not have:" >&2
             sed 's/^/  /' "$W/$tag.extra" >&2
-            tail -5 "$W/$tag.backup.log" "$W/$tag.restore.log" | sed 's/^/  /' >&2
+            tail -n 5 "$W/$tag.backup.log" "$W/$tag.restore.log" | sed 's/^/  /' >&2
         fi
     done
 done
@@ -197,12 +204,12 @@ if [[ $c_rc != 0 || -s $W/clean.extra ]]; then
     failed=1
     echo "--clean round: restore exit $c_rc; differences pg_restore does not have:" >&2
     sed 's/^/  /' "$W/clean.extra" >&2
-    tail -5 "$W/clean.restore.log" | sed 's/^/  /' >&2
+    tail -n 5 "$W/clean.restore.log" | sed 's/^/  /' >&2
 fi
 
 grep -h 'not carried' "$W"/*.backup.log 2>/dev/null | sort -u | sed 's/^/  /' >&2 || true
 cat "$W/summary"
 if [[ $KEEP != 1 ]]; then
-    for db in $SRC_DB $PGR_DB $TGT_DB; do psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"; done
+    for db in $([[ -z $SOURCE ]] && echo $SRC_DB) $PGR_DB $TGT_DB; do psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"; done
 fi
 exit $failed

@@ -17,6 +17,10 @@ import re
 import subprocess
 import sys
 
+# Secrets an archive never carries, by design (docs/postgres-strategies.md): a user mapping's
+# password options and a subscription connection string's passwords are left out of the comparison.
+SECRET_OPTION = re.compile(r"^\s*(password|sslpassword) '(?:[^']|'')*',?$", re.MULTILINE)
+SECRET_CONNINFO = re.compile(r"\b(password|sslpassword)=('(?:[^'\\]|\\.)*'|\S+)\s*")
 HEADER = re.compile(r"^-- (?:Data for )?Name: (.*); Type: (.*); Schema: (.*); Owner: .*$")
 RESTRICT = re.compile(r"^\\(un)?restrict ")
 
@@ -37,6 +41,10 @@ def schema_objects(url):
     def close():
         if key is not None:
             text = "\n".join(line for line in body if line and not line.startswith("--"))
+            if key.startswith("USER MAPPING "):
+                text = SECRET_OPTION.sub("", text).replace("\n\n", "\n").replace(",\n)", "\n)")
+            elif key.startswith("SUBSCRIPTION "):
+                text = SECRET_CONNINFO.sub("", text)
             # A key can repeat (an ACL and a comment of one object have headers of their own kinds,
             # but two overloads of one name do not): keep them all, in order.
             objects[key] = objects.get(key, "") + text + "\n"

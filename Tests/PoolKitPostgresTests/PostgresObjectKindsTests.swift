@@ -128,6 +128,38 @@ struct PostgresObjectKindsTests {
         }
     }
 
+    @Test(
+        "an index and a materialized view over a function that names objects without their schema are created as on the source, each with a warning",
+        arguments: [1, 4], Transport.allCases)
+    func unqualifiedFunctionBodies(jobs: Int, transport: Transport) async throws {
+        try await withDatabases("searchpath") { source, target in
+            // As earthdistance's ll_to_earth: an SQL function whose body finds `helper` through the
+            // search path, which a restore's sessions leave empty (pg_restore fails on these).
+            try await source.execute(
+                """
+                CREATE FUNCTION public.helper(integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT $1 + 1';
+                CREATE FUNCTION public.twice(integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT helper($1) * 2';
+                CREATE TABLE public.uses (a integer);
+                INSERT INTO public.uses SELECT generate_series(1, 20);
+                CREATE INDEX uses_twice ON public.uses (public.twice(a));
+                CREATE MATERIALIZED VIEW public.doubled AS SELECT a, public.twice(a) AS t FROM public.uses;
+                """)
+            var backupOptions = BackupOptions()
+            backupOptions.jobs = jobs
+            var restoreOptions = RestoreOptions()
+            restoreOptions.jobs = jobs
+            let (_, restored) = try await copyDatabase(
+                from: source.url, to: target.url, via: transport, backupOptions: backupOptions, restoreOptions: restoreOptions)
+            let warned = Set(restored.warnings.compactMap { $0.split(separator: " ").dropFirst().first.map(String.init) })
+            #expect(warned == ["public.uses_twice", "public.doubled"], "\(restored.warnings)")
+            #expect(restored.warnings.allSatisfy { $0.contains("default search_path") })
+            #expect(try await DatabaseFingerprint.read(target) == (try await DatabaseFingerprint.read(source)))
+            let sourceSchema = try #require(try schemaDump(source), "pg_dump is needed as the oracle")
+            let targetSchema = try schemaDump(target)
+            #expect(targetSchema == sourceSchema, "\(firstDifference(sourceSchema, targetSchema ?? ""))")
+        }
+    }
+
     @Test("a subscription's password never reaches the archive; the restored subscription connects without it")
     func subscriptionPassword() async throws {
         try await withDatabases("subpw") { source, target in

@@ -84,7 +84,9 @@ final class PostgresCopyRestoreSession: RestoreSession {
     /// Tablespaces (quoted) the archive places objects in that the target lacks: those objects are
     /// created in the default tablespace, and ``warnings`` says so.
     private let missingTablespaces: Set<String>
-    let warnings: [String]
+    private let placementWarnings: [String]
+    /// Tablespaces the target lacks, and objects created under the default search path.
+    var warnings: [String] { placementWarnings + fallbacks.withLock { $0 } }
 
     /// A single-transaction restore runs every step, the drops of `--clean` included, in one
     /// transaction (PostgreSQL's DDL is transactional): a failure rolls all of it back.
@@ -95,7 +97,7 @@ final class PostgresCopyRestoreSession: RestoreSession {
         missingTablespaces: Set<String> = [], warnings: [String] = []
     ) {
         self.missingTablespaces = missingTablespaces
-        self.warnings = warnings
+        self.placementWarnings = warnings
         self.manifest = manifest
         self.options = options
         self.coordinator = coordinator
@@ -175,6 +177,13 @@ final class PostgresCopyRestoreSession: RestoreSession {
                     continue
                 }
                 let name = object.schema.map { "\($0).\(object.name)" } ?? object.name
+                if let retried = try await withDefaultSearchPath(object, ddl, after: error, on: connection) {
+                    fallbacks.withLock {
+                        $0.append(
+                            "\(object.kind) \(name) was created with the default search_path (\"$user\", public): under the restore's empty search_path it failed (\(retried)), since a function it calls names objects without their schema; pg_restore fails on it")
+                    }
+                    return
+                }
                 throw PoolKitError(
                     error.code == .statementFailed ? .statementFailed : error.code,
                     "cannot create \(object.kind) '\(name)': \(error.message)", engineCode: error.engineCode,
@@ -182,6 +191,38 @@ final class PostgresCopyRestoreSession: RestoreSession {
             }
         }
     }
+
+    /// Names that do not resolve: an undefined table, function or object (a type among them).
+    private static let unresolvedName: Set<String> = ["42P01", "42883", "42704"]
+
+    /// Runs a post-data object's statements once more under the database's default search path
+    /// when they failed on a name that does not resolve, and returns the first failure's message
+    /// if that worked; nil (nothing run) otherwise. The restore's sessions have an empty search
+    /// path, as pg_restore's; an index expression, a CHECK constraint or a materialized view that
+    /// calls an SQL function whose body names a type or function without its schema (earthdistance's
+    /// `ll_to_earth`, many a user function) was built on the source under the default path, and is
+    /// built here the same way instead of failing the restore. Not within `--single-transaction`,
+    /// where the failure has aborted the transaction.
+    private func withDefaultSearchPath(
+        _ object: ArchiveObject, _ ddl: String, after error: PoolKitError, on connection: PostgresConnection
+    ) async throws -> String? {
+        guard object.section == .postData, !options.singleTransaction, let code = error.engineCode,
+            Self.unresolvedName.contains(code)
+        else { return nil }
+        let retry =
+            "SELECT pg_catalog.set_config('search_path', '\"$user\", public', false);\n" + ddl
+            + "SELECT pg_catalog.set_config('search_path', '', false);\n"
+        do {
+            try await connection.withHandle { handle in try handle.execute(retry) }
+        } catch {
+            try? await connection.withHandle { handle in _ = try handle.query("SELECT pg_catalog.set_config('search_path', '', false)") }
+            return nil
+        }
+        return error.message
+    }
+
+    /// What was created under the default search path (see ``withDefaultSearchPath``), one warning each.
+    private let fallbacks = Mutex<[String]>([])
 
     /// How many times an object's statements run at most when they end in a deadlock.
     static let deadlockAttempts = 4
