@@ -87,7 +87,16 @@ SRC_DB=${SOURCE:-regression} PGR_DB=pk_regress_pgr TGT_DB=pk_regress_tgt
 COMPARE="python3 scripts/compare-postgres-databases.py"
 
 psql_admin() { psql -X -q -v ON_ERROR_STOP=1 "$URL" "$@"; }
-recreate() { psql_admin -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1 TEMPLATE template0"; }
+# A database with subscriptions cannot be dropped: they are disabled and detached from their
+# slot first (none has one the publisher knows: the archive's are created without).
+drop_database() {
+    local sub
+    for sub in $(psql -X -A -t "$BASE/$1" -c "SELECT quote_ident(subname) FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())" 2>/dev/null); do
+        psql -X -q "$BASE/$1" -c "ALTER SUBSCRIPTION $sub DISABLE" -c "ALTER SUBSCRIPTION $sub SET (slot_name = NONE)" -c "DROP SUBSCRIPTION $sub" >/dev/null
+    done
+    psql_admin -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)"
+}
+recreate() { drop_database "$1"; psql_admin -c "CREATE DATABASE $1 TEMPLATE template0"; }
 
 LOAD=0
 if [[ -z $SOURCE ]] && { [[ ${REUSE:-0} != 1 ]] || ! psql -X -q "$BASE/$SRC_DB" -c "SELECT 1" >/dev/null 2>&1; }; then
@@ -127,7 +136,7 @@ EOF
     recreate $SRC_DB
     # Roles an earlier run's tests left behind (they are the cluster's) would make this run's
     # CREATE ROLE fail and change what the tests leave: dropped with what they own first.
-    for db in $PGR_DB $TGT_DB; do psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"; done
+    for db in $PGR_DB $TGT_DB; do drop_database $db; done
     for role in $(psql -X -A -t "$URL" -c "SELECT quote_ident(rolname) FROM pg_roles WHERE rolname LIKE 'regress\_%'"); do
         psql -X -q "$BASE/$SRC_DB" -c "DROP OWNED BY $role" -c "DROP ROLE $role" >/dev/null 2>&1 \
             || echo "check-postgres-regression.sh: could not drop the leftover role $role (it owns objects elsewhere)" >&2
@@ -210,6 +219,6 @@ fi
 grep -h 'not carried' "$W"/*.backup.log 2>/dev/null | sort -u | sed 's/^/  /' >&2 || true
 cat "$W/summary"
 if [[ $KEEP != 1 ]]; then
-    for db in $([[ -z $SOURCE ]] && echo $SRC_DB) $PGR_DB $TGT_DB; do psql_admin -c "DROP DATABASE IF EXISTS $db WITH (FORCE)"; done
+    for db in $([[ -z $SOURCE ]] && echo $SRC_DB) $PGR_DB $TGT_DB; do drop_database $db; done
 fi
 exit $failed
