@@ -25,8 +25,10 @@
 # otherwise starts the disposable test servers for this checkout and stops them at the end.
 # POOLKIT=/path/to/poolkit skips the build. PG_SOURCE=/path/to/postgresql-15.x reuses an unpacked
 # source tree. REUSE=1 keeps an already loaded regression database. --keep keeps the work directory
-# (dumps, logs, each round's differences) and the databases. --source DATABASE checks that existing
-# database of the test server instead of the regression database (it is neither loaded nor dropped).
+# (dumps, logs, each round's differences) and the databases. --load tap loads pg_dump's own test
+# database instead (src/bin/pg_dump/t/002_pg_dump.pl's create_sql, in its create_order), --load
+# contrib:MODULE a contrib module's regression tests (e.g. contrib:earthdistance); --source DATABASE
+# checks an existing database of the test server (neither loaded nor dropped).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -34,13 +36,15 @@ JOBS_LIST="1 2 4 8"
 MODES="file pipe"
 KEEP=0
 SOURCE=""
+LOAD_KIND=regression
 while [[ $# -gt 0 ]]; do
     case $1 in
         --source) SOURCE=$2; shift 2 ;;
+        --load) LOAD_KIND=$2; shift 2 ;;
         --jobs) JOBS_LIST=$2; shift 2 ;;
         --modes) MODES=$2; shift 2 ;;
         --keep) KEEP=1; shift ;;
-        *) echo "usage: $0 [--jobs \"1 2 4 8\"] [--modes \"file pipe\"] [--keep] [--source DATABASE]" >&2; exit 2 ;;
+        *) echo "usage: $0 [--jobs \"1 2 4 8\"] [--modes \"file pipe\"] [--keep] [--load regression|tap|contrib:MODULE | --source DATABASE]" >&2; exit 2 ;;
     esac
 done
 
@@ -83,7 +87,13 @@ if [[ ! $URL =~ ^[a-z]+://([^@/]+)@([^:/]+):([0-9]+)/ ]]; then
 fi
 PG_USER=${BASH_REMATCH[1]} PG_HOST=${BASH_REMATCH[2]} PG_PORT=${BASH_REMATCH[3]}
 BASE=${URL%/*}
-SRC_DB=${SOURCE:-regression} PGR_DB=pk_regress_pgr TGT_DB=pk_regress_tgt
+case $LOAD_KIND in
+    regression) LOADED_DB=regression ;;
+    tap) LOADED_DB=pk_dump_tap ;;
+    contrib:?*) LOADED_DB="pk_contrib_${LOAD_KIND#contrib:}"; LOADED_DB=${LOADED_DB//-/_} ;;
+    *) echo "check-postgres-regression.sh: --load takes regression, tap or contrib:MODULE" >&2; exit 2 ;;
+esac
+SRC_DB=${SOURCE:-$LOADED_DB} PGR_DB=pk_regress_pgr TGT_DB=pk_regress_tgt
 COMPARE="python3 scripts/compare-postgres-databases.py"
 
 psql_admin() { psql -X -q -v ON_ERROR_STOP=1 "$URL" "$@"; }
@@ -117,7 +127,8 @@ EOF
                      -o "Dir::State::Lists=$W/apt/lists" -o "Dir::Cache=$W/apt/cache" -o APT::Sandbox::User=root)
         apt-get -qq "${apt_private[@]}" update >&2
         (cd "$W/src" && apt-get -qq "${apt_private[@]}" source --download-only postgresql-15 >&2)
-        tar -xjf "$W"/src/postgresql-15_*.orig.tar.bz2 -C "$W/src" --wildcards '*/src/test/regress/*' '*/contrib/spi/*'
+        tar -xjf "$W"/src/postgresql-15_*.orig.tar.bz2 -C "$W/src" --wildcards '*/src/test/regress/*' '*/contrib/*' \
+            '*/src/bin/pg_dump/t/*'
         PG_SOURCE=$(echo "$W"/src/postgresql-15.*/)
     fi
     REGRESS_DIR="${PG_SOURCE%/}/src/test/regress"
@@ -137,15 +148,49 @@ EOF
     # Roles an earlier run's tests left behind (they are the cluster's) would make this run's
     # CREATE ROLE fail and change what the tests leave: dropped with what they own first.
     for db in $PGR_DB $TGT_DB; do drop_database $db; done
-    for role in $(psql -X -A -t "$URL" -c "SELECT quote_ident(rolname) FROM pg_roles WHERE rolname LIKE 'regress\_%'"); do
+    while IFS= read -r -d '' role; do
         psql -X -q "$BASE/$SRC_DB" -c "DROP OWNED BY $role" -c "DROP ROLE $role" >/dev/null 2>&1 \
             || echo "check-postgres-regression.sh: could not drop the leftover role $role (it owns objects elsewhere)" >&2
-    done
-    echo "loading the regression database (parallel_schedule)" >&2
-    "$PG_REGRESS" --use-existing --host="$PG_HOST" --port="$PG_PORT" --user="$PG_USER" --dbname=$SRC_DB \
-        --inputdir="$REGRESS_DIR" --outputdir="$W/regress" --dlpath="$W/lib" \
-        --schedule="$REGRESS_DIR/parallel_schedule" --max-connections=4 > "$W/regress.log" 2>&1 || true
-    grep -E '^ *(test |)[a-z_0-9.]+ +\.\.\. FAILED' "$W/regress.log" | sed 's/^ */  regression test failed (its objects stay): /' >&2 || true
+    done < <(psql -X -A -t -0 "$URL" -c "SELECT quote_ident(rolname) FROM pg_roles WHERE rolname LIKE 'regress\_%'")
+    case $LOAD_KIND in
+        regression)
+            echo "loading the regression database (parallel_schedule)" >&2
+            "$PG_REGRESS" --use-existing --host="$PG_HOST" --port="$PG_PORT" --user="$PG_USER" --dbname=$SRC_DB \
+                --inputdir="$REGRESS_DIR" --outputdir="$W/regress" --dlpath="$W/lib" \
+                --schedule="$REGRESS_DIR/parallel_schedule" --max-connections=4 > "$W/regress.log" 2>&1 || true
+            ;;
+        tap)
+            # pg_dump's own test database: every test's create_sql of src/bin/pg_dump/t/002_pg_dump.pl
+            # for the database postgres, in create_order, as the test runs them (perl reads the
+            # test's own definitions; the part that starts a cluster is left out).
+            echo "loading pg_dump's test database (002_pg_dump.pl's create_sql)" >&2
+            tap="${PG_SOURCE%/}/src/bin/pg_dump/t/002_pg_dump.pl"
+            {
+                echo 'use strict; no warnings; my $tempdir = "/tmp"; my $port = 5432;'
+                sed -n '/^my %pgdump_runs = (/,/^# Create a PG instance to test actually dumping from/p' "$tap"
+                cat <<'PERL'
+foreach my $test (sort { ($tests{$a}->{create_order} // 0) <=> ($tests{$b}->{create_order} // 0) or $a cmp $b } keys %tests) {
+    next unless $tests{$test}->{create_sql} && !defined($tests{$test}->{database});
+    print "-- $test\n$tests{$test}->{create_sql};\n";
+}
+PERL
+            } > "$W/tap.pl"
+            perl "$W/tap.pl" > "$W/tap.sql"
+            psql -X -q "$BASE/$SRC_DB" -f "$W/tap.sql" > "$W/regress.log" 2>&1 || true
+            echo "  $(grep -c 'ERROR' "$W/regress.log" || true) statements failed (roles and databases of the cluster that exist already)" >&2
+            ;;
+        contrib:*)
+            module=${LOAD_KIND#contrib:}
+            dir="${PG_SOURCE%/}/contrib/$module"
+            [[ -d $dir ]] || { echo "check-postgres-regression.sh: no contrib module $module" >&2; exit 1; }
+            tests=$(sed -e :a -e '/\\$/N; s/\\\n//; ta' "$dir/Makefile" | sed -n 's/^REGRESS *= *//p')
+            [[ -n $tests ]] || { echo "check-postgres-regression.sh: contrib/$module has no regression tests" >&2; exit 1; }
+            echo "loading contrib/$module's regression tests ($tests)" >&2
+            (cd "$dir" && "$PG_REGRESS" --use-existing --host="$PG_HOST" --port="$PG_PORT" --user="$PG_USER" \
+                --dbname=$SRC_DB --inputdir=. --outputdir="$W/regress" --dlpath="$W/lib" $tests > "$W/regress.log" 2>&1) || true
+            ;;
+    esac
+    grep -E '^ *(test |)[a-z_0-9.]+ +\.\.\. FAILED' "$W/regress.log" | sed 's/^ */  test failed (its objects stay): /' >&2 || true
     grep -E 'tests (passed|failed)' "$W/regress.log" >&2 || true
 fi
 
@@ -160,7 +205,7 @@ pg_restore -d "$BASE/$PGR_DB" "$W/baseline.dump" > "$W/pg_restore.log" 2>&1 || p
 $COMPARE snapshot "$BASE/$PGR_DB" "$W/pg_restore.json" >/dev/null
 $COMPARE diff "$W/source.json" "$W/pg_restore.json" > "$W/baseline.diff"
 echo "baseline: pg_restore exit $pgr_rc, $(grep -c . "$W/baseline.diff" || true) differences:" >&2
-sed 's/^/  /' "$W/baseline.diff" >&2
+grep . "$W/baseline.diff" | sed 's/^/  /' >&2 || true
 
 failed=0
 printf '%-5s %-5s %-7s %-8s %-12s %-12s %s\n' jobs mode backup restore differences "not in pg's" "not carried" > "$W/summary"
