@@ -6,7 +6,8 @@ import PoolKit
 /// target has it (`IF EXISTS`); names come from the archive and are quoted here, or read back from
 /// the target's catalogs already quoted.
 extension PostgresCleaner {
-    /// The drop statement for `object`, nil when it is of none of these kinds or the target lacks it.
+    /// The drop statement for `object`; nil when it is of none of these kinds, or when the target has
+    /// no object of its name for the kinds looked up in the target's catalogs (operators, classes).
     func dropCatalogObject(_ object: ArchiveObject, on handle: PGHandle) throws -> String? {
         let name = PostgresSQL.identifier(object.name)
         let qualified = object.schema.map { PostgresSQL.qualified($0, object.name) }
