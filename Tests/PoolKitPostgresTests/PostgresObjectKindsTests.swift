@@ -144,12 +144,7 @@ struct PostgresObjectKindsTests {
                 CREATE INDEX uses_twice ON public.uses (public.twice(a));
                 CREATE MATERIALIZED VIEW public.doubled AS SELECT a, public.twice(a) AS t FROM public.uses;
                 """)
-            var backupOptions = BackupOptions()
-            backupOptions.jobs = jobs
-            var restoreOptions = RestoreOptions()
-            restoreOptions.jobs = jobs
-            let (_, restored) = try await copyDatabase(
-                from: source.url, to: target.url, via: transport, backupOptions: backupOptions, restoreOptions: restoreOptions)
+            let (_, restored) = try await copyDatabase(from: source.url, to: target.url, via: transport, jobs: jobs)
             let warned = Set(restored.warnings.compactMap { $0.split(separator: " ").dropFirst().first.map(String.init) })
             #expect(warned == ["public.uses_twice", "public.doubled"], "\(restored.warnings)")
             #expect(restored.warnings.allSatisfy { $0.contains("default search_path") })
