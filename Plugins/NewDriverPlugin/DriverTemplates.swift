@@ -27,7 +27,7 @@ struct DriverTemplates {
             /// Restore strategies, one per backup strategy name whose archives they read.
             public var restoreStrategies: [any RestoreStrategy] { [\(name)RowsRestoreStrategy()] }
 
-            public func connect(to url: ConnectionURL, logger: Logger) async throws -> any DatabaseConnection {
+            public func connect(to url: ConnectionURL, logger: Logger) async throws -> \(name)Connection {
                 try await \(name)Connection.open(url: url, logger: logger)
             }
 
@@ -65,12 +65,29 @@ struct DriverTemplates {
                 throw PoolKitError(.unsupported, "\(name)Connection.open is not written yet (Sources/PoolKit\(name)/\(name)Connection.swift)")
             }
 
-            public func execute(_ sql: String) async throws {
+            public func execute(unsafeSQL sql: String) async throws {
                 throw PoolKitError(.unsupported, "\(name)Connection.execute is not written yet")
             }
 
-            public func query(_ sql: String) async throws -> QueryResult {
+            public func query(unsafeSQL sql: String) async throws -> QueryResult {
                 throw PoolKitError(.unsupported, "\(name)Connection.query is not written yet")
+            }
+
+            /// Placeholders, identifier quotes and transaction start of \(name): pick the built-in
+            /// dialect closest to it, or make one with `SQLDialect(placeholder:identifierQuote:transactionStart:)`.
+            public var sqlDialect: SQLDialect { .sqlite }
+
+            /// Bind `values` to the placeholders of `sql` through the client library (never splice them
+            /// into the text), prepare once per connection and reuse, and return typed rows.
+            public func query(_ sql: String, _ values: [SQLValue]) async throws -> SQLRows {
+                throw PoolKitError(.unsupported, "\(name)Connection.query(_:_:) (bound parameters) is not written yet")
+            }
+
+            /// Run one statement like `query(_:_:)` as one job on `thread`, handing each row to a
+            /// `SQLRowBatcher(channel: channel)` as the client library produces it; when `add` throws,
+            /// end the statement so the next one can run.
+            public func streamRows(_ sql: String, _ values: [SQLValue], into channel: HandoffChannel<[SQLRow]>) async throws {
+                throw PoolKitError(.unsupported, "\(name)Connection.streamRows (row streams) is not written yet")
             }
 
             public func ping() async throws {

@@ -152,23 +152,23 @@ public enum BackupRoundTrip {
         do {
             // MariaDB reads backslashes in literals as escapes unless NO_BACKSLASH_ESCAPES is set;
             // ask the engine how it reads them.
-            let backslashEscapes = (try? await connection.query("SELECT 'a\\\\b'").scalar) == "a\\b"
+            let backslashEscapes = (try? await connection.query(unsafeSQL: "SELECT 'a\\\\b'").scalar) == "a\\b"
             let q = context.quote
             for (index, table) in tableNames.enumerated() {
                 let column = "Col \(index) \"odd\""
-                try await connection.execute(
+                try await connection.execute(unsafeSQL:
                     "CREATE TABLE \(q(table)) (\(q("id")) \(context.integerType) NOT NULL PRIMARY KEY, \(q(column)) \(context.textType), \(q("order")) \(context.integerType))")
                 var rows: [String] = []
                 for row in 0..<rowCount {
                     rows.append("(\(row), \(literal(value(row: row, column: index), backslashEscapes: backslashEscapes)), \(row % 5 == 0 ? "NULL" : String(row * 3)))")
                     if rows.count == 100 || row == rowCount - 1 {
-                        try await connection.execute("INSERT INTO \(q(table)) VALUES \(rows.joined(separator: ", "))")
+                        try await connection.execute(unsafeSQL: "INSERT INTO \(q(table)) VALUES \(rows.joined(separator: ", "))")
                         rows = []
                     }
                 }
-                try await connection.execute("CREATE INDEX \(q("idx \(index) \"\(table)\"")) ON \(q(table)) (\(q("order")))")
+                try await connection.execute(unsafeSQL: "CREATE INDEX \(q("idx \(index) \"\(table)\"")) ON \(q(table)) (\(q("order")))")
             }
-            try await connection.execute(
+            try await connection.execute(unsafeSQL:
                 "CREATE VIEW \(q("View of \"select\"")) AS SELECT \(q("id")), \(q("order")) FROM \(q("select")) WHERE \(q("order")) > 10")
         } catch {
             await connection.close()
@@ -192,10 +192,10 @@ public enum BackupRoundTrip {
             let q = context.quote
             for name in tableNames + ["View of \"select\""] {
                 let sql = "SELECT * FROM \(q(name)) ORDER BY \(q("id"))"
-                let expected = try await from.query(sql)
+                let expected = try await from.query(unsafeSQL: sql)
                 let actual: QueryResult
                 do {
-                    actual = try await to.query(sql)
+                    actual = try await to.query(unsafeSQL: sql)
                 } catch {
                     throw ConformanceFailure(check: "round trip", message: "'\(name)' cannot be read in the restored database: \(error)")
                 }

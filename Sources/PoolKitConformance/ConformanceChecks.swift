@@ -50,10 +50,10 @@ public struct ConformanceCheck: Sendable, CustomStringConvertible {
     public static let queryRoundTrip = ConformanceCheck("create, insert, select and drop with NULLs and unicode") { context in
         let connection = try await connect(context)
         let table = tableName()
-        try await connection.execute("CREATE TABLE \(table) (id INTEGER, name VARCHAR(100))")
+        try await connection.execute(unsafeSQL: "CREATE TABLE \(table) (id INTEGER, name VARCHAR(100))")
         do {
-            try await connection.execute("INSERT INTO \(table) VALUES (1, 'Zoë – 東京'), (2, NULL)")
-            let result = try await connection.query("SELECT id, name FROM \(table) ORDER BY id")
+            try await connection.execute(unsafeSQL: "INSERT INTO \(table) VALUES (1, 'Zoë – 東京'), (2, NULL)")
+            let result = try await connection.query(unsafeSQL: "SELECT id, name FROM \(table) ORDER BY id")
             guard result.rows == [["1", "Zoë – 東京"], ["2", nil]] else {
                 throw fail("round trip", "expected [[1, Zoë – 東京], [2, NULL]], got \(result.rows)")
             }
@@ -61,31 +61,31 @@ public struct ConformanceCheck: Sendable, CustomStringConvertible {
                 throw fail("round trip", "expected columns id, name; got \(result.columns)")
             }
         } catch {
-            try? await connection.execute("DROP TABLE \(table)")
+            try? await connection.execute(unsafeSQL: "DROP TABLE \(table)")
             await connection.close()
             throw error
         }
-        try await connection.execute("DROP TABLE \(table)")
+        try await connection.execute(unsafeSQL: "DROP TABLE \(table)")
         await connection.close()
     }
 
     public static let resetRollsBack = ConformanceCheck("resetSession rolls back an open transaction") { context in
         let connection = try await connect(context)
         let table = tableName()
-        try await connection.execute("CREATE TABLE \(table) (id INTEGER)")
+        try await connection.execute(unsafeSQL: "CREATE TABLE \(table) (id INTEGER)")
         do {
-            try await connection.execute("BEGIN")
-            try await connection.execute("INSERT INTO \(table) VALUES (1)")
+            try await connection.execute(unsafeSQL: "BEGIN")
+            try await connection.execute(unsafeSQL: "INSERT INTO \(table) VALUES (1)")
             try await connection.resetSession()
-            let count = try await connection.query("SELECT COUNT(*) FROM \(table)").scalar
+            let count = try await connection.query(unsafeSQL: "SELECT COUNT(*) FROM \(table)").scalar
             guard count == "0" else { throw fail("reset", "the insert survived resetSession (count \(count ?? "NULL"))") }
         } catch {
             try? await connection.resetSession()
-            try? await connection.execute("DROP TABLE \(table)")
+            try? await connection.execute(unsafeSQL: "DROP TABLE \(table)")
             await connection.close()
             throw error
         }
-        try await connection.execute("DROP TABLE \(table)")
+        try await connection.execute(unsafeSQL: "DROP TABLE \(table)")
         await connection.close()
     }
 
@@ -93,9 +93,9 @@ public struct ConformanceCheck: Sendable, CustomStringConvertible {
         guard let probe = context.sessionProbe else { return }
         let connection = try await connect(context)
         defer { Task { await connection.close() } }
-        try await connection.execute(probe.change)
+        try await connection.execute(unsafeSQL: probe.change)
         try await connection.resetSession()
-        let value = try await connection.query(probe.read).scalar
+        let value = try await connection.query(unsafeSQL: probe.read).scalar
         guard value == probe.freshValue else {
             throw fail("reset", "after resetSession '\(probe.read)' returned \(value ?? "NULL"), expected \(probe.freshValue ?? "NULL")")
         }
@@ -104,7 +104,7 @@ public struct ConformanceCheck: Sendable, CustomStringConvertible {
     public static let cancelStopsStatement = ConformanceCheck("cancelling the task stops the running statement") { context in
         let connection = try await connect(context)
         defer { Task { await connection.close() } }
-        let task = Task { try await connection.query(context.longRunningStatement) }
+        let task = Task { try await connection.query(unsafeSQL: context.longRunningStatement) }
         // Give the statement time to reach the engine, then cancel the task.
         try await Task.sleep(for: .milliseconds(300))
         task.cancel()

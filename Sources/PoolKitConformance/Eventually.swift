@@ -4,7 +4,7 @@
 /// running, a killed session disappears). It asserts no timing: a slow machine only waits longer.
 ///
 /// ```swift
-/// let running = try await eventually { try await observer.query(activeSQL).rows.count == 1 }
+/// let running = try await eventually { try await observer.query(unsafeSQL: activeSQL).rows.count == 1 }
 /// #expect(running)
 /// ```
 public func eventually(

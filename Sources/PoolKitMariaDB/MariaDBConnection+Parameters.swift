@@ -16,9 +16,18 @@ extension MariaDBConnection {
         return try await perform { try $0.query(sql, values, cache: cache) }
     }
 
-    /// Runs one statement with `values` bound, for statements whose rows are not needed.
-    public func execute(_ sql: String, _ values: [SQLValue]) async throws {
-        _ = try await query(sql, values)
+
+    /// Runs one statement with `values` bound and hands its rows to `channel` in batches as they
+    /// are fetched (unbuffered), as one job on the connection's thread; a consumer that stops gets
+    /// the remaining rows discarded. See ``stream(_:)``.
+    public func streamRows(_ sql: String, _ values: [SQLValue], into channel: HandoffChannel<[SQLRow]>) async throws {
+        noteStatement(sql)
+        let cache = statementCache
+        try await perform { handle in
+            let batcher = SQLRowBatcher(channel: channel)
+            try handle.run(sql, values, cache: cache, columns: batcher.start, row: batcher.add)
+            try batcher.finish()
+        }
     }
 
     /// How many statements this connection keeps prepared for parameterized queries.

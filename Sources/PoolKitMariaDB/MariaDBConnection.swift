@@ -16,6 +16,8 @@ import Synchronization
 public final class MariaDBConnection: TLSReportingConnection {
     /// The server's version as it reports it, e.g. `10.11.19-MariaDB-0+deb12u1`.
     public let serverVersion: String
+    /// `?` placeholders, `` `name` `` identifiers, `SET TRANSACTION ISOLATION LEVEL …` + `START TRANSACTION`.
+    public var sqlDialect: SQLDialect { .mariadb }
     /// The server's id for this session (`CONNECTION_ID()`).
     public let connectionID: UInt
     /// The session's TLS protocol and cipher, or nil when it is not encrypted.
@@ -79,13 +81,13 @@ public final class MariaDBConnection: TLSReportingConnection {
     }
 
     /// Runs one or more statements, separated by semicolons, and discards every result set.
-    public func execute(_ sql: String) async throws {
+    public func execute(unsafeSQL sql: String) async throws {
         noteStatement(sql)
         try await perform { try $0.execute(sql) }
     }
 
     /// Runs `sql` and returns the rows of its last result set as text; SQL NULL is `nil`.
-    public func query(_ sql: String) async throws -> QueryResult {
+    public func query(unsafeSQL sql: String) async throws -> QueryResult {
         noteStatement(sql)
         return try await perform { try $0.query(sql) }
     }

@@ -68,7 +68,7 @@ public struct MariaDBDriver: Driver {
 
     /// Opens a connection on a thread of its own. Throws a ``PoolKitError`` with code
     /// `.authenticationFailed`, `.databaseNotFound`, `.connectionFailed` or `.invalidOption`.
-    public func connect(to url: ConnectionURL, logger: Logger) async throws -> any DatabaseConnection {
+    public func connect(to url: ConnectionURL, logger: Logger) async throws -> MariaDBConnection {
         try await MariaDBConnection.open(url, logger: logger)
     }
 

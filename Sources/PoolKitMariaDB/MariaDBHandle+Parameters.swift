@@ -80,6 +80,21 @@ extension MariaDBHandle {
     /// Runs one statement with `values` bound to its `?` placeholders (binary protocol), prepared
     /// once per connection and reused, and returns typed rows. Connection thread.
     func query(_ sql: String, _ values: [SQLValue], cache: MariaDBStatementCache) throws -> SQLRows {
+        var names: [String] = []
+        var types: [String] = []
+        var rows: [[SQLValue]] = []
+        try run(sql, values, cache: cache, columns: { names = $0; types = $1 }, row: { rows.append($0) })
+        return SQLRows(columns: names, types: types, values: rows)
+    }
+
+    /// Runs one statement like ``query(_:_:cache:)`` but gives its columns (names and SQL types)
+    /// once, then each row as it is fetched (unbuffered: `mysql_stmt_fetch` reads it off the
+    /// connection), to the callbacks. A callback that throws ends the read: the rows still on
+    /// their way are discarded (`mysql_stmt_free_result`) and the error is rethrown. Connection thread.
+    func run(
+        _ sql: String, _ values: [SQLValue], cache: MariaDBStatementCache,
+        columns: ([String], [String]) throws -> Void, row: ([SQLValue]) throws -> Void
+    ) throws {
         guard let mysql else { throw PoolKitError(.connectionClosed, "the MariaDB connection to \(endpoint) is closed") }
         let statement: UnsafeMutablePointer<MYSQL_STMT>
         if let cached = cache.statement(for: sql) {
@@ -102,14 +117,17 @@ extension MariaDBHandle {
         let previous = cache.keep(arena, for: sql)
         defer { previous?.free() }
         do {
-            return try run(statement, values, arena: arena)
+            try run(statement, values, arena: arena, columns: columns, row: row)
         } catch let error as PoolKitError where error.code == .connectionClosed {
             cache.close(sql)
             throw error
         }
     }
 
-    private func run(_ statement: UnsafeMutablePointer<MYSQL_STMT>, _ values: [SQLValue], arena: BindBuffers) throws -> SQLRows {
+    private func run(
+        _ statement: UnsafeMutablePointer<MYSQL_STMT>, _ values: [SQLValue], arena: BindBuffers,
+        columns: ([String], [String]) throws -> Void, row: ([SQLValue]) throws -> Void
+    ) throws {
         let expected = Int(mysql_stmt_param_count(statement))
         guard expected == values.count else {
             throw PoolKitError(.usage, "the statement has \(expected) parameters but \(values.count) values were given")
@@ -121,18 +139,20 @@ extension MariaDBHandle {
         }
         if mysql_stmt_execute(statement) != 0 { throw Self.statementError(statement) }
         defer { mysql_stmt_free_result(statement) }
-        guard let metadata = mysql_stmt_result_metadata(statement) else { return SQLRows(columns: [], values: []) }
+        guard let metadata = mysql_stmt_result_metadata(statement) else { return try columns([], []) }
         defer { mysql_free_result(metadata) }
         let count = Int(mysql_num_fields(metadata))
-        guard let fields = mysql_fetch_fields(metadata) else { return SQLRows(columns: [], values: []) }
-        var columns: [String] = []
+        guard let fields = mysql_fetch_fields(metadata) else { return try columns([], []) }
+        var names: [String] = []
+        var types: [String] = []
         var kinds: [ColumnKind] = []
         let binds = arena.binds(count)
         let nulls = arena.allocate(MemoryLayout<my_bool>.stride * count).bindMemory(to: my_bool.self, capacity: count)
         let lengths = arena.allocate(MemoryLayout<UInt>.stride * count).bindMemory(to: UInt.self, capacity: count)
         for index in 0..<count {
             let field = fields[index]
-            columns.append(field.name.map { String(cString: $0) } ?? "")
+            names.append(field.name.map { String(cString: $0) } ?? "")
+            types.append(MariaDBTypeName.of(field))
             let kind = ColumnKind(field)
             kinds.append(kind)
             binds[index].is_null = nulls + index
@@ -159,31 +179,31 @@ extension MariaDBHandle {
             }
         }
         if mysql_stmt_bind_result(statement, binds) != 0 { throw Self.statementError(statement) }
-        var rows: [[SQLValue]] = []
+        try columns(names, types)
         while true {
             let status = mysql_stmt_fetch(statement)
             if status == MYSQL_NO_DATA { break }
             if status == 1 { throw Self.statementError(statement) }
-            var row: [SQLValue] = []
-            row.reserveCapacity(count)
+            var values: [SQLValue] = []
+            values.reserveCapacity(count)
             for index in 0..<count {
                 if nulls[index] != 0 {
-                    row.append(.null)
+                    values.append(.null)
                     continue
                 }
                 switch kinds[index] {
                 case .integer(let unsigned):
                     let raw = binds[index].buffer.load(as: Int64.self)
                     if unsigned, raw < 0 {
-                        row.append(.text(String(UInt64(bitPattern: raw))))
+                        values.append(.text(String(UInt64(bitPattern: raw))))
                     } else {
-                        row.append(.int(raw))
+                        values.append(.int(raw))
                     }
                 case .double:
-                    row.append(.double(binds[index].buffer.load(as: Double.self)))
+                    values.append(.double(binds[index].buffer.load(as: Double.self)))
                 case .date:
                     let time = binds[index].buffer.load(as: MYSQL_TIME.self)
-                    row.append(Self.date(from: time))
+                    values.append(Self.date(from: time))
                 case .text, .bytes:
                     let length = Int(lengths[index])
                     var bytes = [UInt8](repeating: 0, count: length)
@@ -197,12 +217,14 @@ extension MariaDBHandle {
                         }
                         if status != 0 { throw Self.statementError(statement) }
                     }
-                    row.append(kinds[index] == .bytes ? .bytes(bytes) : .text(String(decoding: bytes, as: UTF8.self)))
+                    values.append(kinds[index] == .bytes ? .bytes(bytes) : .text(String(decoding: bytes, as: UTF8.self)))
                 }
             }
-            rows.append(row)
+            // A throw stops the read: `mysql_stmt_free_result` (deferred above) reads the rest of
+            // the unbuffered result off the connection and drops it, so the next statement finds
+            // the protocol in step.
+            try row(values)
         }
-        return SQLRows(columns: columns, values: rows)
     }
 
     /// How a result column is fetched and what it becomes.

@@ -80,7 +80,7 @@ extension PGHandle {
         return Self.rows(of: result)
     }
 
-    private func prepare(_ name: String, _ sql: String, types: [Oid], on connection: OpaquePointer) throws {
+    func prepare(_ name: String, _ sql: String, types: [Oid], on connection: OpaquePointer) throws {
         let result = types.withUnsafeBufferPointer { PQprepare(connection, name, sql, Int32(types.count), $0.baseAddress) }
         defer { PQclear(result) }
         guard let result, PQresultStatus(result) == PGRES_COMMAND_OK else {
@@ -106,7 +106,7 @@ extension PGHandle {
     /// `parameters`. Every value's bytes stay alive, at fixed addresses, for the call; text-format
     /// values end with a NUL (libpq reads them as C strings and ignores their length). One
     /// scratch buffer holds them all (on the stack when small): no allocation per value.
-    private static func withParameterArrays<R>(
+    static func withParameterArrays<R>(
         _ parameters: [PGParameter],
         _ body: (Int32, UnsafePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int32>?, UnsafePointer<Int32>?) -> R
     ) -> R {
@@ -141,30 +141,39 @@ extension PGHandle {
 
     /// The rows of `result` (text format), typed by each column's type.
     static func rows(of result: OpaquePointer) -> SQLRows {
-        let columnCount = PQnfields(result)
-        let rowCount = PQntuples(result)
-        var columns: [String] = []
+        let (columns, types) = columns(of: result)
+        var values: [[SQLValue]] = []
+        values.reserveCapacity(Int(PQntuples(result)))
+        for row in 0..<PQntuples(result) {
+            values.append(Self.values(of: result, row: row, types: types))
+        }
+        return SQLRows(columns: columns, types: types.map(PGTypeName.of), values: values)
+    }
+
+    /// The names and type OIDs of `result`'s columns.
+    static func columns(of result: OpaquePointer) -> (names: [String], types: [Oid]) {
+        var names: [String] = []
         var types: [Oid] = []
-        for column in 0..<columnCount {
-            columns.append(PQfname(result, column).map { String(cString: $0) } ?? "")
+        for column in 0..<PQnfields(result) {
+            names.append(PQfname(result, column).map { String(cString: $0) } ?? "")
             types.append(PQftype(result, column))
         }
-        var values: [[SQLValue]] = []
-        values.reserveCapacity(Int(rowCount))
-        for row in 0..<rowCount {
-            var rowValues: [SQLValue] = []
-            rowValues.reserveCapacity(Int(columnCount))
-            for column in 0..<columnCount {
-                if PQgetisnull(result, row, column) != 0 {
-                    rowValues.append(.null)
-                    continue
-                }
-                let bytes = UnsafeRawBufferPointer(start: PQgetvalue(result, row, column), count: Int(PQgetlength(result, row, column)))
-                rowValues.append(PGParameter.decode(bytes, type: types[Int(column)]))
+        return (names, types)
+    }
+
+    /// Row `row` of `result` (text format), typed by `types`.
+    static func values(of result: OpaquePointer, row: Int32, types: [Oid]) -> [SQLValue] {
+        var values: [SQLValue] = []
+        values.reserveCapacity(types.count)
+        for column in 0..<Int32(types.count) {
+            if PQgetisnull(result, row, column) != 0 {
+                values.append(.null)
+                continue
             }
-            values.append(rowValues)
+            let bytes = UnsafeRawBufferPointer(start: PQgetvalue(result, row, column), count: Int(PQgetlength(result, row, column)))
+            values.append(PGParameter.decode(bytes, type: types[Int(column)]))
         }
-        return SQLRows(columns: columns, values: values)
+        return values
     }
 }
 

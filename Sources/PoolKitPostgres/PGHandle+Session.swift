@@ -13,6 +13,12 @@ extension PGHandle {
         connection.map { PQtransactionStatus($0) == PQTRANS_IDLE } ?? false
     }
 
+    /// Whether the session is inside a transaction that failed and can only be rolled back
+    /// (PQtransactionStatus, read locally). Call on the connection's thread.
+    var isInFailedTransaction: Bool {
+        connection.map { PQtransactionStatus($0) == PQTRANS_INERROR } ?? false
+    }
+
     /// Rolls back an open transaction (PQtransactionStatus is read locally: no round trip when
     /// none is open), then runs `DISCARD ALL` if `full`.
     func reset(full: Bool) throws {

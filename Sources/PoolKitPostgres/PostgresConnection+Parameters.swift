@@ -20,9 +20,17 @@ extension PostgresConnection {
         return try await perform { try $0.query(sql, values, statements: statements) }
     }
 
-    /// Runs `sql` with `values` bound, for statements whose rows are not needed.
-    public func execute(_ sql: String, _ values: [SQLValue]) async throws {
-        _ = try await query(sql, values)
+
+    /// Runs one statement with `values` bound and hands its rows to `channel` in batches as they
+    /// arrive (libpq's single-row mode), as one job on the connection's thread; a consumer that stops
+    /// gets the statement cancelled on the server. See ``stream(_:)``.
+    public func streamRows(_ sql: String, _ values: [SQLValue], into channel: HandoffChannel<[SQLRow]>) async throws {
+        noteStatement(sql)
+        let statements = preparedStatements
+        let canceller = self.canceller
+        try await perform { handle in
+            try handle.stream(sql, values, statements: statements, canceller: canceller, into: SQLRowBatcher(channel: channel))
+        }
     }
 
     /// How many statements this connection holds prepared for parameterized queries.

@@ -19,6 +19,8 @@ import Synchronization
 public final class PostgresConnection: TLSReportingConnection {
     /// The server's version as it reports it (`server_version`), e.g. `15.20 (Debian 15.20-0+deb12u1)`.
     public let serverVersion: String
+    /// `$1` placeholders, `"name"` identifiers, `BEGIN ISOLATION LEVEL …`.
+    public var sqlDialect: SQLDialect { .postgres }
     /// The process id of the server process serving this session (`pg_backend_pid()`).
     public let backendPID: Int32
     /// The session's TLS protocol and cipher (`PQsslAttribute`), or nil when it is not encrypted.
@@ -26,7 +28,7 @@ public final class PostgresConnection: TLSReportingConnection {
 
     private let thread: ConnectionThread
     private let handle: PGHandle
-    private let canceller: PGCanceller
+    let canceller: PGCanceller
     private let cancellation = StatementCancellation()
     private let logger: Logger
     /// Cuts the socket when a close must not wait for a server that stopped answering.
@@ -51,6 +53,13 @@ public final class PostgresConnection: TLSReportingConnection {
         let ended = lastJobEndedIdle.load(ordering: .acquiring)
         return ended != 0 && ended == lastJobStarted.load(ordering: .acquiring)
     }
+    /// Whether the last job left the session in a failed transaction (written in job order).
+    private let lastJobEndedInFailedTransaction = Atomic<Bool>(false)
+
+    /// True when a statement failed inside the open transaction: PostgreSQL can only roll it back,
+    /// and a `COMMIT` would end it as a rollback without an error.
+    public var transactionHasFailed: Bool { lastJobEndedInFailedTransaction.load(ordering: .acquiring) }
+
     /// Set when a statement may have changed session state; see ``resetSession(_:)``.
     let sessionDirty = Atomic<Bool>(false)
     /// Statements prepared for parameterized queries; forgotten when the session is discarded.
@@ -97,13 +106,13 @@ public final class PostgresConnection: TLSReportingConnection {
     }
 
     /// Runs one or more statements, separated by semicolons, and discards any rows.
-    public func execute(_ sql: String) async throws {
+    public func execute(unsafeSQL sql: String) async throws {
         noteStatement(sql)
         _ = try await run(sql, keepRows: false)
     }
 
     /// Runs `sql` and returns the rows of its last statement as text; SQL NULL is `nil`.
-    public func query(_ sql: String) async throws -> QueryResult {
+    public func query(unsafeSQL sql: String) async throws -> QueryResult {
         noteStatement(sql)
         return try await run(sql, keepRows: true)
     }
@@ -208,6 +217,7 @@ public final class PostgresConnection: TLSReportingConnection {
     /// Records whether statement `job` left a transaction open (see ``isIdleOutsideTransaction``).
     private func noteEnd(of job: UInt64) {
         lastJobEndedIdle.store(handle.isIdleOutsideTransaction ? job : 0, ordering: .releasing)
+        lastJobEndedInFailedTransaction.store(handle.isInFailedTransaction, ordering: .releasing)
     }
 
     /// A read-only refusal (25006) carries whether the server itself is read-only (a failover).

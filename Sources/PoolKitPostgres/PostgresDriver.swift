@@ -50,7 +50,7 @@ public struct PostgresDriver: Driver {
 
     /// Opens a connection on a thread of its own. Throws a ``PoolKitError`` with code
     /// `.authenticationFailed`, `.databaseNotFound`, `.connectionFailed` or `.invalidOption`.
-    public func connect(to url: ConnectionURL, logger: Logger) async throws -> any DatabaseConnection {
+    public func connect(to url: ConnectionURL, logger: Logger) async throws -> PostgresConnection {
         try await PostgresConnection.open(url, logger: logger)
     }
 

@@ -14,9 +14,17 @@ extension SQLiteConnection {
         return try await withSQLiteHandle { try $0.query(sql, values, cache: cache) }
     }
 
-    /// Runs one statement with `values` bound, for statements whose rows are not needed.
-    public func execute(_ sql: String, _ values: [SQLValue]) async throws {
-        _ = try await query(sql, values)
+
+    /// Runs one statement with `values` bound and hands its rows to `channel` in batches as
+    /// `sqlite3_step` produces them, as one job on the connection's thread; a consumer that stops
+    /// ends the statement (`sqlite3_reset`). See ``stream(_:)``.
+    public func streamRows(_ sql: String, _ values: [SQLValue], into channel: HandoffChannel<[SQLRow]>) async throws {
+        let cache = statementCache
+        try await withSQLiteHandle { handle in
+            let batcher = SQLRowBatcher(channel: channel)
+            try handle.run(sql, values, cache: cache, columns: batcher.start, row: batcher.add)
+            try batcher.finish()
+        }
     }
 
     /// How many statements this connection keeps prepared for parameterized queries.

@@ -14,8 +14,8 @@ private let connectionCounter = Atomic<Int>(0)
 ///
 /// ```swift
 /// let connection = try await SQLiteDriver().connect(to: ConnectionURL("sqlite:///tmp/app.db"), logger: logger)
-/// try await connection.execute("CREATE TABLE IF NOT EXISTS t(x); INSERT INTO t VALUES (1)")
-/// let count = try await connection.query("SELECT count(*) FROM t").scalar  // "1"
+/// try await connection.execute(unsafeSQL: "CREATE TABLE IF NOT EXISTS t(x); INSERT INTO t VALUES (1)")
+/// let count = try await connection.query(unsafeSQL: "SELECT count(*) FROM t").scalar  // "1"
 /// await connection.close()
 /// ```
 ///
@@ -24,6 +24,8 @@ private let connectionCounter = Atomic<Int>(0)
 public final class SQLiteConnection: DatabaseConnection {
     /// The SQLite library version, e.g. `3.40.1`.
     public let serverVersion: String
+    /// `?` placeholders, `"name"` identifiers, `BEGIN` (transactions are always serializable).
+    public var sqlDialect: SQLDialect { .sqlite }
 
     /// The name of the thread that runs this connection's SQLite calls.
     package let threadName: String
@@ -62,13 +64,13 @@ public final class SQLiteConnection: DatabaseConnection {
     // MARK: DatabaseConnection
 
     /// Runs every statement of `sql` (a script separated by `;`), dropping any rows.
-    public func execute(_ sql: String) async throws {
+    public func execute(unsafeSQL sql: String) async throws {
         _ = try await perform { handle in try handle.runSQL(sql, collectingRows: false) }
     }
 
     /// Runs every statement of `sql` and returns the rows of the last one that has result columns
     /// (no columns and no rows if none has).
-    public func query(_ sql: String) async throws -> QueryResult {
+    public func query(unsafeSQL sql: String) async throws -> QueryResult {
         try await perform { handle in
             try handle.runSQL(sql, collectingRows: true) ?? QueryResult(columns: [], rows: [])
         }

@@ -40,7 +40,7 @@ public struct SQLiteDriver: Driver {
     /// Throws `.invalidOption` or `.unknownOption` for a bad option, `.databaseNotFound` when the
     /// file is missing with `mode=ro` or `mode=rw`, and `.connectionFailed` (with SQLite's result
     /// code as ``PoolKitError/engineCode``) when the file cannot be opened or is not a database.
-    public func connect(to url: ConnectionURL, logger: Logger) async throws -> any DatabaseConnection {
+    public func connect(to url: ConnectionURL, logger: Logger) async throws -> SQLiteConnection {
         try await SQLiteConnection.open(SQLiteConfiguration(url: url), logger: logger)
     }
 

@@ -24,6 +24,20 @@ extension SQLiteHandle {
     /// Runs one statement with `values` bound to its `?` (or `?NNN`, `:name`) parameters in order,
     /// prepared once and kept for the next call with the same SQL. Connection thread.
     func query(_ sql: String, _ values: [SQLValue], cache: SQLiteStatementCache) throws -> SQLRows {
+        var columns: [String] = []
+        var types: [String] = []
+        var rows: [[SQLValue]] = []
+        try run(sql, values, cache: cache, columns: { columns = $0; types = $1 }, row: { rows.append($0) })
+        return SQLRows(columns: columns, types: types, values: rows)
+    }
+
+    /// Runs one statement like ``query(_:_:cache:)`` but gives its columns (names and declared
+    /// types) once, then each row as it is stepped, to the callbacks; a callback that throws ends
+    /// the statement (reset) and the error is rethrown. Connection thread.
+    func run(
+        _ sql: String, _ values: [SQLValue], cache: SQLiteStatementCache,
+        columns: ([String], [String]) throws -> Void, row: ([SQLValue]) throws -> Void
+    ) throws {
         let statement: OpaquePointer
         if let cached = cache.statement(for: sql) {
             statement = cached
@@ -51,22 +65,25 @@ extension SQLiteHandle {
             try bind(value, at: Int32(offset + 1), in: statement)
         }
         let columnCount = sqlite3_column_count(statement)
-        var columns: [String] = []
+        var names: [String] = []
+        var types: [String] = []
         for column in 0..<columnCount {
-            columns.append(sqlite3_column_name(statement, column).map { String(cString: $0) } ?? "")
+            names.append(sqlite3_column_name(statement, column).map { String(cString: $0) } ?? "")
+            // The declared type of a table column; empty for an expression, which has none.
+            types.append(sqlite3_column_decltype(statement, column).map { String(cString: $0) } ?? "")
         }
-        var rows: [[SQLValue]] = []
+        try columns(names, types)
         while true {
             let code = sqlite3_step(statement)
             if code == SQLITE_DONE { break }
             guard code == SQLITE_ROW else { throw SQLiteResultCode.error(code, on: raw) }
-            var row: [SQLValue] = []
-            row.reserveCapacity(Int(columnCount))
-            for column in 0..<columnCount { row.append(Self.value(of: statement, column: column)) }
-            rows.append(row)
+            var values: [SQLValue] = []
+            values.reserveCapacity(Int(columnCount))
+            for column in 0..<columnCount { values.append(Self.value(of: statement, column: column)) }
+            try row(values)
         }
-        return SQLRows(columns: columns, values: rows)
     }
+
 
     private func bind(_ value: SQLValue, at index: Int32, in statement: OpaquePointer) throws {
         let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

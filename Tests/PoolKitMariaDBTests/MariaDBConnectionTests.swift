@@ -39,7 +39,7 @@ struct MariaDBConnectionTests {
     /// Waits until the session `id` runs a statement that starts with `prefix`.
     func waitUntilRunning(id: UInt, prefix: String, observer: MariaDBConnection) async throws {
         let running = try await eventually {
-            let result = try await observer.query(
+            let result = try await observer.query(unsafeSQL:
                 "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = \(id) AND COMMAND = 'Query' AND INFO LIKE '\(prefix)%'")
             return result.scalar == "1"
         }
@@ -50,9 +50,9 @@ struct MariaDBConnectionTests {
     func connectsAndReportsVersion() async throws {
         try await withConnection { connection in
             #expect(connection.serverVersion.first?.isNumber == true)
-            #expect(try await connection.query("SELECT VERSION()").scalar == connection.serverVersion)
-            #expect(try await connection.query("SELECT CONNECTION_ID()").scalar == String(connection.connectionID))
-            #expect(try await connection.query("SELECT @@character_set_client").scalar == "utf8mb4")
+            #expect(try await connection.query(unsafeSQL: "SELECT VERSION()").scalar == connection.serverVersion)
+            #expect(try await connection.query(unsafeSQL: "SELECT CONNECTION_ID()").scalar == String(connection.connectionID))
+            #expect(try await connection.query(unsafeSQL: "SELECT @@character_set_client").scalar == "utf8mb4")
             try await connection.ping()
         }
     }
@@ -60,22 +60,22 @@ struct MariaDBConnectionTests {
     @Test("text, NULLs and unicode round-trip through execute and query")
     func roundTrip() async throws {
         try await withConnection { connection in
-            let literal = try await connection.query("SELECT 1 AS n, NULL AS nothing, 'Grüße, 世界 🐬' AS words, '' AS empty")
+            let literal = try await connection.query(unsafeSQL: "SELECT 1 AS n, NULL AS nothing, 'Grüße, 世界 🐬' AS words, '' AS empty")
             #expect(literal.columns == ["n", "nothing", "words", "empty"])
             #expect(literal.rows == [["1", nil, "Grüße, 世界 🐬", ""]])
 
-            try await connection.execute(
+            try await connection.execute(unsafeSQL:
                 """
                 CREATE TEMPORARY TABLE `Ünïcode tåble` (id INT PRIMARY KEY, name TEXT) CHARACTER SET utf8mb4;
                 INSERT INTO `Ünïcode tåble` VALUES (1, 'ä ö ü 🐬'), (2, NULL), (3, 'line\\nbreak');
                 """)
-            let rows = try await connection.query("SELECT id, name FROM `Ünïcode tåble` ORDER BY id")
+            let rows = try await connection.query(unsafeSQL: "SELECT id, name FROM `Ünïcode tåble` ORDER BY id")
             #expect(rows.rows == [["1", "ä ö ü 🐬"], ["2", nil], ["3", "line\nbreak"]])
-            let empty = try await connection.query("SELECT name FROM `Ünïcode tåble` WHERE FALSE")
+            let empty = try await connection.query(unsafeSQL: "SELECT name FROM `Ünïcode tåble` WHERE FALSE")
             #expect(empty.columns == ["name"])
             #expect(empty.rows.isEmpty)
             // Several result sets: query returns the last one.
-            #expect(try await connection.query("SELECT 1; SELECT 2").scalar == "2")
+            #expect(try await connection.query(unsafeSQL: "SELECT 1; SELECT 2").scalar == "2")
         }
     }
 
@@ -83,15 +83,15 @@ struct MariaDBConnectionTests {
     func statementError() async throws {
         try await withConnection { connection in
             let error = try await #require(throws: PoolKitError.self) {
-                try await connection.query("SELECT * FROM no_such_table_anywhere")
+                try await connection.query(unsafeSQL: "SELECT * FROM no_such_table_anywhere")
             }
             #expect(error.code == .statementFailed)
             #expect(error.engineCode == "1146")
             #expect((error.underlying as? MariaDBError)?.sqlState == "42S02")
             #expect(driver.classify(error) == .statement)
             // An error in a later statement of a batch is reported too.
-            await #expect(throws: PoolKitError.self) { try await connection.execute("SELECT 1; SELECT * FROM no_such_table") }
-            #expect(try await connection.query("SELECT 2").scalar == "2")
+            await #expect(throws: PoolKitError.self) { try await connection.execute(unsafeSQL: "SELECT 1; SELECT * FROM no_such_table") }
+            #expect(try await connection.query(unsafeSQL: "SELECT 2").scalar == "2")
         }
     }
 
@@ -137,8 +137,8 @@ struct MariaDBConnectionTests {
     func resetSession() async throws {
         let table = "poolkit_reset_\(UInt32.random(in: 1000...UInt32.max))"
         try await withConnection { connection in
-            try await connection.execute("CREATE TABLE \(table) (id INT) ENGINE=InnoDB")
-            try await connection.execute(
+            try await connection.execute(unsafeSQL: "CREATE TABLE \(table) (id INT) ENGINE=InnoDB")
+            try await connection.execute(unsafeSQL:
                 """
                 SET @x = 42;
                 SET SESSION sql_mode = 'ANSI_QUOTES';
@@ -146,15 +146,15 @@ struct MariaDBConnectionTests {
                 START TRANSACTION;
                 INSERT INTO \(table) VALUES (1);
                 """)
-            #expect(try await connection.query("SELECT @x").scalar == "42")
+            #expect(try await connection.query(unsafeSQL: "SELECT @x").scalar == "42")
 
             try await connection.resetSession()
 
-            #expect(try await connection.query("SELECT @x").scalar == nil)
-            #expect(try await connection.query("SELECT @@SESSION.sql_mode = @@GLOBAL.sql_mode").scalar == "1")
-            await #expect(throws: PoolKitError.self) { try await connection.query("SELECT * FROM scratch") }
-            #expect(try await connection.query("SELECT COUNT(*) FROM \(table)").scalar == "0")
-            try await connection.execute("DROP TABLE \(table)")
+            #expect(try await connection.query(unsafeSQL: "SELECT @x").scalar == nil)
+            #expect(try await connection.query(unsafeSQL: "SELECT @@SESSION.sql_mode = @@GLOBAL.sql_mode").scalar == "1")
+            await #expect(throws: PoolKitError.self) { try await connection.query(unsafeSQL: "SELECT * FROM scratch") }
+            #expect(try await connection.query(unsafeSQL: "SELECT COUNT(*) FROM \(table)").scalar == "0")
+            try await connection.execute(unsafeSQL: "DROP TABLE \(table)")
         }
     }
 
@@ -162,14 +162,14 @@ struct MariaDBConnectionTests {
     func taskCancellationStopsStatement() async throws {
         try await withConnection { observer in
             try await withConnection { connection in
-                let sleeper = Task { try await connection.execute("SELECT SLEEP(30)") }
+                let sleeper = Task { try await connection.execute(unsafeSQL: "SELECT SLEEP(30)") }
                 try await waitUntilRunning(id: connection.connectionID, prefix: "SELECT SLEEP", observer: observer)
                 sleeper.cancel()
                 let error = try await #require(throws: PoolKitError.self) { try await sleeper.value }
                 #expect(error.code == .cancelled)
                 #expect(error.engineCode == "1317")
                 #expect(driver.classify(error) == .statement)
-                #expect(try await connection.query("SELECT 'still usable'").scalar == "still usable")
+                #expect(try await connection.query(unsafeSQL: "SELECT 'still usable'").scalar == "still usable")
             }
         }
     }
@@ -179,12 +179,12 @@ struct MariaDBConnectionTests {
         try await withConnection { observer in
             try await withConnection { connection in
                 connection.cancelRunningStatement()  // nothing runs: no effect
-                let sleeper = Task { try await connection.execute("SELECT SLEEP(30)") }
+                let sleeper = Task { try await connection.execute(unsafeSQL: "SELECT SLEEP(30)") }
                 try await waitUntilRunning(id: connection.connectionID, prefix: "SELECT SLEEP", observer: observer)
                 connection.cancelRunningStatement()
                 let error = try await #require(throws: PoolKitError.self) { try await sleeper.value }
                 #expect(error.code == .cancelled)
-                #expect(try await connection.query("SELECT SLEEP(0.2), 'next'").rows == [["0", "next"]])
+                #expect(try await connection.query(unsafeSQL: "SELECT SLEEP(0.2), 'next'").rows == [["0", "next"]])
             }
         }
     }
@@ -192,14 +192,14 @@ struct MariaDBConnectionTests {
     @Test("a task cancelled before its statement starts does not run it")
     func cancelledBeforeStart() async throws {
         try await withConnection { connection in
-            try await connection.execute("CREATE TEMPORARY TABLE marks (id INT)")
+            try await connection.execute(unsafeSQL: "CREATE TEMPORARY TABLE marks (id INT)")
             let task = Task {
                 withUnsafeCurrentTask { $0?.cancel() }
-                try await connection.execute("INSERT INTO marks VALUES (1)")
+                try await connection.execute(unsafeSQL: "INSERT INTO marks VALUES (1)")
             }
             let error = try await #require(throws: PoolKitError.self) { try await task.value }
             #expect(error.code == .cancelled)
-            #expect(try await connection.query("SELECT COUNT(*) FROM marks").scalar == "0")
+            #expect(try await connection.query(unsafeSQL: "SELECT COUNT(*) FROM marks").scalar == "0")
         }
     }
 
@@ -207,14 +207,14 @@ struct MariaDBConnectionTests {
     func killedSession() async throws {
         let victim = try await connect()
         try await withConnection { killer in
-            try await killer.execute("KILL \(victim.connectionID)")
+            try await killer.execute(unsafeSQL: "KILL \(victim.connectionID)")
             let gone = try await eventually {
-                try await killer.query("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = \(victim.connectionID)")
+                try await killer.query(unsafeSQL: "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID = \(victim.connectionID)")
                     .scalar == "0"
             }
             #expect(gone)
         }
-        let error = try await #require(throws: PoolKitError.self) { try await victim.execute("SELECT 1") }
+        let error = try await #require(throws: PoolKitError.self) { try await victim.execute(unsafeSQL: "SELECT 1") }
         #expect(error.code == .connectionClosed)
         #expect(driver.classify(error) == .connectionBroken)
         await #expect(throws: PoolKitError.self) { try await victim.ping() }
@@ -264,11 +264,11 @@ extension MariaDBConnectionTests {
     func nextStatementAfterCancelRuns() async throws {
         try await withConnection { connection in
             for round in 0..<60 {
-                let short = Task { try await connection.execute("DO SLEEP(0.005)") }
+                let short = Task { try await connection.execute(unsafeSQL: "DO SLEEP(0.005)") }
                 try await Task.sleep(for: .microseconds(round * 150))
                 short.cancel()
                 _ = await short.result
-                #expect(try await connection.query("SELECT 'next'").scalar == "next")
+                #expect(try await connection.query(unsafeSQL: "SELECT 'next'").scalar == "next")
             }
         }
     }

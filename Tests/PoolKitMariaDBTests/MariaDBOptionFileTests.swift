@@ -30,14 +30,14 @@ struct MariaDBOptionFileTests {
         let url = try ConnectionURL(text)
         let driver = MariaDBDriver()
         let first = try await driver.connect(to: url, logger: Logger(label: "test"))
-        let path = try await first.query("SELECT @@socket").scalar ?? ""
+        let path = try await first.query(unsafeSQL: "SELECT @@socket").scalar ?? ""
         await first.close()
         // The test servers keep their socket in a directory only their OS user may enter (root may).
         try #require(access(path, R_OK | W_OK) == 0, "the server's socket \(path) is not accessible to this user")
         let encoded = path.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? path
         let viaSocket = try ConnectionURL("mariadb://\(url.user ?? ""):\(url.password ?? "")@/\(url.database ?? "")?socket=\(encoded)")
         let connection = try await driver.connect(to: viaSocket, logger: Logger(label: "test"))
-        #expect(try await connection.query("SELECT 1").scalar == "1")
+        #expect(try await connection.query(unsafeSQL: "SELECT 1").scalar == "1")
         await connection.close()
     }
 }

@@ -21,8 +21,8 @@ struct MariaDBParameterTests {
     @Test("odd values round-trip: NULL, extremes, unsigned, binary, unicode, SQL-looking text, dates with microseconds")
     func oddValuesRoundTrip() async throws {
         let connection = try await connect()
-        try await connection.execute("DROP TEMPORARY TABLE IF EXISTS odd")
-        try await connection.execute(
+        try await connection.execute(unsafeSQL: "DROP TEMPORARY TABLE IF EXISTS odd")
+        try await connection.execute(unsafeSQL:
             "CREATE TEMPORARY TABLE odd (k INT, i BIGINT, u BIGINT UNSIGNED, d DOUBLE, t TEXT CHARACTER SET utf8mb4, b LONGBLOB, f BOOLEAN, ts DATETIME(6), n DECIMAL(30,10))")
         let moment = Date(timeIntervalSince1970: 1_700_000_000.123456)
         let bytes: [UInt8] = [0, 1, 0x27, 0x5c, 0xff, 0]

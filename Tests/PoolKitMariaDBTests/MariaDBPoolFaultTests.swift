@@ -64,7 +64,7 @@ struct MariaDBPoolFaultTests {
                     try pause.set(ProcessPause(pid: pid, failsafe: .seconds(20)))
                     #expect(try await eventually { processIsStopped(pid) }, "mariadbd did not stop")
                     signal.yield()
-                    _ = try await connection.query("SELECT 1")
+                    _ = try await connection.query(unsafeSQL: "SELECT 1")
                 }
             }
             for await _ in stoppedSignal { break }
@@ -84,11 +84,11 @@ struct MariaDBPoolFaultTests {
             $0.validationTimeout = .seconds(60)
         }
         try await pool.withRunning {
-            try await pool.withConnection { try await $0.execute("DO 1") }
+            try await pool.withConnection { try await $0.execute(unsafeSQL: "DO 1") }
             let pause = try ProcessPause(pid: pid, failsafe: .seconds(20))
             defer { pause.resume() }
             do {
-                try await pool.withConnection(timeout: .milliseconds(500)) { try await $0.execute("DO 1") }
+                try await pool.withConnection(timeout: .milliseconds(500)) { try await $0.execute(unsafeSQL: "DO 1") }
                 Issue.record("the lease succeeded on a stopped server")
             } catch let error as PoolKitError {
                 #expect(error.code == .acquireTimeout, "\(error)")
@@ -105,7 +105,7 @@ struct MariaDBPoolFaultTests {
         let pause = try ProcessPause(pid: pid, failsafe: .seconds(20))
         defer { pause.resume() }
         do {
-            _ = try await connection.query("SELECT 1")
+            _ = try await connection.query(unsafeSQL: "SELECT 1")
             Issue.record("a statement on a stopped server succeeded")
         } catch let error as PoolKitError {
             #expect(error.code == .connectionClosed, "\(error)")
@@ -122,11 +122,11 @@ struct MariaDBPoolFaultTests {
         let connection = try await MariaDBDriver().connect(to: url(serverURL, [("connect_timeout", "1")]), logger: logger)
         let marker = "poolkit_cancel_probe_\(UInt32.random(in: 0...UInt32.max))"
         let sql = "SELECT SLEEP(40) AS \(marker)"
-        let statement = Task { try await connection.query(sql) }
+        let statement = Task { try await connection.query(unsafeSQL: sql) }
         // Stop the server only once it runs the statement, then cancel the statement's task.
         let observer = try await MariaDBDriver().connect(to: serverURL, logger: logger)
         let running = try await eventually {
-            try await observer.query("SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%\(marker)%' AND ID <> CONNECTION_ID()").scalar == "1"
+            try await observer.query(unsafeSQL: "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE '%\(marker)%' AND ID <> CONNECTION_ID()").scalar == "1"
         }
         await observer.close()
         #expect(running, "the statement never showed up as running")
@@ -159,16 +159,16 @@ struct MariaDBPoolFaultTests {
     @Test("reset policy: whenDirty skips the reset after clean statements and resets after a tracked change; always resets")
     func resetPolicies() async throws {
         let setup = try await MariaDBDriver().connect(to: serverURL(), logger: logger)
-        try await setup.execute("CREATE TABLE IF NOT EXISTS poolkit_reset_probe (id INT AUTO_INCREMENT PRIMARY KEY, v INT)")
+        try await setup.execute(unsafeSQL: "CREATE TABLE IF NOT EXISTS poolkit_reset_probe (id INT AUTO_INCREMENT PRIMARY KEY, v INT)")
         await setup.close()
 
         /// LAST_INSERT_ID() seen by the next borrower (mysql_reset_connection sets it to 0) and @v.
         func after(policy: SessionResetPolicy, _ sql: String) async throws -> (lastInsertID: String?, variable: String?) {
             let pool = try makePool { $0.resetPolicy = policy }
             return try await pool.withRunning {
-                try await pool.withConnection { try await $0.execute(sql) }
+                try await pool.withConnection { try await $0.execute(unsafeSQL: sql) }
                 return try await pool.withConnection { connection in
-                    let row = try await connection.query("SELECT LAST_INSERT_ID(), @v").rows.first
+                    let row = try await connection.query(unsafeSQL: "SELECT LAST_INSERT_ID(), @v").rows.first
                     return (row?[0] ?? nil, row?[1] ?? nil)
                 }
             }
@@ -187,12 +187,12 @@ struct MariaDBPoolFaultTests {
             let pool = try makePool { $0.resetPolicy = policy }
             try await pool.withRunning {
                 try await pool.withConnection { connection in
-                    try await connection.execute("CREATE TABLE IF NOT EXISTS poolkit_tx_probe (v INT)")
-                    try await connection.execute("START TRANSACTION")
-                    try await connection.execute("INSERT INTO poolkit_tx_probe VALUES (1)")
+                    try await connection.execute(unsafeSQL: "CREATE TABLE IF NOT EXISTS poolkit_tx_probe (v INT)")
+                    try await connection.execute(unsafeSQL: "START TRANSACTION")
+                    try await connection.execute(unsafeSQL: "INSERT INTO poolkit_tx_probe VALUES (1)")
                 }
                 let count = try await pool.withConnection { connection in
-                    try await connection.query("SELECT COUNT(*) FROM poolkit_tx_probe").scalar
+                    try await connection.query(unsafeSQL: "SELECT COUNT(*) FROM poolkit_tx_probe").scalar
                 }
                 #expect(count == "0", "policy \(policy)")
             }
@@ -204,9 +204,9 @@ struct MariaDBPoolFaultTests {
         let url = try serverURL()
         let admin = try await MariaDBDriver().connect(to: url, logger: logger)
         // A user without READ_ONLY ADMIN, to whom read_only applies.
-        try await admin.execute("CREATE USER IF NOT EXISTS 'poolkit_ro'@'127.0.0.1' IDENTIFIED BY 'ro-secret'")
-        try await admin.execute("GRANT ALL ON `\(url.database ?? "")`.* TO 'poolkit_ro'@'127.0.0.1'")
-        try await admin.execute("CREATE TABLE IF NOT EXISTS poolkit_failover_probe (id INT)")
+        try await admin.execute(unsafeSQL: "CREATE USER IF NOT EXISTS 'poolkit_ro'@'127.0.0.1' IDENTIFIED BY 'ro-secret'")
+        try await admin.execute(unsafeSQL: "GRANT ALL ON `\(url.database ?? "")`.* TO 'poolkit_ro'@'127.0.0.1'")
+        try await admin.execute(unsafeSQL: "CREATE TABLE IF NOT EXISTS poolkit_failover_probe (id INT)")
         var roURL = url
         roURL.user = "poolkit_ro"
         roURL.password = "ro-secret"
@@ -220,24 +220,24 @@ struct MariaDBPoolFaultTests {
                 var leases: [PoolLease<any DatabaseConnection>] = []
                 for _ in 0..<3 { leases.append(try await pool.lease()) }
                 let old = Set(leases.compactMap { ($0.connection as? MariaDBConnection)?.connectionID })
-                try await admin.execute("SET GLOBAL read_only = 1")
+                try await admin.execute(unsafeSQL: "SET GLOBAL read_only = 1")
                 for lease in leases.dropFirst() { await pool.release(lease) }
                 do {
-                    try await leases[0].connection.execute("INSERT INTO poolkit_failover_probe VALUES (1)")
+                    try await leases[0].connection.execute(unsafeSQL: "INSERT INTO poolkit_failover_probe VALUES (1)")
                     Issue.record("the write succeeded on a read-only server")
                     await pool.release(leases[0])
                 } catch {
                     #expect(MariaDBDriver().classify(error) == .serverReadOnly, "\(error)")
                     await pool.release(leases[0], after: error)
                 }
-                try await admin.execute("SET GLOBAL read_only = 0")
+                try await admin.execute(unsafeSQL: "SET GLOBAL read_only = 0")
                 #expect(pool.statistics.closed["read_only"] == 1)
                 #expect(pool.statistics.closed["evicted"] == 2)
                 let fresh = try await pool.withConnection { ($0 as? MariaDBConnection)?.connectionID }
                 #expect(fresh.map { !old.contains($0) } == true)
             }
         } catch {
-            try? await admin.execute("SET GLOBAL read_only = 0")
+            try? await admin.execute(unsafeSQL: "SET GLOBAL read_only = 0")
             await admin.close()
             throw error
         }

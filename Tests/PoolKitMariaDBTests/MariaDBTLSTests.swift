@@ -19,7 +19,7 @@ struct MariaDBTLSTests {
 
     /// `Ssl_version` and `Ssl_cipher` as the server sees this session.
     func serverSideTLS(_ connection: MariaDBConnection) async throws -> [String?] {
-        let rows = try await connection.query("SHOW SESSION STATUS WHERE Variable_name IN ('Ssl_version', 'Ssl_cipher') ").rows
+        let rows = try await connection.query(unsafeSQL: "SHOW SESSION STATUS WHERE Variable_name IN ('Ssl_version', 'Ssl_cipher') ").rows
         let values = Dictionary(uniqueKeysWithValues: rows.map { ($0[0] ?? "", $0[1]) })
         return [values["Ssl_version"] ?? nil, values["Ssl_cipher"] ?? nil]
     }
@@ -109,7 +109,7 @@ struct MariaDBTLSTests {
             makeDatabase: { tls(try await ScratchDatabase.create("pk_tls").url) },
             dropDatabase: { url in
                 if let name = url.database {
-                    try await ScratchDatabase.serverConnection { try await $0.execute("DROP DATABASE IF EXISTS `\(name)`") }
+                    try await ScratchDatabase.serverConnection { try await $0.execute(unsafeSQL: "DROP DATABASE IF EXISTS `\(name)`") }
                 }
             },
             quote: { "`" + $0.replacingOccurrences(of: "`", with: "``") + "`" })

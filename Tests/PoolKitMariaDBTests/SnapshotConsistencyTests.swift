@@ -36,7 +36,7 @@ struct SnapshotConsistencyTests {
     private func transfers(_ source: ScratchDatabase, _ target: ScratchDatabase, lock: String) async throws {
         try await source.withConnection { connection in
             for table in 0..<Self.tables {
-                try await connection.execute(
+                try await connection.execute(unsafeSQL:
                     """
                     CREATE TABLE acc_\(table) (id INT PRIMARY KEY, balance BIGINT NOT NULL, pad VARCHAR(500)) ENGINE = InnoDB;
                     INSERT INTO acc_\(table) SELECT seq, \(Self.opening), REPEAT('p', 400) FROM seq_1_to_\(Self.accountsPerTable)
@@ -55,7 +55,7 @@ struct SnapshotConsistencyTests {
                     let fromID = Int.random(in: 1...Self.accountsPerTable, using: &generator)
                     let toID = Int.random(in: 1...Self.accountsPerTable, using: &generator)
                     let amount = Int.random(in: 1...50, using: &generator)
-                    try await connection.execute(
+                    try await connection.execute(unsafeSQL:
                         """
                         START TRANSACTION;
                         UPDATE acc_\(from) SET balance = balance - \(amount) WHERE id = \(fromID);
@@ -84,13 +84,13 @@ struct SnapshotConsistencyTests {
         try result.get()
 
         let restored = try await target.withConnection { connection in
-            try await connection.query(
+            try await connection.query(unsafeSQL:
                 (0..<Self.tables).map { "SELECT SUM(balance) AS s FROM acc_\($0)" }.joined(separator: " UNION ALL ")
             ).rows.compactMap { $0[0].flatMap { Int($0) } }.reduce(0, +)
         }
         #expect(restored == total, "\(during) transfers ran while the backup did")
         let source_total = try await source.withConnection { connection in
-            try await connection.query(
+            try await connection.query(unsafeSQL:
                 (0..<Self.tables).map { "SELECT SUM(balance) AS s FROM acc_\($0)" }.joined(separator: " UNION ALL ")
             ).rows.compactMap { $0[0].flatMap { Int($0) } }.reduce(0, +)
         }

@@ -108,10 +108,10 @@ extension SnapshotFixture {
     /// Loads the engines the fixture needs that the server may not have loaded yet (BLACKHOLE).
     static func installEngines(in database: ScratchDatabase) async throws {
         try await database.withConnection { connection in
-            let loaded = try await connection.query(
+            let loaded = try await connection.query(unsafeSQL:
                 "SELECT COUNT(*) FROM information_schema.ENGINES WHERE ENGINE = 'BLACKHOLE' AND SUPPORT IN ('YES', 'DEFAULT')"
             ).scalar
-            if loaded == "0" { try await connection.execute("INSTALL SONAME 'ha_blackhole'") }
+            if loaded == "0" { try await connection.execute(unsafeSQL: "INSTALL SONAME 'ha_blackhole'") }
         }
     }
 }

@@ -226,7 +226,7 @@ enum SnapshotFixture {
         try await installEngines(in: database)
         try await database.withConnection { connection in
             for statement in statements + fidelityStatements + (big ? bigTables : []) {
-                try await connection.execute(statement)
+                try await connection.execute(unsafeSQL: statement)
             }
         }
         try database.runClient(latin1Script, characterSet: "latin1")

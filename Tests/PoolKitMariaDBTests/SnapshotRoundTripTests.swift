@@ -38,9 +38,9 @@ struct SnapshotRoundTripTests {
         #expect(Set(targetFacts.keys) == Set(sourceFacts.keys))
         // What the latin1 routine and view return, byte for byte.
         let latin1 = "SELECT HEX(CONCAT(latin1_func('x'), '|', (SELECT GROUP_CONCAT(s ORDER BY id) FROM latin1_view)))"
-        let sourceLatin1 = try await source.withConnection { try await $0.query(latin1).scalar }
+        let sourceLatin1 = try await source.withConnection { try await $0.query(unsafeSQL: latin1).scalar }
         #expect(sourceLatin1 != nil)
-        #expect(try await target.withConnection { try await $0.query(latin1).scalar } == sourceLatin1)
+        #expect(try await target.withConnection { try await $0.query(unsafeSQL: latin1).scalar } == sourceLatin1)
         try await expectFidelityCases(source, target)
         let sourceSchema = try source.schemaDump()
         let targetSchema = try target.schemaDump()
@@ -122,7 +122,7 @@ struct SnapshotRoundTripTests {
     @Test("a target that already has the archive's tables is refused, and --clean replaces them")
     func conflictsAndClean() async throws {
         try await withDatabases { source, target in
-            try await target.withConnection { try await $0.execute("CREATE TABLE ints (x INT); CREATE VIEW v_top AS SELECT 1 AS one") }
+            try await target.withConnection { try await $0.execute(unsafeSQL: "CREATE TABLE ints (x INT); CREATE VIEW v_top AS SELECT 1 AS one") }
             await #expect(throws: PoolKitError.self) {
                 try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2)
             }
@@ -168,7 +168,7 @@ struct SnapshotRoundTripTests {
                   (SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()),
                   (SELECT GROUP_CONCAT(TRIGGER_NAME) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE())
                 """
-            #expect(try await target.withConnection { try await $0.query(kept).rows.first } == ["6", "10", nil])
+            #expect(try await target.withConnection { try await $0.query(unsafeSQL: kept).rows.first } == ["6", "10", nil])
         }
     }
 
@@ -200,18 +200,18 @@ struct SnapshotRoundTripTests {
             schemaOnly.schemaOnly = true
             let (_, first) = try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2, restore: schemaOnly)
             #expect(first.rows == 0)
-            #expect(try await target.withConnection { try await $0.query("SELECT COUNT(*) FROM ints").scalar } == "0")
+            #expect(try await target.withConnection { try await $0.query(unsafeSQL: "SELECT COUNT(*) FROM ints").scalar } == "0")
             var dataOnly = RestoreOptions()
             dataOnly.dataOnly = true
             try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2, restore: dataOnly)
             // The triggers are off while the rows load: gen's BEFORE INSERT triggers would turn its
             // NULL into -1 and its hidden 3 into 9, texts_audit would add rows to no_key.
-            #expect(try await target.withConnection { try await $0.query("SELECT a FROM gen WHERE id = 3").scalar } == nil)
+            #expect(try await target.withConnection { try await $0.query(unsafeSQL: "SELECT a FROM gen WHERE id = 3").scalar } == nil)
             // …and back afterwards, the same and in the same order (the schema dumps agree).
             try await expectSame(source, target)
-            try await target.withConnection { try await $0.execute("INSERT INTO gen (id, a) VALUES (100, NULL)") }
+            try await target.withConnection { try await $0.execute(unsafeSQL: "INSERT INTO gen (id, a) VALUES (100, NULL)") }
             #expect(
-                try await target.withConnection { try await $0.query("SELECT CONCAT(a, '/', hidden) FROM gen WHERE id = 100").scalar }
+                try await target.withConnection { try await $0.query(unsafeSQL: "SELECT CONCAT(a, '/', hidden) FROM gen WHERE id = 100").scalar }
                     == "-1/9")
         }
     }
@@ -224,7 +224,7 @@ struct SnapshotRoundTripTests {
             try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 1, restore: schemaOnly)
             let triggers = {
                 try await target.withConnection { connection in
-                    try await connection.query(
+                    try await connection.query(unsafeSQL:
                         "SELECT GROUP_CONCAT(TRIGGER_NAME ORDER BY EVENT_OBJECT_TABLE, ACTION_ORDER) FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()"
                     ).scalar
                 }
@@ -232,7 +232,7 @@ struct SnapshotRoundTripTests {
             let before = try await triggers()
             #expect(before == "db_collation_trig,gen_before_insert,gen_before_insert_2,latin1_trig,texts_audit")
             // A row that is already there makes the load of gen fail (duplicate key).
-            try await target.withConnection { try await $0.execute("INSERT INTO gen (id, a) VALUES (1, 5)") }
+            try await target.withConnection { try await $0.execute(unsafeSQL: "INSERT INTO gen (id, a) VALUES (1, 5)") }
             var dataOnly = RestoreOptions()
             dataOnly.dataOnly = true
             dataOnly.singleTransaction = true
@@ -241,7 +241,7 @@ struct SnapshotRoundTripTests {
             }
             #expect(try await triggers() == before)
             // The rolled-back load left the rows of the non-transactional tables it had loaded.
-            try await target.withConnection { try await $0.execute("DELETE FROM gen; DELETE FROM an_aria; DELETE FROM my_isam") }
+            try await target.withConnection { try await $0.execute(unsafeSQL: "DELETE FROM gen; DELETE FROM an_aria; DELETE FROM my_isam") }
             try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 1, restore: dataOnly)
             #expect(try await triggers() == before)
             try await expectSame(source, target)
@@ -273,7 +273,7 @@ struct SnapshotRoundTripTests {
             var schemaOnly = RestoreOptions()
             schemaOnly.schemaOnly = true
             try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 1, restore: schemaOnly)
-            try await target.withConnection { try await $0.execute("DROP VIEW v_joined; ALTER TABLE texts MODIFY l1 VARCHAR(3) CHARACTER SET latin1") }
+            try await target.withConnection { try await $0.execute(unsafeSQL: "DROP VIEW v_joined; ALTER TABLE texts MODIFY l1 VARCHAR(3) CHARACTER SET latin1") }
             var dataOnly = RestoreOptions()
             dataOnly.dataOnly = true
             dataOnly.includeTables = ["texts"]
@@ -316,11 +316,11 @@ struct SnapshotRoundTripTests {
                 "'" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'") + "'"
             }
             try await source.withConnection { connection in
-                let loaded = try await connection.query(
+                let loaded = try await connection.query(unsafeSQL:
                     "SELECT COUNT(*) FROM information_schema.ENGINES WHERE ENGINE = 'FEDERATED' AND SUPPORT IN ('YES', 'DEFAULT')"
                 ).scalar
-                if loaded == "0" { try await connection.execute("INSTALL SONAME 'ha_federatedx'") }
-                try await connection.execute(
+                if loaded == "0" { try await connection.execute(unsafeSQL: "INSTALL SONAME 'ha_federatedx'") }
+                try await connection.execute(unsafeSQL:
                     """
                     CREATE SERVER `\(server)` FOREIGN DATA WRAPPER mysql OPTIONS (HOST '127.0.0.1', PORT \(source.url.port ?? 3306),
                       USER \(literal(source.url.user ?? "")), PASSWORD \(literal(source.url.password ?? "")), DATABASE \(literal(source.name)));
@@ -335,14 +335,14 @@ struct SnapshotRoundTripTests {
                 #expect(backup.manifest.tables.first { $0.name == "fed" }?.chunks == 0)
                 // The target's FEDERATED table points at the source's table, which got no rows.
                 let count = "SELECT (SELECT COUNT(*) FROM remote_rows), (SELECT COUNT(*) FROM fed)"
-                #expect(try await source.withConnection { try await $0.query(count).rows.first } == ["2", "2"])
-                #expect(try await target.withConnection { try await $0.query(count).rows.first } == ["2", "2"])
+                #expect(try await source.withConnection { try await $0.query(unsafeSQL: count).rows.first } == ["2", "2"])
+                #expect(try await target.withConnection { try await $0.query(unsafeSQL: count).rows.first } == ["2", "2"])
                 #expect(try source.schemaDump() == (try target.schemaDump()))
             } catch {
-                try? await source.withConnection { try await $0.execute("DROP SERVER IF EXISTS `\(server)`") }
+                try? await source.withConnection { try await $0.execute(unsafeSQL: "DROP SERVER IF EXISTS `\(server)`") }
                 throw error
             }
-            try await source.withConnection { try await $0.execute("DROP SERVER IF EXISTS `\(server)`") }
+            try await source.withConnection { try await $0.execute(unsafeSQL: "DROP SERVER IF EXISTS `\(server)`") }
         }
     }
 
@@ -350,11 +350,11 @@ struct SnapshotRoundTripTests {
     func localFilesAreRefused() async throws {
         try await withDatabases { source, _ in
             try await source.withConnection { connection in
-                try await connection.execute("CREATE TABLE file_lines (line TEXT)")
+                try await connection.execute(unsafeSQL: "CREATE TABLE file_lines (line TEXT)")
                 await #expect(throws: PoolKitError.self) {
-                    try await connection.execute("LOAD DATA LOCAL INFILE '/etc/hostname' INTO TABLE file_lines")
+                    try await connection.execute(unsafeSQL: "LOAD DATA LOCAL INFILE '/etc/hostname' INTO TABLE file_lines")
                 }
-                #expect(try await connection.query("SELECT COUNT(*) FROM file_lines").scalar == "0")
+                #expect(try await connection.query(unsafeSQL: "SELECT COUNT(*) FROM file_lines").scalar == "0")
             }
         }
     }
@@ -363,21 +363,21 @@ struct SnapshotRoundTripTests {
     func noOwner() async throws {
         try await withDatabases { source, target in
             try await source.withConnection { connection in
-                try await connection.execute(
+                try await connection.execute(unsafeSQL:
                     """
                     CREATE DEFINER = `pk_someone_else`@`%` FUNCTION other_owner() RETURNS INT RETURN 1;
                     CREATE DEFINER = `pk_someone_else`@`%` VIEW v_other AS SELECT 1 AS one
                     """)
                 // SHOW CREATE prints an Oracle-mode package's definer in double quotes.
-                try await connection.execute("SET SESSION sql_mode = 'ORACLE'")
-                try await connection.execute(#"CREATE DEFINER = "pk_someone_else"@"%" PACKAGE other_pkg AS FUNCTION f RETURN INT; END"#)
-                try await connection.execute("SET SESSION sql_mode = DEFAULT")
+                try await connection.execute(unsafeSQL: "SET SESSION sql_mode = 'ORACLE'")
+                try await connection.execute(unsafeSQL: #"CREATE DEFINER = "pk_someone_else"@"%" PACKAGE other_pkg AS FUNCTION f RETURN INT; END"#)
+                try await connection.execute(unsafeSQL: "SET SESSION sql_mode = DEFAULT")
             }
             var options = RestoreOptions()
             options.noOwner = true
             try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2, restore: options)
             let definers = try await target.withConnection { connection in
-                try await connection.query(
+                try await connection.query(unsafeSQL:
                     """
                     SELECT DEFINER FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()
                     UNION SELECT DEFINER FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE()
@@ -386,7 +386,7 @@ struct SnapshotRoundTripTests {
                     """
                 ).rows.compactMap { $0[0] }
             }
-            let me = try await target.withConnection { try await $0.query("SELECT CURRENT_USER()").scalar }
+            let me = try await target.withConnection { try await $0.query(unsafeSQL: "SELECT CURRENT_USER()").scalar }
             #expect(definers == [me])
         }
     }
@@ -408,13 +408,13 @@ struct SnapshotRoundTripTests {
             options.excludeTables = ["gen"]
             try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2, backup: options)
             let relations = try await target.withConnection {
-                try await $0.query("SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()").rows.compactMap { $0[0] }
+                try await $0.query(unsafeSQL: "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()").rows.compactMap { $0[0] }
             }
             #expect(!relations.contains("gen"))
             #expect(!relations.contains("v_base") && !relations.contains("v_top") && !relations.contains("v_joined"))
             #expect(relations.contains("texts") && relations.contains("v_func"))
             let routines = try await target.withConnection {
-                try await $0.query("SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()").scalar
+                try await $0.query(unsafeSQL: "SELECT COUNT(*) FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()").scalar
             }
             // 4 functions and procedures, the Oracle-mode package and its body, a procedure of that
             // mode, two created under another database default, one by a cp1251 client.
@@ -430,7 +430,7 @@ struct SnapshotRoundTripTests {
             options.includeTables = ["texts"]
             try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 2, restore: options)
             let tables = try await target.withConnection {
-                try await $0.query(
+                try await $0.query(unsafeSQL:
                     "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE <> 'SEQUENCE'"
                 ).rows.compactMap { $0[0] }
             }
@@ -454,7 +454,7 @@ struct MariaDBBackupRoundTripTests {
             makeDatabase: { try await ScratchDatabase.create("pk_conf").url },
             dropDatabase: { url in
                 if let name = url.database {
-                    try await ScratchDatabase.serverConnection { try await $0.execute("DROP DATABASE IF EXISTS `\(name)`") }
+                    try await ScratchDatabase.serverConnection { try await $0.execute(unsafeSQL: "DROP DATABASE IF EXISTS `\(name)`") }
                 }
             },
             quote: { "`" + $0.replacingOccurrences(of: "`", with: "``") + "`" })

@@ -26,11 +26,11 @@ struct SnapshotServerSettingsTests {
             let target = try database("mode_dst")
             let admin = try database(base.database ?? "")
             try await admin.withConnection { connection in
-                try await connection.execute("CREATE DATABASE mode_src; CREATE DATABASE mode_dst; SET GLOBAL local_infile = 1")
+                try await connection.execute(unsafeSQL: "CREATE DATABASE mode_src; CREATE DATABASE mode_dst; SET GLOBAL local_infile = 1")
             }
             try await SnapshotFixture.create(in: source)
             // New sessions (the backup's and the restore's) start in the hostile mode.
-            try await admin.withConnection { try await $0.execute("SET GLOBAL sql_mode = '\(Self.hostileMode)'") }
+            try await admin.withConnection { try await $0.execute(unsafeSQL: "SET GLOBAL sql_mode = '\(Self.hostileMode)'") }
             let (backup, _) = try await roundTripThroughFile(source, target, jobs: 2)
             let keyed = try #require(backup.manifest.objects.first { $0.kind == .table && $0.name == "keyed" }?.ddl)
             #expect(keyed.contains("ENGINE=InnoDB") && keyed.hasPrefix("CREATE TABLE `keyed`"), "\(keyed)")
@@ -52,11 +52,11 @@ struct SnapshotServerSettingsTests {
             let text = server.url.replacingOccurrences(of: "/\(base.database ?? "")", with: "/lc_dst")
             let target = ScratchDatabase(name: "lc_dst", url: try ConnectionURL(text), urlText: text)
             try await ScratchDatabase(name: base.database ?? "", url: base, urlText: server.url).withConnection {
-                try await $0.execute("CREATE DATABASE lc_dst")
+                try await $0.execute(unsafeSQL: "CREATE DATABASE lc_dst")
             }
             try await SnapshotRoundTripTests().withDatabases(fixture: false) { source, _ in
                 try await source.withConnection { connection in
-                    try await connection.execute(
+                    try await connection.execute(unsafeSQL:
                         """
                         CREATE TABLE `MixedCase` (id INT PRIMARY KEY, v INT, KEY kv (v));
                         INSERT INTO `MixedCase` VALUES (1, 10), (2, 20);
@@ -70,7 +70,7 @@ struct SnapshotServerSettingsTests {
                 }
                 try await roundTripThroughFile(source, target, jobs: 2)
                 let facts = "SELECT (SELECT GROUP_CONCAT(CONCAT(id, ':', v)) FROM mixedcase), (SELECT mid FROM child), (SELECT COUNT(*) FROM view_one)"
-                #expect(try await target.withConnection { try await $0.query(facts).rows.first } == ["1:10,2:20", "2", "2"])
+                #expect(try await target.withConnection { try await $0.query(unsafeSQL: facts).rows.first } == ["1:10,2:20", "2", "2"])
                 do {
                     try await roundTripThroughFile(source, target, jobs: 2)
                     Issue.record("a second restore into the same lower_case_table_names=1 database was not refused")
@@ -81,7 +81,7 @@ struct SnapshotServerSettingsTests {
                 var clean = RestoreOptions()
                 clean.clean = true
                 try await roundTripThroughFile(source, target, jobs: 2, restore: clean)
-                #expect(try await target.withConnection { try await $0.query(facts).rows.first } == ["1:10,2:20", "2", "2"])
+                #expect(try await target.withConnection { try await $0.query(unsafeSQL: facts).rows.first } == ["1:10,2:20", "2", "2"])
             }
         } catch {
             await server.stop()

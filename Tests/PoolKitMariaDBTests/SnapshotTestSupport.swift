@@ -31,13 +31,13 @@ struct ScratchDatabase: Sendable {
 
     static func create(_ prefix: String) async throws -> ScratchDatabase {
         let name = "\(prefix)_\(UInt32.random(in: 0...UInt32.max))"
-        try await serverConnection { try await $0.execute("CREATE DATABASE `\(name)`") }
+        try await serverConnection { try await $0.execute(unsafeSQL: "CREATE DATABASE `\(name)`") }
         let text = try urlText(for: name)
         return ScratchDatabase(name: name, url: try ConnectionURL(text), urlText: text)
     }
 
     func drop() async {
-        try? await Self.serverConnection { try await $0.execute("DROP DATABASE IF EXISTS `\(name)`") }
+        try? await Self.serverConnection { try await $0.execute(unsafeSQL: "DROP DATABASE IF EXISTS `\(name)`") }
     }
 
     static func serverConnection<T>(_ body: (MariaDBConnection) async throws -> T) async throws -> T {
@@ -75,26 +75,26 @@ struct ScratchDatabase: Sendable {
     /// of their current rows' visible columns.
     func tableFacts() async throws -> [String: String] {
         try await withConnection { connection in
-            let tables = try await connection.query(
+            let tables = try await connection.query(unsafeSQL:
                 "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE IN ('BASE TABLE', 'SYSTEM VERSIONED') ORDER BY 1"
             ).rows
-            try await connection.execute("SET SESSION group_concat_max_len = 1 << 30")
+            try await connection.execute(unsafeSQL: "SET SESSION group_concat_max_len = 1 << 30")
             var facts: [String: String] = [:]
             for row in tables {
                 guard let table = row[0] else { continue }
                 let quoted = "`" + table.replacingOccurrences(of: "`", with: "``") + "`"
-                let count = try await connection.query("SELECT COUNT(*) FROM \(quoted)").scalar ?? "?"
+                let count = try await connection.query(unsafeSQL: "SELECT COUNT(*) FROM \(quoted)").scalar ?? "?"
                 if let columns = Self.transactionVersioned[table] {
-                    let digest = try await connection.query(
+                    let digest = try await connection.query(unsafeSQL:
                         "SELECT MD5(GROUP_CONCAT(CONCAT_WS('/', \(columns)) ORDER BY \(columns))) FROM \(quoted)"
                     ).scalar
                     facts[table] = "\(count) rows, digest \(digest ?? "NULL")"
                     continue
                 }
-                let checksum = try await connection.query("CHECKSUM TABLE \(quoted) EXTENDED").rows.first?[1] ?? nil
+                let checksum = try await connection.query(unsafeSQL: "CHECKSUM TABLE \(quoted) EXTENDED").rows.first?[1] ?? nil
                 facts[table] = "\(count) rows, checksum \(checksum ?? "NULL")"
                 if row[1] == "SYSTEM VERSIONED" {
-                    let history = try await connection.query(
+                    let history = try await connection.query(unsafeSQL:
                         "SELECT COUNT(*), MD5(GROUP_CONCAT(CONCAT_WS('/', ROW_START, ROW_END, id, v) ORDER BY ROW_START, ROW_END)) FROM \(quoted) FOR SYSTEM_TIME ALL"
                     ).rows.first
                     facts[table]! += "; history \(history?[0] ?? "?") rows, \(history?[1] ?? "NULL")"

@@ -23,7 +23,7 @@ struct ScratchDatabase: Sendable {
     static func create(_ label: String) async throws -> ScratchDatabase {
         let admin = try serverURL()
         let name = "pk_\(label)_\(UInt32.random(in: 0...UInt32.max))"
-        try await withConnection(admin) { try await $0.execute("CREATE DATABASE \(quoteIdentifier(name))") }
+        try await withConnection(admin) { try await $0.execute(unsafeSQL: "CREATE DATABASE \(quoteIdentifier(name))") }
         var url = admin
         url.database = name
         return ScratchDatabase(name: name, url: url, admin: admin)
@@ -42,15 +42,15 @@ struct ScratchDatabase: Sendable {
     }
 
     func drop() async {
-        try? await Self.withConnection(admin) { try await $0.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(name)) WITH (FORCE)") }
+        try? await Self.withConnection(admin) { try await $0.execute(unsafeSQL: "DROP DATABASE IF EXISTS \(quoteIdentifier(name)) WITH (FORCE)") }
     }
 
-    func execute(_ sql: String) async throws {
-        try await Self.withConnection(url) { try await $0.execute(sql) }
+    func execute(unsafeSQL sql: String) async throws {
+        try await Self.withConnection(url) { try await $0.execute(unsafeSQL: sql) }
     }
 
-    func query(_ sql: String) async throws -> QueryResult {
-        try await Self.withConnection(url) { try await $0.query(sql) }
+    func query(unsafeSQL sql: String) async throws -> QueryResult {
+        try await Self.withConnection(url) { try await $0.query(unsafeSQL: sql) }
     }
 
     static func withConnection<T: Sendable>(_ url: ConnectionURL, _ body: (any DatabaseConnection) async throws -> T) async throws -> T {
@@ -82,7 +82,7 @@ struct DatabaseFingerprint: Equatable, CustomStringConvertible {
 
     static func read(_ database: ScratchDatabase) async throws -> DatabaseFingerprint {
         try await ScratchDatabase.withConnection(database.url) { connection in
-            let relations = try await connection.query(
+            let relations = try await connection.query(unsafeSQL:
                 """
                 SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                 WHERE c.relkind IN ('r', 'S', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
@@ -93,15 +93,15 @@ struct DatabaseFingerprint: Equatable, CustomStringConvertible {
                 let (schema, name, kind) = (row[0] ?? "", row[1] ?? "", row[2] ?? "")
                 let qualified = "\(quoteIdentifier(schema)).\(quoteIdentifier(name))"
                 if kind == "S" {
-                    let value = try await connection.query("SELECT last_value::text || '/' || is_called::text FROM \(qualified)")
+                    let value = try await connection.query(unsafeSQL: "SELECT last_value::text || '/' || is_called::text FROM \(qualified)")
                     fingerprint.sequences["\(schema).\(name)"] = value.rows.first?[0] ?? nil
                 } else {
-                    let digest = try await connection.query(
+                    let digest = try await connection.query(unsafeSQL:
                         "SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, E'\\n' ORDER BY t::text)), '') FROM ONLY \(qualified) AS t")
                     fingerprint.tables["\(schema).\(name)"] = digest.rows.first?[0] ?? nil
                 }
             }
-            let objects = try await connection.query("SELECT oid::text, md5(lo_get(oid)) FROM pg_largeobject_metadata")
+            let objects = try await connection.query(unsafeSQL: "SELECT oid::text, md5(lo_get(oid)) FROM pg_largeobject_metadata")
             for row in objects.rows { fingerprint.largeObjects[row[0] ?? ""] = row[1] ?? "" }
             return fingerprint
         }

@@ -34,7 +34,7 @@ struct PostgresBackupRoundTripTests {
             dropDatabase: { url in
                 let admin = try ScratchDatabase.serverURL()
                 try await ScratchDatabase.withConnection(admin) { connection in
-                    try await connection.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(url.database ?? "")) WITH (FORCE)")
+                    try await connection.execute(unsafeSQL: "DROP DATABASE IF EXISTS \(quoteIdentifier(url.database ?? "")) WITH (FORCE)")
                 }
             },
             quote: quoteIdentifier)

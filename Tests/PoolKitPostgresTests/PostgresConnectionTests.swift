@@ -39,7 +39,7 @@ struct PostgresConnectionTests {
     /// Waits until the session `pid` runs a statement that starts with `prefix`.
     func waitUntilRunning(pid: Int32, prefix: String, observer: PostgresConnection) async throws {
         let running = try await eventually {
-            let result = try await observer.query(
+            let result = try await observer.query(unsafeSQL:
                 "SELECT count(*) FROM pg_stat_activity WHERE pid = \(pid) AND state = 'active' AND query LIKE '\(prefix)%'")
             return result.scalar == "1"
         }
@@ -50,9 +50,9 @@ struct PostgresConnectionTests {
     func connectsAndReportsVersion() async throws {
         try await withConnection { connection in
             #expect(connection.serverVersion.first?.isNumber == true)
-            let reported = try await connection.query("SHOW server_version")
+            let reported = try await connection.query(unsafeSQL: "SHOW server_version")
             #expect(reported.scalar == connection.serverVersion)
-            let pid = try await connection.query("SELECT pg_backend_pid()")
+            let pid = try await connection.query(unsafeSQL: "SELECT pg_backend_pid()")
             #expect(pid.scalar == String(connection.backendPID))
             try await connection.ping()
         }
@@ -61,20 +61,20 @@ struct PostgresConnectionTests {
     @Test("text, NULLs and unicode round-trip through execute and query")
     func roundTrip() async throws {
         try await withConnection { connection in
-            let literal = try await connection.query(
+            let literal = try await connection.query(unsafeSQL:
                 "SELECT 1 AS n, NULL::text AS nothing, 'Grüße, 世界 🐘' AS words, ''::text AS empty")
             #expect(literal.columns == ["n", "nothing", "words", "empty"])
             #expect(literal.rows == [["1", nil, "Grüße, 世界 🐘", ""]])
 
-            try await connection.execute(
+            try await connection.execute(unsafeSQL:
                 """
                 CREATE TEMP TABLE "Ünïcode tåble" (id int PRIMARY KEY, name text);
                 INSERT INTO "Ünïcode tåble" VALUES (1, 'ä ö ü'), (2, NULL), (3, 'line
                 break');
                 """)
-            let rows = try await connection.query(#"SELECT id, name FROM "Ünïcode tåble" ORDER BY id"#)
+            let rows = try await connection.query(unsafeSQL: #"SELECT id, name FROM "Ünïcode tåble" ORDER BY id"#)
             #expect(rows.rows == [["1", "ä ö ü"], ["2", nil], ["3", "line\nbreak"]])
-            let empty = try await connection.query(#"SELECT name FROM "Ünïcode tåble" WHERE false"#)
+            let empty = try await connection.query(unsafeSQL: #"SELECT name FROM "Ünïcode tåble" WHERE false"#)
             #expect(empty.columns == ["name"])
             #expect(empty.rows.isEmpty)
         }
@@ -84,14 +84,14 @@ struct PostgresConnectionTests {
     func statementError() async throws {
         try await withConnection { connection in
             let error = try await #require(throws: PoolKitError.self) {
-                try await connection.query("SELECT * FROM no_such_table_anywhere")
+                try await connection.query(unsafeSQL: "SELECT * FROM no_such_table_anywhere")
             }
             #expect(error.code == .statementFailed)
             #expect(error.engineCode == "42P01")
             #expect(error.message.contains("no_such_table_anywhere"))
             #expect((error.underlying as? PostgresError)?.sqlState == "42P01")
             #expect(driver.classify(error) == .statement)
-            #expect(try await connection.query("SELECT 2").scalar == "2")
+            #expect(try await connection.query(unsafeSQL: "SELECT 2").scalar == "2")
         }
     }
 
@@ -136,22 +136,22 @@ struct PostgresConnectionTests {
     func resetSession() async throws {
         let table = "poolkit_reset_\(UInt32.random(in: 1000...UInt32.max))"
         try await withConnection { connection in
-            try await connection.execute("CREATE TABLE \(table) (id int)")
-            try await connection.execute(
+            try await connection.execute(unsafeSQL: "CREATE TABLE \(table) (id int)")
+            try await connection.execute(unsafeSQL:
                 """
                 SET statement_timeout = '123s';
                 CREATE TEMP TABLE scratch (id int);
                 BEGIN;
                 INSERT INTO \(table) VALUES (1);
                 """)
-            #expect(try await connection.query("SHOW statement_timeout").scalar == "123s")
+            #expect(try await connection.query(unsafeSQL: "SHOW statement_timeout").scalar == "123s")
 
             try await connection.resetSession()
 
-            #expect(try await connection.query("SHOW statement_timeout").scalar == "0")
-            #expect(try await connection.query("SELECT to_regclass('pg_temp.scratch')").scalar == nil)
-            #expect(try await connection.query("SELECT count(*) FROM \(table)").scalar == "0")
-            try await connection.execute("DROP TABLE \(table)")
+            #expect(try await connection.query(unsafeSQL: "SHOW statement_timeout").scalar == "0")
+            #expect(try await connection.query(unsafeSQL: "SELECT to_regclass('pg_temp.scratch')").scalar == nil)
+            #expect(try await connection.query(unsafeSQL: "SELECT count(*) FROM \(table)").scalar == "0")
+            try await connection.execute(unsafeSQL: "DROP TABLE \(table)")
         }
     }
 
@@ -159,30 +159,30 @@ struct PostgresConnectionTests {
     func lightResetRollsBackOpenTransactions() async throws {
         let table = "poolkit_light_reset_\(UInt32.random(in: 1000...UInt32.max))"
         try await withConnection { connection in
-            try await connection.execute("CREATE TABLE \(table) (id int)")
+            try await connection.execute(unsafeSQL: "CREATE TABLE \(table) (id int)")
             try await connection.resetSession(.never)  // idle: nothing to do
-            try await connection.execute("BEGIN")
-            try await connection.execute("INSERT INTO \(table) VALUES (1)")
+            try await connection.execute(unsafeSQL: "BEGIN")
+            try await connection.execute(unsafeSQL: "INSERT INTO \(table) VALUES (1)")
             try await connection.resetSession(.never)
-            #expect(try await connection.query("SELECT count(*) FROM \(table)").scalar == "0")
-            try await connection.execute("BEGIN")
-            await #expect(throws: PoolKitError.self) { try await connection.execute("SELECT 1/0") }
+            #expect(try await connection.query(unsafeSQL: "SELECT count(*) FROM \(table)").scalar == "0")
+            try await connection.execute(unsafeSQL: "BEGIN")
+            await #expect(throws: PoolKitError.self) { try await connection.execute(unsafeSQL: "SELECT 1/0") }
             try await connection.resetSession(.whenDirty)
-            #expect(try await connection.query("SELECT 1").scalar == "1")
+            #expect(try await connection.query(unsafeSQL: "SELECT 1").scalar == "1")
             _ = try await connection.query("BEGIN", [])
             _ = try await connection.query("INSERT INTO \(table) VALUES ($1)", [2])
             try await connection.resetSession(.whenDirty)
-            #expect(try await connection.query("SELECT count(*) FROM \(table)").scalar == "0")
-            try await connection.execute("DROP TABLE \(table)")
+            #expect(try await connection.query(unsafeSQL: "SELECT count(*) FROM \(table)").scalar == "0")
+            try await connection.execute(unsafeSQL: "DROP TABLE \(table)")
         }
     }
 
     @Test("the connection knows when its last statement left no transaction open (what lets a light reset skip its hop)")
     func knowsWhenIdleOutsideTransaction() async throws {
         try await withConnection { connection in
-            _ = try await connection.query("SELECT 1")
+            _ = try await connection.query(unsafeSQL: "SELECT 1")
             #expect(connection.isIdleOutsideTransaction)
-            try await connection.execute("BEGIN")
+            try await connection.execute(unsafeSQL: "BEGIN")
             #expect(!connection.isIdleOutsideTransaction)
             _ = try await connection.query("SELECT $1::int", [1])
             #expect(!connection.isIdleOutsideTransaction)
@@ -194,12 +194,12 @@ struct PostgresConnectionTests {
     @Test("resetSession recovers a transaction that failed")
     func resetAfterFailedTransaction() async throws {
         try await withConnection { connection in
-            try await connection.execute("BEGIN")
-            await #expect(throws: PoolKitError.self) { try await connection.execute("SELECT 1/0") }
+            try await connection.execute(unsafeSQL: "BEGIN")
+            await #expect(throws: PoolKitError.self) { try await connection.execute(unsafeSQL: "SELECT 1/0") }
             // In a failed transaction every statement fails until ROLLBACK.
-            await #expect(throws: PoolKitError.self) { try await connection.execute("SELECT 1") }
+            await #expect(throws: PoolKitError.self) { try await connection.execute(unsafeSQL: "SELECT 1") }
             try await connection.resetSession()
-            #expect(try await connection.query("SELECT 1").scalar == "1")
+            #expect(try await connection.query(unsafeSQL: "SELECT 1").scalar == "1")
         }
     }
 
@@ -207,14 +207,14 @@ struct PostgresConnectionTests {
     func taskCancellationStopsStatement() async throws {
         try await withConnection { observer in
             try await withConnection { connection in
-                let sleeper = Task { try await connection.execute("SELECT pg_sleep(30)") }
+                let sleeper = Task { try await connection.execute(unsafeSQL: "SELECT pg_sleep(30)") }
                 try await waitUntilRunning(pid: connection.backendPID, prefix: "SELECT pg_sleep", observer: observer)
                 sleeper.cancel()
                 let error = try await #require(throws: PoolKitError.self) { try await sleeper.value }
                 #expect(error.code == .cancelled)
                 #expect(error.engineCode == "57014")
                 #expect(driver.classify(error) == .statement)
-                #expect(try await connection.query("SELECT 'still usable'").scalar == "still usable")
+                #expect(try await connection.query(unsafeSQL: "SELECT 'still usable'").scalar == "still usable")
             }
         }
     }
@@ -224,12 +224,12 @@ struct PostgresConnectionTests {
         try await withConnection { observer in
             try await withConnection { connection in
                 connection.cancelRunningStatement()  // nothing runs: no effect
-                let sleeper = Task { try await connection.execute("SELECT pg_sleep(30)") }
+                let sleeper = Task { try await connection.execute(unsafeSQL: "SELECT pg_sleep(30)") }
                 try await waitUntilRunning(pid: connection.backendPID, prefix: "SELECT pg_sleep", observer: observer)
                 connection.cancelRunningStatement()
                 let error = try await #require(throws: PoolKitError.self) { try await sleeper.value }
                 #expect(error.code == .cancelled)
-                #expect(try await connection.query("SELECT pg_sleep(0.2), 'next'").rows == [["", "next"]])
+                #expect(try await connection.query(unsafeSQL: "SELECT pg_sleep(0.2), 'next'").rows == [["", "next"]])
             }
         }
     }
@@ -237,14 +237,14 @@ struct PostgresConnectionTests {
     @Test("a task cancelled before its statement starts does not run it")
     func cancelledBeforeStart() async throws {
         try await withConnection { connection in
-            try await connection.execute("CREATE TEMP TABLE marks (id int)")
+            try await connection.execute(unsafeSQL: "CREATE TEMP TABLE marks (id int)")
             let task = Task {
                 withUnsafeCurrentTask { $0?.cancel() }
-                try await connection.execute("INSERT INTO marks VALUES (1)")
+                try await connection.execute(unsafeSQL: "INSERT INTO marks VALUES (1)")
             }
             let error = try await #require(throws: PoolKitError.self) { try await task.value }
             #expect(error.code == .cancelled)
-            #expect(try await connection.query("SELECT count(*) FROM marks").scalar == "0")
+            #expect(try await connection.query(unsafeSQL: "SELECT count(*) FROM marks").scalar == "0")
         }
     }
 
@@ -252,10 +252,10 @@ struct PostgresConnectionTests {
     func terminatedSession() async throws {
         let victim = try await connect()
         try await withConnection { killer in
-            let terminated = try await killer.query("SELECT pg_terminate_backend(\(victim.backendPID), 10000)")
+            let terminated = try await killer.query(unsafeSQL: "SELECT pg_terminate_backend(\(victim.backendPID), 10000)")
             #expect(terminated.scalar == "t")
         }
-        let error = try await #require(throws: PoolKitError.self) { try await victim.execute("SELECT 1") }
+        let error = try await #require(throws: PoolKitError.self) { try await victim.execute(unsafeSQL: "SELECT 1") }
         #expect(error.code == .connectionClosed)
         #expect(driver.classify(error) == .connectionBroken)
         await #expect(throws: PoolKitError.self) { try await victim.ping() }
@@ -309,11 +309,11 @@ extension PostgresConnectionTests {
     func nextStatementAfterCancelRuns() async throws {
         try await withConnection { connection in
             for round in 0..<60 {
-                let short = Task { try await connection.execute("SELECT pg_sleep(0.005)") }
+                let short = Task { try await connection.execute(unsafeSQL: "SELECT pg_sleep(0.005)") }
                 try await Task.sleep(for: .microseconds(round * 150))
                 short.cancel()
                 _ = await short.result
-                #expect(try await connection.query("SELECT 'next'").scalar == "next")
+                #expect(try await connection.query(unsafeSQL: "SELECT 'next'").scalar == "next")
             }
         }
     }

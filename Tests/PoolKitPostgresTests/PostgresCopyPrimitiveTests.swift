@@ -15,7 +15,7 @@ struct PostgresCopyPrimitiveTests {
         let database = try await ScratchDatabase.create("prim")
         let connection = try #require(try await PostgresDriver().connect(to: database.url, logger: quietLogger) as? PostgresConnection)
         do {
-            try await connection.execute(
+            try await connection.execute(unsafeSQL:
                 """
                 CREATE TABLE source (id integer, note text, data bytea);
                 INSERT INTO source SELECT g, E'line\\t' || g || E'\\n', decode(md5(g::text), 'hex') FROM generate_series(1, 10000) g;
@@ -32,7 +32,7 @@ struct PostgresCopyPrimitiveTests {
     }
 
     private func digest(_ table: String, on connection: PostgresConnection) async throws -> String? {
-        try await connection.query("SELECT count(*) || ':' || md5(string_agg(t::text, ',' ORDER BY id)) FROM \(table) t").rows.first?[0]
+        try await connection.query(unsafeSQL: "SELECT count(*) || ':' || md5(string_agg(t::text, ',' ORDER BY id)) FROM \(table) t").rows.first?[0]
     }
 
     @Test("rows go out in buffers of the asked size and come back in payloads cut anywhere", arguments: ["", " (FORMAT binary)"])
@@ -84,7 +84,7 @@ struct PostgresCopyPrimitiveTests {
                     }
                 }
             }
-            let count = try await connection.query("SELECT count(*) FROM target").rows.first?[0]
+            let count = try await connection.query(unsafeSQL: "SELECT count(*) FROM target").rows.first?[0]
             #expect(count == "0")
         }
     }
@@ -99,7 +99,7 @@ struct PostgresCopyPrimitiveTests {
                 }
             }
             #expect(error?.engineCode == "22P02")
-            let count = try await connection.query("SELECT count(*) FROM target").rows.first?[0]
+            let count = try await connection.query(unsafeSQL: "SELECT count(*) FROM target").rows.first?[0]
             #expect(count == "0")
         }
     }
@@ -114,7 +114,7 @@ struct PostgresCopyPrimitiveTests {
                     }
                 }
             }
-            let one = try await connection.query("SELECT 1").rows.first?[0]
+            let one = try await connection.query(unsafeSQL: "SELECT 1").rows.first?[0]
             #expect(one == "1")
         }
     }

@@ -30,8 +30,8 @@ struct PostgresCopyStrategyTests {
         arguments: [1, 4], Transport.allCases)
     func fidelity(jobs: Int, transport: Transport) async throws {
         try await withDatabases("fid") { source, target in
-            try await source.execute(PostgresFidelityFixture.schema)
-            try await source.execute(PostgresFidelityFixture.data)
+            try await source.execute(unsafeSQL: PostgresFidelityFixture.schema)
+            try await source.execute(unsafeSQL: PostgresFidelityFixture.data)
             var backupOptions = BackupOptions()
             backupOptions.jobs = jobs
             var restoreOptions = RestoreOptions()
@@ -59,7 +59,7 @@ struct PostgresCopyStrategyTests {
     @Test("a table larger than the chunk size is split into block ranges and restored exactly")
     func largeTableInBlockRanges() async throws {
         try await withDatabases("big") { source, target in
-            try await source.execute(
+            try await source.execute(unsafeSQL:
                 """
                 CREATE TABLE public.big (id integer, pad text);
                 INSERT INTO public.big SELECT g, md5(g::text) || repeat('p', g % 50) FROM generate_series(1, 150000) g;
@@ -83,7 +83,7 @@ struct PostgresCopyStrategyTests {
     func oneSnapshotForAllWorkers() async throws {
         try await withDatabases("snap") { source, target in
             let accounts = 2000
-            try await source.execute(
+            try await source.execute(unsafeSQL:
                 """
                 CREATE TABLE public.accounts (id integer PRIMARY KEY, balance bigint NOT NULL, pad text);
                 INSERT INTO public.accounts SELECT g, 1000, repeat('x', 300) FROM generate_series(1, \(accounts)) g;
@@ -96,7 +96,7 @@ struct PostgresCopyStrategyTests {
                         let from = Int.random(in: 1...accounts)
                         let to = Int.random(in: 1...accounts)
                         let amount = Int.random(in: 1...50)
-                        try await connection.execute(
+                        try await connection.execute(unsafeSQL:
                             "BEGIN; UPDATE public.accounts SET balance = balance - \(amount) WHERE id = \(from); UPDATE public.accounts SET balance = balance + \(amount) WHERE id = \(to); COMMIT")
                         transfers.add(1, ordering: .relaxed)
                     }
@@ -122,7 +122,7 @@ struct PostgresCopyStrategyTests {
             let (backed, _) = try result.get()
             #expect(transfers.load(ordering: .relaxed) > before)
             #expect((backed.manifest.tables.first?.chunks ?? 0) > 4)
-            let total = try await target.query("SELECT count(*), sum(balance) FROM public.accounts").rows.first
+            let total = try await target.query(unsafeSQL: "SELECT count(*), sum(balance) FROM public.accounts").rows.first
             #expect(total?[0] == "\(accounts)")
             #expect(total?[1] == "\(accounts * 1000)")
         }
@@ -131,7 +131,7 @@ struct PostgresCopyStrategyTests {
     @Test("a target that already has the archive's tables is refused, and --clean replaces them")
     func refusalAndClean() async throws {
         try await withDatabases("clean") { source, target in
-            try await source.execute(
+            try await source.execute(unsafeSQL:
                 """
                 CREATE TABLE public.items (id serial PRIMARY KEY, name text UNIQUE);
                 CREATE VIEW public.item_names AS SELECT name FROM public.items;
@@ -141,7 +141,7 @@ struct PostgresCopyStrategyTests {
             defer { try? FileManager.default.removeItem(atPath: path) }
             try await backup(source.url, to: path)
             try await restore(from: path, into: target.url)
-            try await target.execute("INSERT INTO public.items (name) VALUES ('added in the target')")
+            try await target.execute(unsafeSQL: "INSERT INTO public.items (name) VALUES ('added in the target')")
 
             let refusal = await #expect(throws: PoolKitError.self) { try await restore(from: path, into: target.url) }
             #expect(refusal?.code == .restoreConflict)
@@ -157,7 +157,7 @@ struct PostgresCopyStrategyTests {
     @Test("--schema-only then --data-only restores the same database, foreign keys and sequence values included")
     func schemaThenData() async throws {
         try await withDatabases("split") { source, target in
-            try await source.execute(
+            try await source.execute(unsafeSQL:
                 """
                 CREATE TABLE public.parent (id serial PRIMARY KEY, name text);
                 CREATE TABLE public.child (id serial PRIMARY KEY, parent_id integer NOT NULL REFERENCES public.parent, note text);
@@ -173,7 +173,7 @@ struct PostgresCopyStrategyTests {
             var schemaOnly = RestoreOptions()
             schemaOnly.schemaOnly = true
             try await restore(from: path, into: target.url, options: schemaOnly)
-            let empty = try await target.query("SELECT count(*) FROM public.child").rows.first?[0]
+            let empty = try await target.query(unsafeSQL: "SELECT count(*) FROM public.child").rows.first?[0]
             #expect(empty == "0")
             var dataOnly = RestoreOptions()
             dataOnly.dataOnly = true
@@ -186,7 +186,7 @@ struct PostgresCopyStrategyTests {
     @Test("partitions and inheritance children keep their own rows, also when split into block ranges")
     func partitionsAndInheritance() async throws {
         try await withDatabases("part") { source, target in
-            try await source.execute(
+            try await source.execute(unsafeSQL:
                 """
                 CREATE TABLE public.events (id integer, at date NOT NULL, payload text) PARTITION BY RANGE (at);
                 CREATE TABLE public.events_2024 PARTITION OF public.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
@@ -206,7 +206,7 @@ struct PostgresCopyStrategyTests {
             let names = Set(backed.manifest.tables.map(\.name))
             #expect(names == ["events_2024", "events_2025", "animal", "dog"])
             #expect(try await DatabaseFingerprint.read(target) == DatabaseFingerprint.read(source))
-            let counts = try await target.query("SELECT (SELECT count(*) FROM public.events), (SELECT count(*) FROM public.animal)").rows.first
+            let counts = try await target.query(unsafeSQL: "SELECT (SELECT count(*) FROM public.events), (SELECT count(*) FROM public.animal)").rows.first
             #expect(counts == ["40000", "10000"])
         }
     }
@@ -214,7 +214,7 @@ struct PostgresCopyStrategyTests {
     @Test("--table takes the named table only, and a name that matches nothing is an error")
     func tableSelection() async throws {
         try await withDatabases("sel") { source, target in
-            try await source.execute(
+            try await source.execute(unsafeSQL:
                 """
                 CREATE TABLE public."Wanted" (id integer PRIMARY KEY, note text);
                 CREATE TABLE public.other (id integer);
@@ -227,7 +227,7 @@ struct PostgresCopyStrategyTests {
                 from: source.url, to: target.url, via: .file, backupOptions: options, restoreOptions: RestoreOptions())
             #expect(backed.manifest.tables.map(\.name) == ["Wanted"])
             #expect(restored.rows == 500)
-            let other = try await target.query("SELECT count(*) FROM pg_class WHERE relname = 'other'").rows.first?[0]
+            let other = try await target.query(unsafeSQL: "SELECT count(*) FROM pg_class WHERE relname = 'other'").rows.first?[0]
             #expect(other == "0")
 
             options.includeTables = ["public.nosuch"]
@@ -240,7 +240,7 @@ struct PostgresCopyStrategyTests {
     @Test("a --single-transaction restore of a damaged archive leaves the target as it was")
     func singleTransactionRollsBack() async throws {
         try await withDatabases("single") { source, target in
-            try await source.execute(
+            try await source.execute(unsafeSQL:
                 """
                 CREATE TABLE public.a (id integer PRIMARY KEY, note text);
                 CREATE TABLE public.b (id integer, note text);
@@ -257,7 +257,7 @@ struct PostgresCopyStrategyTests {
             var options = RestoreOptions()
             options.singleTransaction = true
             await #expect(throws: PoolKitError.self) { try await restore(from: path, into: target.url, options: options) }
-            let left = try await target.query(
+            let left = try await target.query(unsafeSQL:
                 "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public'")
             #expect(left.rows.first?[0] == "0")
         }
@@ -266,13 +266,13 @@ struct PostgresCopyStrategyTests {
     @Test("a worker's backend terminated mid-backup fails the backup and leaves no archive")
     func terminatedWorkerFailsTheBackup() async throws {
         try await withDatabases("kill") { source, _ in
-            try await source.execute(
+            try await source.execute(unsafeSQL:
                 "CREATE TABLE public.t (id integer, note text); INSERT INTO public.t SELECT g, md5(g::text) FROM generate_series(1, 50000) g; ANALYZE public.t")
             let holder = try #require(try await PostgresDriver().connect(to: source.url, logger: quietLogger) as? PostgresConnection)
             let holderPID = holder.backendPID
             // Holding an exclusive lock stops the coordinator at its ACCESS SHARE lock, after the
             // workers joined the snapshot and before any dump.
-            try await holder.execute("BEGIN; LOCK TABLE public.t IN ACCESS EXCLUSIVE MODE")
+            try await holder.execute(unsafeSQL: "BEGIN; LOCK TABLE public.t IN ACCESS EXCLUSIVE MODE")
             let path = temporaryArchivePath()
             var options = BackupOptions()
             options.jobs = 2
@@ -284,10 +284,10 @@ struct PostgresCopyStrategyTests {
             // Another connection watches: pg_stat_activity stays the same within a transaction.
             let watcher = try await PostgresDriver().connect(to: source.url, logger: quietLogger)
             for _ in 0..<2000 {
-                let waiting = try await watcher.query(
+                let waiting = try await watcher.query(unsafeSQL:
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = \(databaseName) AND wait_event_type = 'Lock'")
                 if waiting.rows.first?[0] != "0" {
-                    victims = try await watcher.query(
+                    victims = try await watcher.query(unsafeSQL:
                         """
                         SELECT pg_terminate_backend(pid)::text FROM pg_stat_activity
                         WHERE datname = \(databaseName) AND state = 'idle in transaction' AND pid NOT IN (pg_backend_pid(), \(holderPID))
@@ -298,7 +298,7 @@ struct PostgresCopyStrategyTests {
                 }
                 try await Task.sleep(for: .milliseconds(10))
             }
-            try await holder.execute("ROLLBACK")
+            try await holder.execute(unsafeSQL: "ROLLBACK")
             await holder.close()
             await watcher.close()
             #expect(victims == ["true"])
@@ -310,14 +310,14 @@ struct PostgresCopyStrategyTests {
     @Test("lock_wait_timeout ends a backup that cannot lock a table, naming the option")
     func lockWaitTimeout() async throws {
         try await withDatabases("lock") { source, _ in
-            try await source.execute("CREATE TABLE public.t (id integer)")
+            try await source.execute(unsafeSQL: "CREATE TABLE public.t (id integer)")
             let holder = try await PostgresDriver().connect(to: source.url, logger: quietLogger)
-            try await holder.execute("BEGIN; LOCK TABLE public.t IN ACCESS EXCLUSIVE MODE")
+            try await holder.execute(unsafeSQL: "BEGIN; LOCK TABLE public.t IN ACCESS EXCLUSIVE MODE")
             let path = temporaryArchivePath()
             let error = await #expect(throws: PoolKitError.self) {
                 try await backup(source.url(option: "lock_wait_timeout", "200ms"), to: path)
             }
-            try await holder.execute("ROLLBACK")
+            try await holder.execute(unsafeSQL: "ROLLBACK")
             await holder.close()
             #expect(error?.message.contains("lock_wait_timeout") == true)
             #expect(!FileManager.default.fileExists(atPath: path))

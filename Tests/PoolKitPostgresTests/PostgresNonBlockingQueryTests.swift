@@ -72,7 +72,7 @@ struct PostgresNonBlockingQueryTests {
     func cancelledBeforeStart() async throws {
         let connection = try await connect()
         defer { Task { await connection.close() } }
-        try await connection.execute("CREATE TEMP TABLE marks (id int)")
+        try await connection.execute(unsafeSQL: "CREATE TEMP TABLE marks (id int)")
         let task = Task {
             withUnsafeCurrentTask { $0?.cancel() }
             _ = try await connection.query("INSERT INTO marks VALUES ($1)", [1])
@@ -90,7 +90,7 @@ struct PostgresNonBlockingQueryTests {
             try await connection.query("COPY (SELECT g FROM generate_series(1, 100000) g) TO STDOUT", [])
         }
         #expect(out.code == .unsupported)
-        try await connection.execute("CREATE TEMP TABLE target (id int)")
+        try await connection.execute(unsafeSQL: "CREATE TEMP TABLE target (id int)")
         let into = try await #require(throws: PoolKitError.self) { try await connection.query("COPY target FROM STDIN", []) }
         #expect(into.code == .unsupported)
         #expect(try await connection.query("SELECT count(*) FROM target", []).first?.decode(Int.self, at: 0) == 0)
@@ -108,7 +108,7 @@ struct PostgresNonBlockingQueryTests {
                     for round in 0..<50 {
                         let value = task * 1000 + round
                         if round % 5 == 0 {
-                            let text = try await connection.query("SELECT \(value)")
+                            let text = try await connection.query(unsafeSQL: "SELECT \(value)")
                             #expect(text.scalar == String(value))
                         } else if round % 7 == 0 {
                             await #expect(throws: PoolKitError.self) { try await connection.query("SELECT $1::int / 0", [.int(Int64(value))]) }

@@ -16,7 +16,7 @@ struct PostgresObjectKindsTests {
         var failure: (any Error)?
         do { try await body(source, target) } catch { failure = error }
         for database in [source, target] {
-            try? await database.execute(PostgresObjectKindsFixture.dropSubscriptions)
+            try? await database.execute(unsafeSQL: PostgresObjectKindsFixture.dropSubscriptions)
             await database.drop()
         }
         if let failure { throw failure }
@@ -27,8 +27,8 @@ struct PostgresObjectKindsTests {
         arguments: [1, 4], Transport.allCases)
     func objectKinds(jobs: Int, transport: Transport) async throws {
         try await withDatabases("kinds") { source, target in
-            try await source.execute(PostgresObjectKindsFixture.schema)
-            try await source.execute(PostgresObjectKindsFixture.data)
+            try await source.execute(unsafeSQL: PostgresObjectKindsFixture.schema)
+            try await source.execute(unsafeSQL: PostgresObjectKindsFixture.data)
             var backupOptions = BackupOptions()
             backupOptions.jobs = jobs
             backupOptions.strict = true  // nothing of the fixture may be left out
@@ -55,8 +55,8 @@ struct PostgresObjectKindsTests {
                 "SELECT subname, subenabled FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
                 "SELECT obj_description(oid, 'pg_am') FROM pg_am WHERE amname = 'heap2'",
             ] {
-                let source = try await source.query(check).rows
-                let target = try await target.query(check).rows
+                let source = try await source.query(unsafeSQL: check).rows
+                let target = try await target.query(unsafeSQL: check).rows
                 #expect(target.map { $0.first } == source.map { $0.first }, "\(check)")
             }
         }
@@ -65,7 +65,7 @@ struct PostgresObjectKindsTests {
     @Test("--clean replaces base types, access methods, languages, transforms and subscriptions a target already has")
     func cleanReplacesNewKinds() async throws {
         try await withDatabases("clean") { source, target in
-            try await source.execute(
+            try await source.execute(unsafeSQL:
                 """
                 CREATE TYPE public.myint;
                 CREATE FUNCTION public.myint_in(cstring) RETURNS public.myint LANGUAGE internal IMMUTABLE STRICT AS 'int4in';
@@ -89,12 +89,12 @@ struct PostgresObjectKindsTests {
             var clean = RestoreOptions()
             clean.clean = true
             try await restore(from: path, into: target.url, options: clean)
-            #expect(try await target.query("SELECT id, v::text FROM public.in_heap2").rows == [["1", "5"]])
+            #expect(try await target.query(unsafeSQL: "SELECT id, v::text FROM public.in_heap2").rows == [["1", "5"]])
             let sourceSchema = try #require(try schemaDump(source), "pg_dump is needed as the oracle")
             let targetSchema = try schemaDump(target)
             #expect(targetSchema == sourceSchema, "\(firstDifference(sourceSchema, targetSchema ?? ""))")
-            try await source.execute("ALTER SUBSCRIPTION fixture_sub DISABLE; ALTER SUBSCRIPTION fixture_sub SET (slot_name = NONE)")
-            try await target.execute("ALTER SUBSCRIPTION fixture_sub SET (slot_name = NONE)")
+            try await source.execute(unsafeSQL: "ALTER SUBSCRIPTION fixture_sub DISABLE; ALTER SUBSCRIPTION fixture_sub SET (slot_name = NONE)")
+            try await target.execute(unsafeSQL: "ALTER SUBSCRIPTION fixture_sub SET (slot_name = NONE)")
         }
     }
 
@@ -103,9 +103,9 @@ struct PostgresObjectKindsTests {
         arguments: [1, 4])
     func cleanReplacesEveryKind(jobs: Int) async throws {
         try await withDatabases("cleanall") { source, target in
-            try await source.execute(PostgresObjectKindsFixture.schema)
-            try await source.execute(PostgresObjectKindsFixture.data)
-            try await source.execute(PostgresObjectKindsFixture.databaseObjects)
+            try await source.execute(unsafeSQL: PostgresObjectKindsFixture.schema)
+            try await source.execute(unsafeSQL: PostgresObjectKindsFixture.data)
+            try await source.execute(unsafeSQL: PostgresObjectKindsFixture.databaseObjects)
             let path = temporaryArchivePath()
             defer { try? FileManager.default.removeItem(atPath: path) }
             var strict = BackupOptions()
@@ -135,7 +135,7 @@ struct PostgresObjectKindsTests {
         try await withDatabases("searchpath") { source, target in
             // As earthdistance's ll_to_earth: an SQL function whose body finds `helper` through the
             // search path, which a restore's sessions leave empty (pg_restore fails on these).
-            try await source.execute(
+            try await source.execute(unsafeSQL: 
                 """
                 CREATE FUNCTION public.helper(integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT $1 + 1';
                 CREATE FUNCTION public.twice(integer) RETURNS integer LANGUAGE sql IMMUTABLE AS 'SELECT helper($1) * 2';
@@ -158,7 +158,7 @@ struct PostgresObjectKindsTests {
     @Test("a subscription's password never reaches the archive; the restored subscription connects without it")
     func subscriptionPassword() async throws {
         try await withDatabases("subpw") { source, target in
-            try await source.execute(
+            try await source.execute(unsafeSQL:
                 """
                 CREATE SUBSCRIPTION fixture_sub CONNECTION 'host=127.0.0.1 port=1 user=rep password=hunter2-subscription dbname=x sslpassword=hunter2-key'
                     PUBLICATION p WITH (connect = false, slot_name = NONE)
@@ -172,7 +172,7 @@ struct PostgresObjectKindsTests {
             #expect(manifest.contains("fixture_sub"))
             #expect(!manifest.contains("hunter2"), "no password, no key password")
             try await restore(from: path, into: target.url)
-            let conninfo = try await target.query(
+            let conninfo = try await target.query(unsafeSQL:
                 "SELECT subconninfo FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())")
             let restored = try #require(conninfo.rows.first?.first ?? nil)
             #expect(restored.contains("user='rep'") && restored.contains("host='127.0.0.1'") && restored.contains("dbname='x'"))
@@ -185,7 +185,7 @@ struct PostgresObjectKindsTests {
         try await withDatabases("subrole") { source, target in
             let role = "pk_reader_\(UInt32.random(in: 0...UInt32.max))"
             let password = "pw-\(UInt32.random(in: 0...UInt32.max))"
-            try await source.execute(
+            try await source.execute(unsafeSQL:
                 """
                 CREATE ROLE \(role) LOGIN PASSWORD '\(password)';
                 CREATE TABLE public.kept (x integer);
@@ -206,10 +206,10 @@ struct PostgresObjectKindsTests {
                     "subscription fixture_sub: its connection string is readable by superusers only: back up as a superuser to carry it (as pg_dump)"
                 ])
                 try await restore(from: path, into: target.url)
-                #expect(try await target.query("SELECT x FROM public.kept").rows == [["1"]])
+                #expect(try await target.query(unsafeSQL: "SELECT x FROM public.kept").rows == [["1"]])
             } catch { failure = error }
-            try await target.execute("DROP OWNED BY \(role)")  // the restored grant
-            try await source.execute("DROP OWNED BY \(role); DROP ROLE \(role)")
+            try await target.execute(unsafeSQL: "DROP OWNED BY \(role)")  // the restored grant
+            try await source.execute(unsafeSQL: "DROP OWNED BY \(role); DROP ROLE \(role)")
             if let failure { throw failure }
         }
     }
@@ -217,7 +217,7 @@ struct PostgresObjectKindsTests {
     @Test("columns of types no server reads back (pg_node_tree) are backed up as NULL and named; NOT NULL ones leave their table out")
     func unloadableColumns() async throws {
         try await withDatabases("nodetree") { source, target in
-            try await source.execute(
+            try await source.execute(unsafeSQL:
                 """
                 CREATE TABLE public.rules_copy AS SELECT rulename::text AS name, ev_qual, ev_action, ev_class::regclass AS rel
                     FROM pg_catalog.pg_rewrite WHERE ev_class = 'pg_catalog.pg_views'::regclass;
@@ -230,17 +230,17 @@ struct PostgresObjectKindsTests {
             let omitted = summary.manifest.omitted.map { "\($0.kind) \($0.qualifiedName)" }
             #expect(omitted == ["column public.rules_copy.ev_qual", "column public.rules_copy.ev_action", "table public.strict_copy", "owner public.strict_copy"])
             try await restore(from: path, into: target.url)
-            #expect(try await target.query("SELECT name, ev_qual IS NULL, ev_action IS NULL, rel::text FROM public.rules_copy").rows == [["_RETURN", "t", "t", "pg_views"]])
-            #expect(try await target.query("SELECT count(*) FROM pg_class WHERE relname = 'strict_copy'").rows == [["0"]])
+            #expect(try await target.query(unsafeSQL: "SELECT name, ev_qual IS NULL, ev_action IS NULL, rel::text FROM public.rules_copy").rows == [["_RETURN", "t", "t", "pg_views"]])
+            #expect(try await target.query(unsafeSQL: "SELECT count(*) FROM pg_class WHERE relname = 'strict_copy'").rows == [["0"]])
         }
     }
 
     @Test("an invalid index (a failed CREATE INDEX CONCURRENTLY) is named as not carried; its table restores")
     func invalidIndex() async throws {
         try await withDatabases("invidx") { source, target in
-            try await source.execute("CREATE TABLE public.dup (x integer); INSERT INTO public.dup VALUES (1), (1)")
+            try await source.execute(unsafeSQL: "CREATE TABLE public.dup (x integer); INSERT INTO public.dup VALUES (1), (1)")
             await #expect(throws: PoolKitError.self) {
-                try await source.execute("CREATE UNIQUE INDEX CONCURRENTLY dup_x ON public.dup (x)")
+                try await source.execute(unsafeSQL: "CREATE UNIQUE INDEX CONCURRENTLY dup_x ON public.dup (x)")
             }
             let path = temporaryArchivePath()
             defer { try? FileManager.default.removeItem(atPath: path) }
@@ -248,7 +248,7 @@ struct PostgresObjectKindsTests {
             #expect(summary.manifest.omitted.map { "\($0.kind) \($0.qualifiedName)" } == ["index public.dup_x"])
             #expect(summary.manifest.omitted.first?.reason.contains("invalid") == true)
             try await restore(from: path, into: target.url)
-            #expect(try await target.query("SELECT count(*) FROM public.dup").rows == [["2"]])
+            #expect(try await target.query(unsafeSQL: "SELECT count(*) FROM public.dup").rows == [["2"]])
         }
     }
 
@@ -257,7 +257,7 @@ struct PostgresObjectKindsTests {
         try await withDatabases("loop") { source, target in
             // A stored generated column calling a function that reads its own table: the column needs
             // the function, the function's SQL-standard body needs the table.
-            try await source.execute(
+            try await source.execute(unsafeSQL:
                 """
                 CREATE TABLE public.g (id integer);
                 CREATE FUNCTION public.gmax() RETURNS integer LANGUAGE sql IMMUTABLE
@@ -277,8 +277,8 @@ struct PostgresObjectKindsTests {
             #expect(omitted["view public.gv"] == "needs table public.g, which is not carried", "\(omitted)")
             #expect(!summary.manifest.tables.contains { $0.name == "g" })
             try await restore(from: path, into: target.url)
-            #expect(try await target.query("SELECT y FROM public.other").rows == [["5"]])
-            #expect(try await target.query("SELECT count(*) FROM pg_class WHERE relname IN ('g', 'gv')").rows == [["0"]])
+            #expect(try await target.query(unsafeSQL: "SELECT y FROM public.other").rows == [["5"]])
+            #expect(try await target.query(unsafeSQL: "SELECT count(*) FROM pg_class WHERE relname IN ('g', 'gv')").rows == [["0"]])
         }
     }
 
@@ -294,9 +294,9 @@ struct PostgresObjectKindsTests {
             let drop = "DROP MATERIALIZED VIEW IF EXISTS public.placed_mv; DROP TABLE IF EXISTS public.placed, public.pt"
             // An in-place tablespace (a directory in the server's own pg_tblspc): no directory to prepare.
             try await ScratchDatabase.withConnection(source.url) { connection in
-                try await connection.execute("SET allow_in_place_tablespaces = true")
-                try await connection.execute("CREATE TABLESPACE \(tablespace) LOCATION ''")
-                try await connection.execute(
+                try await connection.execute(unsafeSQL: "SET allow_in_place_tablespaces = true")
+                try await connection.execute(unsafeSQL: "CREATE TABLESPACE \(tablespace) LOCATION ''")
+                try await connection.execute(unsafeSQL: 
                     """
                     CREATE TABLE public.placed (x integer PRIMARY KEY USING INDEX TABLESPACE \(tablespace),
                         y integer UNIQUE USING INDEX TABLESPACE \(tablespace), z text,
@@ -320,9 +320,9 @@ struct PostgresObjectKindsTests {
                     from: source.url, to: target.url, via: transport, backupOptions: strict, restoreOptions: RestoreOptions())
                 #expect(backed.manifest.omitted.isEmpty)
                 #expect(restored.warnings.isEmpty)
-                let expected = try await source.query(placement).rows
+                let expected = try await source.query(unsafeSQL: placement).rows
                 #expect(expected.count == placed.count && expected.allSatisfy { $0[1] == tablespace }, "\(expected)")
-                #expect(try await target.query(placement).rows == expected)
+                #expect(try await target.query(unsafeSQL: placement).rows == expected)
                 #expect(try await DatabaseFingerprint.read(target) == (try await DatabaseFingerprint.read(source)))
                 let sourceSchema = try #require(try schemaDump(source), "pg_dump is needed as the oracle")
                 let targetSchema = try schemaDump(target)
@@ -331,21 +331,21 @@ struct PostgresObjectKindsTests {
                 // The same archive, into a cluster that no longer has a tablespace of that name (renamed:
                 // dropping one waits for a checkpoint, which another test's full disk may hold up).
                 try await backup(source.url, to: path)
-                try await target.execute(drop)
+                try await target.execute(unsafeSQL: drop)
                 try await ScratchDatabase.withConnection(try ScratchDatabase.serverURL()) {
-                    try await $0.execute("ALTER TABLESPACE \(tablespace) RENAME TO \(tablespace)_moved")
+                    try await $0.execute(unsafeSQL: "ALTER TABLESPACE \(tablespace) RENAME TO \(tablespace)_moved")
                 }
                 let summary = try await restore(from: path, into: target.url)
                 #expect(summary.warnings.count == 1)
                 #expect(summary.warnings.first?.contains("tablespace \(tablespace) does not exist in the target") == true)
-                #expect(try await target.query(placement).rows.map { $0[1] } == placed.map { _ in "default" })
-                #expect(try await target.query("SELECT count(*), sum(x) FROM public.placed").rows == [["50", "1275"]])
+                #expect(try await target.query(unsafeSQL: placement).rows.map { $0[1] } == placed.map { _ in "default" })
+                #expect(try await target.query(unsafeSQL: "SELECT count(*), sum(x) FROM public.placed").rows == [["50", "1275"]])
             } catch { failure = error }
-            try? await source.execute(drop)
-            try? await target.execute(drop)
+            try? await source.execute(unsafeSQL: drop)
+            try? await target.execute(unsafeSQL: drop)
             try? await ScratchDatabase.withConnection(try ScratchDatabase.serverURL()) {
-                try await $0.execute("DROP TABLESPACE IF EXISTS \(tablespace)")
-                try await $0.execute("DROP TABLESPACE IF EXISTS \(tablespace)_moved")
+                try await $0.execute(unsafeSQL: "DROP TABLESPACE IF EXISTS \(tablespace)")
+                try await $0.execute(unsafeSQL: "DROP TABLESPACE IF EXISTS \(tablespace)_moved")
             }
             if let failure { throw failure }
         }

@@ -23,7 +23,7 @@ struct PostgresParameterTests {
     func oddValuesRoundTrip() async throws {
         let connection = try await connect()
         defer { Task { await connection.close() } }
-        try await connection.execute(
+        try await connection.execute(unsafeSQL:
             "CREATE TEMP TABLE odd (i bigint, d double precision, t text, b bytea, f boolean, ts timestamptz)")
         let bytes: [UInt8] = [0, 1, 2, 0x27, 0x5c, 0xff, 0xfe, 0]
         let moment = Date(timeIntervalSince1970: 1_700_000_000.123456)
@@ -78,10 +78,10 @@ struct PostgresParameterTests {
         #expect(try onServer.first?.decode(Int.self, at: 0) == 2)
         try await connection.resetSession(.always)
         #expect(connection.preparedStatementCount == 0)
-        try await connection.execute("DEALLOCATE ALL")
+        try await connection.execute(unsafeSQL: "DEALLOCATE ALL")
         #expect(try await connection.query("SELECT $1::int + 1", [41]).first?.decode(Int.self, at: 0) == 42)
         // Deallocated behind the driver's back: prepared again on the fly.
-        try await connection.execute("DEALLOCATE ALL")
+        try await connection.execute(unsafeSQL: "DEALLOCATE ALL")
         #expect(try await connection.query("SELECT $1::int + 1", [1]).first?.decode(Int.self, at: 0) == 2)
     }
 

@@ -17,7 +17,7 @@ struct PostgresPartitionStressTests {
     func repeatedRestores(jobs: Int, transport: Transport) async throws {
         let source = try await ScratchDatabase.create("pstress_src")
         defer { Task { await source.drop() } }
-        try await source.execute(PostgresPartitionFixture.schema())
+        try await source.execute(unsafeSQL: PostgresPartitionFixture.schema())
         let expected = try await DatabaseFingerprint.read(source)
         let sourceSchema = try schemaDump(source)
         var backupOptions = BackupOptions()
@@ -47,7 +47,7 @@ struct PostgresPartitionStressTests {
     func recordedLocks() async throws {
         let source = try await ScratchDatabase.create("plocks_src")
         defer { Task { await source.drop() } }
-        try await source.execute(PostgresPartitionFixture.schema(copies: 1))
+        try await source.execute(unsafeSQL: PostgresPartitionFixture.schema(copies: 1))
         let path = temporaryArchivePath()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let manifest = try await backup(source.url, to: path).manifest
@@ -87,7 +87,7 @@ struct PostgresPartitionStressTests {
     func domainConstraintLocks() async throws {
         let source = try await ScratchDatabase.create("pdomain_src")
         defer { Task { await source.drop() } }
-        try await source.execute(
+        try await source.execute(unsafeSQL:
             """
             CREATE DOMAIN d AS int;
             CREATE TABLE t1 (a d); CREATE TABLE t2 (b d, c int); CREATE TABLE t3 (c int);

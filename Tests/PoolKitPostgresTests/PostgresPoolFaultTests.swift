@@ -91,7 +91,7 @@ struct PostgresPoolFaultTests {
                         // The non-blocking path: the task itself waits on the socket poller.
                         _ = try await #require(connection as? PostgresConnection).query("SELECT $1::int", [1])
                     } else {
-                        _ = try await connection.query("SELECT 1")
+                        _ = try await connection.query(unsafeSQL: "SELECT 1")
                     }
                 }
             }
@@ -110,14 +110,14 @@ struct PostgresPoolFaultTests {
         try await pool.withRunning {
             let first = try await Task {
                 try await pool.withConnection { connection in
-                    try await connection.execute("BEGIN")
-                    _ = try await connection.query("SELECT pg_current_xact_id()")
+                    try await connection.execute(unsafeSQL: "BEGIN")
+                    _ = try await connection.query(unsafeSQL: "SELECT pg_current_xact_id()")
                     withUnsafeCurrentTask { $0?.cancel() }
                     return try pid(connection)
                 }
             }.value
             let (second, xid) = try await pool.withConnection { connection in
-                (try pid(connection), try await connection.query("SELECT pg_current_xact_id_if_assigned() IS NULL").scalar)
+                (try pid(connection), try await connection.query(unsafeSQL: "SELECT pg_current_xact_id_if_assigned() IS NULL").scalar)
             }
             #expect(second == first)
             #expect(xid == "t", "the cancelled borrower's transaction is still open")
@@ -129,7 +129,7 @@ struct PostgresPoolFaultTests {
     func resetPolicies() async throws {
         let url = try serverURL()
         let setup = try await PostgresDriver().connect(to: url, logger: logger)
-        try await setup.execute(
+        try await setup.execute(unsafeSQL:
             "CREATE OR REPLACE FUNCTION poolkit_hidden_set() RETURNS text LANGUAGE sql AS $$ SELECT set_config('poolkit.probe', 'kept', false) $$")
         await setup.close()
 
@@ -138,28 +138,28 @@ struct PostgresPoolFaultTests {
             return try await pool.withRunning {
                 try await pool.withConnection { try await body($0) }
                 return try await pool.withConnection {
-                    try await $0.query("SELECT current_setting('poolkit.probe', true)").scalar
+                    try await $0.query(unsafeSQL: "SELECT current_setting('poolkit.probe', true)").scalar
                 }
             }
         }
         // A setting changed inside a function the driver cannot see into survives under whenDirty…
-        #expect(try await probeAfter(policy: .whenDirty) { _ = try await $0.query("SELECT poolkit_hidden_set()") } == "kept")
+        #expect(try await probeAfter(policy: .whenDirty) { _ = try await $0.query(unsafeSQL: "SELECT poolkit_hidden_set()") } == "kept")
         // …unless the borrower says so, or the policy is always.
         #expect(try await probeAfter(policy: .whenDirty) {
-            _ = try await $0.query("SELECT poolkit_hidden_set()")
+            _ = try await $0.query(unsafeSQL: "SELECT poolkit_hidden_set()")
             $0.markSessionDirty()
         } != "kept")
-        #expect(try await probeAfter(policy: .always) { _ = try await $0.query("SELECT poolkit_hidden_set()") } != "kept")
+        #expect(try await probeAfter(policy: .always) { _ = try await $0.query(unsafeSQL: "SELECT poolkit_hidden_set()") } != "kept")
         // A SET the driver sees is discarded under whenDirty.
-        #expect(try await probeAfter(policy: .whenDirty) { try await $0.execute("SET poolkit.probe = 'kept'") } != "kept")
-        #expect(try await probeAfter(policy: .never) { try await $0.execute("SET poolkit.probe = 'kept'") } == "kept")
+        #expect(try await probeAfter(policy: .whenDirty) { try await $0.execute(unsafeSQL: "SET poolkit.probe = 'kept'") } != "kept")
+        #expect(try await probeAfter(policy: .never) { try await $0.execute(unsafeSQL: "SET poolkit.probe = 'kept'") } == "kept")
     }
 
     @Test("a write refused because the server turned read-only soft-evicts every older session; new leases get new ones")
     func failoverSoftEvicts() async throws {
         let url = try serverURL()
         let admin = try await PostgresDriver().connect(to: url, logger: logger)
-        try await admin.execute("CREATE TABLE IF NOT EXISTS poolkit_failover_probe (id int)")
+        try await admin.execute(unsafeSQL: "CREATE TABLE IF NOT EXISTS poolkit_failover_probe (id int)")
         await admin.close()
         let pool = try makePool {
             $0.maxConnections = 3
@@ -175,11 +175,11 @@ struct PostgresPoolFaultTests {
             // default_transaction_read_only = on (as after ALTER SYSTEM + reload; set per session
             // here so that tests running beside this one keep a writable server).
             for lease in leases {
-                try await lease.connection.execute("SET default_transaction_read_only = on")
+                try await lease.connection.execute(unsafeSQL: "SET default_transaction_read_only = on")
             }
             for lease in leases.dropFirst() { await pool.release(lease) }
             do {
-                try await leases[0].connection.execute("INSERT INTO poolkit_failover_probe VALUES (1)")
+                try await leases[0].connection.execute(unsafeSQL: "INSERT INTO poolkit_failover_probe VALUES (1)")
                 Issue.record("the write succeeded on a read-only session")
                 await pool.release(leases[0])
             } catch {
@@ -196,10 +196,10 @@ struct PostgresPoolFaultTests {
     @Test("a read-only transaction the borrower asked for is a statement error, not a failover")
     func readOnlyTransactionIsNotFailover() async throws {
         let connection = try await PostgresDriver().connect(to: serverURL(), logger: logger)
-        try await connection.execute("CREATE TABLE IF NOT EXISTS poolkit_failover_probe (id int)")
-        try await connection.execute("BEGIN READ ONLY")
+        try await connection.execute(unsafeSQL: "CREATE TABLE IF NOT EXISTS poolkit_failover_probe (id int)")
+        try await connection.execute(unsafeSQL: "BEGIN READ ONLY")
         do {
-            try await connection.execute("INSERT INTO poolkit_failover_probe VALUES (1)")
+            try await connection.execute(unsafeSQL: "INSERT INTO poolkit_failover_probe VALUES (1)")
             Issue.record("the write succeeded in a read-only transaction")
         } catch {
             #expect((error as? PoolKitError)?.engineCode == "25006")

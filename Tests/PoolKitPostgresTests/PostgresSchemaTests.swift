@@ -47,14 +47,14 @@ struct PostgresSchemaTests {
         let databases = (0..<count).map { "poolkit_schema_\(tag)_\($0)" }
         let roles = (0..<roleCount).map { "PoolKit Role \"\($0)\" \(tag)" }
         try await withConnection { admin in
-            for role in roles { try await admin.execute("CREATE ROLE \(PostgresSQL.identifier(role)) NOLOGIN") }
-            for database in databases { try await admin.execute("CREATE DATABASE \(database)") }
+            for role in roles { try await admin.execute(unsafeSQL: "CREATE ROLE \(PostgresSQL.identifier(role)) NOLOGIN") }
+            for database in databases { try await admin.execute(unsafeSQL: "CREATE DATABASE \(database)") }
             var failure: (any Error)?
             do { try await body(databases, roles) } catch { failure = error }
-            for database in databases { try await admin.execute("DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
+            for database in databases { try await admin.execute(unsafeSQL: "DROP DATABASE IF EXISTS \(database) WITH (FORCE)") }
             for role in roles {
                 // Privileges a role holds in other databases are gone with them; in the test database, too.
-                try await admin.execute("DROP OWNED BY \(PostgresSQL.identifier(role)); DROP ROLE \(PostgresSQL.identifier(role))")
+                try await admin.execute(unsafeSQL: "DROP OWNED BY \(PostgresSQL.identifier(role)); DROP ROLE \(PostgresSQL.identifier(role))")
             }
             if let failure { throw failure }
         }
@@ -63,10 +63,10 @@ struct PostgresSchemaTests {
     /// Reads the schema of `database` inside a REPEATABLE READ transaction, as a backup does.
     func readSchema(of database: String, options: BackupOptions = BackupOptions()) async throws -> PostgresSchema {
         try await withConnection(to: database) { connection in
-            try await connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            try await connection.execute(unsafeSQL: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             let schema = try await PostgresSchemaReader.read(on: connection, options: options)
-            let path = try await connection.query("SHOW search_path")
-            try await connection.execute("COMMIT")
+            let path = try await connection.query(unsafeSQL: "SHOW search_path")
+            try await connection.execute(unsafeSQL: "COMMIT")
             #expect(path.scalar == "\"$user\", public", "the reader must give back the caller's search_path")
             return schema
         }
@@ -93,12 +93,12 @@ struct PostgresSchemaTests {
             }
         }
         try await withConnection(to: database) { connection in
-            try await connection.execute(
+            try await connection.execute(unsafeSQL:
                 "SET check_function_bodies = off; SET client_min_messages = error; SELECT set_config('search_path', '', false)")
             for object in order {
                 guard let ddl = object.ddl, !ddl.isEmpty else { continue }
                 do {
-                    try await connection.execute(ddl)
+                    try await connection.execute(unsafeSQL: ddl)
                 } catch {
                     Issue.record("object \(object.id) (\(object.kind.rawValue) \(object.name)) failed: \(error)\n\(ddl)")
                     throw error
@@ -194,8 +194,8 @@ struct PostgresSchemaTests {
         try await withScratch(databases: 3, roles: 2) { databases, roles in
             let (source, target) = (databases[0], databases[1])
             try await withConnection(to: source) { connection in
-                try await connection.execute("SET client_min_messages = error")
-                try await connection.execute(PostgresSchemaFixture.sql(owner: roles[0], reader: roles[1]))
+                try await connection.execute(unsafeSQL: "SET client_min_messages = error")
+                try await connection.execute(unsafeSQL: PostgresSchemaFixture.sql(owner: roles[0], reader: roles[1]))
             }
             let schema = try await readSchema(of: source)
             expectWellOrdered(schema)
@@ -216,8 +216,8 @@ struct PostgresSchemaTests {
                 "SELECT relname, relispopulated FROM pg_class WHERE relkind = 'm' ORDER BY relname",
             ]
             for check in checks {
-                let expected = try await withConnection(to: source) { try await $0.query(check) }
-                let actual = try await withConnection(to: target) { try await $0.query(check) }
+                let expected = try await withConnection(to: source) { try await $0.query(unsafeSQL: check) }
+                let actual = try await withConnection(to: target) { try await $0.query(unsafeSQL: check) }
                 #expect(expected.rows == actual.rows, "\(check)")
             }
             #expect(schema.largeObjects == [424242, 424243])
@@ -253,8 +253,8 @@ struct PostgresSchemaTests {
             var failure: (any Error)?
             do {
                 try await withConnection(to: source) { connection in
-                    try await connection.execute("SET client_min_messages = error")
-                    try await connection.execute(PostgresObjectKindsFixture.schema)
+                    try await connection.execute(unsafeSQL: "SET client_min_messages = error")
+                    try await connection.execute(unsafeSQL: PostgresObjectKindsFixture.schema)
                 }
                 let schema = try await readSchema(of: source)
                 expectWellOrdered(schema)
@@ -265,7 +265,7 @@ struct PostgresSchemaTests {
                 try expectSameDump(source, other)
             } catch { failure = error }
             for database in databases {
-                try await withConnection(to: database) { try await $0.execute(PostgresObjectKindsFixture.dropSubscriptions) }
+                try await withConnection(to: database) { try await $0.execute(unsafeSQL: PostgresObjectKindsFixture.dropSubscriptions) }
             }
             if let failure { throw failure }
         }
@@ -287,7 +287,7 @@ struct PostgresSchemaTests {
     func userMappingPasswordsLeftOut() async throws {
         try await withScratch(databases: 1) { databases, _ in
             try await withConnection(to: databases[0]) { connection in
-                try await connection.execute(
+                try await connection.execute(unsafeSQL:
                     """
                     CREATE FOREIGN DATA WRAPPER secret_fdw;
                     CREATE SERVER secret_server FOREIGN DATA WRAPPER secret_fdw;
@@ -307,7 +307,7 @@ struct PostgresSchemaTests {
     func publicSchema() async throws {
         try await withScratch(databases: 2, roles: 1) { databases, roles in
             try await withConnection(to: databases[0]) { connection in
-                try await connection.execute(
+                try await connection.execute(unsafeSQL:
                     """
                     COMMENT ON SCHEMA public IS NULL;
                     ALTER SCHEMA public OWNER TO \(PostgresSQL.identifier(roles[0]));
@@ -329,7 +329,7 @@ struct PostgresSchemaTests {
                 CREATE FUNCTION s.f() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';
                 """
             try await withConnection(to: databases[0]) { connection in
-                try await connection.execute(
+                try await connection.execute(unsafeSQL:
                     prerequisites
                         + """
                         CREATE TABLE s."My Table" (id serial PRIMARY KEY, v text CHECK (v <> ''));
@@ -354,7 +354,7 @@ struct PostgresSchemaTests {
             #expect(!schema.objects.contains { $0.name == "other" || $0.name == "other_pkey" })
 
             // pg_dump -t is the oracle: the same tables, restored where the schema and function exist.
-            try await withConnection(to: databases[1]) { try await $0.execute(prerequisites) }
+            try await withConnection(to: databases[1]) { try await $0.execute(unsafeSQL: prerequisites) }
             try await restore(schema, into: databases[1])
             try expectSameDump(databases[0], databases[1], arguments: ["--table", #"s."My Table""#, "--table", "plain"])
 

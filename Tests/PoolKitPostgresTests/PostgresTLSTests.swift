@@ -21,7 +21,7 @@ struct PostgresTLSTests {
         let connection = try await client.connect(try client.url([("sslmode", "verify-full"), ("sslrootcert", try client.certificateAuthority())]))
         let tls = try #require(connection.tlsSession, "verify-full connected without TLS")
         #expect(tls.version.hasPrefix("TLSv1."))
-        let row = try await connection.query("SELECT ssl, version, cipher FROM pg_stat_ssl WHERE pid = pg_backend_pid()").rows.first
+        let row = try await connection.query(unsafeSQL: "SELECT ssl, version, cipher FROM pg_stat_ssl WHERE pid = pg_backend_pid()").rows.first
         await connection.close()
         #expect(row == ["t", tls.version, tls.cipher])
     }
@@ -30,7 +30,7 @@ struct PostgresTLSTests {
     func disableIsPlain() async throws {
         let connection = try await client.connect(try client.url([("sslmode", "disable")]))
         #expect(connection.tlsSession == nil)
-        let ssl = try await connection.query("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").scalar
+        let ssl = try await connection.query(unsafeSQL: "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").scalar
         await connection.close()
         #expect(ssl == "f")
     }
@@ -103,7 +103,7 @@ struct PostgresTLSTests {
             dropDatabase: { url in
                 let admin = try ScratchDatabase.serverURL()
                 try await ScratchDatabase.withConnection(admin) { connection in
-                    try await connection.execute("DROP DATABASE IF EXISTS \(quoteIdentifier(url.database ?? "")) WITH (FORCE)")
+                    try await connection.execute(unsafeSQL: "DROP DATABASE IF EXISTS \(quoteIdentifier(url.database ?? "")) WITH (FORCE)")
                 }
             },
             quote: quoteIdentifier)

@@ -33,7 +33,7 @@ struct ResetPolicyBenchmark {
         let count = 5_000
         let result = try await rate(count) {
             for _ in 0..<count {
-                _ = try await connection.query("SELECT 1")
+                _ = try await connection.query(unsafeSQL: "SELECT 1")
                 if let reset { try await connection.resetSession(reset) }
             }
         }
@@ -51,14 +51,14 @@ struct ResetPolicyBenchmark {
         return try await pool.withRunning {
             // Warm up: open every connection.
             try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<connections { group.addTask { try await pool.withConnection { _ = try await $0.query("SELECT 1") } } }
+                for _ in 0..<connections { group.addTask { try await pool.withConnection { _ = try await $0.query(unsafeSQL: "SELECT 1") } } }
                 try await group.waitForAll()
             }
             return try await rate(perTask * tasks) {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for _ in 0..<tasks {
                         group.addTask {
-                            for _ in 0..<perTask { try await pool.withConnection { _ = try await $0.query("SELECT 1") } }
+                            for _ in 0..<perTask { try await pool.withConnection { _ = try await $0.query(unsafeSQL: "SELECT 1") } }
                         }
                     }
                     try await group.waitForAll()
@@ -74,7 +74,7 @@ struct ResetPolicyBenchmark {
         let result = try await rate(perTask * connections) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for connection in opened {
-                    group.addTask { for _ in 0..<perTask { _ = try await connection.query("SELECT 1") } }
+                    group.addTask { for _ in 0..<perTask { _ = try await connection.query(unsafeSQL: "SELECT 1") } }
                 }
                 try await group.waitForAll()
             }

@@ -116,8 +116,8 @@ enum BackupFixture {
     /// Creates `path` from `sql`, then switches it to `journalMode`.
     static func create(_ path: String, _ sql: String, journalMode: String = "delete") async throws {
         let connection = try await connect(path)
-        try await connection.execute(sql)
-        try await connection.execute("PRAGMA journal_mode = \(journalMode)")
+        try await connection.execute(unsafeSQL: sql)
+        try await connection.execute(unsafeSQL: "PRAGMA journal_mode = \(journalMode)")
         await connection.close()
     }
 }

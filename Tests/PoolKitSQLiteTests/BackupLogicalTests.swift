@@ -169,7 +169,7 @@ struct BackupLogicalTests {
             let writing = Task {
                 var commits = 0
                 while !stop.isSet {
-                    try await writer.execute(
+                    try await writer.execute(unsafeSQL:
                         "BEGIN IMMEDIATE; INSERT INTO a(v) VALUES (hex(randomblob(30))); INSERT INTO b(id, v) SELECT max(id), 'x' FROM a; COMMIT")
                     commits += 1
                 }

@@ -44,7 +44,7 @@ struct BackupPagesTests {
             let target = directory + "/target.db"
             try await BackupFixture.create(source, BackupFixture.full(bigValues: false), journalMode: "wal")
             let writer = try await connect(source)
-            try await writer.execute("INSERT INTO plain VALUES ('wal frame', 9); UPDATE \"every class\" SET t = 'changed' WHERE id = 1")
+            try await writer.execute(unsafeSQL: "INSERT INTO plain VALUES ('wal frame', 9); UPDATE \"every class\" SET t = 'changed' WHERE id = 1")
             #expect(try FileManager.default.attributesOfItem(atPath: source + "-wal")[.size] as? Int ?? 0 > 0)
 
             let archive = try await runBackup(source, strategy: "pages", options: Self.smallChunks(), jobs: 2)
@@ -52,7 +52,7 @@ struct BackupPagesTests {
             #expect(archive.catalog.properties["journal_mode"] == "wal")
             try await runRestore(archive, into: target)
 
-            try await writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            try await writer.execute(unsafeSQL: "PRAGMA wal_checkpoint(TRUNCATE)")
             await writer.close()
             #expect(try databasePages(target) == (try databasePages(source)))
             #expect(try await scalar(target, "PRAGMA journal_mode") == "wal")
@@ -67,18 +67,18 @@ struct BackupPagesTests {
             let target = directory + "/target.db"
             try await BackupFixture.create(source, BackupFixture.full(bigValues: false), journalMode: "wal")
             let reader = try await connect(source)
-            try await reader.execute("BEGIN; SELECT count(*) FROM plain")  // pins an old snapshot
+            try await reader.execute(unsafeSQL: "BEGIN; SELECT count(*) FROM plain")  // pins an old snapshot
             let writer = try await connect(source)
-            try await writer.execute("INSERT INTO plain VALUES ('after the reader', 10)")
+            try await writer.execute(unsafeSQL: "INSERT INTO plain VALUES ('after the reader', 10)")
             let expected = try await databaseFacts(source)
             let schemaVersion = try await scalar(source, "PRAGMA schema_version")
 
             let archive = try await runBackup(
                 source, strategy: "pages", options: Self.smallChunks(), jobs: 2,
-                afterJoin: { try await writer.execute("INSERT INTO plain VALUES ('after the backup began', 11); CREATE TABLE later(x)") })
+                afterJoin: { try await writer.execute(unsafeSQL: "INSERT INTO plain VALUES ('after the backup began', 11); CREATE TABLE later(x)") })
             #expect(archive.catalog.properties["copy_method"] == "backup-api")
             try await runRestore(archive, into: target, payloadSize: 1 << 20)
-            try await reader.execute("COMMIT")
+            try await reader.execute(unsafeSQL: "COMMIT")
             await reader.close()
             await writer.close()
 
@@ -97,7 +97,7 @@ struct BackupPagesTests {
         try await withTemporaryDirectory { directory in
             let filled = try await runBackup(
                 ":memory:", strategy: "pages", jobs: 1,
-                setup: { try await $0.execute("PRAGMA user_version = 5; CREATE TABLE t(x); INSERT INTO t VALUES ('in memory')") })
+                setup: { try await $0.execute(unsafeSQL: "PRAGMA user_version = 5; CREATE TABLE t(x); INSERT INTO t VALUES ('in memory')") })
             #expect(filled.catalog.properties["copy_method"] == "backup-api")
             let target = directory + "/from-memory.db"
             try await runRestore(filled, into: target)
@@ -198,12 +198,12 @@ struct BackupPagesTests {
             let archive = try await runBackup(source, strategy: "pages", jobs: 1)
             try await BackupFixture.create(target, "CREATE TABLE old(y);", journalMode: "wal")
             let application = try await connect(target)
-            #expect(try await application.query("SELECT count(*) FROM old").scalar == "0")
+            #expect(try await application.query(unsafeSQL: "SELECT count(*) FROM old").scalar == "0")
             var options = RestoreOptions()
             options.clean = true
             try await runRestore(archive, into: target, options: options, jobs: 2)
-            #expect(try await application.query("SELECT x FROM t").scalar == "restored")
-            #expect(try await application.query("PRAGMA journal_mode").scalar == "wal")
+            #expect(try await application.query(unsafeSQL: "SELECT x FROM t").scalar == "restored")
+            #expect(try await application.query(unsafeSQL: "PRAGMA journal_mode").scalar == "wal")
             await application.close()
         }
     }
@@ -240,7 +240,7 @@ struct BackupPagesTests {
             let archive = try await runBackup(source, strategy: "pages", jobs: 1)
             try await BackupFixture.create(target, "CREATE TABLE app(v);")
             let application = try await connect(target)
-            try await application.execute("BEGIN IMMEDIATE; INSERT INTO app VALUES ('committed by the application')")
+            try await application.execute(unsafeSQL: "BEGIN IMMEDIATE; INSERT INTO app VALUES ('committed by the application')")
             var options = RestoreOptions()
             options.clean = true
             let error = await #expect(throws: PoolKitError.self) {
@@ -248,7 +248,7 @@ struct BackupPagesTests {
             }
             #expect(error?.code == .restoreConflict)
             #expect(error?.message.contains("busy") == true)
-            try await application.execute("COMMIT")
+            try await application.execute(unsafeSQL: "COMMIT")
             await application.close()
             #expect(try await scalar(target, "SELECT v FROM app") == "committed by the application")
             #expect(try FileManager.default.contentsOfDirectory(atPath: directory).sorted() == ["source.db", "target.db"])

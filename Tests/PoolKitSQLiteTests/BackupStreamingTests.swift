@@ -51,7 +51,7 @@ struct BackupStreamingTests {
             #expect(error?.message == "the test sink failed")
             #expect(sink.writes == 2)
             await session.end()
-            #expect(try await worker.query("SELECT count(*) FROM t").scalar == "400")
+            #expect(try await worker.query(unsafeSQL: "SELECT count(*) FROM t").scalar == "400")
             await worker.close()
             await coordinator.close()
         }
@@ -75,7 +75,7 @@ struct BackupStreamingTests {
             #expect(throws: (any Error).self) { try result.get() }
             if case .failure(let error as PoolKitError) = result { #expect(error.code == .cancelled) }
             await session.end()
-            #expect(try await worker.query("SELECT count(*) FROM t").scalar == "400")
+            #expect(try await worker.query(unsafeSQL: "SELECT count(*) FROM t").scalar == "400")
             await worker.close()
             await coordinator.close()
         }
@@ -101,9 +101,9 @@ struct BackupStreamingTests {
                 try await session.load(objectID: table.id, chunkID: 0, from: BrokenSource(bytes), on: worker)
             }
             #expect(error?.code == .archiveTruncated)
-            #expect(try await worker.query("SELECT count(*) FROM t").scalar == "0")
-            #expect(try await worker.query("PRAGMA foreign_keys").scalar == "1", "the loader's settings are set back")
-            try await coordinator.execute("BEGIN IMMEDIATE; INSERT INTO t VALUES (1, x'00'); COMMIT")  // no lock left behind
+            #expect(try await worker.query(unsafeSQL: "SELECT count(*) FROM t").scalar == "0")
+            #expect(try await worker.query(unsafeSQL: "PRAGMA foreign_keys").scalar == "1", "the loader's settings are set back")
+            try await coordinator.execute(unsafeSQL: "BEGIN IMMEDIATE; INSERT INTO t VALUES (1, x'00'); COMMIT")  // no lock left behind
             await worker.close()
             await coordinator.close()
         }

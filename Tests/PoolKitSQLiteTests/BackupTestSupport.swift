@@ -231,10 +231,10 @@ func databaseFacts(_ path: String, compareSchema: Bool = true) async throws -> D
 private func facts(of connection: SQLiteConnection, compareSchema: Bool) async throws -> DatabaseFacts {
     var facts = DatabaseFacts()
     if compareSchema {
-        facts.schema = try await connection.query("SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name").rows
+        facts.schema = try await connection.query(unsafeSQL: "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY name").rows
     }
     for pragma in ["user_version", "application_id", "encoding", "page_size", "auto_vacuum"] {
-        facts.pragmas[pragma] = try await connection.query("PRAGMA \(pragma)").scalar ?? ""
+        facts.pragmas[pragma] = try await connection.query(unsafeSQL: "PRAGMA \(pragma)").scalar ?? ""
     }
     facts.tables = try await connection.withHandle { db in try tableDigests(db) }
     return facts
@@ -316,19 +316,19 @@ func eachRow(_ db: OpaquePointer, _ sql: String, _ body: (RowReader) throws -> V
 /// The single value of `sql` on the database at `path`.
 func scalar(_ path: String, _ sql: String) async throws -> String? {
     let connection = try await connect(path)
-    return try await closingAfterwards([connection]) { try await connection.query(sql).scalar }
+    return try await closingAfterwards([connection]) { try await connection.query(unsafeSQL: sql).scalar }
 }
 
 /// All rows of `sql` on the database at `path`, as text.
 func rows(_ path: String, _ sql: String) async throws -> [[String?]] {
     let connection = try await connect(path)
-    return try await closingAfterwards([connection]) { try await connection.query(sql).rows }
+    return try await closingAfterwards([connection]) { try await connection.query(unsafeSQL: sql).rows }
 }
 
 /// Runs `sql` on a connection of its own.
 func execute(_ path: String, _ sql: String, _ options: String = "") async throws {
     let connection = try await connect(path, options)
-    try await connection.execute(sql)
+    try await connection.execute(unsafeSQL: sql)
     await connection.close()
 }
 

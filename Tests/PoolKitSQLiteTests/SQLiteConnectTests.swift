@@ -20,11 +20,11 @@ struct SQLiteConnectTests {
     func inMemory() async throws {
         try await withTemporaryDirectory { directory in
             let memory = try await connect(":memory:")
-            try await memory.execute("CREATE TABLE t(x); INSERT INTO t VALUES (1)")
-            #expect(try await memory.query("SELECT count(*) FROM t").scalar == "1")
+            try await memory.execute(unsafeSQL: "CREATE TABLE t(x); INSERT INTO t VALUES (1)")
+            #expect(try await memory.query(unsafeSQL: "SELECT count(*) FROM t").scalar == "1")
 
             let named = try await connect(directory + "/named.db", "mode=memory")
-            #expect(try await named.query("SELECT count(*) FROM sqlite_schema").scalar == "0")
+            #expect(try await named.query(unsafeSQL: "SELECT count(*) FROM sqlite_schema").scalar == "0")
             #expect(!FileManager.default.fileExists(atPath: directory + "/named.db"))
             await memory.close()
             await named.close()
@@ -86,9 +86,9 @@ struct SQLiteConnectTests {
     @Test("foreign_keys=on enforces foreign keys")
     func foreignKeys() async throws {
         let connection = try await connect(":memory:", "foreign_keys=on")
-        #expect(try await connection.query("PRAGMA foreign_keys").scalar == "1")
-        try await connection.execute("CREATE TABLE parent(id INTEGER PRIMARY KEY); CREATE TABLE child(p REFERENCES parent(id))")
-        let error = await #expect(throws: PoolKitError.self) { try await connection.execute("INSERT INTO child VALUES (7)") }
+        #expect(try await connection.query(unsafeSQL: "PRAGMA foreign_keys").scalar == "1")
+        try await connection.execute(unsafeSQL: "CREATE TABLE parent(id INTEGER PRIMARY KEY); CREATE TABLE child(p REFERENCES parent(id))")
+        let error = await #expect(throws: PoolKitError.self) { try await connection.execute(unsafeSQL: "INSERT INTO child VALUES (7)") }
         #expect(error?.engineCode?.hasPrefix("SQLITE_CONSTRAINT") == true)
         await connection.close()
     }
@@ -97,7 +97,7 @@ struct SQLiteConnectTests {
     func walMode() async throws {
         try await withTemporaryDirectory { directory in
             let connection = try await connect(directory + "/wal.db", "journal_mode=wal")
-            #expect(try await connection.query("PRAGMA journal_mode").scalar == "wal")
+            #expect(try await connection.query(unsafeSQL: "PRAGMA journal_mode").scalar == "wal")
             await connection.close()
         }
     }
@@ -107,7 +107,7 @@ struct SQLiteConnectTests {
         try await withTemporaryDirectory { directory in
             let path = directory + "/rollback.db"
             let writer = try await connect(path)
-            try await writer.execute("CREATE TABLE t(x)")
+            try await writer.execute(unsafeSQL: "CREATE TABLE t(x)")
             await writer.close()
             let error = await #expect(throws: PoolKitError.self) { try await connect(path, "mode=ro&journal_mode=wal") }
             #expect(error?.code == .invalidOption)

@@ -8,7 +8,7 @@ struct SQLiteParameterTests {
     @Test("odd values round-trip: NULL, extremes, NUL inside text, empty and binary blobs, unicode, SQL-looking text, dates")
     func oddValuesRoundTrip() async throws {
         let connection = try await connect(":memory:")
-        try await connection.execute("CREATE TABLE odd (i INTEGER, d REAL, t TEXT, b BLOB, f INTEGER, ts TEXT)")
+        try await connection.execute(unsafeSQL: "CREATE TABLE odd (i INTEGER, d REAL, t TEXT, b BLOB, f INTEGER, ts TEXT)")
         let moment = Date(timeIntervalSince1970: 1_700_000_000.5)
         let rows: [[SQLValue]] = [
             [.int(.max), .double(.greatestFiniteMagnitude), "Robert'); DROP TABLE odd;--", .bytes([0, 0xff, 0x27, 0]), true, .date(moment)],

@@ -11,7 +11,7 @@ struct StubDriver: Driver {
     var schemes: [String] { ["stub"] }
     var supportedOptions: [DriverOption] { [] }
 
-    func connect(to url: ConnectionURL, logger: Logger) async throws -> any DatabaseConnection {
+    func connect(to url: ConnectionURL, logger: Logger) async throws -> StubConnection {
         if connectDelay > .zero { try await Task.sleep(for: connectDelay) }
         return StubConnection(counter: counter)
     }
@@ -30,8 +30,11 @@ final class StubConnection: DatabaseConnection {
     }
 
     var serverVersion: String { "stub" }
-    func execute(_ sql: String) async throws {}
-    func query(_ sql: String) async throws -> QueryResult { QueryResult(columns: [], rows: []) }
+    var sqlDialect: SQLDialect { .postgres }
+    func query(_ sql: String, _ values: [SQLValue]) async throws -> SQLRows { SQLRows(columns: [], values: []) }
+    func streamRows(_ sql: String, _ values: [SQLValue], into channel: HandoffChannel<[SQLRow]>) async throws {}
+    func execute(unsafeSQL sql: String) async throws {}
+    func query(unsafeSQL sql: String) async throws -> QueryResult { QueryResult(columns: [], rows: []) }
     func ping() async throws {}
     func resetSession() async throws {}
     func resetSession(_ policy: SessionResetPolicy) async throws {}

@@ -2,9 +2,10 @@ import Logging
 import PoolKit
 import PoolKitPostgres
 
-/// PoolKit's PostgreSQL driver behind a ``ConnectionPool`` of 8, with default settings otherwise.
+/// PoolKit's PostgreSQL driver behind a pool of 8 typed by the driver (it lends
+/// `PostgresConnection`), with default settings otherwise.
 final class PoolKitClient: QueryClient {
-    let pool: ConnectionPool<DriverConnectionSource>
+    let pool: DatabasePool<PostgresDriver>
     private let runner: Task<Void, any Error>
 
     init(url: String, connections: Int) async throws {
@@ -12,8 +13,7 @@ final class PoolKitClient: QueryClient {
         configuration.minConnections = connections
         configuration.maxConnections = connections
         let logger = Logger(label: "bench.poolkit") { _ in SwiftLogNoOpLogHandler() }
-        let pool = try ConnectionPool(
-            url: ConnectionURL(url), registry: DriverRegistry([PostgresDriver()]), configuration: configuration, logger: logger)
+        let pool = try DatabasePool(driver: PostgresDriver(), url: ConnectionURL(url), configuration: configuration, logger: logger)
         self.pool = pool
         runner = Task { try await pool.run() }
         while pool.statistics.idle < connections { try await Task.sleep(for: .milliseconds(5)) }
@@ -21,7 +21,7 @@ final class PoolKitClient: QueryClient {
 
     func selectOne() async throws -> Int {
         try await pool.withConnection { connection in
-            let rows = try await Self.postgres(connection).query("SELECT 1", [])
+            let rows = try await connection.query("SELECT 1", [])
             guard let row = rows.first else { throw BenchmarkQueryError("SELECT 1 returned no row") }
             return try row.decode(Int.self, at: 0)
         }
@@ -29,7 +29,7 @@ final class PoolKitClient: QueryClient {
 
     func accountBalance(_ id: Int) async throws -> Int {
         try await pool.withConnection { connection in
-            let rows = try await Self.postgres(connection).query(accountBalanceSQL, [.int(Int64(id))])
+            let rows = try await connection.query(accountBalanceSQL, [.int(Int64(id))])
             guard let row = rows.first else { throw BenchmarkQueryError("no account \(id)") }
             return try row.decode(Int.self, at: 0)
         }
@@ -38,12 +38,5 @@ final class PoolKitClient: QueryClient {
     func shutdown() async {
         await pool.shutdown()
         _ = await runner.result
-    }
-
-    private static func postgres(_ connection: any DatabaseConnection) throws -> PostgresConnection {
-        guard let connection = connection as? PostgresConnection else {
-            throw BenchmarkQueryError("the pool lent a \(type(of: connection)), not a PostgreSQL connection")
-        }
-        return connection
     }
 }

@@ -32,7 +32,7 @@ extension Driver {
         let connection = try await connect(to: url, logger: logger)
         let result: QueryResult
         do {
-            result = try await connection.query(sql)
+            result = try await connection.query(unsafeSQL: sql)
         } catch {
             await connection.close()
             throw error

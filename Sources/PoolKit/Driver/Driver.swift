@@ -3,12 +3,21 @@ import Logging
 /// A database engine's entry point: the URL schemes it serves, how it opens a connection,
 /// which options it accepts and how its errors should be treated by the pool.
 ///
-/// A driver is a plain value; the application builds a ``DriverRegistry`` from the drivers it imports:
+/// A driver is a plain value. An application that knows its engine builds a pool typed by the
+/// driver, which lends the driver's own ``Connection`` type:
+/// ```swift
+/// let pool = try DatabasePool(driver: PostgresDriver(), url: ConnectionURL("postgres://app@db/app"))
+/// ```
+/// A tool that picks the engine from a URL at run time builds a ``DriverRegistry`` from the
+/// drivers it imports instead:
 /// ```swift
 /// let registry = DriverRegistry([SQLiteDriver(), PostgresDriver()])
 /// let pool = try ConnectionPool(url: ConnectionURL("sqlite:///tmp/app.db"), registry: registry)
 /// ```
 public protocol Driver: Sendable {
+    /// The connection type this driver opens (`PostgresConnection`, `SQLiteConnection`, …): what a
+    /// ``DatabasePool`` of this driver lends.
+    associatedtype Connection: DatabaseConnection
     /// A short name, e.g. `postgres`.
     var name: String { get }
     /// The URL schemes this driver serves, e.g. `["postgres", "postgresql"]`.
@@ -21,7 +30,7 @@ public protocol Driver: Sendable {
     var restoreStrategies: [any RestoreStrategy] { get }
     /// Opens one connection. Throws a ``PoolKitError`` whose code says whether waiting could help
     /// (`.connectionFailed`) or not (`.authenticationFailed`, `.databaseNotFound`).
-    func connect(to url: ConnectionURL, logger: Logger) async throws -> any DatabaseConnection
+    func connect(to url: ConnectionURL, logger: Logger) async throws -> Connection
     /// Says what an error means for the connection that raised it.
     func classify(_ error: any Error) -> ErrorDisposition
     /// The URL to open a database that must already exist — the source of a backup, or a ping: one

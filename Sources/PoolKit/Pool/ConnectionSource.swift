@@ -43,6 +43,14 @@ public struct DriverConnectionSource: ConnectionSource {
         self.logger = logger
     }
 
+    /// Opens connections for `url` with `driver`. Throws `.unknownScheme` if the driver does not
+    /// serve the URL's scheme, `.unknownOption` for an option it does not accept.
+    public init(url: ConnectionURL, driver: some Driver, logger: Logger = Logger(label: "poolkit")) throws {
+        self.url = url
+        self.driver = try DriverRegistry([driver]).driver(for: url)
+        self.logger = logger
+    }
+
     public func connect() async throws -> any DatabaseConnection { try await driver.connect(to: url, logger: logger) }
     public func validate(_ connection: any DatabaseConnection) async throws { try await connection.ping() }
     public func reset(_ connection: any DatabaseConnection) async throws { try await connection.resetSession() }

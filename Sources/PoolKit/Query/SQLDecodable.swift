@@ -1,7 +1,9 @@
 import Foundation
 
 /// A Swift type a result value can be read as: `Int`, `Int64`, `Int32`, `Double`, `String`,
-/// `Bool`, `Date`, `[UInt8]`, `SQLValue`, and `Optional` of any of them (NULL becomes `nil`).
+/// `Bool`, `Date`, `[UInt8]`, `Data`, `UUID`, `Decimal`, ``SQLNumeric``, ``SQLCalendarDate``,
+/// ``SQLTimeOfDay``, ``SQLInterval``, `Duration`, ``SQLJSON``, `SQLValue`, and `Optional` of any of
+/// them (NULL becomes `nil`). docs/values.md maps each to each engine's types.
 ///
 /// Conversions follow what engines return: an integer column can be read as `Bool` (0 / 1, as
 /// MariaDB and SQLite store booleans) or `Double`; a text column holding a number (PostgreSQL
@@ -116,7 +118,8 @@ extension [UInt8]: SQLDecodable {
 }
 
 /// Dates as engines write them in text: `2024-05-01 12:34:56.789+00`, `2024-05-01T12:34:56Z`,
-/// `2024-05-01 12:34:56` (taken as UTC), `2024-05-01`.
+/// `2024-05-01 12:34:56` (taken as UTC), `2024-05-01`, offsets with seconds (`+00:53:28`), years
+/// of five digits and years before 1 (`0001-12-31 20:29:08-03:30:52 BC`).
 package enum SQLDateFormat {
     /// `yyyy-MM-dd HH:mm:ss.SSSSSS` in UTC, which every engine reads.
     package static func string(from date: Date) -> String {
@@ -137,6 +140,11 @@ package enum SQLDateFormat {
     /// Parses the forms above; nil if `text` is none of them.
     package static func date(from text: String) -> Date? {
         var text = Substring(text.trimmingCharacters(in: .whitespaces))
+        // PostgreSQL writes years before 1 as `… BC`, and a year may have five digits once a
+        // session time zone moves 9999-12-31 past midnight.
+        let beforeChrist = text.hasSuffix(" BC")
+        if beforeChrist { text = text.dropLast(3) }
+        let yearDigits = text.prefix { $0.isASCII && $0.isNumber }.count
         func number(_ count: Int) -> Int? {
             guard text.count >= count, let value = Int(text.prefix(count)) else { return nil }
             text = text.dropFirst(count)
@@ -147,8 +155,10 @@ package enum SQLDateFormat {
             text = text.dropFirst()
             return true
         }
-        guard let year = number(4), skip(["-"]), let month = number(2), skip(["-"]), let day = number(2) else { return nil }
-        var components = DateComponents(year: year, month: month, day: day, hour: 0, minute: 0, second: 0)
+        guard yearDigits >= 4, let year = number(yearDigits), skip(["-"]), let month = number(2), skip(["-"]), let day = number(2) else {
+            return nil
+        }
+        var components = DateComponents(era: beforeChrist ? 0 : 1, year: year, month: month, day: day, hour: 0, minute: 0, second: 0)
         var fraction = 0.0
         var offset = 0
         if skip([" ", "T"]) {
@@ -167,7 +177,10 @@ package enum SQLDateFormat {
                 guard let hours = number(2) else { return nil }
                 _ = skip([":"])
                 let minutes = number(2) ?? 0
-                offset = (sign == "+" ? 1 : -1) * (hours * 3600 + minutes * 60)
+                // PostgreSQL writes seconds for historical local mean times (`+00:53:28`).
+                let seconds = skip([":"]) ? number(2) : 0
+                guard let seconds else { return nil }
+                offset = (sign == "+" ? 1 : -1) * (hours * 3600 + minutes * 60 + seconds)
             }
         }
         guard text.isEmpty, let base = Calendar.utc.date(from: components) else { return nil }

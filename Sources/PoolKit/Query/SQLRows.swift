@@ -1,9 +1,9 @@
 /// The rows a parameterized query returned, with typed values.
 ///
 /// ```swift
-/// for row in try await connection.query("SELECT id, name FROM users WHERE team = $1", ["core"]) {
-///     let id = try row.decode(Int.self, at: 0)
-///     let name = try row.decode(String?.self, column: "name")
+/// for row in try await connection.query("SELECT id, name FROM users WHERE team = \(team)") {
+///     let (id, name) = try row.decode((Int, String?).self)
+///     let sameName = try row.decode(String?.self, column: "name")
 /// }
 /// ```
 public struct SQLRows: Sendable, Hashable, RandomAccessCollection {
@@ -11,9 +11,18 @@ public struct SQLRows: Sendable, Hashable, RandomAccessCollection {
     public let columns: [String]
     public let rows: [SQLRow]
 
-    public init(columns: [String], values: [[SQLValue]]) {
+    /// The SQL type of each column as the engine names it (`int8`, `numeric`, `DECIMAL`, …), for
+    /// error messages; empty where the driver does not know them.
+    public var columnTypes: [String] { index.types }
+
+    let index: SQLRow.ColumnIndex
+
+    /// Rows from their columns, the columns' SQL types (as the engine names them; `[]` if
+    /// unknown) and each row's values in column order.
+    public init(columns: [String], types: [String] = [], values: [[SQLValue]]) {
         self.columns = columns
-        let index = SQLRow.ColumnIndex(columns)
+        let index = SQLRow.ColumnIndex(columns, types: types)
+        self.index = index
         self.rows = values.map { SQLRow(index: index, values: $0) }
     }
 
@@ -27,9 +36,11 @@ public struct SQLRow: Sendable, Hashable {
     /// Column names and positions, shared by every row of a result.
     final class ColumnIndex: Sendable, Hashable {
         let names: [String]
+        let types: [String]
         let positions: [String: Int]
-        init(_ names: [String]) {
+        init(_ names: [String], types: [String]) {
             self.names = names
+            self.types = types
             var positions: [String: Int] = [:]
             for (position, name) in names.enumerated() where positions[name] == nil { positions[name] = position }
             self.positions = positions
@@ -61,21 +72,37 @@ public struct SQLRow: Sendable, Hashable {
         return values[position]
     }
 
-    /// The value at `position` as `T`. Throws `.usage` if it does not convert (NULL into a non-optional, text into Int, …).
+    /// The value at `position` as `T`. Throws `.usage` if it does not convert (NULL into a
+    /// non-optional, text into Int, …), naming the column, its SQL type and the Swift type.
     public func decode<T: SQLDecodable>(_ type: T.Type, at position: Int) throws -> T {
-        try decode(type, try value(at: position), "column \(position)")
+        try decode(type, try value(at: position), position: position)
     }
 
     /// The value of the column named `name` as `T`.
     public func decode<T: SQLDecodable>(_ type: T.Type, column name: String) throws -> T {
-        try decode(type, try value(column: name), "column '\(name)'")
+        let value = try value(column: name)
+        return try decode(type, value, position: index.positions[name]!)
     }
 
-    private func decode<T: SQLDecodable>(_ type: T.Type, _ value: SQLValue, _ place: String) throws -> T {
+    /// The SQL type of the column at `position` as the engine names it, or nil if unknown.
+    public func sqlType(at position: Int) -> String? {
+        index.types.indices.contains(position) && !index.types[position].isEmpty ? index.types[position] : nil
+    }
+
+    /// `column 2 'name' (SQL type text)`, for messages.
+    func describeColumn(_ position: Int) -> String {
+        let name = index.names.indices.contains(position) ? " '\(index.names[position])'" : ""
+        let type = sqlType(at: position).map { " (SQL type \($0))" } ?? ""
+        return "column \(position)\(name)\(type)"
+    }
+
+    func decode<T: SQLDecodable>(_ type: T.Type, _ value: SQLValue, position: Int) throws -> T {
         do {
             return try T(sqlValue: value)
         } catch let error as SQLDecodingError {
-            throw PoolKitError(.usage, "\(place) holds \(value.kindDescription), which cannot be read as \(T.self): \(error.reason)")
+            throw PoolKitError(
+                .usage,
+                "\(describeColumn(position)) holds \(value.kindDescription), which cannot be read as Swift type \(T.self): \(error.reason)")
         }
     }
 }

@@ -2,7 +2,11 @@ import Dispatch
 import Synchronization
 
 /// Hands buffers from a job on a connection's thread (which may block) to an async task (which must
-/// not), one buffer at a time.
+/// not), one buffer at a time. (A ``HandoffChannel`` of bytes; row streams use one of row batches.)
+public typealias BufferChannel = HandoffChannel<[UInt8]>
+
+/// Hands values from a job on a connection's thread (which may block) to an async task (which must
+/// not), one at a time.
 ///
 /// A dump runs as one job on the worker's thread — one statement (a `COPY … TO STDOUT`, a
 /// `mysql_use_result` read, an SQLite statement) from the first row to the last — and passes each
@@ -10,12 +14,12 @@ import Synchronization
 /// buffer while the consumer writes the previous one, and blocks (its own thread, never the
 /// cooperative pool) only when the consumer has not yet taken the last one. That is the
 /// back-pressure of the archive writer reaching the engine's statement. See ``StreamedDump``.
-public final class BufferChannel: Sendable {
+public final class HandoffChannel<Element: Sendable>: Sendable {
     private struct State {
         /// A buffer the producer left for the consumer.
-        var buffer: [UInt8]?
+        var buffer: Element?
         /// The consumer, suspended until a buffer or the end arrives.
-        var consumer: CheckedContinuation<[UInt8]?, any Error>?
+        var consumer: CheckedContinuation<Element?, any Error>?
         /// The producer is blocked on `space` until the slot is free.
         var producerWaiting = false
         var finished = false
@@ -23,23 +27,37 @@ public final class BufferChannel: Sendable {
         var cancelled = false
     }
 
+    /// What `send` does after looking at the state.
+    private enum SendAction {
+        case resume(CheckedContinuation<Element?, any Error>)
+        case stored, wait, cancelled
+    }
+
+    /// What `next` does after looking at the state.
+    private enum NextOutcome {
+        case value(Element?, wakeProducer: Bool)
+        case failure(any Error)
+        case suspended
+    }
+
     private let state = Mutex(State())
     /// Signalled once for each time the blocked producer may retry.
     private let space = DispatchSemaphore(value: 0)
 
-    public init() {}
+    /// What the channel carries, for its errors: `dump`, `row stream`.
+    private let purpose: String
+
+    public init(purpose: String = "dump") {
+        self.purpose = purpose
+    }
 
     // MARK: Producer (a connection thread)
 
     /// Passes `bytes` on; blocks while the previous buffer has not been taken. Throws `.cancelled`
     /// once the consumer has gone away.
-    public func send(_ bytes: [UInt8]) throws {
-        enum Action {
-            case resume(CheckedContinuation<[UInt8]?, any Error>)
-            case stored, wait, cancelled
-        }
+    public func send(_ bytes: Element) throws {
         while true {
-            let action = state.withLock { state -> Action in
+            let action = state.withLock { state -> SendAction in
                 if state.cancelled { return .cancelled }
                 if let consumer = state.consumer {
                     state.consumer = nil
@@ -59,7 +77,7 @@ public final class BufferChannel: Sendable {
             case .stored:
                 return
             case .cancelled:
-                throw PoolKitError(.cancelled, "the dump was stopped before all of its data was written")
+                throw PoolKitError(.cancelled, "the \(purpose) was stopped before all of its data was taken")
             case .wait:
                 space.wait()
             }
@@ -77,7 +95,7 @@ public final class BufferChannel: Sendable {
     }
 
     private func end(failure: (any Error)?) {
-        let consumer = state.withLock { state -> CheckedContinuation<[UInt8]?, any Error>? in
+        let consumer = state.withLock { state -> CheckedContinuation<Element?, any Error>? in
             state.finished = true
             state.failure = failure
             defer { state.consumer = nil }
@@ -93,15 +111,10 @@ public final class BufferChannel: Sendable {
     // MARK: Consumer (a task)
 
     /// The next buffer, or nil after the last. Cancelling the waiting task cancels the channel.
-    public func next() async throws -> [UInt8]? {
+    public func next() async throws -> Element? {
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8]?, any Error>) in
-                enum Outcome {
-                    case value([UInt8]?, wakeProducer: Bool)
-                    case failure(any Error)
-                    case suspended
-                }
-                let outcome = state.withLock { state -> Outcome in
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Element?, any Error>) in
+                let outcome = state.withLock { state -> NextOutcome in
                     if let buffer = state.buffer {
                         state.buffer = nil
                         let wake = state.producerWaiting
@@ -113,7 +126,7 @@ public final class BufferChannel: Sendable {
                         return .value(nil, wakeProducer: false)
                     }
                     if state.cancelled {
-                        return .failure(PoolKitError(.cancelled, "the dump was cancelled"))
+                        return .failure(PoolKitError(.cancelled, "the \(purpose) was cancelled"))
                     }
                     state.consumer = continuation
                     return .suspended
@@ -145,6 +158,6 @@ public final class BufferChannel: Sendable {
             return (state.consumer, state.producerWaiting)
         }
         if wake { space.signal() }
-        consumer?.resume(throwing: PoolKitError(.cancelled, "the dump was cancelled"))
+        consumer?.resume(throwing: PoolKitError(.cancelled, "the \(purpose) was cancelled"))
     }
 }

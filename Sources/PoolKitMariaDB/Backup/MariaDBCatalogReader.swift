@@ -18,7 +18,7 @@ struct MariaDBCatalogReader {
     }
 
     func read() async throws -> Result {
-        guard let database = try await connection.query("SELECT DATABASE()").scalar else {
+        guard let database = try await connection.query(unsafeSQL: "SELECT DATABASE()").scalar else {
             throw PoolKitError(.usage, "the URL names no database: a MariaDB backup dumps one database, add it to the URL's path")
         }
         var properties: [String: String] = ["database": database]
@@ -34,7 +34,7 @@ struct MariaDBCatalogReader {
         // everything but those tables and the views that read them.
         let whole = options.includeTables.isEmpty
 
-        let defaults = try await connection.query(
+        let defaults = try await connection.query(unsafeSQL:
             "SELECT DEFAULT_CHARACTER_SET_NAME, DEFAULT_COLLATION_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = DATABASE()")
         // The database defaults object is also what triggers and events lock (below): each one
         // records the database's default collation of its creation, which one may switch.
@@ -53,7 +53,7 @@ struct MariaDBCatalogReader {
         let databaseCollationLock = databaseDefaultsID.map { [$0] } ?? []
 
         // Tables, views and sequences, with their columns and keys.
-        let listed = try await connection.query(
+        let listed = try await connection.query(unsafeSQL:
             """
             SELECT TABLE_NAME, TABLE_TYPE, COALESCE(ENGINE, ''), COALESCE(DATA_LENGTH, 0), COALESCE(TABLE_ROWS, 0)
             FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE <> 'TEMPORARY'
@@ -84,19 +84,19 @@ struct MariaDBCatalogReader {
             switch type {
             case "VIEW":
                 guard whole else { continue }
-                let shown = try await connection.query("SHOW CREATE VIEW \(mariadbIdentifier(name))")
+                let shown = try await connection.query(unsafeSQL: "SHOW CREATE VIEW \(mariadbIdentifier(name))")
                 guard let view = shown.rows.first, let ddl = view[1] else { continue }
                 views.append(
                     (name, ddl, MariaDBCreationContext(characterSetClient: view[2], collationConnection: view[3])))
             case "SEQUENCE":
                 guard options.selects(schema: nil, name: name) else { continue }
-                let shown = try await connection.query("SHOW CREATE SEQUENCE \(mariadbIdentifier(name))")
+                let shown = try await connection.query(unsafeSQL: "SHOW CREATE SEQUENCE \(mariadbIdentifier(name))")
                 guard let ddl = shown.rows.first?[1] else { continue }
                 let id = newID()
                 tableIDs[name] = id
                 objects.append(ArchiveObject(id: id, kind: .sequence, name: name, section: .preData, ddl: ddl))
                 if !options.schemaOnly,
-                    let next = try await connection.query(
+                    let next = try await connection.query(unsafeSQL:
                         "SELECT next_not_cached_value, cycle_count FROM \(mariadbIdentifier(name))"
                     ).rows.first, let value = next[0]
                 {
@@ -108,7 +108,7 @@ struct MariaDBCatalogReader {
                 }
             default:  // BASE TABLE, SYSTEM VERSIONED
                 guard options.selects(schema: nil, name: name) else { continue }
-                let shown = try await connection.query("SHOW CREATE TABLE \(mariadbIdentifier(name))")
+                let shown = try await connection.query(unsafeSQL: "SHOW CREATE TABLE \(mariadbIdentifier(name))")
                 guard let ddl = shown.rows.first?[1] else { continue }
                 let id = newID()
                 tableIDs[name] = id
@@ -180,7 +180,7 @@ struct MariaDBCatalogReader {
                 databaseCollation: databaseCollation == nil || collation == databaseCollation ? nil : collation)
         }
         if whole {
-            let routines = try await connection.query(
+            let routines = try await connection.query(unsafeSQL:
                 """
                 SELECT ROUTINE_NAME, ROUTINE_TYPE, ROUTINE_COMMENT FROM information_schema.ROUTINES
                 WHERE ROUTINE_SCHEMA = DATABASE() AND ROUTINE_TYPE IN ('FUNCTION', 'PROCEDURE', 'PACKAGE', 'PACKAGE BODY')
@@ -189,7 +189,7 @@ struct MariaDBCatalogReader {
             var packages: [String: UInt32] = [:]
             for row in routines.rows {
                 guard let name = row[0], let type = row[1] else { continue }
-                let shown = try await connection.query("SHOW CREATE \(type) \(mariadbIdentifier(name))")
+                let shown = try await connection.query(unsafeSQL: "SHOW CREATE \(type) \(mariadbIdentifier(name))")
                 guard let routine = shown.rows.first else { continue }
                 guard let ddl = routine[2] else {
                     throw PoolKitError(
@@ -273,7 +273,7 @@ struct MariaDBCatalogReader {
         }
 
         // Triggers, after the data (so loading does not fire them), in their action order.
-        let triggers = try await connection.query(
+        let triggers = try await connection.query(unsafeSQL:
             """
             SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()
             ORDER BY EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER
@@ -282,7 +282,7 @@ struct MariaDBCatalogReader {
         var previousTrigger: [UInt32: UInt32] = [:]
         for row in triggers.rows {
             guard let name = row[0], let table = row[1], let tableID = tableIDs[table] else { continue }
-            let shown = try await connection.query("SHOW CREATE TRIGGER \(mariadbIdentifier(name))")
+            let shown = try await connection.query(unsafeSQL: "SHOW CREATE TRIGGER \(mariadbIdentifier(name))")
             guard let trigger = shown.rows.first, let ddl = trigger[2] else { continue }
             let context = context(trigger, sqlMode: 1, characterSetClient: 3)
             let id = newID()
@@ -297,16 +297,16 @@ struct MariaDBCatalogReader {
         // Events last: they must not fire while the restore runs. They depend on nothing (so
         // `--table` keeps them) and come after the views by the lock all of them take.
         if whole {
-            let events = try await connection.query(
+            let events = try await connection.query(unsafeSQL:
                 "SELECT EVENT_NAME, EVENT_COMMENT FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE() ORDER BY EVENT_NAME")
             for row in events.rows {
                 guard let name = row[0] else { continue }
-                let shown = try await connection.query("SHOW CREATE EVENT \(mariadbIdentifier(name))")
+                let shown = try await connection.query(unsafeSQL: "SHOW CREATE EVENT \(mariadbIdentifier(name))")
                 guard let event = shown.rows.first, var ddl = event[3] else { continue }
                 let context = context(event, sqlMode: 1, timeZone: 2, characterSetClient: 4)
                 if let characterSet = context.characterSetClient, !MariaDBObjectDDL.isUTF8(characterSet),
                     name.unicodeScalars.contains(where: { !$0.isASCII }),
-                    let misprinted = try await connection.query(
+                    let misprinted = try await connection.query(unsafeSQL:
                         "SELECT CONVERT(CONVERT(\(mariadbString(name)) USING binary) USING \(mariadbIdentifier(characterSet)))"
                     ).scalar
                 {
@@ -373,7 +373,7 @@ struct MariaDBCatalogReader {
 
     /// Per table, its indexes by name (PRIMARY included): unique or not, columns, any nullable.
     private func indexesByTable() async throws -> [String: [String: MariaDBDeferredDefinitions.Index]] {
-        let rows = try await connection.query(
+        let rows = try await connection.query(unsafeSQL:
             """
             SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, NULLABLE
             FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX
@@ -392,7 +392,7 @@ struct MariaDBCatalogReader {
 
     /// Per table, its foreign keys and the table each references (nil when in another database).
     private func foreignKeysByTable() async throws -> [String: [(name: String, referencedTable: String?)]] {
-        let rows = try await connection.query(
+        let rows = try await connection.query(unsafeSQL:
             """
             SELECT TABLE_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_NAME, UNIQUE_CONSTRAINT_SCHEMA = CONSTRAINT_SCHEMA
             FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY TABLE_NAME, CONSTRAINT_NAME
@@ -411,7 +411,7 @@ struct MariaDBCatalogReader {
     private func unindexedReferences(_ indexes: [String: [String: MariaDBDeferredDefinitions.Index]])
         async throws -> [(table: String, referenced: String)]
     {
-        let rows = try await connection.query(
+        let rows = try await connection.query(unsafeSQL:
             """
             SELECT TABLE_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_NAME, REFERENCED_COLUMN_NAME
             FROM information_schema.KEY_COLUMN_USAGE
@@ -437,7 +437,7 @@ struct MariaDBCatalogReader {
     /// Generated columns are told by `EXTRA` (VIRTUAL/STORED GENERATED), which MariaDB and MySQL
     /// both have (MySQL has no `IS_GENERATED`; its `DEFAULT_GENERATED` is a plain column).
     private func columnsByTable() async throws -> [String: [MariaDBColumnInfo]] {
-        let rows = try await connection.query(
+        let rows = try await connection.query(unsafeSQL:
             """
             SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, DATA_TYPE, IS_NULLABLE,
               EXTRA LIKE '%VIRTUAL GENERATED%' OR EXTRA LIKE '%STORED GENERATED%', CHARACTER_SET_NAME, COLLATION_NAME,
@@ -459,7 +459,7 @@ struct MariaDBCatalogReader {
     /// Per table, the primary key's columns, or those of the first unique key on NOT NULL
     /// columns without prefix lengths.
     private func keysByTable(_ columns: [String: [MariaDBColumnInfo]]) async throws -> [String: [MariaDBColumnInfo]] {
-        let rows = try await connection.query(
+        let rows = try await connection.query(unsafeSQL:
             """
             SELECT TABLE_NAME, INDEX_NAME, COLUMN_NAME, NULLABLE, SUB_PART
             FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND NON_UNIQUE = 0

@@ -93,7 +93,7 @@ struct MariaDBChunkPlanner {
     /// Even steps between MIN and MAX of a single integer key (two index lookups).
     private func integerBoundaries(_ table: MariaDBTableInfo, parts: Int) async throws -> [[String]] {
         let key = mariadbIdentifier(table.key[0].name)
-        let row = try await connection.query("SELECT MIN(\(key)), MAX(\(key)) FROM \(mariadbIdentifier(table.name))").rows.first
+        let row = try await connection.query(unsafeSQL: "SELECT MIN(\(key)), MAX(\(key)) FROM \(mariadbIdentifier(table.name))").rows.first
         guard let low = row?[0].flatMap({ Int128($0) }), let high = row?[1].flatMap({ Int128($0) }), high > low else {
             return []
         }

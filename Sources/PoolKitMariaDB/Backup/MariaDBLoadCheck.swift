@@ -71,7 +71,7 @@ final class MariaDBLoadCheck: Sendable {
     /// Reads `table` back on `connection` with the dump's own `SELECT` and compares; throws
     /// naming the table and the warnings (which name column and row) when the rows differ.
     static func verify(_ due: Due, table: ArchiveTable, on connection: MariaDBConnection) async throws {
-        let versioned = try await connection.query(
+        let versioned = try await connection.query(unsafeSQL:
             "SELECT TABLE_TYPE = 'SYSTEM VERSIONED' FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = \(mariadbString(table.name))"
         ).scalar == "1"
         let sql = MariaDBDumpQuery.select(

@@ -42,7 +42,7 @@ enum MariaDBObjectDDL {
     static func run(_ ddl: String, on connection: MariaDBConnection) async throws {
         let (context, statement, characterSet) = split(ddl)
         guard context.contains(databaseCollationPrefix),
-            let own = try await connection.query("SELECT @@collation_database").scalar
+            let own = try await connection.query(unsafeSQL: "SELECT @@collation_database").scalar
         else {
             return try await run(context: context, statement: statement, characterSet: characterSet, ddl: ddl, on: connection)
         }
@@ -50,10 +50,10 @@ enum MariaDBObjectDDL {
         do {
             try await run(context: context, statement: statement, characterSet: characterSet, ddl: ddl, on: connection)
         } catch {
-            try? await connection.execute(restore)
+            try? await connection.execute(unsafeSQL: restore)
             throw error
         }
-        try await connection.execute(restore)
+        try await connection.execute(unsafeSQL: restore)
     }
 
     private static func run(
@@ -61,7 +61,7 @@ enum MariaDBObjectDDL {
     ) async throws {
         guard let characterSet, !isUTF8(characterSet), statement.utf8.contains(where: { $0 >= 0x80 }) else {
             // The newline before the semicolon ends a trailing `-- comment` of the body, if any.
-            try await connection.execute(mariadbRestoreBaseSettings + ddl + "\n;\n" + mariadbRestoreBaseSettings)
+            try await connection.execute(unsafeSQL: mariadbRestoreBaseSettings + ddl + "\n;\n" + mariadbRestoreBaseSettings)
             return
         }
         try await connection.withHandle { handle in

@@ -34,7 +34,7 @@ struct MariaDBSnapshotBackupStrategy: BackupStrategy {
 
     func begin(on coordinator: MariaDBConnection, options: BackupOptions) async throws -> MariaDBSnapshotBackupSession {
         try options.validate()
-        try await coordinator.execute("SET time_zone = '+00:00'; SET NAMES utf8mb4; \(Self.neutralSQLMode)")
+        try await coordinator.execute(unsafeSQL: "SET time_zone = '+00:00'; SET NAMES utf8mb4; \(Self.neutralSQLMode)")
         if coordinator.backupWithoutLock {
             // Without the lock, only one connection's snapshot is consistent: the one worker's.
             guard options.jobs == 1 else {
@@ -42,7 +42,7 @@ struct MariaDBSnapshotBackupStrategy: BackupStrategy {
                     .usage,
                     "no_lock=true backs up without FLUSH TABLES WITH READ LOCK, so only one connection can read a consistent snapshot: use --jobs 1 (or grant RELOAD and drop no_lock)")
             }
-            try await coordinator.execute(
+            try await coordinator.execute(unsafeSQL:
                 "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
             return MariaDBSnapshotBackupSession(coordinator: coordinator, options: options, lock: nil, lockedAt: nil)
         }
@@ -51,7 +51,7 @@ struct MariaDBSnapshotBackupStrategy: BackupStrategy {
         let lock = coordinator.backupLock
         let lockedAt = ContinuousClock.now
         do {
-            try await coordinator.execute(lock.acquire)
+            try await coordinator.execute(unsafeSQL: lock.acquire)
         } catch let error as PoolKitError where ["1227", "1045", "1044"].contains(error.engineCode ?? "") {
             throw PoolKitError(
                 .unsupported,
@@ -59,10 +59,10 @@ struct MariaDBSnapshotBackupStrategy: BackupStrategy {
                 engineCode: error.engineCode, underlying: error.underlying)
         }
         do {
-            try await coordinator.execute(
+            try await coordinator.execute(unsafeSQL:
                 "SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ; START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
         } catch {
-            try? await coordinator.execute(lock.release)
+            try? await coordinator.execute(unsafeSQL: lock.release)
             throw error
         }
         return MariaDBSnapshotBackupSession(coordinator: coordinator, options: options, lock: lock, lockedAt: lockedAt)
@@ -105,7 +105,7 @@ final class MariaDBSnapshotBackupSession: BackupSession {
     /// It reads rows as stored (`character_set_results = binary`: no conversion; statements stay utf8mb4)
     /// and waits up to an hour on a slow archive consumer (`net_write_timeout`), with timestamps in UTC.
     func join(_ worker: MariaDBConnection) async throws {
-        try await worker.execute(
+        try await worker.execute(unsafeSQL:
             """
             SET NAMES utf8mb4; SET character_set_results = binary; SET time_zone = '+00:00'; SET SESSION net_write_timeout = 3600;
             \(MariaDBSnapshotBackupStrategy.neutralSQLMode);
@@ -126,14 +126,14 @@ final class MariaDBSnapshotBackupSession: BackupSession {
         }
         var properties: [String: String] = ["lock": lock.label]
         // Where a replica of this backup starts; absent without a binary log (or the privilege to read it).
-        if let row = (try? await coordinator.query("SHOW MASTER STATUS"))?.rows.first {
+        if let row = (try? await coordinator.query(unsafeSQL: "SHOW MASTER STATUS"))?.rows.first {
             properties["binlog_file"] = row[0] ?? ""
             properties["binlog_position"] = row[1] ?? ""
         }
-        if let gtid = (try? await coordinator.query("SELECT @@GLOBAL.gtid_binlog_pos"))?.scalar, !gtid.isEmpty {
+        if let gtid = (try? await coordinator.query(unsafeSQL: "SELECT @@GLOBAL.gtid_binlog_pos"))?.scalar, !gtid.isEmpty {
             properties["gtid_binlog_pos"] = gtid
         }
-        try await coordinator.execute(lock.release)
+        try await coordinator.execute(unsafeSQL: lock.release)
         let blocked = ContinuousClock.now - lockedAt
         state.withLock { $0.locked = false }
         let milliseconds = Double(blocked.components.seconds) * 1000 + Double(blocked.components.attoseconds) / 1e15
@@ -190,9 +190,9 @@ final class MariaDBSnapshotBackupSession: BackupSession {
     /// Releases the lock if it is still held (a failure while joining) and ends the coordinator's snapshot.
     func end() async {
         if state.withLock({ $0.locked }), let lock {
-            try? await coordinator.execute(lock.release)
+            try? await coordinator.execute(unsafeSQL: lock.release)
             state.withLock { $0.locked = false }
         }
-        try? await coordinator.execute("ROLLBACK")
+        try? await coordinator.execute(unsafeSQL: "ROLLBACK")
     }
 }

@@ -26,11 +26,11 @@ struct MariaDBSnapshotRestoreStrategy: RestoreStrategy {
                 .archiveUnsupported,
                 "table '\(table.qualifiedName)' is stored as '\(table.encoding)', which the mariadb snapshot restore cannot load (it reads '\(ArchiveEncoding.mariadbTSV)')")
         }
-        guard try await coordinator.query("SELECT DATABASE()").scalar != nil else {
+        guard try await coordinator.query(unsafeSQL: "SELECT DATABASE()").scalar != nil else {
             throw PoolKitError(.usage, "the URL names no database: add the target database to the URL's path")
         }
         let loadsData = !options.schemaOnly && !manifest.tables.isEmpty
-        if loadsData, try await coordinator.query("SELECT @@GLOBAL.local_infile").scalar == "0" {
+        if loadsData, try await coordinator.query(unsafeSQL: "SELECT @@GLOBAL.local_infile").scalar == "0" {
             throw PoolKitError(
                 .unsupported,
                 "the server has local_infile turned off, and the restore loads rows with LOAD DATA LOCAL INFILE: run SET GLOBAL local_infile = 1 on the server (or set local_infile=1 in its configuration), then retry")
@@ -75,7 +75,7 @@ struct MariaDBSnapshotRestoreStrategy: RestoreStrategy {
             let chosen = Set(objects.filter { $0.kind == .table && options.includeTables.contains($0.name) }.map(\.id))
             objects = objects.filter { chosen.contains($0.id) || !chosen.isDisjoint(with: $0.dependencies) }
         }
-        let foldsTableNames = try await connection.query("SELECT @@lower_case_table_names").scalar.map { $0 != "0" } ?? false
+        let foldsTableNames = try await connection.query(unsafeSQL: "SELECT @@lower_case_table_names").scalar.map { $0 != "0" } ?? false
         func tableName(_ name: String) -> String { foldsTableNames ? name.lowercased() : name }
         func names(_ kinds: [ArchiveObject.Kind], _ fold: (String) -> String) -> Set<String> {
             Set(objects.filter { kinds.contains($0.kind) }.map { "\($0.kind.rawValue):\(fold($0.name))" })
@@ -84,7 +84,7 @@ struct MariaDBSnapshotRestoreStrategy: RestoreStrategy {
         var found: [Existing] = []
         // Tables, views and sequences share one name space: any of the archive's clashes with any.
         let relations = Set(objects.filter { [.table, .view, .sequence].contains($0.kind) }.map { tableName($0.name) })
-        let tables = try await connection.query(
+        let tables = try await connection.query(unsafeSQL:
             "SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() ORDER BY TABLE_NAME")
         for row in tables.rows {
             guard let name = row[0], relations.contains(tableName(name)) else { continue }
@@ -92,21 +92,21 @@ struct MariaDBSnapshotRestoreStrategy: RestoreStrategy {
             found.append(Existing(kind: kind, name: name))
         }
         let routines = names([.function, .procedure, .package, .packageBody]) { $0.lowercased() }
-        let existingRoutines = try await connection.query(
+        let existingRoutines = try await connection.query(unsafeSQL:
             "SELECT LOWER(ROUTINE_TYPE), ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE()")
         for row in existingRoutines.rows {
             guard let kind = row[0], let name = row[1], routines.contains("\(kind):\(name.lowercased())") else { continue }
             found.append(Existing(kind: kind, name: name))
         }
         let events = names([.event]) { $0.lowercased() }
-        let existingEvents = try await connection.query(
+        let existingEvents = try await connection.query(unsafeSQL:
             "SELECT EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()")
         for row in existingEvents.rows {
             guard let name = row[0], events.contains("event:\(name.lowercased())") else { continue }
             found.append(Existing(kind: "event", name: name))
         }
         let triggers = names([.trigger], tableName)
-        let existingTriggers = try await connection.query(
+        let existingTriggers = try await connection.query(unsafeSQL:
             "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE()")
         for row in existingTriggers.rows {
             guard let name = row[0], triggers.contains("trigger:\(tableName(name))") else { continue }
@@ -129,7 +129,7 @@ struct MariaDBSnapshotRestoreStrategy: RestoreStrategy {
                         : drop)
             }
         }
-        try await connection.execute(statements.joined(separator: ";\n") + ";\nSET foreign_key_checks = 1")
+        try await connection.execute(unsafeSQL: statements.joined(separator: ";\n") + ";\nSET foreign_key_checks = 1")
     }
 }
 
@@ -238,7 +238,7 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
             setup += "; START TRANSACTION"
             transactionOpen.withLock { $0 = true }
         }
-        try await worker.execute(setup)
+        try await worker.execute(unsafeSQL: setup)
     }
 
     func load(objectID: UInt32, chunkID: UInt32, from source: any ChunkSource, on worker: MariaDBConnection) async throws
@@ -279,14 +279,14 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
             guard let table = manifest.table(id: due.tableID) else { continue }
             try await verify(due, table: table, on: coordinator)
         }
-        if transactionOpen.withLock({ $0 }) { try await coordinator.execute("COMMIT") }
+        if transactionOpen.withLock({ $0 }) { try await coordinator.execute(unsafeSQL: "COMMIT") }
         try await suspendedTriggers.recreate(on: coordinator)
     }
 
     /// Rolls back a single-transaction load (what DDL committed stays), and creates the triggers a
     /// data-only load took off again.
     func abort(on coordinator: MariaDBConnection) async {
-        if transactionOpen.withLock({ $0 }) { try? await coordinator.execute("ROLLBACK") }
+        if transactionOpen.withLock({ $0 }) { try? await coordinator.execute(unsafeSQL: "ROLLBACK") }
         do {
             try await suspendedTriggers.recreate(on: coordinator)
         } catch let error as PoolKitError {

@@ -33,7 +33,7 @@ struct MariaDBSuspendedTriggers: Sendable {
     /// one belongs to another definer and this user may not create objects for other users
     /// (it could not create the trigger again).
     static func suspend(tables: Set<String>, on connection: MariaDBConnection) async throws -> MariaDBSuspendedTriggers {
-        let listed = try await connection.query(
+        let listed = try await connection.query(unsafeSQL:
             """
             SELECT TRIGGER_NAME, EVENT_OBJECT_TABLE, DEFINER, DEFINER = CURRENT_USER() OR DEFINER = CONCAT(
               SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '@', SUBSTRING_INDEX(CURRENT_USER(), '@', -1))
@@ -44,7 +44,7 @@ struct MariaDBSuspendedTriggers: Sendable {
         guard !listed.isEmpty else { return MariaDBSuspendedTriggers(triggers: []) }
         let foreign = listed.filter { $0[3] != "1" }
         if !foreign.isEmpty {
-            let privileged = try await connection.query(
+            let privileged = try await connection.query(unsafeSQL:
                 """
                 SELECT COUNT(*) FROM information_schema.USER_PRIVILEGES
                 WHERE GRANTEE = CONCAT('''', SUBSTRING_INDEX(CURRENT_USER(), '@', 1), '''@''', SUBSTRING_INDEX(CURRENT_USER(), '@', -1), '''')
@@ -59,10 +59,10 @@ struct MariaDBSuspendedTriggers: Sendable {
             }
         }
         var triggers: [Trigger] = []
-        let databaseCollation = try await connection.query("SELECT @@collation_database").scalar
+        let databaseCollation = try await connection.query(unsafeSQL: "SELECT @@collation_database").scalar
         for row in listed {
             guard let name = row[0], let table = row[1] else { continue }
-            let shown = try await connection.query("SHOW CREATE TRIGGER \(mariadbIdentifier(name))")
+            let shown = try await connection.query(unsafeSQL: "SHOW CREATE TRIGGER \(mariadbIdentifier(name))")
             guard let trigger = shown.rows.first, let ddl = trigger[2] else {
                 throw PoolKitError(.statementFailed, "cannot read the definition of trigger '\(name)' on '\(table)' before the data-only load")
             }
@@ -71,7 +71,7 @@ struct MariaDBSuspendedTriggers: Sendable {
                 databaseCollation: trigger[5] == databaseCollation ? nil : trigger[5])
             triggers.append(Trigger(name: name, table: table, ddl: context.statements + ddl))
         }
-        try await connection.execute(
+        try await connection.execute(unsafeSQL:
             triggers.map { "DROP TRIGGER \(mariadbIdentifier($0.name))" }.joined(separator: ";\n"))
         return MariaDBSuspendedTriggers(triggers: triggers)
     }

@@ -84,7 +84,7 @@ final class CatalogReader {
     var dumpsNonTableObjects: Bool { !selection.tableMode }
 
     func rows(_ sql: String, what: String) async throws -> CatalogRows {
-        CatalogRows(try await connection.query(sql), what: what)
+        CatalogRows(try await connection.query(unsafeSQL: sql), what: what)
     }
 
     func read() async throws -> PostgresSchema {

@@ -40,11 +40,11 @@ package enum PostgresSchemaReader {
         let restore = "SELECT set_config('search_path', \(PostgresSQL.literal(path)), true)"
         do {
             let schema = try await reader.read()
-            _ = try await connection.query(restore)
+            _ = try await connection.query(unsafeSQL: restore)
             return schema
         } catch {
             // The transaction may have failed with the statement; then it ends with the caller's rollback.
-            _ = try? await connection.query(restore)
+            _ = try? await connection.query(unsafeSQL: restore)
             throw error
         }
     }

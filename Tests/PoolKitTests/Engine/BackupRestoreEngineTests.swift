@@ -266,7 +266,7 @@ struct OtherDriver: Driver {
     var name: String { "other" }
     var schemes: [String] { ["other"] }
     var supportedOptions: [DriverOption] { [] }
-    func connect(to url: ConnectionURL, logger: Logger) async throws -> any DatabaseConnection { MemoryConnection(database: "x") }
+    func connect(to url: ConnectionURL, logger: Logger) async throws -> MemoryConnection { MemoryConnection(database: "x") }
 }
 
 func temporaryPath() -> String {

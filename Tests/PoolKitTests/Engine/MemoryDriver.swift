@@ -51,7 +51,7 @@ struct MemoryDriver: Driver {
     var backupStrategies: [any BackupStrategy] { [MemoryBackup(store: store, behaviour: behaviour)] }
     var restoreStrategies: [any RestoreStrategy] { [MemoryRestore(store: store, behaviour: behaviour)] }
 
-    func connect(to url: ConnectionURL, logger: Logger) async throws -> any DatabaseConnection {
+    func connect(to url: ConnectionURL, logger: Logger) async throws -> MemoryConnection {
         MemoryConnection(database: url.database ?? "main")
     }
 }
@@ -64,8 +64,20 @@ final class MemoryConnection: DatabaseConnection {
     init(database: String) { self.database = database }
 
     var serverVersion: String { "memory 1" }
-    func execute(_ sql: String) async throws { try check() }
-    func query(_ sql: String) async throws -> QueryResult {
+    var sqlDialect: SQLDialect { .sqlite }
+    func query(_ sql: String, _ values: [SQLValue]) async throws -> SQLRows {
+        try check()
+        return SQLRows(columns: ["x"], values: [[.int(1)]])
+    }
+    func streamRows(_ sql: String, _ values: [SQLValue], into channel: HandoffChannel<[SQLRow]>) async throws {
+        try check()
+        let batcher = SQLRowBatcher(channel: channel)
+        batcher.start(columns: ["x"], types: [])
+        try batcher.add([.int(1)])
+        try batcher.finish()
+    }
+    func execute(unsafeSQL sql: String) async throws { try check() }
+    func query(unsafeSQL sql: String) async throws -> QueryResult {
         try check()
         return QueryResult(columns: ["x"], rows: [["1"]])
     }

@@ -37,7 +37,7 @@ struct OverlapDriver: Driver {
     var schemes: [String] { ["overlap"] }
     var supportedOptions: [DriverOption] { [] }
     var restoreStrategies: [any RestoreStrategy] { [OverlapRestore(log: log, behaviour: behaviour)] }
-    func connect(to url: ConnectionURL, logger: Logger) async throws -> any DatabaseConnection {
+    func connect(to url: ConnectionURL, logger: Logger) async throws -> MemoryConnection {
         MemoryConnection(database: url.database ?? "main")
     }
 }
