@@ -60,20 +60,14 @@ done
 W=$(mktemp -d -t poolkit-pg-regress.XXXXXX)
 # The server reads the tests' data files and regress.so from here, as another user.
 chmod 755 "$W"
-STARTED_SERVERS=0
+source scripts/use-test-servers.sh
 cleanup() {
     if [[ $KEEP == 1 ]]; then echo "kept $W" >&2; else rm -rf "$W"; fi
-    if [[ $STARTED_SERVERS == 1 ]]; then bash scripts/test-servers.sh stop >&2; fi
+    stop_started_test_servers
 }
 trap cleanup EXIT
-if [[ -z ${POOLKIT_TEST_POSTGRES_URL:-} ]]; then
-    eval "$(bash scripts/test-servers.sh start)"
-    STARTED_SERVERS=1
-fi
-if [[ -z ${POOLKIT:-} ]]; then
-    swift build --product poolkit >&2
-    POOLKIT="$PWD/.build/debug/poolkit"
-fi
+use_test_servers
+need_poolkit debug
 
 # The password goes to the tools through PGPASSWORD (libpq reads it, poolkit too), never on a
 # command line that this script prints.
