@@ -23,9 +23,9 @@ struct DriverTemplates {
             }
 
             /// Backup strategies, the default first; `poolkit backup --strategy NAME` picks one.
-            public var backupStrategies: [any BackupStrategy] { [\(name)RowsBackupStrategy()] }
+            public var backupStrategies: [any BackupStrategy<\(name)Connection>] { [\(name)RowsBackupStrategy()] }
             /// Restore strategies, one per backup strategy name whose archives they read.
-            public var restoreStrategies: [any RestoreStrategy] { [\(name)RowsRestoreStrategy()] }
+            public var restoreStrategies: [any RestoreStrategy<\(name)Connection>] { [\(name)RowsRestoreStrategy()] }
 
             public func connect(to url: ConnectionURL, logger: Logger) async throws -> \(name)Connection {
                 try await \(name)Connection.open(url: url, logger: logger)

@@ -61,10 +61,10 @@ public struct MariaDBDriver: Driver {
     }
 
     /// `snapshot`: a consistent snapshot shared by N connections, rows as LOAD DATA text.
-    public var backupStrategies: [any BackupStrategy] { [MariaDBSnapshotBackupStrategy()] }
+    public var backupStrategies: [any BackupStrategy<MariaDBConnection>] { [MariaDBSnapshotBackupStrategy()] }
 
     /// Restores `snapshot` archives with LOAD DATA LOCAL INFILE on N connections.
-    public var restoreStrategies: [any RestoreStrategy] { [MariaDBSnapshotRestoreStrategy()] }
+    public var restoreStrategies: [any RestoreStrategy<MariaDBConnection>] { [MariaDBSnapshotRestoreStrategy()] }
 
     /// Opens a connection on a thread of its own. Throws a ``PoolKitError`` with code
     /// `.authenticationFailed`, `.databaseNotFound`, `.connectionFailed` or `.invalidOption`.

@@ -56,6 +56,18 @@ public final class TransferProgress: Sendable {
 
     package func setPhase(_ phase: Phase) { state.withLock { $0.snapshot.phase = phase } }
 
+    /// Moves to `phase` unless the transfer is already past it (steps that overlap, such as a
+    /// restore's pre-data section and its data load, end in either order).
+    package func advancePhase(to phase: Phase) {
+        let order: [Phase] = [.connecting, .preData, .data, .postData, .finishing, .done]
+        state.withLock { state in
+            guard let current = order.firstIndex(of: state.snapshot.phase), let next = order.firstIndex(of: phase),
+                next > current
+            else { return }
+            state.snapshot.phase = phase
+        }
+    }
+
     package func plan(objects: Int, chunksPerTable: [UInt32: Int], estimatedBytes: UInt64) {
         state.withLock { state in
             state.snapshot.objectsTotal = objects

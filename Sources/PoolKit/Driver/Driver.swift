@@ -24,10 +24,11 @@ public protocol Driver: Sendable {
     var schemes: [String] { get }
     /// The query options the driver accepts; any other option is rejected by ``DriverRegistry``.
     var supportedOptions: [DriverOption] { get }
-    /// The backup strategies the driver offers; the first is the default.
-    var backupStrategies: [any BackupStrategy] { get }
-    /// The restore strategies, one per backup strategy name it can read.
-    var restoreStrategies: [any RestoreStrategy] { get }
+    /// The backup strategies the driver offers, the first the default; each works on the driver's
+    /// own ``Connection`` type, which the compiler checks.
+    var backupStrategies: [any BackupStrategy<Connection>] { get }
+    /// The restore strategies, one per backup strategy name it can read, on ``Connection``.
+    var restoreStrategies: [any RestoreStrategy<Connection>] { get }
     /// Opens one connection. Throws a ``PoolKitError`` whose code says whether waiting could help
     /// (`.connectionFailed`) or not (`.authenticationFailed`, `.databaseNotFound`).
     func connect(to url: ConnectionURL, logger: Logger) async throws -> Connection
@@ -47,8 +48,8 @@ public protocol Driver: Sendable {
 }
 
 extension Driver {
-    public var backupStrategies: [any BackupStrategy] { [] }
-    public var restoreStrategies: [any RestoreStrategy] { [] }
+    public var backupStrategies: [any BackupStrategy<Connection>] { [] }
+    public var restoreStrategies: [any RestoreStrategy<Connection>] { [] }
 
     /// Name and summary of each backup strategy, default first.
     public var strategies: [StrategyDescription] {

@@ -53,7 +53,7 @@ public struct SQLDialect: Sendable, Hashable {
         return quote + name.replacingOccurrences(of: quote, with: quote + quote) + quote
     }
 
-    /// `text` with every `$n` placeholder outside quotes and comments raised by `offset`, for raw
+    /// `text` with every `$n` placeholder outside '…' and "…" quotes raised by `offset`, for raw
     /// text that follows `offset` bound values in a numbered dialect. Unchanged for `?` dialects.
     func shiftingPlaceholders(in text: String, by offset: Int) -> String {
         guard placeholder == .dollarNumbered, offset > 0 else { return text }

@@ -81,12 +81,23 @@ public struct RestoreEngine: Sendable {
                 chunksPerTable: selection.chunksPerObject,
                 estimatedBytes: manifest.blobs.reduce(0) { $0 + ($1.size ?? 0) })
             progress.setPhase(.preData)
-            for object in selection.preData {
-                try await begun.apply(object, on: coordinator)
-                progress.objectDone()
-                log.objectApplied()
+            // The pre-data section runs on the coordinator; with a session that allows it, alongside
+            // the data load, each table's chunks starting once what they need exists (PreDataGate).
+            let early =
+                options.singleTransaction || selection.preData.isEmpty
+                ? [] : Set(manifest.tables.filter { selection.loadsData(of: $0.id) && begun.mayLoadDuringPreData($0) }.map(\.id))
+            let gate = early.isEmpty ? nil : PreDataGate(preData: selection.preData, eligible: early)
+            let preData = selection.preData
+            let applyPreData: @Sendable () async throws -> Void = {
+                for object in preData {
+                    try await begun.apply(object, on: coordinator)
+                    progress.objectDone()
+                    log.objectApplied()
+                    gate?.objectApplied()
+                }
+                if !preData.isEmpty { log.note("pre-data: \(preData.count) objects created") }
             }
-            if !selection.preData.isEmpty { log.note("pre-data: \(selection.preData.count) objects created") }
+            if gate == nil { try await applyPreData() }
             let maxLoaders = options.singleTransaction ? 1 : max(1, min(options.jobs, begun.maxParallelLoads ?? options.jobs))
             let objectWorkers =
                 options.singleTransaction ? 1 : max(1, min(options.jobs, begun.maxParallelObjects ?? options.jobs))
@@ -99,10 +110,11 @@ public struct RestoreEngine: Sendable {
                 objects: selection.postData, tableIDs: selection.tableIDs, loadingTables: selection.loadedObjects,
                 plannedChunks: selection.plannedChunks,
                 serial: objectWorkers == 1, mayStartEarly: { !options.singleTransaction && begun.mayCreateDuringDataLoad($0) })
-            progress.setPhase(.data)
+            if gate == nil { progress.setPhase(.data) }
             let loaded = try await loadDataAndPostData(
                 reader: reader, selection: selection, schedule: schedule, session: begun, workers: workerSet,
-                maxLoaders: maxLoaders, maxObjects: objectWorkers, progress: progress, log: log)
+                maxLoaders: maxLoaders, maxObjects: objectWorkers,
+                preData: gate.map { gate in (gate, applyPreData) }, progress: progress, log: log)
             progress.setPhase(.finishing)
             try await workerSet.finishAll()
             try await begun.finish(on: coordinator)
@@ -124,20 +136,24 @@ public struct RestoreEngine: Sendable {
 
     /// Reads every record, feeding the chunks to the workers, and creates the post-data objects on
     /// the same workers, each as soon as `schedule` lets it start — an index, say, once its table's
-    /// chunks are in while other tables still load. Returns once the trailer is verified, every
-    /// chunk has loaded and every post-data object exists.
+    /// chunks are in while other tables still load. With `preData`, its objects are created
+    /// meanwhile on the coordinator, and a chunk starts only once its gate lets it. Returns once the
+    /// trailer is verified, every chunk has loaded and every object exists.
     private func loadDataAndPostData<Session: RestoreSession>(
         reader: AsyncArchiveReader, selection: RestoreSelection, schedule: PostDataSchedule, session: Session,
-        workers: RestoreWorkers<Session>, maxLoaders: Int, maxObjects: Int, progress: TransferProgress, log: RestoreProgressLog
+        workers: RestoreWorkers<Session>, maxLoaders: Int, maxObjects: Int,
+        preData: (gate: PreDataGate, apply: @Sendable () async throws -> Void)?, progress: TransferProgress,
+        log: RestoreProgressLog
     ) async throws -> (chunks: Int, rows: UInt64, bytes: UInt64) {
         let spillThread = ConnectionThread(name: "poolkit-restore-spill")
         defer { spillThread.stop() }
         let totals = LoadTotals()
-        let dispatch = WorkDispatch(schedule: schedule, maxLoaders: maxLoaders, maxObjects: maxObjects) {
+        let dispatch = WorkDispatch(schedule: schedule, maxLoaders: maxLoaders, maxObjects: maxObjects, preDataDone: preData == nil) {
             let loaded = totals.value
             log.note("data: \(loaded.chunks) chunks, \(loaded.rows) rows loaded and verified; the archive's trailer is verified")
-            progress.setPhase(.postData)
+            progress.advancePhase(to: .postData)
         }
+        let gate = preData?.gate
 
         /// Loads a chunk or creates an object on a prepared worker connection.
         @Sendable func perform(_ work: RestoreWork, job: Int) async throws {
@@ -201,6 +217,7 @@ public struct RestoreEngine: Sendable {
                     // input cut) is never taken for the cause; then stop the reader from waiting on
                     // this chunk, and everyone from going on for nothing.
                     dispatch.fail(error)
+                    gate?.fail(error)
                     if case .chunk(let chunk) = work { chunk.abandon(error) }
                     throw error
                 }
@@ -221,6 +238,19 @@ public struct RestoreEngine: Sendable {
                 for job in 1...dispatch.workerCount {
                     group.addTask { try await runWorker(job: job) }
                 }
+                if let preData {
+                    group.addTask {
+                        do {
+                            try await preData.apply()
+                        } catch {
+                            dispatch.fail(error)
+                            preData.gate.fail(error)
+                            throw error
+                        }
+                        progress.advancePhase(to: .data)
+                        dispatch.preDataFinished()
+                    }
+                }
                 var open: [ChunkKey: PendingChunk] = [:]
                 /// Streams the chunk to a worker if one may take it now, spills it otherwise.
                 func begin(_ key: ChunkKey) throws -> PendingChunk {
@@ -238,12 +268,16 @@ public struct RestoreEngine: Sendable {
                             let key = ChunkKey(objectID: frame.objectID, chunkID: frame.chunkID)
                             totals.add(bytes: UInt64(frame.payload.count))
                             progress.addBytes(frame.payload.count)
-                            if open[key] == nil { open[key] = try begin(key) }
+                            if open[key] == nil {
+                                try await gate?.waitUntilLoadable(key.objectID)
+                                open[key] = try begin(key)
+                            }
                             try await open[key]!.append(frame.payload)
                         case .chunkEnd(let end):
                             guard selection.loadsData(of: end.objectID) else { continue }
                             let key = ChunkKey(objectID: end.objectID, chunkID: end.chunkID)
                             // An empty chunk has no data frame before its end.
+                            if open[key] == nil { try await gate?.waitUntilLoadable(key.objectID) }
                             let chunk = try open.removeValue(forKey: key) ?? begin(key)
                             chunk.end(rows: end.rowCount)
                             if !chunk.isStreaming { dispatch.spilledChunkReady(chunk) }
@@ -253,6 +287,7 @@ public struct RestoreEngine: Sendable {
                 } catch {
                     for chunk in open.values { chunk.abandon(error) }
                     dispatch.fail(error)
+                    gate?.fail(error)
                     throw error
                 }
                 // The first failure ends the restore at once: leaving the group cancels the other workers.

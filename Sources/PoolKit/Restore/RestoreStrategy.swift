@@ -81,6 +81,14 @@ public protocol RestoreSession<Connection>: Sendable {
     /// answered no wait for the end of the data phase. Not asked in a `--single-transaction`
     /// restore. Default: true for indexes (``ArchiveObject/Kind/index``), false for everything else.
     func mayCreateDuringDataLoad(_ object: ArchiveObject) -> Bool
+    /// Whether `table`'s chunks may load while the pre-data section is still being created on the
+    /// coordinator, once the pre-data objects that depend on the table or its parents exist (see
+    /// ``PreDataGate``). Say yes only when the coordinator's statements and the workers' loads are
+    /// separate transactions that can run at once (not for an engine with a single writer), and
+    /// when reading the table's values needs nothing but its own definition (not a value naming
+    /// another object, such as PostgreSQL's `regclass`). Not asked in a `--single-transaction`
+    /// restore. Default: false (the data waits for the whole section).
+    func mayLoadDuringPreData(_ table: ArchiveTable) -> Bool
     /// Sets up a worker once, before it loads its first chunk or creates its first post-data
     /// object: session settings for bulk loading (`synchronous_commit`, `foreign_key_checks`, …).
     /// The engine keeps the connection for the whole restore, so the settings last. Default: nothing.
@@ -114,6 +122,7 @@ public protocol RestoreSession<Connection>: Sendable {
 
 extension RestoreSession {
     public var maxParallelObjects: Int? { maxParallelLoads }
+    public func mayLoadDuringPreData(_ table: ArchiveTable) -> Bool { false }
     public func mayCreateDuringDataLoad(_ object: ArchiveObject) -> Bool { object.kind == .index }
     public func prepareWorker(_ worker: Connection) async throws {}
     public func finishWorker(_ worker: Connection) async throws {}

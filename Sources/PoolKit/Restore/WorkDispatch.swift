@@ -31,6 +31,8 @@ final class WorkDispatch: Sendable {
         var objects = 0
         var readerDone = false
         var dataEnded = false
+        /// Whether every pre-data object exists: post-data objects wait for it.
+        var preDataDone: Bool
         var failure: (any Error)?
         var idle: [Int: CheckedContinuation<RestoreWork?, any Error>] = [:]
     }
@@ -40,11 +42,17 @@ final class WorkDispatch: Sendable {
     private let state: Mutex<State>
     private let onDataEnd: @Sendable () -> Void
 
-    /// - Parameter onDataEnd: called once, when every chunk has loaded after the reader finished.
-    init(schedule: PostDataSchedule, maxLoaders: Int, maxObjects: Int, onDataEnd: @escaping @Sendable () -> Void) {
+    /// - Parameters:
+    ///   - preDataDone: false when the pre-data section is still being created alongside the data
+    ///     load (see ``PreDataGate``); ``preDataFinished()`` then lets post-data objects start.
+    ///   - onDataEnd: called once, when every chunk has loaded after the reader finished.
+    init(
+        schedule: PostDataSchedule, maxLoaders: Int, maxObjects: Int, preDataDone: Bool = true,
+        onDataEnd: @escaping @Sendable () -> Void
+    ) {
         self.maxLoaders = maxLoaders
         self.maxObjects = maxObjects
-        self.state = Mutex(State(schedule: schedule))
+        self.state = Mutex(State(schedule: schedule, preDataDone: preDataDone))
         self.onDataEnd = onDataEnd
     }
 
@@ -92,6 +100,14 @@ final class WorkDispatch: Sendable {
             } else {
                 state.spilled.append(chunk)
             }
+            return nil
+        }
+    }
+
+    /// Every pre-data object exists: post-data objects may start.
+    func preDataFinished() {
+        wake { state in
+            state.preDataDone = true
             return nil
         }
     }
@@ -165,10 +181,10 @@ final class WorkDispatch: Sendable {
                 guard let work = take(&state) else { break }
                 resumes.append((state.idle.removeValue(forKey: job)!, .success(work)))
             }
-            if state.dataEnded, state.objects == 0, state.schedule.isComplete {
+            if state.dataEnded, state.preDataDone, state.objects == 0, state.schedule.isComplete {
                 resumes += state.idle.values.map { ($0, .success(nil)) }
                 state.idle = [:]
-            } else if state.schedule.isStuck(running: state.objects) {
+            } else if state.preDataDone, state.schedule.isStuck(running: state.objects) {
                 let failure = PoolKitError(
                     .archiveCorrupt,
                     "the archive's post-data objects depend on each other in a cycle (\(state.schedule.leftNames.joined(separator: ", ")))")
@@ -199,7 +215,9 @@ final class WorkDispatch: Sendable {
     private func take(_ state: inout State) -> RestoreWork? {
         if let chunk = state.handoff.popFirst() { return .chunk(chunk) }
         let free = maxLoaders - state.loads - state.objects
-        if !state.dataEnded, free > 0, state.objects < min(maxObjects, maxLoaders - 1), let object = state.schedule.next() {
+        if state.preDataDone, !state.dataEnded, free > 0, state.objects < min(maxObjects, maxLoaders - 1),
+            let object = state.schedule.next()
+        {
             state.objects += 1
             return .object(object)
         }
@@ -208,7 +226,7 @@ final class WorkDispatch: Sendable {
             return .chunk(chunk)
         }
         let limit = state.dataEnded ? maxObjects : min(maxObjects, maxLoaders - state.loads)
-        guard state.objects < limit, let object = state.schedule.next() else { return nil }
+        guard state.preDataDone, state.objects < limit, let object = state.schedule.next() else { return nil }
         state.objects += 1
         return .object(object)
     }

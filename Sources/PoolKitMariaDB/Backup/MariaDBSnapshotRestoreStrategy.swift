@@ -193,11 +193,21 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
 
     /// Runs the object's statements after the base settings (UTC, foreign keys unchecked, no SQL
     /// mode); routines, triggers, views and events set their own recorded context first.
+    ///
+    /// An `ALTER TABLE … ADD KEY` of one table, run while other workers add keys to or load other
+    /// tables, has been seen to end in a deadlock (1213) on a loaded machine, though no two of the
+    /// restore's statements touch the same table: the cycle is inside the server (InnoDB's own
+    /// dictionary and statistics work). The statement is atomic (MariaDB's DDL is, since 10.6: the
+    /// victim changed nothing), so a key or foreign key object that ends so is run again (at most
+    /// ``DeadlockRetries/maxAttempts`` times in all) and counted: ``deadlockRetries``.
     func apply(_ object: ArchiveObject, on connection: MariaDBConnection) async throws {
         guard var ddl = object.ddl else { return }
         if options.noOwner { ddl = Self.withoutDefiner(ddl) }
+        let retryable = (object.kind == .index || object.kind == .constraint) && !options.singleTransaction
         do {
-            try await MariaDBObjectDDL.run(ddl, on: connection)
+            try await deadlocks.run(enabled: retryable, isDeadlock: { $0.engineCode == "1213" }) {
+                try await MariaDBObjectDDL.run(ddl, on: connection)
+            }
         } catch let error as PoolKitError {
             throw PoolKitError(
                 error.code == .statementFailed ? .statementFailed : error.code,
@@ -205,6 +215,10 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
                 underlying: error.underlying)
         }
     }
+
+    /// Runs a key's statement again after a deadlock, at most three more times.
+    private let deadlocks = DeadlockRetries()
+    var deadlockRetries: Int { deadlocks.retried }
 
     /// `ddl` without the `DEFINER=…` clause of its `CREATE` (the first one, which precedes any
     /// body text), so the object belongs to the restoring user (`--no-owner`).

@@ -116,6 +116,14 @@ final class PostgresCopyRestoreSession: RestoreSession {
 
     var maxParallelLoads: Int? { nil }
 
+    /// Each pre-data object runs in its own transaction on the coordinator and each chunk in its
+    /// own on a worker, so a table's chunks may load as soon as the table and the objects that
+    /// depend on it exist, while the rest of the section is created — when every column's values
+    /// read without looking up other objects (no `regclass`, no user-defined type).
+    func mayLoadDuringPreData(_ table: ArchiveTable) -> Bool {
+        table.columns.allSatisfy { PostgresSelfContainedTypes.contains($0.type) }
+    }
+
     /// Indexes, and primary key, unique and exclusion constraints added to their own table only
     /// (`ALTER TABLE ONLY t ADD CONSTRAINT c PRIMARY KEY|UNIQUE|EXCLUDE …`, one statement), may be
     /// created as soon as their table is loaded: they read and lock nothing else. A foreign key
@@ -136,7 +144,8 @@ final class PostgresCopyRestoreSession: RestoreSession {
         }
     }
 
-    /// Portable value formats, no timeouts, asynchronous commits and more memory for index builds;
+    /// Portable value formats, no timeouts, asynchronous commits (made durable by ``finish(on:)``)
+    /// and more memory for index builds;
     /// for `--data-only` as a superuser, `session_replication_role = replica`, so that triggers and
     /// foreign keys of the existing tables do not fire for the loaded rows (as pg_restore's
     /// `--disable-triggers`). Without superuser rights they stay active.
@@ -158,37 +167,29 @@ final class PostgresCopyRestoreSession: RestoreSession {
     /// The schedule never runs two objects whose locks conflict, so the restore's own statements
     /// cannot deadlock each other; a deadlock (40P01) can still come from another session on the
     /// target. As a last guard only, such a statement is run again (at most
-    /// ``deadlockAttempts`` times, after a short pause) and counted: ``deadlockRetries``.
+    /// ``DeadlockRetries/maxAttempts`` times in all, after a short pause) and counted: ``deadlockRetries``.
     func apply(_ object: ArchiveObject, on connection: PostgresConnection) async throws {
         guard let archived = object.ddl, !archived.isEmpty else { return }
         let ddl =
             PostgresTablespacePlacement.tablespace(of: archived).map(missingTablespaces.contains) == true
             ? PostgresTablespacePlacement.unplaced(archived) : archived
-        var attempt = 1
-        while true {
-            do {
+        do {
+            try await deadlocks.run(enabled: !options.singleTransaction, isDeadlock: { $0.engineCode == "40P01" }) {
                 try await connection.withHandle { handle in try handle.execute(ddl) }
-                return
-            } catch let error as PoolKitError {
-                if error.engineCode == "40P01", !options.singleTransaction, attempt < Self.deadlockAttempts {
-                    retries.withLock { $0 += 1 }
-                    try await Task.sleep(for: .milliseconds(50 * attempt))
-                    attempt += 1
-                    continue
-                }
-                let name = object.schema.map { "\($0).\(object.name)" } ?? object.name
-                if let retried = try await withDefaultSearchPath(object, ddl, after: error, on: connection) {
-                    fallbacks.withLock {
-                        $0.append(
-                            "\(object.kind) \(name) was created with the default search_path (\"$user\", public): under the restore's empty search_path it failed (\(retried)), since a function it calls names objects without their schema; pg_restore fails on it")
-                    }
-                    return
-                }
-                throw PoolKitError(
-                    error.code == .statementFailed ? .statementFailed : error.code,
-                    "cannot create \(object.kind) '\(name)': \(error.message)", engineCode: error.engineCode,
-                    underlying: error.underlying)
             }
+        } catch let error as PoolKitError {
+            let name = object.schema.map { "\($0).\(object.name)" } ?? object.name
+            if let retried = try await withDefaultSearchPath(object, ddl, after: error, on: connection) {
+                fallbacks.withLock {
+                    $0.append(
+                        "\(object.kind) \(name) was created with the default search_path (\"$user\", public): under the restore's empty search_path it failed (\(retried)), since a function it calls names objects without their schema; pg_restore fails on it")
+                }
+                return
+            }
+            throw PoolKitError(
+                error.code == .statementFailed ? .statementFailed : error.code,
+                "cannot create \(object.kind) '\(name)': \(error.message)", engineCode: error.engineCode,
+                underlying: error.underlying)
         }
     }
 
@@ -224,11 +225,10 @@ final class PostgresCopyRestoreSession: RestoreSession {
     /// What was created under the default search path (see ``withDefaultSearchPath``), one warning each.
     private let fallbacks = Mutex<[String]>([])
 
-    /// How many times an object's statements run at most when they end in a deadlock.
-    static let deadlockAttempts = 4
-    private let retries = Mutex(0)
+    /// Runs an object's statements again after a deadlock, at most three more times.
+    private let deadlocks = DeadlockRetries()
     /// Objects whose statements were run again after a deadlock.
-    var deadlockRetries: Int { retries.withLock { $0 } }
+    var deadlockRetries: Int { deadlocks.retried }
 
     /// Loads one chunk with `COPY … FROM STDIN` in its own transaction (in the restore's transaction
     /// with `--single-transaction`), committed only once the chunk's end frame was verified.
@@ -271,10 +271,13 @@ final class PostgresCopyRestoreSession: RestoreSession {
         }
     }
 
-    /// Commits a `--single-transaction` restore.
+    /// Commits a `--single-transaction` restore; either way, returns only once everything the
+    /// restore committed is on the server's disk (its sessions commit asynchronously).
     func finish(on coordinator: PostgresConnection) async throws {
-        guard options.singleTransaction else { return }
-        try await coordinator.withHandle { handle in try handle.execute("COMMIT") }
+        let single = options.singleTransaction
+        try await coordinator.withHandle { handle in
+            try handle.execute(single ? PostgresSessionSettings.durableCommit : PostgresSessionSettings.durableEnd)
+        }
     }
 
     /// Rolls back the single transaction (everything restored so far); otherwise the chunks already

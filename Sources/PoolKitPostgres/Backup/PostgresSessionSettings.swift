@@ -22,10 +22,24 @@ enum PostgresSessionSettings {
     static let dump = noTimeouts + "; " + portable
 
     /// For every restore connection: also lets function bodies that refer to objects created later
-    /// be created, and keeps routine notices out of the log.
-    static let restore = noTimeouts + "; " + portable + "; SET check_function_bodies = false; SET client_min_messages = warning"
+    /// be created, keeps routine notices out of the log, and lets commits go on without waiting for
+    /// their WAL flush — each of the hundreds of `CREATE TABLE`s of the pre-data section would
+    /// otherwise wait for an fsync of its own. A failed restore is redone anyway, and a successful
+    /// one ends with ``durableEnd``, which waits for every commit before it to be on disk.
+    static let restore =
+        noTimeouts + "; " + portable
+        + "; SET check_function_bodies = false; SET client_min_messages = warning; SET synchronous_commit = off"
 
-    /// For restore workers that load data: commits need not wait for the WAL flush (a failed
-    /// restore is redone anyway), and index builds get more memory.
-    static let restoreWorker = "SET synchronous_commit = off; SET maintenance_work_mem = '256MB'"
+    /// For restore workers that load data: index builds get more memory.
+    static let restoreWorker = "SET maintenance_work_mem = '256MB'"
+
+    /// The last statement of a successful restore (not in a transaction): a transaction that writes
+    /// its own commit record (an assigned transaction id) and commits synchronously. The server
+    /// flushes the WAL up to that record, and so every asynchronous commit of the restore before
+    /// it: once this returns, everything the restore reports as done survives a crash of the server.
+    static let durableEnd =
+        "BEGIN; SET LOCAL synchronous_commit = on; SELECT pg_catalog.txid_current(); COMMIT"
+
+    /// Commits a `--single-transaction` restore synchronously, whatever the session's setting.
+    static let durableCommit = "SET LOCAL synchronous_commit = on; COMMIT"
 }

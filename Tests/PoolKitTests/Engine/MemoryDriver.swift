@@ -48,8 +48,8 @@ struct MemoryDriver: Driver {
     var name: String { "memory" }
     var schemes: [String] { ["memory"] }
     var supportedOptions: [DriverOption] { [] }
-    var backupStrategies: [any BackupStrategy] { [MemoryBackup(store: store, behaviour: behaviour)] }
-    var restoreStrategies: [any RestoreStrategy] { [MemoryRestore(store: store, behaviour: behaviour)] }
+    var backupStrategies: [any BackupStrategy<MemoryConnection>] { [MemoryBackup(store: store, behaviour: behaviour)] }
+    var restoreStrategies: [any RestoreStrategy<MemoryConnection>] { [MemoryRestore(store: store, behaviour: behaviour)] }
 
     func connect(to url: ConnectionURL, logger: Logger) async throws -> MemoryConnection {
         MemoryConnection(database: url.database ?? "main")

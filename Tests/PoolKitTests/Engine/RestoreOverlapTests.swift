@@ -27,6 +27,10 @@ struct OverlapBehaviour: Sendable {
     /// Creating an index of table a waits (up to 30 s) until b has loaded: only a worker left
     /// for loading lets it finish.
     var aIndexesWaitForB = false
+    /// The session lets chunks load while the pre-data section is created (``RestoreSession/mayLoadDuringPreData``).
+    var loadDuringPreData = false
+    /// Creating this pre-data object waits (up to 30 s) until a's last chunk has loaded.
+    var preDataWaitingForA: String? = nil
 }
 
 /// A driver whose restore records what happens when, over `MemoryConnection`s.
@@ -36,7 +40,7 @@ struct OverlapDriver: Driver {
     var name: String { "overlap" }
     var schemes: [String] { ["overlap"] }
     var supportedOptions: [DriverOption] { [] }
-    var restoreStrategies: [any RestoreStrategy] { [OverlapRestore(log: log, behaviour: behaviour)] }
+    var restoreStrategies: [any RestoreStrategy<MemoryConnection>] { [OverlapRestore(log: log, behaviour: behaviour)] }
     func connect(to url: ConnectionURL, logger: Logger) async throws -> MemoryConnection {
         MemoryConnection(database: url.database ?? "main")
     }
@@ -59,7 +63,17 @@ struct OverlapSession: RestoreSession {
 
     func mayCreateDuringDataLoad(_ object: ArchiveObject) -> Bool { behaviour.earlyKinds.contains(object.kind) }
 
+    func mayLoadDuringPreData(_ table: ArchiveTable) -> Bool { behaviour.loadDuringPreData }
+
     func apply(_ object: ArchiveObject, on connection: MemoryConnection) async throws {
+        if object.section == .preData {
+            if object.name == behaviour.preDataWaitingForA {
+                for _ in 0..<30_000 where !log.events.contains("loaded a#1") { try await Task.sleep(for: .milliseconds(1)) }
+                log.record("\(object.name) saw a loaded: \(log.events.contains("loaded a#1"))")
+            }
+            if object.name == behaviour.failing { throw PoolKitError(.statementFailed, "cannot create \(object.name): failed on purpose") }
+            log.record("pre \(object.name)")
+        }
         guard object.section == .postData else { return }
         await Task.yield()
         if behaviour.aIndexesWaitForB, object.kind == .index, object.name.hasPrefix("a_") {
@@ -391,5 +405,120 @@ struct WorkDispatchTests {
             return
         }
         #expect(second === arrived[0], "equal tables keep their order of arrival")
+    }
+}
+
+/// A session that allows it has its chunks loaded while the pre-data section is still created, each
+/// table's once the pre-data objects that could change how it takes rows exist.
+@Suite("Restore engine: data loading during the pre-data section")
+struct RestorePreDataOverlapTests {
+    /// After tables a and b: b_attach (say a partition attached to b), a's owner and a view over both.
+    static let preDataExtra = [
+        ArchiveObject(id: 20, kind: .table, name: "b_attach", section: .preData, dependencies: [2]),
+        ArchiveObject(id: 21, kind: .owner, name: "a_owner", section: .preData, dependencies: [1]),
+        ArchiveObject(id: 22, kind: .view, name: "v", section: .preData, dependencies: [1, 2]),
+    ]
+
+    func restore(_ behaviour: OverlapBehaviour, log: OverlapLog, jobs: Int = 2) async throws -> RestoreSummary {
+        try await RestoreOverlapTests().restore(behaviour, log: log, jobs: jobs, extra: Self.preDataExtra)
+    }
+
+    @Test("a's chunks load before its owner and the view exist; b's wait for b_attach; post-data waits for all of it", arguments: [1, 2, 4])
+    func chunksDuringPreData(jobs: Int) async throws {
+        let log = OverlapLog()
+        var behaviour = OverlapBehaviour()
+        behaviour.bWaitsFor = nil
+        behaviour.loadDuringPreData = true
+        behaviour.preDataWaitingForA = "v"
+        let summary = try await restore(behaviour, log: log, jobs: jobs)
+        #expect(summary.rows == 6)
+        let events = log.events
+        #expect(events.contains("v saw a loaded: true"), "a was not loaded while the pre-data section ran: \(events)")
+        let index = { (event: String) throws -> Int in try #require(events.firstIndex(of: event), "no \(event): \(events)") }
+        #expect(try index("load a#0") > index("pre a"))
+        #expect(try index("load b#0") > index("pre b_attach"), "b loaded before an object depending on it existed")
+        let firstCreate = try #require(events.firstIndex { $0.hasPrefix("create ") })
+        #expect(firstCreate > (try index("pre v")), "a post-data object started before the pre-data section ended: \(events)")
+        #expect(Set(log.created) == ["a_idx", "a_fk", "a_trigger", "b_idx", "a_unique"])
+    }
+
+    @Test("without the session's consent, no chunk loads before the whole pre-data section exists")
+    func chunksAfterPreDataByDefault() async throws {
+        let log = OverlapLog()
+        var behaviour = OverlapBehaviour()
+        behaviour.bWaitsFor = nil
+        _ = try await restore(behaviour, log: log)
+        let events = log.events
+        let firstLoad = try #require(events.firstIndex { $0.hasPrefix("load ") })
+        #expect(firstLoad > (try #require(events.firstIndex(of: "pre v"))), "\(events)")
+    }
+
+    @Test("a pre-data object that fails while chunks load stops the restore with its message")
+    func preDataFailure() async throws {
+        let log = OverlapLog()
+        var behaviour = OverlapBehaviour()
+        behaviour.bWaitsFor = nil
+        behaviour.loadDuringPreData = true
+        behaviour.failing = "b_attach"
+        do {
+            _ = try await restore(behaviour, log: log)
+            Issue.record("the restore succeeded although a pre-data object failed")
+        } catch let error as PoolKitError {
+            #expect(error.code == .statementFailed, "\(error)")
+            #expect(error.message.contains("cannot create b_attach: failed on purpose"), "\(error.message)")
+        }
+        #expect(!log.events.contains("finish"))
+        #expect(!log.events.contains("load b#0"), "b loaded although the object it waited for failed: \(log.events)")
+        #expect(log.created.isEmpty, "a post-data object was created after the pre-data section failed: \(log.events)")
+    }
+}
+
+@Suite("Pre-data gate")
+struct PreDataGateTests {
+    @Test("a table waits for itself and the objects that depend on it, except owners and readers; others wait for all")
+    func objectsNeeded() {
+        let objects = [
+            ArchiveObject(id: 1, kind: .schema, name: "s", section: .preData),
+            ArchiveObject(id: 2, kind: .table, name: "t", section: .preData, dependencies: [1]),
+            ArchiveObject(id: 3, kind: .table, name: "u", section: .preData, dependencies: [1]),
+            ArchiveObject(id: 4, kind: .sequence, name: "t_id_seq", section: .preData, dependencies: [2]),
+            ArchiveObject(id: 5, kind: .owner, name: "u", section: .preData, dependencies: [3]),
+            ArchiveObject(id: 6, kind: .view, name: "v", section: .preData, dependencies: [2, 3]),
+            ArchiveObject(id: 7, kind: .comment, name: "u", section: .preData, dependencies: [3]),
+        ]
+        let gate = PreDataGate(preData: objects, eligible: [2, 3])
+        #expect(gate.objectsNeeded(before: 2) == 4)
+        #expect(gate.objectsNeeded(before: 3) == 3)
+        #expect(gate.objectsNeeded(before: 9) == 7, "a blob or table not eligible waits for the whole section")
+    }
+
+    @Test("a partition waits for every object depending on its parents: its siblings, at every level")
+    func partitionsWaitForSiblings() {
+        let objects = [
+            ArchiveObject(id: 1, kind: .table, name: "root", section: .preData),
+            ArchiveObject(id: 2, kind: .table, name: "mid_default", section: .preData, dependencies: [1]),
+            ArchiveObject(id: 3, kind: .table, name: "leaf", section: .preData, dependencies: [2]),
+            ArchiveObject(id: 4, kind: .table, name: "other", section: .preData),
+            ArchiveObject(id: 5, kind: .table, name: "root_2", section: .preData, dependencies: [1]),
+            ArchiveObject(id: 6, kind: .owner, name: "root", section: .preData, dependencies: [1]),
+            ArchiveObject(id: 7, kind: .table, name: "leaf_sibling", section: .preData, dependencies: [2]),
+        ]
+        let gate = PreDataGate(preData: objects, eligible: [3, 4, 5, 7])
+        #expect(gate.objectsNeeded(before: 3) == 7, "the leaf under the default partition waits for root_2 and its sibling")
+        #expect(gate.objectsNeeded(before: 4) == 4)
+        #expect(gate.objectsNeeded(before: 5) == 5, "the root's owner does not hold its partitions back")
+        #expect(gate.objectsNeeded(before: 7) == 7)
+    }
+
+    @Test("waiters are released when their objects exist, and by a failure")
+    func waiting() async throws {
+        let objects = (1...3).map { ArchiveObject(id: UInt32($0), kind: .table, name: "t\($0)", section: .preData) }
+        let gate = PreDataGate(preData: objects, eligible: [2, 3])
+        async let second: Void = gate.waitUntilLoadable(2)
+        gate.objectApplied()
+        gate.objectApplied()
+        try await second
+        gate.fail(PoolKitError(.statementFailed, "broken"))
+        await #expect(throws: PoolKitError.self) { try await gate.waitUntilLoadable(3) }
     }
 }
