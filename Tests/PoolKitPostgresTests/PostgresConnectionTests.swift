@@ -104,6 +104,9 @@ struct PostgresConnectionTests {
         let error = try await #require(throws: PoolKitError.self) { try await connect(url) }
         #expect(error.code == .authenticationFailed)
         #expect(driver.classify(error) == .permanent)
+        // The test server offers TLS, so libpq's default sslmode=prefer tries twice and reports
+        // both attempts' identical FATAL line; the message carries it once.
+        #expect(error.message.components(separatedBy: "password authentication failed").count == 2, "\(error.message)")
         for text in [error.message, error.description, String(describing: error.underlying)] {
             #expect(!text.contains(wrongPassword))
             #expect(!text.contains(realPassword))

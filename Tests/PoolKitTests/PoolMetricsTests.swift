@@ -44,6 +44,39 @@ struct PoolMetricsTests {
         #expect(broken.values.reduce(0, +) == 1)
     }
 
+    @Test("a lease whose deadline passes while its checkout validation hangs is counted as a timeout, not as a lease")
+    func validationTimeoutIsATimeout() async throws {
+        let metrics = TestMetrics()
+        let source = TestConnectionSource()
+        let clock = ManualPoolClock()
+        let configuration = machineConfiguration {
+            $0.name = "validation-timeout"
+            $0.maxConnections = 1
+            $0.validationBypassWindow = .zero
+            $0.validationTimeout = .seconds(60)
+            $0.timerResolution = .milliseconds(20)
+        }
+        let pool = try ConnectionPool(source: source, configuration: configuration, clock: clock, metricsFactory: metrics)
+        try await pool.withRunning {
+            try await pool.withConnection { _ in }
+            clock.advance(by: .seconds(1))  // past the bypass window: the next lease validates
+            source.hangNextValidation()
+            // A zero timeout: the deadline is the instant of the lease, so the hung validation is
+            // cut off at once and the lease fails with an acquire timeout.
+            let error = try await #require(throws: PoolKitError.self) { try await pool.withConnection(timeout: .zero) { _ in } }
+            #expect(error.code == .acquireTimeout)
+            #expect(error.message.contains("did not answer its validation"), "\(error.message)")
+            let statistics = pool.statistics
+            #expect(statistics.timeouts == 1)
+            #expect(statistics.leases == 1, "only the first lease was granted")
+            #expect(statistics.closed["validation_failed"] == 1)
+            source.releaseHungValidations()
+        }
+        let dimensions = [("pool", "validation-timeout")]
+        #expect(try metrics.expectCounter("poolkit_pool_acquire_timeouts_total", dimensions).values == [1])
+        #expect(try metrics.expectTimer("poolkit_pool_acquire_wait", dimensions).values.count == 1, "one wait per granted lease")
+    }
+
     @Test("the gauges follow every change of the pool's counts, with no timer tick in between")
     func gaugesFollowEveryChange() async throws {
         let metrics = TestMetrics()

@@ -12,6 +12,9 @@ enum PoolCloseReason: String, Sendable, CaseIterable {
     case readOnly = "read_only"
     /// Soft-evicted: opened before a failover or ``ConnectionPool/softEvictAll()``, closed when next idle.
     case evicted
+    /// Opened for waiters that connections coming back served first: it landed with nobody waiting
+    /// and another connection idle, above the floor (the end of a spike).
+    case surplus
     case shutdown
 }
 
@@ -104,6 +107,11 @@ struct PoolStateMachine<Connection> {
     /// or compacted away (cancel is O(1)).
     private(set) var waiterOrder = Deque<RequestID>()
     private var waiters: [RequestID: Waiter] = [:]
+    /// Leased connections closed at the shutdown deadline, their statement cancelled: a borrower
+    /// whose statement then fails learns that the pool shut down (ids are never reused).
+    private(set) var cutOffAtShutdown = Set<ConnectionID>()
+    /// How long shutdown let leases finish (its deadline less the instant it began), for messages.
+    private(set) var shutdownGracePeriod: Duration?
     /// Connects in flight. At the shutdown deadline they are abandoned: the set is emptied, and a
     /// connection that still opens afterwards is closed at once.
     private var openingIDs = Set<ConnectionID>()
@@ -255,10 +263,14 @@ struct PoolStateMachine<Connection> {
         slots[id] = slot
     }
 
-    /// The borrower's checkout validation failed: close the connection (the borrower then leases again).
-    mutating func validationFailed(_ id: ConnectionID, now: PoolInstant) -> [Action] {
+    /// The borrower's checkout validation failed: close the connection. The hand-over was no lease:
+    /// the borrower leases again, or — `leaseTimedOut`, its deadline passed during the validation —
+    /// fails with an acquire timeout, counted as one.
+    mutating func validationFailed(_ id: ConnectionID, leaseTimedOut: Bool = false, now: PoolInstant) -> [Action] {
         guard let slot = slots[id], case .leased(let connection) = slot.state else { return [] }
         slots[id] = nil
+        counters.leases -= 1
+        if leaseTimedOut { counters.timeouts += 1 }
         counters.closed[.validationFailed, default: 0] += 1
         let actions = [.close(connection, id, .validationFailed)] + connectActions(now: now)
         finishShutdownIfDone()
@@ -322,6 +334,13 @@ struct PoolStateMachine<Connection> {
             counters.closed[.shutdown, default: 0] += 1
             finishShutdownIfDone()
             return [.close(connection, id, .shutdown)]
+        }
+        // Opened for waiters that connections coming back have served meanwhile: nobody waits and
+        // another connection is idle, so it would only outlive the burst as one more idle
+        // connection than the load needed. Above the floor it is closed at once.
+        if waiters.isEmpty, !idleStack.isEmpty, slots.count + opening >= configuration.minConnections {
+            counters.closed[.surplus, default: 0] += 1
+            return [.close(connection, id, .surplus)]
         }
         var expiresAt: PoolInstant?
         if let lifetime = configuration.maxLifetime {
@@ -409,7 +428,7 @@ struct PoolStateMachine<Connection> {
                 for (id, slot) in slots.sorted(by: { $0.key < $1.key }) {
                     switch slot.state {
                     case .leased(let connection), .checking(let connection):
-                        if case .checking = slot.state { checkingCount -= 1 }
+                        if case .checking = slot.state { checkingCount -= 1 } else { cutOffAtShutdown.insert(id) }
                         actions.append(.cancelStatement(connection, id))
                         actions.append(.close(connection, id, .shutdown))
                         counters.closed[.shutdown, default: 0] += 1
@@ -466,6 +485,7 @@ struct PoolStateMachine<Connection> {
     mutating func shutdown(now: PoolInstant, deadline: PoolInstant) -> [Action] {
         guard isRunning else { return [] }
         phase = .shuttingDown(deadline: deadline)
+        shutdownGracePeriod = deadline - now
         noteDeadline(deadline)
         var actions: [Action] = []
         let error = PoolKitError(.poolShutdown, "pool \(configuration.name) is shutting down")
