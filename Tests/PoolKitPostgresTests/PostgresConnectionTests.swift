@@ -287,6 +287,14 @@ struct PostgresDriverOptionTests {
         #expect(try registry.driver(for: ConnectionURL("postgresql://h/db")).name == "postgres")
     }
 
+    @Test("libpq's message on one line: a line repeated by a second attempt (sslmode=prefer) once, distinct lines kept in order")
+    func libpqMessageOnOneLine() {
+        let fatal = "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  password authentication failed for user \"app\""
+        #expect(PGHandle.oneLine("\(fatal)\n\(fatal)\n") == fatal)
+        #expect(PGHandle.oneLine("first\n  second \n\nfirst\nthird\n") == "first; second; third")
+        #expect(PGHandle.oneLine("\n") == "unknown libpq error")
+    }
+
     @Test("bad option values are rejected before connecting", arguments: [
         "postgres://u@127.0.0.1:1/db?sslmode=sometimes",
         "postgres://u@127.0.0.1:1/db?connect_timeout=soon",
