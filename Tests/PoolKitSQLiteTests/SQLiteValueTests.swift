@@ -80,3 +80,24 @@ struct SQLiteValueTests {
         }
     }
 }
+
+/// Row streams read from an actor, as an application's code often does.
+@Suite("SQLite row stream on an actor")
+struct SQLiteStreamActorTests {
+    @MainActor
+    static func count(_ connection: SQLiteConnection, upTo limit: Int) async throws -> Int {
+        var seen = 0
+        for try await row in connection.stream("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < \(limit)) SELECT x FROM c") {
+            seen = try row.decode(Int.self, at: 0)
+        }
+        return seen
+    }
+
+    @Test("a stream iterated on the main actor reads every row")
+    func mainActor() async throws {
+        try await ValueRoundTrip.withConnection(SQLiteDriver(), try ConnectionURL("sqlite::memory:")) { connection in
+            let last = try await Self.count(connection, upTo: 3000)
+            #expect(last == 3000)
+        }
+    }
+}
