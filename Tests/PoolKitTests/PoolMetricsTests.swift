@@ -7,17 +7,24 @@ import Testing
 /// The pool's swift-metrics output, read from a test factory injected into the pool.
 @Suite("Pool metrics", .timeLimit(.minutes(1)))
 struct PoolMetricsTests {
-    @Test("every lease records its acquire wait (waited or not) and its hold time; timeouts, closes and creations are counted")
-    func metricsAreRecorded() async throws {
-        let metrics = TestMetrics()
-        let source = TestConnectionSource()
-        let clock = ManualPoolClock()
+    /// A pool of one connection over a scripted source and a manual clock, recording into a test
+    /// metrics factory.
+    func makePool(name: String, _ modify: (inout PoolConfiguration) -> Void = { _ in }) throws
+        -> (ConnectionPool<TestConnectionSource>, TestConnectionSource, ManualPoolClock, TestMetrics)
+    {
+        let (metrics, source, clock) = (TestMetrics(), TestConnectionSource(), ManualPoolClock())
         let configuration = machineConfiguration {
-            $0.name = "metrics"
+            $0.name = name
             $0.maxConnections = 1
             $0.timerResolution = .milliseconds(20)
+            modify(&$0)
         }
-        let pool = try ConnectionPool(source: source, configuration: configuration, clock: clock, metricsFactory: metrics)
+        return (try ConnectionPool(source: source, configuration: configuration, clock: clock, metricsFactory: metrics), source, clock, metrics)
+    }
+
+    @Test("every lease records its acquire wait (waited or not) and its hold time; timeouts, closes and creations are counted")
+    func metricsAreRecorded() async throws {
+        let (pool, source, clock, metrics) = try makePool(name: "metrics")
         try await pool.withRunning {
             let lease = try await pool.lease()
             clock.advance(by: .milliseconds(250))
@@ -46,17 +53,10 @@ struct PoolMetricsTests {
 
     @Test("a lease whose deadline passes while its checkout validation hangs is counted as a timeout, not as a lease")
     func validationTimeoutIsATimeout() async throws {
-        let metrics = TestMetrics()
-        let source = TestConnectionSource()
-        let clock = ManualPoolClock()
-        let configuration = machineConfiguration {
-            $0.name = "validation-timeout"
-            $0.maxConnections = 1
+        let (pool, source, clock, metrics) = try makePool(name: "validation-timeout") {
             $0.validationBypassWindow = .zero
             $0.validationTimeout = .seconds(60)
-            $0.timerResolution = .milliseconds(20)
         }
-        let pool = try ConnectionPool(source: source, configuration: configuration, clock: clock, metricsFactory: metrics)
         try await pool.withRunning {
             try await pool.withConnection { _ in }
             clock.advance(by: .seconds(1))  // past the bypass window: the next lease validates
