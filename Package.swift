@@ -94,6 +94,12 @@ let package = Package(
             name: "PoolKitMariaDBTests",
             dependencies: ["PoolKitMariaDB", "PoolKitConformance", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "poolkitCLITests", dependencies: ["poolkit", "PoolKitConformance"]),
+        .testTarget(
+            name: "CrossEngineTests",
+            dependencies: [
+                "PoolKitSQLite", "PoolKitPostgres", "PoolKitMariaDB", "PoolKitConformance",
+                .product(name: "Logging", package: "swift-log"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

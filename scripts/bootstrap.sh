@@ -22,6 +22,7 @@ packages=(
     openssl           # scripts/test-servers.sh: the throwaway CA and server certificates for the TLS tests
     bc                # benchmark arithmetic (scripts/bench-*.sh, scripts/compare-*.sh)
     pgcopydb          # scripts/compare-postgres.sh: the server-to-server peer
+    pgloader          # scripts/compare-pgloader.sh: the peer of restores from SQLite and MariaDB into PostgreSQL
     time              # /usr/bin/time: peak RSS in benchmarks
     age               # scripts/test-recipes.sh: encryption at rest
     gnupg             # scripts/test-recipes.sh: gpg --symmetric

@@ -38,23 +38,30 @@ public struct RestoreEngine: Sendable {
         try options.validate()
         let driver = try registry.driver(for: url)
         let reader = try await AsyncArchiveReader.open(source)
-        let manifest = reader.manifest
-        guard manifest.driver == driver.name else {
-            throw PoolKitError(
-                .archiveUnsupported,
-                "the archive was written by the \(manifest.driver) driver (\(manifest.engine) \(manifest.serverVersion)) and cannot be restored into \(driver.name): restore it into a \(manifest.driver) database")
+        let manifest: ArchiveManifest
+        let strategy: any RestoreStrategy
+        // An archive of another engine is loaded by the target's own strategy through a conversion
+        // (docs/migrating.md); the rest of the restore reads the manifest the target wrote for it.
+        var crossing: CrossEnginePlan?
+        if reader.manifest.driver == driver.name {
+            (manifest, strategy) = (reader.manifest, try driver.restoreStrategy(named: reader.manifest.strategy))
+        } else {
+            let prepared = try await CrossEnginePlan.prepare(
+                manifest: reader.manifest, target: driver, registry: registry, options: options, logger: logger)
+            (crossing, strategy, manifest) = (prepared.plan, prepared.strategy, prepared.plan.targetManifest)
         }
-        let strategy = try driver.restoreStrategy(named: manifest.strategy)
         let pool = try BackupEngine.makePool(
             url: url, registry: registry, connections: options.singleTransaction ? 1 : options.jobs + 1, name: "restore",
             logger: logger)
         let progressState = RestoreProgressLog()
         do {
-            return try await pool.withRunning {
+            var summary = try await pool.withRunning {
                 try await run(
                     reader: reader, manifest: manifest, driver: driver, pool: pool, strategy: strategy, options: options,
                     progress: progress, log: progressState)
             }
+            summary.migration = crossing?.collector.report
+            return summary
         } catch {
             progress.setPhase(.failed)
             throw progressState.describeFailure(error)
@@ -309,4 +316,6 @@ public struct RestoreSummary: Sendable {
     public var warnings: [String] = []
     /// Statements run again after a deadlock (see ``RestoreSession/deadlockRetries``).
     public var deadlockRetries = 0
+    /// What a restore from another engine's archive converted, refused and did not carry.
+    public var migration: MigrationReport?
 }

@@ -18,6 +18,8 @@ public struct RestoreOptions: Sendable, Hashable {
     /// (SQLite `pages`: `quick_check`, i.e. the source was damaged when it was backed up), byte for
     /// byte as it was backed up; the restore reports a warning (``RestoreSummary/warnings``).
     public var allowDamaged = false
+    /// For an archive of another engine than the target's: bad values, casts, identifier folding.
+    public var crossEngine = CrossEngineOptions()
 
     public init() {}
 

@@ -15,6 +15,7 @@ struct RestoreCommand: AsyncParsableCommand {
               poolkit restore app.poolkit 'postgres://app@db2/app' --jobs 4 --clean
               poolkit backup 'postgres://app@db/app' -o - | poolkit restore - 'postgres://app@db2/app'
               poolkit restore app.poolkit env:TARGET_URL
+              poolkit restore app-sqlite.poolkit 'postgres://app@db/app' --report migration.json
             """)
 
     @Argument(help: "The archive file, or - for standard input.")
@@ -57,6 +58,8 @@ struct RestoreCommand: AsyncParsableCommand {
         help: "SQLite pages: write the backed-up database byte for byte even though it fails SQLite's quick_check (the source was damaged), with a warning.")
     var allowDamaged = false
 
+    @OptionGroup(title: "Restoring another engine's archive (docs/migrating.md)") var migration: MigrationOptions
+
     @OptionGroup var display: ProgressOptions
 
     func run() async throws {
@@ -81,6 +84,7 @@ struct RestoreCommand: AsyncParsableCommand {
         options.noOwner = noOwner
         options.noPrivileges = noPrivileges
         options.allowDamaged = allowDamaged
+        options.crossEngine = try migration.crossEngineOptions()
         try options.validate()  // before the archive is opened: a usage mistake is named first
         await Jobs.warnIfOverServerLimit(url, connections: singleTransaction ? 1 : options.jobs + 1, jobs: options.jobs)
         let source: any ArchiveSource = try openArchive(archive)
@@ -93,6 +97,7 @@ struct RestoreCommand: AsyncParsableCommand {
         for warning in summary.warnings {  // also with --quiet
             writeToStandardError("poolkit: warning: \(warning)\n")
         }
+        try migration.write(summary.migration, quiet: display.quiet || display.json)
         if display.json { return try emitJSON(RestoreReport(summary, target: url)) }
         guard !display.quiet else { return }
         var lines = [

@@ -63,6 +63,8 @@ struct RestoreReport: Encodable {
     /// Objects of the source the archive does not carry.
     var notCarried: Int
     var warnings: [String]
+    /// A restore of another engine's archive: counts per table, conversions, refused values, objects not carried.
+    var migration: MigrationReport?
 
     init(_ summary: RestoreSummary, target: ConnectionURL) {
         self.target = "\(target)"
@@ -77,6 +79,7 @@ struct RestoreReport: Encodable {
         deadlocksRetried = summary.deadlockRetries
         notCarried = summary.manifest.omitted.count
         warnings = summary.warnings
+        migration = summary.migration
     }
 }
 

@@ -1,0 +1,73 @@
+import Logging
+
+/// Everything a restore into another engine needs, prepared before the restore begins: the source's
+/// schema in portable form (after `--cast` and `--fold-identifiers`), the manifest the target writes
+/// for it, the source's decoders and the target's encoders, and the report being collected.
+struct CrossEnginePlan: Sendable {
+    let sourceManifest: ArchiveManifest
+    let targetManifest: ArchiveManifest
+    let reader: any PortableArchiveReader
+    let writer: any PortableArchiveWriter
+    /// Portable tables by archive id.
+    let tables: [UInt32: PortableTable]
+    let converter: PortableValueConverter
+    let options: CrossEngineOptions
+    let collector: MigrationReportCollector
+    let warnings: [String]
+
+    /// Plans the restore of an archive of `manifest` (written by another driver) into `target`.
+    /// Throws `.archiveUnsupported` naming what is missing when either side cannot take part.
+    static func prepare(
+        manifest: ArchiveManifest, target: any Driver, registry: DriverRegistry, options: RestoreOptions, logger: Logger
+    ) async throws -> (plan: CrossEnginePlan, strategy: any RestoreStrategy) {
+        guard let sourceDriver = registry.drivers.first(where: { $0.name == manifest.driver }) else {
+            throw PoolKitError(
+                .archiveUnsupported,
+                "the archive was written by the \(manifest.driver) driver, which this program does not have: restore it with a build that includes it")
+        }
+        guard let reader = (sourceDriver as? any CrossEngineDriver)?.portableReader else {
+            throw PoolKitError(
+                .archiveUnsupported,
+                "the \(manifest.driver) driver cannot read its archives for another engine, so this archive cannot be restored into \(target.name): restore it into a \(manifest.driver) database")
+        }
+        guard let writer = (target as? any CrossEngineDriver)?.portableWriter else {
+            throw PoolKitError(
+                .archiveUnsupported,
+                "the \(target.name) driver cannot take archives of another engine, so this \(manifest.driver) archive cannot be restored into it: restore it into a \(manifest.driver) database")
+        }
+        if options.singleTransaction || options.dataOnly {
+            throw PoolKitError(
+                .usage,
+                "--single-transaction and --data-only are for restores into the archive's own engine; a restore from \(manifest.engine) into \(target.name) creates its tables")
+        }
+        let portable = try await reader.portableSchema(of: manifest, logger: logger)
+        let schemas = Dictionary(manifest.tables.compactMap { table in table.schema.map { (table.id, $0) } }, uniquingKeysWith: { first, _ in first })
+        let (adjusted, casts) = try PortableSchemaAdjustment(options: options.crossEngine, schemas: schemas).apply(to: portable)
+        let schema = writer.fitted(adjusted)
+        var warnings = schema.warnings
+        let targetManifest = try writer.manifest(for: schema, source: manifest, warnings: &warnings)
+        let strategy = try target.restoreStrategy(named: writer.restoreStrategyName)
+        let report = MigrationReport(
+            sourceEngine: manifest.engine, targetEngine: writer.engineName, onBadValue: options.crossEngine.onBadValue.rawValue,
+            tables: schema.tables.map { table in
+                var entry = MigrationReport.Table(name: table.sourceName, targetName: table.name)
+                entry.columns = table.columns.map { column in
+                    MigrationReport.Column(
+                        name: column.sourceName, sourceType: column.sourceTypeName, targetType: column.type.name,
+                        cast: casts["\(table.sourceName).\(column.sourceName)"])
+                }
+                return entry
+            },
+            notCarried: schema.notCarried, warnings: warnings)
+        let plan = CrossEnginePlan(
+            sourceManifest: manifest, targetManifest: targetManifest, reader: reader, writer: writer,
+            tables: Dictionary(schema.tables.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),
+            converter: PortableValueConverter(textualSource: reader.textualEncoding), options: options.crossEngine,
+            collector: MigrationReportCollector(report: report, tableIDs: schema.tables.map(\.id)), warnings: warnings)
+        return (plan, wrap(strategy, plan: plan))
+    }
+
+    private static func wrap<Inner: RestoreStrategy>(_ inner: Inner, plan: CrossEnginePlan) -> any RestoreStrategy {
+        TranscodingRestoreStrategy(inner: inner, plan: plan)
+    }
+}

@@ -1,0 +1,36 @@
+import Foundation
+
+/// Splitting SQL text the way the drivers' DDL readers need it, quote- and parenthesis-aware.
+package enum SQLTextSplitting {
+    /// `text` split at top-level commas (outside `'…'`, `"…"`, `` `…` `` and parentheses), each
+    /// piece trimmed. `backslashEscapes`: a backslash escapes the next character inside string
+    /// quotes (MariaDB's default), not inside backticks.
+    package static func splitTopLevel<S: StringProtocol>(_ text: S, backslashEscapes: Bool) -> [String] {
+        var pieces: [String] = []
+        var current = ""
+        var depth = 0
+        var quote: Character?
+        var escaped = false
+        for character in text {
+            if escaped {
+                escaped = false
+            } else if let open = quote {
+                if backslashEscapes && character == "\\" && open != "`" { escaped = true } else if character == open { quote = nil }
+            } else if character == "'" || character == "\"" || character == "`" {
+                quote = character
+            } else if character == "(" {
+                depth += 1
+            } else if character == ")" {
+                depth -= 1
+            } else if character == "," && depth == 0 {
+                pieces.append(current.trimmingCharacters(in: .whitespacesAndNewlines))
+                current = ""
+                continue
+            }
+            current.append(character)
+        }
+        let last = current.trimmingCharacters(in: .whitespacesAndNewlines)
+        if !last.isEmpty { pieces.append(last) }
+        return pieces
+    }
+}

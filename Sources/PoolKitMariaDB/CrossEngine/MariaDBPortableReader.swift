@@ -1,0 +1,167 @@
+import Foundation
+import Logging
+import PoolKit
+
+/// Reads a MariaDB `snapshot` archive as a portable schema: column types from the manifest (as
+/// information_schema spells them), the rest from the DDL the archive keeps — `SHOW CREATE TABLE`
+/// for defaults, AUTO_INCREMENT, the primary key, comments and CHECKs; the deferred `ALTER TABLE …
+/// ADD KEY` and `ADD CONSTRAINT … FOREIGN KEY` statements for indexes and foreign keys.
+struct MariaDBPortableReader: PortableArchiveReader {
+    var textualEncoding: Bool { true }
+
+    func rowDecoder(for table: ArchiveTable, in manifest: ArchiveManifest) throws -> any PortableRowDecoder {
+        guard table.encoding == .mariadbTSV else {
+            throw PoolKitError(.archiveUnsupported, "table \(table.name) is stored as '\(table.encoding)', which the MariaDB reader does not read")
+        }
+        return MariaDBPortableRowDecoder(columns: table.columns.count)
+    }
+
+    func portableSchema(of manifest: ArchiveManifest, logger: Logger) async throws -> PortableSchema {
+        var notCarried: [PortableNotCarried] = []
+        var warnings: [String] = []
+        let tableObjects = Dictionary(
+            manifest.objects.filter { $0.kind == .table }.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var tables: [PortableTable] = []
+        for table in manifest.tables {
+            guard let ddl = tableObjects[table.id]?.ddl else {
+                throw PoolKitError(
+                    .archiveUnsupported,
+                    "table \(table.name) has rows but no definition in this archive (a --data-only backup): back it up with its schema to restore it into another engine")
+            }
+            tables.append(try describe(table, ddl: ddl, notCarried: &notCarried, warnings: &warnings))
+        }
+        let byName = Dictionary(tables.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
+        for object in manifest.objects {
+            switch object.kind {
+            case .table, .databaseDefaults, .rows, .history, .comment: continue
+            case .index, .constraint:
+                // The table is the one the statement alters (a foreign key also depends on the table it references).
+                guard let ddl = object.ddl else { continue }
+                for (table, clause) in MariaDBAlterClauses.clauses(of: ddl) {
+                    guard let position = byName[table] else { continue }
+                    switch MariaDBAlterClauses.parse(clause) {
+                    case .index(let index): tables[position].indexes.append(index)
+                    case .foreignKey(let key): tables[position].foreignKeys.append(key)
+                    case .notCarried(let reason):
+                        notCarried.append(
+                            PortableNotCarried(kind: object.kind.rawValue, name: "\(table): \(clause.prefix(60))", reason: reason, definition: clause))
+                    }
+                }
+            default:
+                notCarried.append(
+                    PortableNotCarried(
+                        kind: object.kind.rawValue, name: object.name, reason: "written in MariaDB's SQL dialect; port it by hand",
+                        definition: object.ddl))
+            }
+        }
+        for warning in warnings { logger.info("cross-engine restore", metadata: ["warning": "\(warning)"]) }
+        var schema = PortableSchema(tables: tables, notCarried: notCarried)
+        schema.warnings = warnings
+        return schema
+    }
+
+    /// One table: its columns from the manifest, completed from `SHOW CREATE TABLE`.
+    private func describe(
+        _ table: ArchiveTable, ddl: String, notCarried: inout [PortableNotCarried], warnings: inout [String]
+    ) throws -> PortableTable {
+        let characters = Array(ddl)
+        guard let open = characters.firstIndex(of: "(") else {
+            throw PoolKitError(.archiveCorrupt, "the definition of table \(table.name) has no column list")
+        }
+        let close = MariaDBDDLTokenizer.matchingParenthesis(characters, from: open)
+        let body = String(characters[(open + 1)..<min(close, characters.count)])
+        let options = close < characters.count ? String(characters[(close + 1)...]) : ""
+        var definitions: [String: [MariaDBDDLToken]] = [:]
+        var primaryKey: [String] = []
+        var indexes: [PortableIndex] = []
+        var checks: [PortableCheck] = []
+        for piece in MariaDBDDLTokenizer.splitTopLevel(body) {
+            let tokens = MariaDBDDLTokenizer.tokens(piece)
+            if case .identifier(let name) = tokens.first {
+                definitions[name] = Array(tokens.dropFirst())
+                continue
+            }
+            if tokens.first?.keyword == "PRIMARY", case .group(let columns)? = tokens.dropFirst(2).first {
+                primaryKey = MariaDBAlterClauses.columnList(columns).map(\.name)
+                continue
+            }
+            switch MariaDBAlterClauses.parse(piece) {
+            case .index(let index): indexes.append(index)
+            case .foreignKey: break  // foreign keys are deferred into their own objects by the backup
+            case .notCarried(let reason):
+                notCarried.append(PortableNotCarried(kind: "constraint", name: "\(table.name): \(piece.prefix(60))", reason: reason, definition: piece))
+            }
+        }
+        var columns: [PortableColumn] = []
+        for archived in table.columns {
+            let tokens = definitions[archived.name] ?? []
+            let isJSON = Self.hasJSONCheck(tokens, column: archived.name)
+            let (type, warning) = MariaDBTypeMapping.portableType(columnType: archived.type, isJSON: isJSON)
+            if let warning { warnings.append("\(table.name).\(archived.name): \(warning)") }
+            var column = PortableColumn(name: archived.name, type: type, sourceTypeName: archived.type, nullable: archived.nullable ?? true)
+            for (index, token) in tokens.enumerated() {
+                switch token.keyword {
+                case "AUTO_INCREMENT": column.autoIncrement = true
+                case "DEFAULT":
+                    guard index + 1 < tokens.count else { continue }
+                    switch tokens[index + 1] {
+                    case .string(let text): column.defaultValue = .literal(text)
+                    case .word(let word) where word.uppercased() == "NULL": break
+                    case .word(let word) where word.lowercased().hasPrefix("current_timestamp"): column.defaultValue = .currentTimestamp
+                    case .word(let word) where Double(word) != nil || Int64(word) != nil: column.defaultValue = .literal(word)
+                    default:
+                        notCarried.append(
+                            PortableNotCarried(
+                                kind: "default", name: "\(table.name).\(archived.name)", reason: "an expression default in MariaDB's dialect",
+                                definition: MariaDBAlterClauses.text(tokens[index...].prefix(2))))
+                    }
+                case "COMMENT":
+                    if index + 1 < tokens.count, case .string(let text) = tokens[index + 1] { column.comment = text }
+                case "CHECK":
+                    if !isJSON {
+                        notCarried.append(
+                            PortableNotCarried(
+                                kind: "check", name: "\(table.name).\(archived.name)", reason: "CHECK expressions are in MariaDB's dialect and are not translated",
+                                definition: MariaDBAlterClauses.text(tokens[index...].prefix(2))))
+                    }
+                default: break
+                }
+            }
+            // An AUTO_INCREMENT `bigint unsigned` is a counter: it stays an integer (values above
+            // 2⁶³−1 are refused) so that the target can count too.
+            if column.autoIncrement, case .decimal = type { column.type = .integer(bits: 64) }
+            if case .enumeration(let labels) = type {
+                columns.append(column)
+                checks.append(PortableCheck(name: "\(table.name)_\(archived.name)_check", column: archived.name, rule: .oneOf(labels)))
+                continue
+            }
+            if case .set(let labels) = type {
+                checks.append(PortableCheck(name: "\(table.name)_\(archived.name)_check", column: archived.name, rule: .subsetOf(labels)))
+            }
+            columns.append(column)
+        }
+        let optionTokens = MariaDBDDLTokenizer.tokens(options)
+        var nextAutoIncrement: Int64?
+        var comment: String?
+        for (index, token) in optionTokens.enumerated() where index + 2 < optionTokens.count && optionTokens[index + 1] == .punctuation("=") {
+            switch token.keyword {
+            case "AUTO_INCREMENT":
+                if case .word(let value) = optionTokens[index + 2] { nextAutoIncrement = Int64(value) }
+            case "COMMENT":
+                if case .string(let value) = optionTokens[index + 2] { comment = value }
+            default: break
+            }
+        }
+        return PortableTable(
+            id: table.id, name: table.name, columns: columns, primaryKey: primaryKey, indexes: indexes, checks: checks, comment: comment,
+            nextAutoIncrement: nextAutoIncrement)
+    }
+
+    /// MariaDB's JSON is `longtext` with `CHECK (json_valid(column))`.
+    private static func hasJSONCheck(_ tokens: [MariaDBDDLToken], column: String) -> Bool {
+        guard let check = tokens.firstIndex(where: { $0.keyword == "CHECK" }), check + 1 < tokens.count,
+            case .group(let expression) = tokens[check + 1]
+        else { return false }
+        return expression.replacingOccurrences(of: " ", with: "").lowercased() == "json_valid(`\(column.lowercased().replacingOccurrences(of: "`", with: "``"))`)"
+    }
+}

@@ -1,0 +1,162 @@
+import PoolKit
+
+/// Writes a portable schema as MariaDB objects for the `snapshot` restore strategy: each table
+/// created with its columns, primary key and AUTO_INCREMENT counter (InnoDB clusters rows on the
+/// key, so it comes first), secondary keys and foreign keys added after the rows. Tables use
+/// utf8mb4 with the binary collation, so that text compares as in SQLite and PostgreSQL (a UNIQUE key
+/// on 'a' and 'A' holds). A text column in a key becomes a `varchar` short enough for InnoDB's key
+/// limit (``fitted(_:)``), a byte column `varbinary(3072)`; a longer value is refused like any value
+/// the column cannot hold.
+struct MariaDBPortableWriter: PortableArchiveWriter {
+    var restoreStrategyName: String { "snapshot" }
+    var engineName: String { "mariadb" }
+
+    func rowEncoder(for table: PortableTable) -> any PortableRowEncoder { MariaDBTSVEncoder() }
+
+    /// MariaDB's floating-point columns hold neither NaN nor infinity.
+    func problem(storing value: PortableValue) -> String? {
+        if case .real(let number) = value, !number.isFinite { return "MariaDB has no \(number) in a floating-point column" }
+        return nil
+    }
+
+    func manifest(for schema: PortableSchema, source: ArchiveManifest, warnings: inout [String]) throws -> ArchiveManifest {
+        var objects: [ArchiveObject] = []
+        var later: [ArchiveObject] = []
+        var nextID = (schema.tables.map(\.id) + source.objects.map(\.id) + source.tables.map(\.id)).max() ?? 0
+        func freshID() -> UInt32 {
+            nextID += 1
+            return nextID
+        }
+        let byName = Dictionary(schema.tables.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+        var tables: [ArchiveTable] = []
+        for table in schema.tables {
+            objects.append(
+                ArchiveObject(id: table.id, kind: .table, name: table.name, section: .preData, ddl: createTable(table, warnings: &warnings)))
+            let quoted = mariadbIdentifier(table.name)
+            if !table.indexes.isEmpty {
+                let clauses = table.indexes.map { index in
+                    "ADD \(index.unique ? "UNIQUE " : "")KEY \(mariadbIdentifier(index.name)) (\(index.columns.map { mariadbIdentifier($0.name) + ($0.descending ? " DESC" : "") }.joined(separator: ", ")))"
+                }
+                objects.append(
+                    ArchiveObject(
+                        id: freshID(), kind: .index, name: table.name, section: .postData, dependencies: [table.id],
+                        ddl: "ALTER TABLE \(quoted) \(clauses.joined(separator: ", "))"))
+            }
+            for (number, key) in table.foreignKeys.enumerated() {
+                guard let referenced = byName[key.referencedTable] else {
+                    warnings.append("foreign key of \(table.name) (\(key.columns.joined(separator: ", "))) references \(key.referencedTable), which the archive does not have: not created")
+                    continue
+                }
+                let columns = key.referencedColumns.isEmpty ? referenced.primaryKey : key.referencedColumns
+                let name = key.name ?? "\(table.name)_ibfk_\(number + 1)"
+                later.append(
+                    ArchiveObject(
+                        id: freshID(), kind: .constraint, name: name, section: .postData,
+                        dependencies: Array(Set([table.id, referenced.id])).sorted(),
+                        ddl: "ALTER TABLE \(quoted) ADD CONSTRAINT \(mariadbIdentifier(name)) FOREIGN KEY (\(key.columns.map(mariadbIdentifier).joined(separator: ", "))) REFERENCES \(mariadbIdentifier(key.referencedTable)) (\(columns.map(mariadbIdentifier).joined(separator: ", "))) ON DELETE \(PortableForeignKey.standardAction(key.onDelete)) ON UPDATE \(PortableForeignKey.standardAction(key.onUpdate))"))
+            }
+            tables.append(
+                ArchiveTable(
+                    id: table.id, name: table.name,
+                    columns: table.columns.map { ArchiveColumn(name: $0.name, type: Self.typeName($0.type), nullable: $0.nullable, generated: false) },
+                    encoding: .mariadbTSV, chunks: source.table(id: table.id)?.chunks))
+        }
+        return ArchiveManifest(
+            engine: source.engine, serverVersion: source.serverVersion, driver: "mariadb", strategy: restoreStrategyName,
+            createdAt: source.createdAt, toolVersion: source.toolVersion, objects: objects + later, tables: tables)
+    }
+
+    /// Key columns of unbounded text get a length that lets every key of the table fit InnoDB's
+    /// limit of 3072 bytes (utf8mb4: 4 bytes a character; other columns counted at 16 bytes), so a
+    /// longer value is refused by the conversion rather than cut or rejected by the server.
+    func fitted(_ schema: PortableSchema) -> PortableSchema {
+        var schema = schema
+        for tableIndex in schema.tables.indices {
+            let table = schema.tables[tableIndex]
+            let keys = [table.primaryKey] + table.indexes.map { $0.columns.map(\.name) }
+            let unbounded = Set(table.columns.filter { $0.type == .text(maxLength: nil) }.map(\.name))
+            var length: [String: Int] = [:]
+            for key in keys {
+                let texts = key.filter { unbounded.contains($0) }
+                guard !texts.isEmpty else { continue }
+                let share = max(1, (3072 - 16 * (key.count - texts.count)) / (4 * texts.count))
+                for name in texts { length[name] = min(length[name] ?? 768, share) }
+            }
+            for index in table.columns.indices {
+                if let limit = length[table.columns[index].name] { schema.tables[tableIndex].columns[index].type = .text(maxLength: limit) }
+            }
+        }
+        return schema
+    }
+
+    private func createTable(_ table: PortableTable, warnings: inout [String]) -> String {
+        let keyed = Set(table.primaryKey + table.indexes.flatMap { $0.columns.map(\.name) })
+        var lines: [String] = []
+        for column in table.columns {
+            var type = Self.typeName(column.type)
+            if column.type == .blob && keyed.contains(column.name) { type = "varbinary(3072)" }
+            var line = "  \(mariadbIdentifier(column.name)) \(type)"
+            line += column.nullable ? " NULL" : " NOT NULL"
+            if column.autoIncrement, case .integer = column.type {
+                line += " AUTO_INCREMENT"
+            } else if let value = column.defaultValue {
+                if let expression = defaultExpression(value, column: column) {
+                    line += " DEFAULT \(expression)"
+                } else {
+                    warnings.append("the default of \(table.name).\(column.name) does not fit its type \(column.type.name): not created")
+                }
+            }
+            if let comment = column.comment { line += " COMMENT \(mariadbString(comment))" }
+            lines.append(line)
+        }
+        if !table.primaryKey.isEmpty {
+            lines.append("  PRIMARY KEY (\(table.primaryKey.map(mariadbIdentifier).joined(separator: ", ")))")
+        } else if let column = table.autoIncrementColumn, case .integer = column.type {
+            lines.append("  KEY (\(mariadbIdentifier(column.name)))")  // AUTO_INCREMENT must be a key's first column
+        }
+        var options = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+        if let next = table.nextAutoIncrement, table.autoIncrementColumn != nil { options += " AUTO_INCREMENT=\(next)" }
+        if let comment = table.comment { options += " COMMENT=\(mariadbString(comment))" }
+        return "CREATE TABLE \(mariadbIdentifier(table.name)) (\n\(lines.joined(separator: ",\n"))\n)\(options)"
+    }
+
+    private func defaultExpression(_ value: PortableDefault, column: PortableColumn) -> String? {
+        switch value {
+        case .currentTimestamp:
+            if case .timestamp = column.type { return "CURRENT_TIMESTAMP(6)" }
+            return nil
+        case .currentDate: return column.type == .date ? "(CURRENT_DATE)" : nil
+        case .currentTime: return column.type == .time ? "(CURRENT_TIME)" : nil
+        case .literal(let text):
+            guard let value = column.convertedDefault(literal: text) else { return nil }
+            guard let bytes = MariaDBTSVEncoder.bytes(value) else { return "NULL" }
+            if case .bits(let digits) = value { return "b'\(digits)'" }
+            return mariadbString(String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
+    /// MariaDB's name for a portable type.
+    static func typeName(_ type: PortableType) -> String {
+        switch type {
+        case .boolean: return "tinyint(1)"
+        case .integer(let bits): return bits == 16 ? "smallint" : bits == 32 ? "int" : "bigint"
+        case .decimal(let precision, let scale):
+            guard let precision, precision <= 65 else { return "decimal(65,30)" }
+            return "decimal(\(precision),\(min(scale ?? 0, 30)))"
+        case .real: return "float"
+        case .double: return "double"
+        case .text(let length): return length.map { "varchar(\($0))" } ?? "longtext"
+        case .fixedText(let length): return "char(\(length))"
+        case .blob: return "longblob"
+        case .date: return "date"
+        case .time: return "time(6)"
+        case .timestamp: return "datetime(6)"
+        case .json: return "json"
+        case .uuid: return "uuid"
+        case .enumeration(let labels): return "enum(\(labels.map(mariadbString).joined(separator: ",")))"
+        case .set(let labels): return "set(\(labels.map(mariadbString).joined(separator: ",")))"
+        case .bits(let length): return "bit(\(min(length, 64)))"
+        }
+    }
+
+}

@@ -1,0 +1,263 @@
+import Foundation
+import Logging
+import PoolKit
+
+/// Reads a PostgreSQL `copy` archive as a portable schema: column types from the manifest, the rest
+/// from the DDL it keeps — defaults, identity and comments from each `CREATE TABLE`; keys from the
+/// `ADD CONSTRAINT` objects and the indexes they use; indexes from `CREATE INDEX`; counters from the
+/// `setval` objects. Tables of every schema meet in the target's one namespace: two of the same
+/// name are an error naming both. Views, functions, triggers, types and the like are listed as not carried.
+struct PostgresPortableReader: PortableArchiveReader {
+    var textualEncoding: Bool { true }
+
+    func rowDecoder(for table: ArchiveTable, in manifest: ArchiveManifest) throws -> any PortableRowDecoder {
+        let stored = table.columns.filter { $0.generated != true }
+        switch table.encoding {
+        case .postgresCopyBinary: return PostgresBinaryRowDecoder(kinds: stored.map { PostgresBinaryValue.kind($0.type) })
+        case .postgresCopyText:
+            return PostgresTextRowDecoder(columns: stored.count, byteaColumns: Set(stored.indices.filter { stored[$0].type == "bytea" }))
+        default:
+            throw PoolKitError(.archiveUnsupported, "table \(table.qualifiedName) is stored as '\(table.encoding)', which the PostgreSQL reader does not read")
+        }
+    }
+
+    func portableSchema(of manifest: ArchiveManifest, logger: Logger) async throws -> PortableSchema {
+        var notCarried: [PortableNotCarried] = []
+        var warnings: [String] = []
+        if !manifest.blobs.isEmpty {
+            notCarried.append(
+                PortableNotCarried(kind: "large-object", name: "\(manifest.blobs.count) large objects", reason: "large objects are PostgreSQL's own", definition: nil))
+        }
+        let objects = Dictionary(manifest.objects.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // Sequence → (table, column) from OWNED BY and identity columns; sequence → next value from setval.
+        var counters: [String: Int64] = [:]
+        for object in manifest.objects where object.kind.rawValue == "sequence-set" {
+            guard let ddl = object.ddl, let open = ddl.range(of: "setval(") else { continue }
+            guard let (sequence, rest) = PostgresDDLText.literal(ddl[open.upperBound...]) else { continue }
+            let parts = rest.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: ");\n"))) }
+            guard parts.count >= 2, let value = Int64(parts[0]) else { continue }
+            counters[Self.key(sequence)] = parts[1] == "true" ? value + 1 : value
+        }
+        var owners: [String: (table: String, column: String)] = [:]
+        for object in manifest.objects where object.kind.rawValue == "sequence-owned-by" {
+            guard let ddl = object.ddl, let sequence = ddl.range(of: "ALTER SEQUENCE "), let by = ddl.range(of: " OWNED BY ") else { continue }
+            let sequenceName = String(ddl[sequence.upperBound..<by.lowerBound])
+            let path = ddl[by.upperBound...].trimmingCharacters(in: CharacterSet(charactersIn: ";\n "))
+            guard let (_, table, rest) = PostgresDDLText.qualifiedName(Substring(path)), rest.first == ".",
+                let (column, _) = PostgresDDLText.identifier(rest.dropFirst())
+            else { continue }
+            owners[Self.key(sequenceName)] = (table, column)
+        }
+
+        var tables: [PortableTable] = []
+        var seen: [String: String] = [:]
+        for table in manifest.tables {
+            guard let ddl = objects[table.id]?.ddl else {
+                throw PoolKitError(
+                    .archiveUnsupported,
+                    "table \(table.qualifiedName) has rows but no definition in this archive (a --data-only backup): back it up with its schema to restore it into another engine")
+            }
+            if let other = seen[table.name] {
+                throw PoolKitError(
+                    .archiveUnsupported,
+                    "tables \(other) and \(table.qualifiedName) would both be '\(table.name)' in the target, which has one namespace: back up one schema at a time (--table), or rename one")
+            }
+            seen[table.name] = table.qualifiedName
+            for column in table.columns where column.generated != true && !PostgresBinaryValue.supports(column.type) && table.encoding == .postgresCopyBinary {
+                throw PoolKitError(
+                    .archiveUnsupported, "column \(table.qualifiedName).\(column.name) has type \(column.type), which has no portable form")
+            }
+            tables.append(try describe(table, ddl: ddl, counters: counters, owners: owners, notCarried: &notCarried, warnings: &warnings))
+        }
+        let positions = Dictionary(tables.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        var indexes: [String: (table: UInt32, definition: String)] = [:]
+        for object in manifest.objects where object.kind == .index {
+            guard let ddl = object.ddl, let table = object.dependencies.first(where: { positions[$0] != nil }) else { continue }
+            indexes[object.name] = (table, ddl)
+        }
+        var usedByConstraints: [String: Bool] = [:]  // index name → is the primary key
+        for object in manifest.objects where object.kind == .constraint {
+            // The table is the one the statement alters (a foreign key also depends on the table it references).
+            guard let ddl = object.ddl, let alter = ddl.range(of: "ALTER TABLE ONLY "),
+                let (_, tableName, _) = PostgresDDLText.qualifiedName(ddl[alter.upperBound...]),
+                let position = tables.firstIndex(where: { $0.name == tableName }), let add = ddl.range(of: " ADD CONSTRAINT ")
+            else { continue }
+            guard let (name, rest) = PostgresDDLText.identifier(ddl[add.upperBound...]) else { continue }
+            let definition = rest.trimmingCharacters(in: CharacterSet(charactersIn: " ;\n"))
+            if definition.hasPrefix("PRIMARY KEY USING INDEX ") || definition.hasPrefix("UNIQUE USING INDEX "),
+                let (index, _) = PostgresDDLText.identifier(Substring(definition.drop { $0 != "X" }.dropFirst()))
+            {
+                usedByConstraints[index] = definition.hasPrefix("PRIMARY")
+            } else if definition.hasPrefix("PRIMARY KEY ("), let (list, _) = PostgresDDLText.parenthesized(Substring(definition)),
+                let columns = PostgresDDLText.plainColumns(list)
+            {
+                tables[position].primaryKey = columns.map(\.name)
+            } else if definition.hasPrefix("UNIQUE ("), let (list, _) = PostgresDDLText.parenthesized(Substring(definition)),
+                let columns = PostgresDDLText.plainColumns(list)
+            {
+                tables[position].indexes.append(PortableIndex(name: name, columns: columns, unique: true))
+            } else if definition.hasPrefix("FOREIGN KEY"), let key = Self.foreignKey(name: name, definition) {
+                tables[position].foreignKeys.append(key)
+            } else {
+                notCarried.append(
+                    PortableNotCarried(kind: "constraint", name: name, reason: "written in PostgreSQL's SQL dialect; port it by hand", definition: ddl))
+            }
+        }
+        for (name, index) in indexes.sorted(by: { $0.key < $1.key }) {
+            guard let position = positions[index.table] else { continue }
+            if let parsed = Self.plainIndex(index.definition) {
+                if usedByConstraints[name] == true {
+                    tables[position].primaryKey = parsed.columns.map(\.name)
+                } else {
+                    tables[position].indexes.append(PortableIndex(name: name, columns: parsed.columns, unique: parsed.unique))
+                }
+            } else {
+                notCarried.append(
+                    PortableNotCarried(
+                        kind: "index", name: name, reason: "an expression, partial, non-btree or covering index, written in PostgreSQL's dialect",
+                        definition: index.definition))
+            }
+        }
+        let ignored: Set<String> = ["table", "index", "constraint", "schema", "owner", "acl", "sequence-set", "sequence-owned-by", "comment", "database"]
+        for object in manifest.objects where !ignored.contains(object.kind.rawValue) {
+            if object.kind == .sequence, owners[Self.key("\(PostgresSQL.qualified(object.schema ?? "public", object.name))")] != nil { continue }
+            notCarried.append(
+                PortableNotCarried(
+                    kind: object.kind.rawValue, name: object.schema.map { "\($0).\(object.name)" } ?? object.name,
+                    reason: "written in PostgreSQL's SQL dialect; port it by hand", definition: object.ddl))
+        }
+        return PortableSchema(tables: tables, notCarried: notCarried, warnings: warnings)
+    }
+
+    /// A sequence name without quotes, for matching its spellings.
+    private static func key(_ name: String) -> String { name.replacingOccurrences(of: "\"", with: "") }
+
+    /// One table from its `CREATE TABLE` (and the `COMMENT ON` statements after it).
+    private func describe(
+        _ table: ArchiveTable, ddl: String, counters: [String: Int64], owners: [String: (table: String, column: String)],
+        notCarried: inout [PortableNotCarried], warnings: inout [String]
+    ) throws -> PortableTable {
+        var lines: [String: String] = [:]
+        for line in ddl.split(separator: "\n") {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            guard trimmed.hasPrefix("\""), let (name, rest) = PostgresDDLText.identifier(Substring(trimmed)) else {
+                if trimmed.hasPrefix("CONSTRAINT ") {
+                    notCarried.append(
+                        PortableNotCarried(
+                            kind: "check", name: table.name, reason: "CHECK expressions are in PostgreSQL's dialect and are not translated",
+                            definition: String(trimmed.trimmingCharacters(in: CharacterSet(charactersIn: ",")))))
+                }
+                continue
+            }
+            lines[name] = String(rest)
+        }
+        var columns: [PortableColumn] = []
+        var next: Int64?
+        for archived in table.columns {
+            let line = lines[archived.name] ?? ""
+            if archived.generated == true {
+                notCarried.append(
+                    PortableNotCarried(
+                        kind: "generated-column", name: "\(table.name).\(archived.name)",
+                        reason: "a generated column's expression is in PostgreSQL's dialect; the target has no such column", definition: line))
+                continue
+            }
+            let (type, warning) = PostgresTypeMapping.portableType(archived.type)
+            if let warning { warnings.append("\(table.name).\(archived.name): \(warning)") }
+            var column = PortableColumn(name: archived.name, type: type, sourceTypeName: archived.type, nullable: archived.nullable ?? true)
+            if let identity = line.range(of: " AS IDENTITY") {
+                column.autoIncrement = true
+                if let sequence = line[identity.upperBound...].range(of: "SEQUENCE NAME "),
+                    let (schema, name, _) = PostgresDDLText.qualifiedName(line[sequence.upperBound...])
+                {
+                    next = counters[Self.key(PostgresSQL.qualified(schema ?? "public", name))] ?? next
+                }
+            } else if let start = line.range(of: " DEFAULT ") {
+                let expression = String(line[start.upperBound...].replacingOccurrences(of: " NOT NULL", with: "").trimmingCharacters(in: CharacterSet(charactersIn: ", ")))
+                if expression.hasPrefix("nextval(") {
+                    if let (sequence, _) = PostgresDDLText.literal(Substring(expression.dropFirst("nextval(".count))),
+                        let owner = owners[Self.key(sequence.replacingOccurrences(of: "::regclass", with: ""))] ?? owners.first(where: { $0.value == (table.name, archived.name) })?.value,
+                        owner.table == table.name, owner.column == archived.name
+                    {
+                        column.autoIncrement = true
+                        let qualifiedSequence = owners.first { $0.value == owner }?.key
+                        next = qualifiedSequence.flatMap { counters[$0] } ?? next
+                    } else {
+                        notCarried.append(
+                            PortableNotCarried(
+                                kind: "default", name: "\(table.name).\(archived.name)", reason: "a sequence shared with other columns", definition: "DEFAULT \(expression)"))
+                    }
+                } else if let value = Self.portableDefault(expression) {
+                    column.defaultValue = value
+                } else {
+                    notCarried.append(
+                        PortableNotCarried(
+                            kind: "default", name: "\(table.name).\(archived.name)", reason: "an expression default in PostgreSQL's dialect",
+                            definition: "DEFAULT \(expression)"))
+                }
+            }
+            columns.append(column)
+        }
+        var portable = PortableTable(id: table.id, name: table.name, columns: columns, nextAutoIncrement: next)
+        for statement in ddl.components(separatedBy: ";\n") where statement.hasPrefix("COMMENT ON ") {
+            guard let isRange = statement.range(of: " IS ", options: .backwards),
+                let (text, _) = PostgresDDLText.literal(statement[isRange.upperBound...])
+            else { continue }
+            if statement.hasPrefix("COMMENT ON TABLE ") {
+                portable.comment = text
+            } else if statement.hasPrefix("COMMENT ON COLUMN "),
+                let (_, _, rest) = PostgresDDLText.qualifiedName(statement.dropFirst("COMMENT ON COLUMN ".count)), rest.first == ".",
+                let (column, _) = PostgresDDLText.identifier(rest.dropFirst()),
+                let index = portable.columns.firstIndex(where: { $0.name == column })
+            {
+                portable.columns[index].comment = text
+            }
+        }
+        return portable
+    }
+
+    /// A default with a portable meaning: a literal (with or without a cast), a number, a boolean, the current time.
+    private static func portableDefault(_ expression: String) -> PortableDefault? {
+        switch expression.lowercased() {
+        case "now()", "current_timestamp", "statement_timestamp()", "transaction_timestamp()", "localtimestamp": return .currentTimestamp
+        case "current_date": return .currentDate
+        case "current_time", "localtime": return .currentTime
+        case "true": return .literal("1")
+        case "false": return .literal("0")
+        default: break
+        }
+        if let (value, rest) = PostgresDDLText.literal(Substring(expression)), rest.isEmpty || rest.hasPrefix("::") { return .literal(value) }
+        let unwrapped = expression.trimmingCharacters(in: CharacterSet(charactersIn: "()"))
+        if Double(unwrapped) != nil { return .literal(unwrapped) }
+        return nil
+    }
+
+    /// `CREATE [UNIQUE] INDEX name ON [ONLY] table USING btree (plain columns);` — nil for anything else.
+    private static func plainIndex(_ ddl: String) -> (unique: Bool, columns: [(name: String, descending: Bool)])? {
+        let text = ddl.trimmingCharacters(in: CharacterSet(charactersIn: " ;\n"))
+        guard text.hasPrefix("CREATE "), let using = text.range(of: " USING btree "),
+            let (list, rest) = PostgresDDLText.parenthesized(text[using.upperBound...]),
+            rest.trimmingCharacters(in: .whitespaces).isEmpty, let columns = PostgresDDLText.plainColumns(list)
+        else { return nil }
+        return (text.hasPrefix("CREATE UNIQUE INDEX "), columns)
+    }
+
+    /// `FOREIGN KEY (a) REFERENCES schema.t(b) [ON UPDATE x] [ON DELETE y]` (pg_get_constraintdef's form).
+    private static func foreignKey(name: String, _ definition: String) -> PortableForeignKey? {
+        guard let (list, rest) = PostgresDDLText.parenthesized(Substring(definition)), let columns = PostgresDDLText.plainColumns(list),
+            let references = rest.range(of: "REFERENCES "),
+            let (_, table, afterTable) = PostgresDDLText.qualifiedName(rest[references.upperBound...]),
+            let (targetList, actions) = PostgresDDLText.parenthesized(afterTable), let targets = PostgresDDLText.plainColumns(targetList),
+            !actions.contains("MATCH FULL")
+        else { return nil }
+        func action(_ word: String) -> String {
+            guard let range = actions.range(of: "ON \(word) ") else { return "NO ACTION" }
+            let tail = actions[range.upperBound...]
+            for candidate in ["CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION"] where tail.hasPrefix(candidate) { return candidate }
+            return "NO ACTION"
+        }
+        return PortableForeignKey(
+            name: name, columns: columns.map(\.name), referencedTable: table, referencedColumns: targets.map(\.name), onDelete: action("DELETE"),
+            onUpdate: action("UPDATE"))
+    }
+}

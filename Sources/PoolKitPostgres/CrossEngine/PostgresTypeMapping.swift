@@ -1,0 +1,38 @@
+import PoolKit
+
+/// PostgreSQL column types (as the catalog spells them, `character varying(20)`) → portable types.
+/// Types with no portable counterpart (arrays, intervals, ranges, network types, user types) are
+/// carried as their text form when the archive has them as text, and as the text PoolKit writes
+/// for them from binary COPY when it can (arrays of the portable types, intervals); any other is
+/// named by ``PostgresBinaryValue/supports(_:)`` before the restore begins.
+enum PostgresTypeMapping {
+    static func portableType(_ type: String) -> (PortableType, warning: String?) {
+        let lower = type.lowercased()
+        let base = lower.split(separator: "(").first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? lower
+        let arguments = lower.split(separator: "(").dropFirst().first.map { part in
+            part.prefix { $0 != ")" }.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        } ?? []
+        if lower.hasSuffix("[]") { return (.text(maxLength: nil), "an array (\(type)) is carried as its text form, e.g. {1,2}") }
+        switch base {
+        case "boolean": return (.boolean, nil)
+        case "smallint": return (.integer(bits: 16), nil)
+        case "integer": return (.integer(bits: 32), nil)
+        case "bigint": return (.integer(bits: 64), nil)
+        case "numeric": return (.decimal(precision: arguments.first, scale: arguments.count > 1 ? arguments[1] : nil), nil)
+        case "real": return (.real, nil)
+        case "double precision": return (.double, nil)
+        case "text", "name", "citext": return (.text(maxLength: nil), nil)
+        case "character varying": return (.text(maxLength: arguments.first), nil)
+        case "character", "bpchar": return (.fixedText(length: arguments.first ?? 1), nil)
+        case "bytea": return (.blob, nil)
+        case "date": return (.date, nil)
+        case "time without time zone": return (.time, nil)
+        case "timestamp without time zone": return (.timestamp(withTimeZone: false), nil)
+        case "timestamp with time zone": return (.timestamp(withTimeZone: true), nil)
+        case "json", "jsonb": return (.json, nil)
+        case "uuid": return (.uuid, nil)
+        case "bit": return (.bits(length: arguments.first ?? 1), nil)
+        default: return (.text(maxLength: nil), "type \(type) has no portable counterpart and is carried as its text form")
+        }
+    }
+}

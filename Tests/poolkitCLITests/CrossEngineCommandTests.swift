@@ -1,0 +1,80 @@
+import Foundation
+import PoolKitConformance
+import Testing
+
+/// `poolkit backup sqlite:… -o - | poolkit restore - postgres://…`: a SQLite file into the real
+/// PostgreSQL test server from the command line, with the migration report.
+@Suite(
+    "poolkit CLI across engines",
+    .enabled(if: TestServers.shouldRun(.postgres), Comment(rawValue: TestServers.skipReason(.postgres))))
+struct CrossEngineCommandTests {
+    /// The server URL without its password, and the password.
+    private func server() throws -> (base: String, password: String) {
+        let text = try #require(TestServers.url(for: .postgres), "\(TestServers.missingMessage(for: .postgres))")
+        let url = try #require(URLComponents(string: text))
+        return ("postgres://\(url.user ?? "")@\(url.host ?? "127.0.0.1"):\(url.port ?? 5432)", url.password ?? "")
+    }
+
+    private func run(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test("a pipe from a SQLite backup into a PostgreSQL restore, --report written, a bad value named, --on-bad-value checked")
+    func pipe() throws {
+        let (base, password) = try server()
+        let suffix = UInt32.random(in: 0...UInt32.max)
+        let database = "pk_cli_x_\(suffix)"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pk-cli-x-\(suffix)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let environment = ["PGPASSWORD": password]
+        _ = try run("/usr/bin/psql", ["-X", "-q", base + "/postgres", "-c", "CREATE DATABASE \(database)"], environment: environment)
+        defer {
+            _ = try? run("/usr/bin/psql", ["-X", "-q", base + "/postgres", "-c", "DROP DATABASE IF EXISTS \(database) WITH (FORCE)"], environment: environment)
+            try? FileManager.default.removeItem(at: directory)
+        }
+        let file = directory.appendingPathComponent("app.db").path
+        let sqlite = try run(
+            "/usr/bin/sqlite3",
+            [file, "CREATE TABLE orders (id INTEGER PRIMARY KEY, flags INTEGER, note TEXT); INSERT INTO orders VALUES (1, 3, 'a'), (2, 'x', 'b'); CREATE VIEW big AS SELECT * FROM orders WHERE id > 1;"],
+            environment: [:])
+        #expect(sqlite.status == 0, "\(sqlite.output)")
+        let report = directory.appendingPathComponent("report.json").path
+        let target = base + "/" + database
+        let binary = try poolkitBinary().path
+        let pipeline = "set -o pipefail; \"$0\" backup \"$1\" --strategy logical -o - --quiet | \"$0\" restore - \"$2\" --jobs 2"
+
+        let refused = try run("/bin/bash", ["-c", pipeline, binary, "sqlite://" + file, target], environment: environment)
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("table orders, column flags (INTEGER → bigint), chunk 0: value 'x'"), "\(refused.output)")
+
+        let cast = try run(
+            "/bin/bash", ["-c", pipeline + " --clean --cast 'column orders.flags to text' --report \"$3\"", binary, "sqlite://" + file, target, report],
+            environment: environment)
+        #expect(cast.status == 0, "\(cast.output)")
+        #expect(cast.output.contains("orders: read 2, written 2, converted: number-to-text 1"), "\(cast.output)")
+        #expect(cast.output.contains("view big: written in SQLite's SQL dialect"), "\(cast.output)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any]
+        let tables = try #require(json?["tables"] as? [[String: Any]])
+        #expect(tables.first?["rowsWritten"] as? Int == 2)
+        let columns = try #require(tables.first?["columns"] as? [[String: Any]])
+        #expect(columns.contains { $0["name"] as? String == "flags" && $0["cast"] as? String == "column orders.flags to text" })
+        let notCarried = try #require(json?["notCarried"] as? [[String: Any]])
+        #expect(notCarried.first?["definition"] as? String == "CREATE VIEW big AS SELECT * FROM orders WHERE id > 1;")
+        let values = try run("/usr/bin/psql", ["-X", "-At", target, "-c", "SELECT string_agg(flags, ',' ORDER BY id) FROM orders"], environment: environment)
+        #expect(values.output.trimmingCharacters(in: .whitespacesAndNewlines) == "3,x")
+
+        let usage = try run(binary, ["restore", file, target, "--on-bad-value", "ignore"], environment: environment)
+        #expect(usage.status != 0)
+        #expect(usage.output.contains("--on-bad-value 'ignore': choose one of error, null, skip-row"), "\(usage.output)")
+    }
+}
