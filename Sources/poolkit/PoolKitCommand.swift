@@ -33,10 +33,25 @@ struct PoolKitCommand: AsyncParsableCommand {
                 var message = fullMessage(for: error)
                 if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
                 writeToStandardError("poolkit: " + message + "\n")
-                Foundation.exit(ExitStatus.usage)
+                terminate(ExitStatus.usage)
             }
-            exit(withError: error)
+            let code = exitCode(for: error)
+            let message = fullMessage(for: error)
+            if !message.isEmpty {
+                if code.isSuccess { print(message) } else { writeToStandardError(message + "\n") }
+            }
+            terminate(code.rawValue)
         }
+        terminate(0)
+    }
+
+    /// Ends the process once its output is written, without the C library's exit handlers: a
+    /// connection's thread may still be closing its session (a failed restore releases its
+    /// workers' connections as it reports), and libssl's or libpq's global clean-up running under
+    /// it crashed the process (signal 11) after its message was printed.
+    static func terminate(_ status: Int32) -> Never {
+        fflush(nil)
+        _exit(status)
     }
 
     static let configuration = CommandConfiguration(
