@@ -33,6 +33,9 @@ packages=(
     binutils          # scripts/release.sh: strip
     curl              # scripts/test-example.sh: the HTTP client that drives the example application
     wrk               # HTTP load on the example app (Examples/AccountsService) for benchmarks
+    postgresql-server-dev-15  # scripts/check-postgres-regression.sh: pgxs and the server headers for regress.so
+    make              # scripts/check-postgres-regression.sh: the pgxs build
+    gcc               # scripts/check-postgres-regression.sh: the pgxs build
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then

@@ -35,20 +35,14 @@ done
 [[ -x /usr/bin/time ]] || { echo "compare-postgres.sh: /usr/bin/time is missing" >&2; exit 1; }
 
 W=$(mktemp -d -t poolkit-pg-compare.XXXXXX)
-STARTED_SERVERS=0
+source scripts/use-test-servers.sh
 cleanup() {
     rm -rf "$W"
-    if [[ $STARTED_SERVERS == 1 ]]; then bash scripts/test-servers.sh stop >&2; fi
+    stop_started_test_servers
 }
 trap cleanup EXIT
-if [[ -z ${POOLKIT_TEST_POSTGRES_URL:-} ]]; then
-    eval "$(bash scripts/test-servers.sh start)"
-    STARTED_SERVERS=1
-fi
-if [[ -z ${POOLKIT:-} ]]; then
-    swift build -c release --product poolkit >&2
-    POOLKIT="$PWD/.build/release/poolkit"
-fi
+use_test_servers
+need_poolkit release
 
 # The password goes to the tools through PGPASSWORD (libpq reads it, poolkit too), never on a
 # command line that this script prints.

@@ -268,9 +268,17 @@ final class PGHandle: @unchecked Sendable {
     /// libpq's last error message on one line.
     static func errorMessage(_ connection: OpaquePointer) -> String {
         guard let text = PQerrorMessage(connection) else { return "unknown libpq error" }
-        let lines = String(cString: text).split(whereSeparator: \.isNewline)
+        return oneLine(String(cString: text))
+    }
+
+    /// A libpq message on one line, each distinct line once. A connect that tries more than once
+    /// (`sslmode=prefer`: TLS, then plain; several hosts) gets every attempt's error appended, so
+    /// a wrong password would otherwise read the same FATAL line twice.
+    static func oneLine(_ libpqMessage: String) -> String {
+        var seen = Set<String>()
+        let lines = libpqMessage.split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }
-            .filter { !$0.isEmpty }
+            .filter { !$0.isEmpty && seen.insert($0).inserted }
         return lines.isEmpty ? "unknown libpq error" : lines.joined(separator: "; ")
     }
 }

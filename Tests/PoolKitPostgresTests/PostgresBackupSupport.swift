@@ -155,6 +155,18 @@ func copyDatabase(
     }
 }
 
+/// ``copyDatabase(from:to:via:backupOptions:restoreOptions:)`` with `jobs` on both sides and the
+/// default options otherwise.
+func copyDatabase(from source: ConnectionURL, to target: ConnectionURL, via transport: Transport, jobs: Int) async throws
+    -> (BackupSummary, RestoreSummary)
+{
+    var backupOptions = BackupOptions()
+    backupOptions.jobs = jobs
+    var restoreOptions = RestoreOptions()
+    restoreOptions.jobs = jobs
+    return try await copyDatabase(from: source, to: target, via: transport, backupOptions: backupOptions, restoreOptions: restoreOptions)
+}
+
 func temporaryArchivePath() -> String {
     NSTemporaryDirectory() + "pk-pg-\(UInt32.random(in: 0...UInt32.max)).poolkit"
 }

@@ -104,6 +104,9 @@ struct PostgresConnectionTests {
         let error = try await #require(throws: PoolKitError.self) { try await connect(url) }
         #expect(error.code == .authenticationFailed)
         #expect(driver.classify(error) == .permanent)
+        // The test server offers TLS, so libpq's default sslmode=prefer tries twice and reports
+        // both attempts' identical FATAL line; the message carries it once.
+        #expect(error.message.components(separatedBy: "password authentication failed").count == 2, "\(error.message)")
         for text in [error.message, error.description, String(describing: error.underlying)] {
             #expect(!text.contains(wrongPassword))
             #expect(!text.contains(realPassword))
@@ -282,6 +285,14 @@ struct PostgresDriverOptionTests {
         let registry = DriverRegistry([driver])
         #expect(try registry.driver(for: ConnectionURL("postgres://h/db")).name == "postgres")
         #expect(try registry.driver(for: ConnectionURL("postgresql://h/db")).name == "postgres")
+    }
+
+    @Test("libpq's message on one line: a line repeated by a second attempt (sslmode=prefer) once, distinct lines kept in order")
+    func libpqMessageOnOneLine() {
+        let fatal = "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  password authentication failed for user \"app\""
+        #expect(PGHandle.oneLine("\(fatal)\n\(fatal)\n") == fatal)
+        #expect(PGHandle.oneLine("first\n  second \n\nfirst\nthird\n") == "first; second; third")
+        #expect(PGHandle.oneLine("\n") == "unknown libpq error")
     }
 
     @Test("bad option values are rejected before connecting", arguments: [

@@ -115,6 +115,15 @@ enum PostgresObjectKindsFixture {
         CREATE FUNCTION public.func_with_support() RETURNS integer LANGUAGE sql AS $$ SELECT 1 $$ SUPPORT varchar_support;
         CREATE OPERATOR FAMILY public.op_family USING btree;
         CREATE OPERATOR CLASS public.op_class_empty FOR TYPE bigint USING btree FAMILY public.op_family AS STORAGE bigint;
+        CREATE OPERATOR CLASS public.op_class FOR TYPE bigint USING btree FAMILY public.op_family AS STORAGE bigint,
+            OPERATOR 1 <(bigint, bigint), OPERATOR 2 <=(bigint, bigint), OPERATOR 3 =(bigint, bigint),
+            OPERATOR 4 >=(bigint, bigint), OPERATOR 5 >(bigint, bigint), FUNCTION 1 btint8cmp(bigint, bigint),
+            FUNCTION 2 btint8sortsupport(internal), FUNCTION 4 btequalimage(oid);
+        -- Members of one support number, added after the class's own: listed in the order added.
+        ALTER OPERATOR FAMILY public.op_family USING btree ADD
+            OPERATOR 1 <(bigint, int4), OPERATOR 2 <=(bigint, int4), OPERATOR 3 =(bigint, int4),
+            OPERATOR 4 >=(bigint, int4), OPERATOR 5 >(bigint, int4), FUNCTION 1 (int4, int4) btint4cmp(int4, int4),
+            FUNCTION 2 (int4, int4) btint4sortsupport(internal), FUNCTION 4 (int4, int4) btequalimage(oid);
         CREATE OPERATOR public.~~ (PROCEDURE = int4eq, LEFTARG = integer, RIGHTARG = integer);
         CREATE OPERATOR CLASS public.op_class_custom FOR TYPE integer USING btree AS OPERATOR 3 public.~~;
         CREATE TYPE public.range_type_custom AS RANGE (subtype = integer, subtype_opclass = public.op_class_custom);
@@ -143,6 +152,10 @@ enum PostgresObjectKindsFixture {
         REVOKE USAGE ON LANGUAGE plpgsql FROM PUBLIC;
         GRANT SELECT (rolname) ON pg_catalog.pg_authid TO PUBLIC;
         REVOKE EXECUTE ON FUNCTION pg_catalog.pg_sleep(double precision) FROM PUBLIC;
+        -- A system function given to another owner, whose privileges that owner then lost: the target's
+        -- copy keeps its first owner, from whom the initial privileges are revoked.
+        ALTER FUNCTION pg_catalog.pg_stat_reset_shared(text) OWNER TO pg_monitor;
+        REVOKE EXECUTE ON FUNCTION pg_catalog.pg_stat_reset_shared(text) FROM pg_monitor;
         """#
 
     static let data = #"""
@@ -167,6 +180,24 @@ enum PostgresObjectKindsFixture {
         INSERT INTO public.zero_columns DEFAULT VALUES;
         INSERT INTO public.test_table_generated_child2 (col1) VALUES (21);
         INSERT INTO public.test_inheritance_child VALUES (1, 142857);
+        """#
+
+    /// Objects `--clean` must drop one by one, since no table takes them with it: a collation, a
+    /// foreign data wrapper with a server, user mappings and a foreign table, a publication, an
+    /// event trigger (disabled, so that it does not fire on the restore's own statements).
+    static let databaseObjects = #"""
+        CREATE COLLATION public."c copy" (provider = libc, lc_collate = 'C', lc_ctype = 'C');
+        CREATE TABLE public.collated (t text COLLATE public."c copy");
+        INSERT INTO public.collated VALUES ('b'), ('a');
+        CREATE FOREIGN DATA WRAPPER clean_fdw;
+        CREATE SERVER "clean ""server""" FOREIGN DATA WRAPPER clean_fdw;
+        CREATE USER MAPPING FOR PUBLIC SERVER "clean ""server""";
+        CREATE USER MAPPING FOR CURRENT_USER SERVER "clean ""server""" OPTIONS (user 'remote');
+        CREATE FOREIGN TABLE public.remote (a integer) SERVER "clean ""server""";
+        CREATE PUBLICATION clean_pub FOR TABLE public.collated;
+        CREATE FUNCTION public.on_ddl() RETURNS event_trigger LANGUAGE plpgsql AS $$BEGIN END$$;
+        CREATE EVENT TRIGGER clean_ddl ON ddl_command_end EXECUTE FUNCTION public.on_ddl();
+        ALTER EVENT TRIGGER clean_ddl DISABLE;
         """#
 
     /// Removes the subscriptions a database with the fixture has (a database with subscriptions

@@ -67,6 +67,9 @@ struct PostgresPoolFaultTests {
                 #expect(error.code == .acquireTimeout)
                 #expect(error.message.contains("within 500ms"), "\(error.message)")
             }
+            let statistics = pool.statistics
+            #expect(statistics.timeouts == 1, "the lease that timed out during its validation is counted as a timeout")
+            #expect(statistics.leases == 1, "and not as granted: only the first lease was")
             #expect(!pause.resumedByFailsafe, "the lease waited for the stopped backend")
             pause.resume()
         }
@@ -99,7 +102,10 @@ struct PostgresPoolFaultTests {
             await pool.shutdown()
             try await group.waitForAll()
             let result = await borrower.result
-            #expect(throws: PoolKitError.self) { try result.get() }
+            let error = try #require(throws: PoolKitError.self) { try result.get() }
+            #expect(error.code == .poolShutdown, "\(error)")
+            #expect(error.message.contains("shut down"), "\(error.message)")
+            #expect(!error.message.contains("SSL SYSCALL"), "\(error.message)")
             #expect(pause.withLock { $0?.resumedByFailsafe } == false, "shutdown waited for the stopped backend")
         }
     }

@@ -7,17 +7,24 @@ import Testing
 /// The pool's swift-metrics output, read from a test factory injected into the pool.
 @Suite("Pool metrics", .timeLimit(.minutes(1)))
 struct PoolMetricsTests {
-    @Test("every lease records its acquire wait (waited or not) and its hold time; timeouts, closes and creations are counted")
-    func metricsAreRecorded() async throws {
-        let metrics = TestMetrics()
-        let source = TestConnectionSource()
-        let clock = ManualPoolClock()
+    /// A pool of one connection over a scripted source and a manual clock, recording into a test
+    /// metrics factory.
+    func makePool(name: String, _ modify: (inout PoolConfiguration) -> Void = { _ in }) throws
+        -> (ConnectionPool<TestConnectionSource>, TestConnectionSource, ManualPoolClock, TestMetrics)
+    {
+        let (metrics, source, clock) = (TestMetrics(), TestConnectionSource(), ManualPoolClock())
         let configuration = machineConfiguration {
-            $0.name = "metrics"
+            $0.name = name
             $0.maxConnections = 1
             $0.timerResolution = .milliseconds(20)
+            modify(&$0)
         }
-        let pool = try ConnectionPool(source: source, configuration: configuration, clock: clock, metricsFactory: metrics)
+        return (try ConnectionPool(source: source, configuration: configuration, clock: clock, metricsFactory: metrics), source, clock, metrics)
+    }
+
+    @Test("every lease records its acquire wait (waited or not) and its hold time; timeouts, closes and creations are counted")
+    func metricsAreRecorded() async throws {
+        let (pool, source, clock, metrics) = try makePool(name: "metrics")
         try await pool.withRunning {
             let lease = try await pool.lease()
             clock.advance(by: .milliseconds(250))
@@ -42,6 +49,32 @@ struct PoolMetricsTests {
         #expect(try metrics.expectCounter("poolkit_pool_connections_created_total", dimensions).values.reduce(0, +) == 1)
         let broken = try metrics.expectCounter("poolkit_pool_connections_closed_total", dimensions + [("reason", "broken")])
         #expect(broken.values.reduce(0, +) == 1)
+    }
+
+    @Test("a lease whose deadline passes while its checkout validation hangs is counted as a timeout, not as a lease")
+    func validationTimeoutIsATimeout() async throws {
+        let (pool, source, clock, metrics) = try makePool(name: "validation-timeout") {
+            $0.validationBypassWindow = .zero
+            $0.validationTimeout = .seconds(60)
+        }
+        try await pool.withRunning {
+            try await pool.withConnection { _ in }
+            clock.advance(by: .seconds(1))  // past the bypass window: the next lease validates
+            source.hangNextValidation()
+            // A zero timeout: the deadline is the instant of the lease, so the hung validation is
+            // cut off at once and the lease fails with an acquire timeout.
+            let error = try await #require(throws: PoolKitError.self) { try await pool.withConnection(timeout: .zero) { _ in } }
+            #expect(error.code == .acquireTimeout)
+            #expect(error.message.contains("did not answer its validation"), "\(error.message)")
+            let statistics = pool.statistics
+            #expect(statistics.timeouts == 1)
+            #expect(statistics.leases == 1, "only the first lease was granted")
+            #expect(statistics.closed["validation_failed"] == 1)
+            source.releaseHungValidations()
+        }
+        let dimensions = [("pool", "validation-timeout")]
+        #expect(try metrics.expectCounter("poolkit_pool_acquire_timeouts_total", dimensions).values == [1])
+        #expect(try metrics.expectTimer("poolkit_pool_acquire_wait", dimensions).values.count == 1, "one wait per granted lease")
     }
 
     @Test("the gauges follow every change of the pool's counts, with no timer tick in between")

@@ -579,6 +579,31 @@ struct PoolStateMachineTests {
         #expect(machine.leasedCount == 0)
     }
 
+    @Test("a hand-over that fails checkout validation is not a lease; past the deadline it is counted as a timeout")
+    func checkoutValidationFailureIsNoLease() {
+        var machine = Machine(configuration: machineConfiguration { $0.minConnections = 2 }, seed: 1)
+        _ = machine.start(now: ms(0))
+        _ = machine.establish(0, at: ms(0))
+        _ = machine.establish(1, at: ms(0))
+        // Validation failed in time: the borrower leases again and gets the other connection.
+        let first = machine.leaseIdle(now: ms(1000), location: "A")
+        #expect(first?.validate == true)
+        _ = machine.validationFailed(first!.1, now: ms(1001))
+        #expect(machine.counters.leases == 0)
+        #expect(machine.counters.timeouts == 0)
+        let second = machine.leaseIdle(now: ms(1001), location: "A")
+        #expect(second != nil)
+        #expect(machine.counters.leases == 1)
+        // The next validation outlives the lease's deadline: a timeout, not a lease.
+        _ = machine.released(second!.1, outcome: .suspect, now: ms(1002))
+        let third = machine.leaseIdle(now: ms(1003), location: "B")
+        #expect(third?.validate == true)
+        _ = machine.validationFailed(third!.1, leaseTimedOut: true, now: ms(2003))
+        #expect(machine.counters.leases == 1)
+        #expect(machine.counters.timeouts == 1)
+        #expect(machine.counters.closed[.validationFailed] == 2)
+    }
+
     // MARK: Connect failures
 
     @Test("after a connect failure nothing is retried before the backoff, one probe after it, and the backoff grows up to its cap")
@@ -680,7 +705,7 @@ struct PoolStateMachineTests {
 
     // MARK: Spike
 
-    @Test("spike: 10 waiters with max 10 open only maxConcurrentConnects; a released connection serves them and no extra opens follow")
+    @Test("spike: 10 waiters with max 10 open only maxConcurrentConnects; a released connection serves them, no extra opens follow, and the connects that land after are closed as surplus")
     func spikeOpensOnlyWhatDemandNeeds() {
         var machine = Machine(
             configuration: machineConfiguration {
@@ -702,14 +727,104 @@ struct PoolStateMachineTests {
             #expect(actions.opens == [])
         }
         #expect(machine.waiterCount == 0)
+        _ = machine.released(0, outcome: .reusable, now: ms(170))
 
         let first = machine.establish(1, at: ms(300))
         let second = machine.establish(2, at: ms(300))
+        #expect(first.closes.map(\.reason) == [.surplus] && second.closes.map(\.reason) == [.surplus])
         #expect(first.resumes.isEmpty && second.resumes.isEmpty)
         #expect(first.opens.isEmpty && second.opens.isEmpty, "demand passed: no further opens")
-        #expect(machine.idleCount == 2)
-        #expect(machine.total == 3)
+        #expect(machine.idleCount == 1)
+        #expect(machine.total == 1)
+        #expect(machine.counters.created == 3)
         #expect(machine.timersFired(now: ms(400)).opens.isEmpty)
+    }
+
+    @Test("HikariCP's spike (min 5, max 50, 50 tasks of 2 ms at once, 150 ms connects): the pool ends with its 5 connections once every connect has landed")
+    func hikariSpikeEndsWithTheFloor() {
+        var machine = Machine(
+            configuration: machineConfiguration {
+                $0.minConnections = 5
+                $0.maxConnections = 50
+            }, seed: 1)
+        var opened = machine.start(now: ms(0)).opens
+        var landed: [Int] = []
+        // Prewarm: each connect takes 150 ms and the next starts as one lands.
+        var now: Int64 = 0
+        while let id = opened.first {
+            opened.removeFirst()
+            now += 150
+            opened += machine.establish(id, at: ms(now)).opens
+            landed.append(id)
+        }
+        #expect(machine.idleCount == 5)
+        #expect(machine.opening == 0)
+
+        // 50 tasks at once: five take the idle connections, 45 wait and start connects.
+        let burst = now + 1_000
+        var leased: [(request: Int, id: Int)] = []
+        var inFlight: [Int] = []
+        for request in 0..<50 {
+            if let (_, id, _) = machine.leaseIdle(now: ms(burst), location: "T") {
+                leased.append((request, id))
+            } else {
+                inFlight += machine.enqueue(request, at: ms(burst))?.opens ?? []
+            }
+        }
+        #expect(leased.count == 5)
+        #expect(machine.waiterCount == 45)
+        #expect(inFlight.count == 2, "at most maxConcurrentConnects connects for 45 waiters")
+
+        // Each task holds its connection 2 ms; a returned connection goes to the next waiter.
+        var at = burst
+        var served = leased.count
+        while !leased.isEmpty {
+            at += 2
+            var next: [(request: Int, id: Int)] = []
+            for lease in leased {
+                let actions = machine.released(lease.id, outcome: .reusable, now: ms(at))
+                inFlight += actions.opens
+                next += actions.resumes.map { ($0.request, $0.id) }
+            }
+            served += next.count
+            leased = next
+        }
+        #expect(served == 50, "every task was served by the five connections")
+        #expect(at - burst < 150, "the burst ended before any connect landed")
+
+        // The connects land 150 ms after the burst began, with nobody waiting.
+        var closedAsSurplus = 0
+        for id in inFlight {
+            let actions = machine.establish(id, at: ms(burst + 150))
+            closedAsSurplus += actions.closes.filter { $0.reason == .surplus }.count
+            #expect(actions.opens.isEmpty)
+        }
+        #expect(closedAsSurplus == inFlight.count)
+        #expect(machine.total == 5, "the spike leaves no connection beyond the floor")
+        #expect(machine.idleCount == 5)
+        #expect(machine.counters.closed[.surplus] == inFlight.count)
+    }
+
+    @Test("a connect that lands with nobody waiting is kept when no other connection is idle (a busy pool) or when the floor needs it")
+    func landedConnectKeptWhenNeeded() {
+        // Busy: the one connection is leased when the connect for a served waiter lands.
+        var busy = Machine(configuration: machineConfiguration(), seed: 1)
+        _ = busy.enqueue(0, at: ms(0))
+        _ = busy.enqueue(1, at: ms(0))
+        #expect(busy.opening == 2)
+        #expect(busy.establish(0, at: ms(10)).resumes.map(\.request) == [0])
+        #expect(busy.released(0, outcome: .reusable, now: ms(11)).resumes.map(\.request) == [1])
+        let busyLanding = busy.establish(1, at: ms(20))
+        #expect(busyLanding.closes.isEmpty, "connection 0 is still leased: 1 may be needed next")
+        #expect(busy.idleCount == 1)
+
+        // Floor: below minConnections a landing connection is kept even with another idle.
+        var floor = Machine(configuration: machineConfiguration { $0.minConnections = 3; $0.maxConcurrentConnects = 3 }, seed: 1)
+        #expect(floor.start(now: ms(0)).opens == [0, 1, 2])
+        #expect(floor.establish(0, at: ms(10)).closes.isEmpty)
+        #expect(floor.establish(1, at: ms(10)).closes.isEmpty)
+        #expect(floor.establish(2, at: ms(10)).closes.isEmpty)
+        #expect(floor.idleCount == 3)
     }
 
     @Test("while waiters remain, each established connection serves one and the next connect starts")
@@ -851,6 +966,8 @@ struct PoolStateMachineTests {
         #expect(actions.closes.map(\.reason) == [.shutdown])
         if case .cancelStatement = actions.first {} else { Issue.record("the statement is cancelled before the connection closes") }
         #expect(machine.isShutDown)
+        #expect(machine.cutOffAtShutdown == [0], "the borrower's failing statement is told the pool shut down")
+        #expect(machine.shutdownGracePeriod == .seconds(5))
         #expect(machine.released(0, outcome: .reusable, now: ms(7000)).isEmpty, "a late release is ignored")
     }
 
@@ -1095,6 +1212,9 @@ struct RandomExplorer {
             case .close(let connection, let id, let reason):
                 if connection.serial != id { fail("close \(id) closes connection \(connection.serial)") }
                 if !closed.insert(id).inserted { fail("\(id) closed twice") }
+                if reason == .surplus, id != subject || !waiting.isEmpty || idle.isEmpty {
+                    fail("\(id) closed as surplus while tasks wait or no other connection is idle")
+                }
                 if id == subject, !subjectPlaced {
                     subjectPlaced = true
                 } else if idle.remove(id) != nil {

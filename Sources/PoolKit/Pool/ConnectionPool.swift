@@ -153,11 +153,29 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
         do {
             result = try await body(lease.connection)
         } catch {
-            await release(lease, after: error)
-            throw error
+            throw await release(lease, afterThrowing: error)
         }
         await release(lease)
         return result
+    }
+
+    /// Gives back a lease whose borrower threw `error` and returns the error to rethrow: `error`
+    /// itself, or — when the pool cut the lease off at the end of shutdown's grace period and the
+    /// statement failed because of that — a `.poolShutdown` error that says so (the driver's own
+    /// error, e.g. libpq's "SSL SYSCALL error: EOF detected", is its `underlying`).
+    @usableFromInline
+    func release(_ lease: PoolLease<Connection>, afterThrowing error: any Error) async -> any Error {
+        await release(lease, after: error)
+        guard error is PoolKitError else { return error }  // the borrower's own error: kept as thrown
+        let gracePeriod = state.withLock { state -> Duration?? in
+            state.machine.cutOffAtShutdown.contains(lease.id) ? .some(state.machine.shutdownGracePeriod) : nil
+        }
+        guard let gracePeriod else { return error }
+        let grace = gracePeriod.map { " (\($0.shortDescription))" } ?? ""
+        return PoolKitError(
+            .poolShutdown,
+            "pool \(configuration.name) shut down: its shutdown grace period\(grace) ended while this lease was still running, so the pool cancelled the statement and closed the connection",
+            underlying: error)
     }
 
     /// Borrows a connection, waiting up to `timeout` (default: the configuration's acquire timeout).
@@ -338,11 +356,14 @@ public final class ConnectionPool<Source: ConnectionSource>: Sendable {
                 state.withLock { $0.machine.validationSucceeded(handoff.id, now: now) }
             } else {
                 logger.info("connection failed validation on checkout; replacing it", metadata: ["outcome": "\(outcome)"])
-                let effects = state.withLock { state in
-                    Self.apply(state.machine.validationFailed(handoff.id, now: now), to: &state)
+                var leaseTimedOut = false
+                if case .timedOut = outcome, now >= deadline { leaseTimedOut = true }
+                var effects = state.withLock { state in
+                    Self.apply(state.machine.validationFailed(handoff.id, leaseTimedOut: leaseTimedOut, now: now), to: &state)
                 }
+                if leaseTimedOut { effects.timeouts += 1 }
                 effects.run(self)
-                if case .timedOut = outcome, now >= deadline {
+                if leaseTimedOut {
                     throw PoolKitError(
                         .acquireTimeout,
                         "pool \(configuration.name): no connection available within \(timeout.shortDescription): the connection lent did not answer its validation within \(limit.shortDescription) and was closed; the server may be overloaded or unreachable")

@@ -15,13 +15,13 @@ public struct PoolStatistics: Sendable, Hashable, CustomStringConvertible {
     /// Failed connect attempts since start.
     public var connectFailures: Int
     /// Connections closed since start, by reason (`idle_timeout`, `max_lifetime`, `broken`,
-    /// `validation_failed`, `reset_failed`, `shutdown`).
+    /// `validation_failed`, `reset_failed`, `read_only`, `evicted`, `surplus`, `shutdown`).
     public var closed: [String: Int]
-    /// Leases granted since start.
+    /// Leases granted since start (a connection that failed checkout validation was not granted).
     public var leases: Int
     /// Leases that had to wait for a connection.
     public var leasesWaited: Int
-    /// Leases that timed out.
+    /// Leases that timed out, waiting or while their connection was validated on checkout.
     public var timeouts: Int
     /// Waits ended by task cancellation.
     public var cancelledWaits: Int

@@ -2,13 +2,21 @@ import PoolKit
 
 /// Finds the relations of an archive that already exist in a restore's target, and drops the
 /// archive's objects for `--clean` (in reverse dependency order, `CASCADE` taking what hangs on
-/// them: indexes, constraints, triggers, dependent views).
+/// them: indexes, constraints, triggers, dependent views). The kinds that are neither relations,
+/// routines, types nor extensions are in `PostgresCleaner+CatalogObjects.swift`.
 struct PostgresCleaner: Sendable {
     /// The archive's objects the restore would create, in dependency order.
     private let objects: [ArchiveObject]
 
     private static let relationKinds: [ArchiveObject.Kind: String] = [
         .table: "TABLE", .view: "VIEW", .materializedView: "MATERIALIZED VIEW", .sequence: "SEQUENCE",
+        PostgresObjectKind.foreignTable: "FOREIGN TABLE",
+    ]
+
+    /// Post-data objects that no relation takes with it when dropped.
+    private static let standalonePostDataKinds: Set<ArchiveObject.Kind> = [
+        PostgresObjectKind.largeObject, PostgresObjectKind.subscription, PostgresObjectKind.publication,
+        PostgresObjectKind.eventTrigger,
     ]
 
     init(manifest: ArchiveManifest, options: RestoreOptions) {
@@ -17,7 +25,7 @@ struct PostgresCleaner: Sendable {
             return
         }
         var objects = manifest.objects.filter {
-            $0.section == .preData || $0.kind == PostgresObjectKind.largeObject || $0.kind == PostgresObjectKind.subscription
+            $0.section == .preData || Self.standalonePostDataKinds.contains($0.kind)
         }
         if !options.includeTables.isEmpty {
             // Only the chosen tables (and what is created with them) are replaced.
@@ -35,7 +43,8 @@ struct PostgresCleaner: Sendable {
         let result = try handle.query(
             """
             SELECT n.nspname, c.relname,
-                   CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence' ELSE 'table' END
+                   CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'S' THEN 'sequence'
+                                WHEN 'f' THEN 'foreign table' ELSE 'table' END
             FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
             JOIN unnest(ARRAY[\(schemas)]::text[], ARRAY[\(names)]::text[]) AS wanted(nspname, relname)
               ON wanted.nspname = n.nspname AND wanted.relname = c.relname
@@ -122,7 +131,7 @@ struct PostgresCleaner: Sendable {
             let target = ddl[ddl.index(ddl.startIndex, offsetBy: "CREATE TRANSFORM ".count)..<open.lowerBound]
             return "DROP TRANSFORM IF EXISTS \(target)"
         default:
-            return nil
+            return try dropCatalogObject(object, on: handle)
         }
     }
 }

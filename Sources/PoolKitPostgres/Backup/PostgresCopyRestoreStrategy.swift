@@ -31,7 +31,7 @@ struct PostgresCopyRestoreStrategy: RestoreStrategy {
         let sourceVersion = manifest.options["server_version_num"].flatMap { Int($0) }
         let cleaner = PostgresCleaner(manifest: manifest, options: options)
         let (clean, single) = (options.clean, options.singleTransaction)
-        let superuser = try await coordinator.withHandle { handle -> Bool in
+        let (superuser, tablespaces) = try await coordinator.withHandle { handle -> (Bool, Set<String>) in
             try handle.execute(PostgresSessionSettings.restore)
             let row = try handle.query(
                 "SELECT pg_catalog.current_setting('server_version_num'), (SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user)"
@@ -59,9 +59,13 @@ struct PostgresCopyRestoreStrategy: RestoreStrategy {
                 if single { try? handle.execute("ROLLBACK") }
                 throw error
             }
-            return row?[1] == "t"
+            let tablespaces = try handle.query("SELECT pg_catalog.quote_ident(spcname) FROM pg_catalog.pg_tablespace").rows
+            return (row?[1] == "t", Set(tablespaces.compactMap { $0.first ?? nil }))
         }
-        return PostgresCopyRestoreSession(manifest: manifest, options: options, coordinator: coordinator, superuser: superuser)
+        let placement = PostgresTablespacePlacement.missing(in: manifest.objects, existing: tablespaces)
+        return PostgresCopyRestoreSession(
+            manifest: manifest, options: options, coordinator: coordinator, superuser: superuser,
+            missingTablespaces: placement.tablespaces, warnings: placement.warnings)
     }
 }
 
@@ -77,12 +81,23 @@ final class PostgresCopyRestoreSession: RestoreSession {
     private let tables: [UInt32: ArchiveTable]
     /// Blob id → large object OID.
     private let largeObjects: [UInt32: UInt32]
+    /// Tablespaces (quoted) the archive places objects in that the target lacks: those objects are
+    /// created in the default tablespace, and ``warnings`` says so.
+    private let missingTablespaces: Set<String>
+    private let placementWarnings: [String]
+    /// Tablespaces the target lacks, and objects created under the default search path.
+    var warnings: [String] { placementWarnings + fallbacks.withLock { $0 } }
 
     /// A single-transaction restore runs every step, the drops of `--clean` included, in one
     /// transaction (PostgreSQL's DDL is transactional): a failure rolls all of it back.
     var failureLeavesTargetUnchanged: Bool { options.singleTransaction }
 
-    init(manifest: ArchiveManifest, options: RestoreOptions, coordinator: PostgresConnection, superuser: Bool) {
+    init(
+        manifest: ArchiveManifest, options: RestoreOptions, coordinator: PostgresConnection, superuser: Bool,
+        missingTablespaces: Set<String> = [], warnings: [String] = []
+    ) {
+        self.missingTablespaces = missingTablespaces
+        self.placementWarnings = warnings
         self.manifest = manifest
         self.options = options
         self.coordinator = coordinator
@@ -154,19 +169,61 @@ final class PostgresCopyRestoreSession: RestoreSession {
     /// target. As a last guard only, such a statement is run again (at most
     /// ``DeadlockRetries/maxAttempts`` times in all, after a short pause) and counted: ``deadlockRetries``.
     func apply(_ object: ArchiveObject, on connection: PostgresConnection) async throws {
-        guard let ddl = object.ddl, !ddl.isEmpty else { return }
+        guard let archived = object.ddl, !archived.isEmpty else { return }
+        let ddl =
+            PostgresTablespacePlacement.tablespace(of: archived).map(missingTablespaces.contains) == true
+            ? PostgresTablespacePlacement.unplaced(archived) : archived
         do {
             try await deadlocks.run(enabled: !options.singleTransaction, isDeadlock: { $0.engineCode == "40P01" }) {
                 try await connection.withHandle { handle in try handle.execute(ddl) }
             }
         } catch let error as PoolKitError {
             let name = object.schema.map { "\($0).\(object.name)" } ?? object.name
+            if let retried = try await withDefaultSearchPath(object, ddl, after: error, on: connection) {
+                fallbacks.withLock {
+                    $0.append(
+                        "\(object.kind) \(name) was created with the default search_path (\"$user\", public): under the restore's empty search_path it failed (\(retried)), since a function it calls names objects without their schema; pg_restore fails on it")
+                }
+                return
+            }
             throw PoolKitError(
                 error.code == .statementFailed ? .statementFailed : error.code,
                 "cannot create \(object.kind) '\(name)': \(error.message)", engineCode: error.engineCode,
                 underlying: error.underlying)
         }
     }
+
+    /// Names that do not resolve: an undefined table, function or object (a type among them).
+    private static let unresolvedName: Set<String> = ["42P01", "42883", "42704"]
+
+    /// Runs a post-data object's statements once more under the database's default search path
+    /// when they failed on a name that does not resolve, and returns the first failure's message
+    /// if that worked; nil (nothing run) otherwise. The restore's sessions have an empty search
+    /// path, as pg_restore's; an index expression, a CHECK constraint or a materialized view that
+    /// calls an SQL function whose body names a type or function without its schema (earthdistance's
+    /// `ll_to_earth`, many a user function) was built on the source under the default path, and is
+    /// built here the same way instead of failing the restore. Not within `--single-transaction`,
+    /// where the failure has aborted the transaction.
+    private func withDefaultSearchPath(
+        _ object: ArchiveObject, _ ddl: String, after error: PoolKitError, on connection: PostgresConnection
+    ) async throws -> String? {
+        guard object.section == .postData, !options.singleTransaction, let code = error.engineCode,
+            Self.unresolvedName.contains(code)
+        else { return nil }
+        let retry =
+            "SELECT pg_catalog.set_config('search_path', '\"$user\", public', false);\n" + ddl
+            + "SELECT pg_catalog.set_config('search_path', '', false);\n"
+        do {
+            try await connection.withHandle { handle in try handle.execute(retry) }
+        } catch {
+            try? await connection.withHandle { handle in _ = try handle.query("SELECT pg_catalog.set_config('search_path', '', false)") }
+            return nil
+        }
+        return error.message
+    }
+
+    /// What was created under the default search path (see ``withDefaultSearchPath``), one warning each.
+    private let fallbacks = Mutex<[String]>([])
 
     /// Runs an object's statements again after a deadlock, at most three more times.
     private let deadlocks = DeadlockRetries()

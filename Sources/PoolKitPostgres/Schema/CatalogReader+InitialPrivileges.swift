@@ -19,36 +19,48 @@ extension CatalogReader {
                     AND e.objid = \(oid) AND e.deptype = 'e')))
             """
         }
+        // The roles the initial privileges name (the bootstrap superuser, predefined roles): the
+        // target's copy of the object has them, whoever owns it in the source now.
+        let initialGrantees = { (catalog: String, oid: String) in
+            """
+            (SELECT json_agg(DISTINCT pg_get_userbyid(e.grantee) ORDER BY pg_get_userbyid(e.grantee))
+             FROM pg_init_privs ip, aclexplode(ip.initprivs) e
+             WHERE ip.classoid = '\(catalog)'::regclass AND ip.objoid = \(oid) AND ip.objsubid = 0 AND e.grantee <> 0)
+                AS initialgrantees
+            """
+        }
         let result = try await rows(
             """
             SELECT 'pg_proc' AS catalog, p.oid, 'FUNCTION ' || p.oid::regprocedure::text AS target,
-                   pg_get_userbyid(p.proowner) AS owner, \(Self.aclJSON("p.proacl")) AS acl, p.proacl IS NULL AS isnull
+                   pg_get_userbyid(p.proowner) AS owner, \(Self.aclJSON("p.proacl")) AS acl, p.proacl IS NULL AS isnull,
+                   \(initialGrantees("pg_proc", "p.oid"))
             FROM pg_proc p
             WHERE p.pronamespace <> 'information_schema'::regnamespace AND (\(changed("pg_proc", "p.oid", "p.proacl")))
             UNION ALL
             SELECT 'pg_class', c.oid, CASE WHEN c.relkind = 'S' THEN 'SEQUENCE ' ELSE 'TABLE ' END
                    || quote_ident(n.nspname) || '.' || quote_ident(c.relname),
-                   pg_get_userbyid(c.relowner), \(Self.aclJSON("c.relacl")), c.relacl IS NULL
+                   pg_get_userbyid(c.relowner), \(Self.aclJSON("c.relacl")), c.relacl IS NULL, \(initialGrantees("pg_class", "c.oid"))
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'v', 'm', 'S', 'f', 'p') AND n.nspname !~ '^pg_(toast|temp_|toast_temp_)'
                   AND n.nspname <> 'information_schema'
                   AND (\(changed("pg_class", "c.oid", "c.relacl")))
             UNION ALL
             SELECT 'pg_type', t.oid, CASE WHEN t.typtype = 'd' THEN 'DOMAIN ' ELSE 'TYPE ' END || format_type(t.oid, NULL),
-                   pg_get_userbyid(t.typowner), \(Self.aclJSON("t.typacl")), t.typacl IS NULL
+                   pg_get_userbyid(t.typowner), \(Self.aclJSON("t.typacl")), t.typacl IS NULL, \(initialGrantees("pg_type", "t.oid"))
             FROM pg_type t
             WHERE t.typnamespace <> 'information_schema'::regnamespace AND (\(changed("pg_type", "t.oid", "t.typacl")))
             UNION ALL
             SELECT 'pg_namespace', n.oid, 'SCHEMA ' || quote_ident(n.nspname), pg_get_userbyid(n.nspowner),
-                   \(Self.aclJSON("n.nspacl")), n.nspacl IS NULL
+                   \(Self.aclJSON("n.nspacl")), n.nspacl IS NULL, \(initialGrantees("pg_namespace", "n.oid"))
             FROM pg_namespace n WHERE n.nspname NOT IN ('public', 'information_schema') AND (\(changed("pg_namespace", "n.oid", "n.nspacl")))
             UNION ALL
             SELECT 'pg_language', l.oid, 'LANGUAGE ' || quote_ident(l.lanname), pg_get_userbyid(l.lanowner),
-                   \(Self.aclJSON("l.lanacl")), l.lanacl IS NULL
+                   \(Self.aclJSON("l.lanacl")), l.lanacl IS NULL, \(initialGrantees("pg_language", "l.oid"))
             FROM pg_language l WHERE \(changed("pg_language", "l.oid", "l.lanacl"))
             UNION ALL
             SELECT 'pg_foreign_data_wrapper', w.oid, 'FOREIGN DATA WRAPPER ' || quote_ident(w.fdwname),
-                   pg_get_userbyid(w.fdwowner), \(Self.aclJSON("w.fdwacl")), w.fdwacl IS NULL
+                   pg_get_userbyid(w.fdwowner), \(Self.aclJSON("w.fdwacl")), w.fdwacl IS NULL,
+                   \(initialGrantees("pg_foreign_data_wrapper", "w.oid"))
             FROM pg_foreign_data_wrapper w WHERE \(changed("pg_foreign_data_wrapper", "w.oid", "w.fdwacl"))
             ORDER BY 1, 2
             """, what: "changed initial privileges")
@@ -61,6 +73,13 @@ extension CatalogReader {
             // arises when the catalog was edited by hand.
             guard !(try row.bool("isnull")) else { continue }
             var ddl = "REVOKE ALL ON \(target) FROM PUBLIC;\nREVOKE ALL ON \(target) FROM \(PostgresSQL.identifier(owner));\n"
+            // An object whose owner was changed (ALTER FUNCTION pg_catalog.f OWNER TO r) keeps its
+            // first owner in the target, as pg_dump leaves such owners alone: its initial
+            // privileges are revoked from the roles they name too.
+            for grantee in try row.stringArray("initialgrantees") ?? [] {
+                guard let grantee, grantee != owner else { continue }
+                ddl += "REVOKE ALL ON \(target) FROM \(PostgresSQL.identifier(grantee));\n"
+            }
             ddl += Self.grants(try row.jsonRows("acl") ?? [], on: target, columns: nil, owner: owner)
             let extensionObject = graph.owner(of: key)
             let id = graph.add(

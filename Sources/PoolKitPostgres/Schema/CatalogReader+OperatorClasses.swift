@@ -4,7 +4,8 @@ import PoolKit
 extension CatalogReader {
     func readOperatorClasses() async throws {
         guard dumpsNonTableObjects else { return }
-        // Members: (pg_amop or pg_amproc row) → the class ('i') or family ('a') it belongs to.
+        // Members: (pg_amop or pg_amproc row) → the class ('i') or family ('a') it belongs to; of
+        // one number, in the order they were added (as pg_dump lists them, in the catalog's order).
         let members = try await rows(
             """
             SELECT d.refclassid::regclass::text AS owner, d.refobjid AS owneroid,
@@ -24,7 +25,7 @@ extension CatalogReader {
             FROM pg_depend d JOIN pg_amproc p ON p.oid = d.objid
             WHERE d.classid = 'pg_amproc'::regclass AND d.refclassid IN ('pg_opclass'::regclass, 'pg_opfamily'::regclass)
                   AND d.deptype IN ('i', 'a') AND d.objid >= 16384
-            ORDER BY 1, 2, 4, 5
+            ORDER BY 1, 2, 4, 5, 7
             """, what: "operator class members")
         var items: [CatalogKey: [String]] = [:]
         var memberKeys: [CatalogKey: [CatalogKey]] = [:]

@@ -90,6 +90,7 @@ extension CatalogReader {
                     let index = graph.add(
                         .index, name: name, schema: schema, section: .postData, ddl: try row.string("def") + ";\n",
                         dependencies: [relation.objectID])
+                    keyIndexBuilds[oid] = index
                     graph.replacePrefix(
                         of: id, key.ddl,
                         with:

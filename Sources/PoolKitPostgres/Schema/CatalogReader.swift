@@ -59,6 +59,8 @@ final class CatalogReader {
     /// Primary and unique keys whose index is built first (``keyBuiltFromIndex(_:on:)``), by index
     /// OID: the constraint's object, `PRIMARY KEY` or `UNIQUE`, and its statement as first written.
     var keyIndexes: [UInt32: (object: UInt32, keyword: String, ddl: String)] = [:]
+    /// The `index` objects that build those keys' indexes, by index OID.
+    var keyIndexBuilds: [UInt32: UInt32] = [:]
     /// The `index-attach` objects of each partitioned index (by its OID), with the attached index.
     var indexAttachments: [UInt32: [(attachment: UInt32, child: UInt32)]] = [:]
     /// The statements of each view, by its object.

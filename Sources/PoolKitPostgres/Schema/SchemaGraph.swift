@@ -77,6 +77,11 @@ final class SchemaGraph {
         nodes[Int(id) - 1].ddl = replacement + ddl.dropFirst(prefix.count)
     }
 
+    /// Replaces an object's DDL by `transform` of it.
+    func rewrite(_ id: UInt32, _ transform: (String) -> String) {
+        nodes[Int(id) - 1].ddl = transform(nodes[Int(id) - 1].ddl)
+    }
+
     func setDependencies(of id: UInt32, to dependencies: Set<UInt32>) {
         nodes[Int(id) - 1].dependencies = dependencies
     }
