@@ -251,6 +251,16 @@ lock_pid=$!
 exec 7>"$work/lock"
 lock_fd_open=1
 echo "BEGIN; SELECT id FROM accounts WHERE id = $hot FOR UPDATE;" >&7
+# The transfers start only once the lock is held (psql takes a while to start on a loaded machine;
+# a transfer sent before would go through and never be in flight).
+locked=0
+for _ in $(seq 1 600); do
+    locked=$(psql_admin -At -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$database'
+        AND state = 'idle in transaction' AND query LIKE '%FOR UPDATE%'")
+    [[ $locked -ge 1 ]] && break
+    sleep 0.1
+done
+[[ $locked -ge 1 ]] || { fail "the test's psql session did not take the row lock"; exit 1; }
 for i in $(seq 1 20); do
     # The time limit only guards against a hang; a loaded machine can be slow to get here.
     curl -s -o "$work/inflight-$i.body" -w '%{http_code}' --max-time 600 -X POST -H 'content-type: application/json' \
