@@ -16,6 +16,9 @@ let package = Package(
         .package(name: "PoolKit", path: ".."),
         .package(url: "https://github.com/ordo-one/benchmark.git", exact: "1.38.1", traits: ["MallocInterposer"]),
         .package(url: "https://github.com/vapor/postgres-nio.git", exact: "1.33.2"),
+        // The example web app's routes, and Hummingbird, for AccountsServiceNIO.
+        .package(name: "AccountsService", path: "../Examples/AccountsService"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
     ],
     targets: [
         .target(
@@ -39,6 +42,13 @@ let package = Package(
                 "PoolBenchSupport",
                 .product(name: "PoolKit", package: "PoolKit"),
                 .product(name: "PoolKitPostgres", package: "PoolKit"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]),
+        .executableTarget(
+            name: "AccountsServiceNIO",
+            dependencies: [
+                .product(name: "AccountsAPI", package: "AccountsService"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
     ],

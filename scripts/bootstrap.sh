@@ -32,7 +32,7 @@ packages=(
     python3           # scripts/test-servers.sh and test-recipes.sh: a free TCP port
     binutils          # scripts/release.sh: strip
     curl              # scripts/test-example.sh: the HTTP client that drives the example application
-    wrk               # HTTP load on the example app (Examples/AccountsService) for benchmarks
+    wrk               # scripts/bench-webapp.sh: HTTP load on the example app and its PostgresClient twin
     postgresql-server-dev-15  # scripts/check-postgres-regression.sh: pgxs and the server headers for regress.so
     make              # scripts/check-postgres-regression.sh: the pgxs build
     gcc               # scripts/check-postgres-regression.sh: the pgxs build

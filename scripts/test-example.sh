@@ -136,7 +136,9 @@ expect() { # expect DESCRIPTION STATUS METHOD PATH [JSON]
 }
 
 psql_admin -c "CREATE DATABASE $database"
-start_app app "${admin_url%/*}/$database"
+# A long acquire timeout: section 3 holds 12 requests waiting for a connection while it watches
+# them, which takes longer than the default 30 s on a loaded machine.
+start_app app "${admin_url%/*}/$database?acquire_timeout=10m"
 
 # --- 1. answers -------------------------------------------------------------------------------
 
@@ -249,6 +251,16 @@ lock_pid=$!
 exec 7>"$work/lock"
 lock_fd_open=1
 echo "BEGIN; SELECT id FROM accounts WHERE id = $hot FOR UPDATE;" >&7
+# The transfers start only once the lock is held (psql takes a while to start on a loaded machine;
+# a transfer sent before would go through and never be in flight).
+locked=0
+for _ in $(seq 1 600); do
+    locked=$(psql_admin -At -c "SELECT count(*) FROM pg_stat_activity WHERE datname = '$database'
+        AND state = 'idle in transaction' AND query LIKE '%FOR UPDATE%'")
+    [[ $locked -ge 1 ]] && break
+    sleep 0.1
+done
+[[ $locked -ge 1 ]] || { fail "the test's psql session did not take the row lock"; exit 1; }
 for i in $(seq 1 20); do
     # The time limit only guards against a hang; a loaded machine can be slow to get here.
     curl -s -o "$work/inflight-$i.body" -w '%{http_code}' --max-time 600 -X POST -H 'content-type: application/json' \
@@ -256,7 +268,8 @@ for i in $(seq 1 20); do
     inflight_pids+=($!)
 done
 # Wait until the server holds all 20 requests (Hummingbird's active-request gauge) and at least one
-# transfer waits on the lock in PostgreSQL; the rest wait on it or for a pooled connection.
+# transfer waits on the lock in PostgreSQL; the rest wait on it (8, the pool's size) or for a pooled
+# connection.
 active=0 waiting=0
 for _ in $(seq 1 600); do
     active=$(curl -s --max-time 10 "$base/metrics" |
@@ -288,7 +301,7 @@ for i in $(seq 1 20); do
         complete=$((complete + 1))
     fi
 done
-answers=$(cat "$work"/inflight-*.code | sort | uniq -c | tr -s ' \n' ' ')
+answers=$(for f in "$work"/inflight-*.code; do cat "$f"; echo; done | sort | uniq -c | tr -s ' \n' ' ')
 check "all 20 in-flight transfers got a complete 200 answer (status:count $answers)" [ $complete -eq 20 ]
 app_status=0
 wait "$app_pid" || app_status=$?

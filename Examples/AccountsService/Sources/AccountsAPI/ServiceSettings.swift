@@ -20,6 +20,10 @@ public struct ServiceSettings: Sendable {
 
     public struct Invalid: Error, CustomStringConvertible {
         public var description: String
+
+        public init(description: String) {
+            self.description = description
+        }
     }
 
     public init(environment: [String: String]) throws {
