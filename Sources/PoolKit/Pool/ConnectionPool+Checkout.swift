@@ -34,11 +34,15 @@ extension ConnectionPool {
             do {
                 try await beforeLease(handoff.connection)
             } catch {
+                let connectionLost = source.classify(error) == .connectionBroken
                 let now = clock.now
                 let effects = state.withLock { state in
-                    Self.apply(state.machine.released(handoff.id, serial: handoff.serial, outcome: .discard(.broken, connectionLost: false), now: now), to: &state)
+                    Self.apply(
+                        state.machine.leaseHookFailed(handoff.id, serial: handoff.serial, connectionLost: connectionLost, now: now),
+                        to: &state)
                 }
                 effects.run(self)
+                metrics.leaseFailures.increment()
                 throw error
             }
         }

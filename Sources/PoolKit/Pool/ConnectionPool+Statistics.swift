@@ -15,7 +15,7 @@ extension ConnectionPool {
             checking: checking, waiting: machine.waiterCount, created: counters.created,
             connectFailures: counters.connectFailures,
             closed: Dictionary(uniqueKeysWithValues: counters.closed.map { ($0.key.rawValue, $0.value) }),
-            leases: counters.leases, leasesWaited: counters.leasesWaited, timeouts: counters.timeouts,
+            leases: counters.leases, failedLeases: counters.failedLeases, leasesWaited: counters.leasesWaited, timeouts: counters.timeouts,
             cancelledWaits: counters.cancelledWaits, rejected: counters.rejected, leaksReported: counters.leaksReported,
             totalAcquireWait: state.totalAcquireWait, maxAcquireWait: state.maxAcquireWait)
     }
