@@ -37,7 +37,42 @@ public struct RestoreEngine: Sendable {
     ) async throws -> RestoreSummary {
         try options.validate()
         let driver = try registry.driver(for: url)
-        let reader = try await AsyncArchiveReader.open(source)
+        let reader = try await AsyncArchiveReader.open(source, decompressesData: false)
+        if reader.manifest.driver != driver.name, let staging = try CrossEnginePlan.staging(for: reader.manifest, registry: registry) {
+            defer { staging.remove() }
+            return try await restoreStaged(reader: reader, staging: staging, into: url, driver: driver, options: options, progress: progress)
+        }
+        return try await restore(reader: reader, into: url, driver: driver, options: options, progress: progress)
+    }
+
+    /// An archive that keeps a whole database (SQLite `pages`), for another engine: restored into
+    /// the scratch database `staging` names, backed up from there as rows, and that archive
+    /// restored into `url`. `progress` follows the last step.
+    private func restoreStaged(
+        reader: AsyncArchiveReader, staging: PortableStaging, into url: ConnectionURL, driver: any Driver, options: RestoreOptions,
+        progress: TransferProgress
+    ) async throws -> RestoreSummary {
+        try CrossEnginePlan.checkOptions(options, manifest: reader.manifest, target: driver)
+        logger.info(
+            "staging the archive in a scratch database, to read it back as rows",
+            metadata: ["strategy": "\(reader.manifest.strategy)", "directory": "\(staging.directory)"])
+        var scratchOptions = RestoreOptions()
+        scratchOptions.jobs = options.jobs
+        scratchOptions.allowDamaged = options.allowDamaged
+        _ = try await restore(
+            reader: reader, into: staging.url, driver: try registry.driver(for: staging.url), options: scratchOptions,
+            progress: TransferProgress())
+        var backupOptions = BackupOptions()
+        backupOptions.jobs = options.jobs
+        _ = try await BackupEngine(registry: registry, logger: logger).backup(
+            url: staging.url, to: try FileArchiveSink(path: staging.archivePath), strategy: staging.strategy, options: backupOptions)
+        let staged = try await AsyncArchiveReader.open(try FileArchiveSource(path: staging.archivePath), decompressesData: false)
+        return try await restore(reader: staged, into: url, driver: driver, options: options, progress: progress)
+    }
+
+    private func restore(
+        reader: AsyncArchiveReader, into url: ConnectionURL, driver: any Driver, options: RestoreOptions, progress: TransferProgress
+    ) async throws -> RestoreSummary {
         let manifest: ArchiveManifest
         let strategy: any RestoreStrategy
         // An archive of another engine is loaded by the target's own strategy through a conversion
@@ -262,7 +297,9 @@ public struct RestoreEngine: Sendable {
                 /// Streams the chunk to a worker if one may take it now, spills it otherwise.
                 func begin(_ key: ChunkKey) throws -> PendingChunk {
                     let streaming = dispatch.claimLoader()
-                    let chunk = try PendingChunk.make(key: key, loaderFree: streaming, spillThread: spillThread)
+                    let chunk = try PendingChunk.make(
+                        key: key, name: "chunk \(key.chunkID) of \(selection.name(of: key.objectID))", loaderFree: streaming,
+                        spillThread: spillThread)
                     if streaming { dispatch.handOff(chunk) }
                     return chunk
                 }
@@ -273,20 +310,21 @@ public struct RestoreEngine: Sendable {
                         case .tableData(let frame), .blobData(let frame):
                             guard selection.loadsData(of: frame.objectID) else { continue }
                             let key = ChunkKey(objectID: frame.objectID, chunkID: frame.chunkID)
-                            totals.add(bytes: UInt64(frame.payload.count))
-                            progress.addBytes(frame.payload.count)
+                            let payload = StoredPayload(frame)
+                            totals.add(bytes: UInt64(payload.length))
+                            progress.addBytes(payload.length)
                             if open[key] == nil {
                                 try await gate?.waitUntilLoadable(key.objectID)
                                 open[key] = try begin(key)
                             }
-                            try await open[key]!.append(frame.payload)
+                            try await open[key]!.append(payload)
                         case .chunkEnd(let end):
                             guard selection.loadsData(of: end.objectID) else { continue }
                             let key = ChunkKey(objectID: end.objectID, chunkID: end.chunkID)
                             // An empty chunk has no data frame before its end.
                             if open[key] == nil { try await gate?.waitUntilLoadable(key.objectID) }
                             let chunk = try open.removeValue(forKey: key) ?? begin(key)
-                            chunk.end(rows: end.rowCount)
+                            chunk.end(rows: end.rowCount, digest: end.digest)
                             if !chunk.isStreaming { dispatch.spilledChunkReady(chunk) }
                         }
                     }
