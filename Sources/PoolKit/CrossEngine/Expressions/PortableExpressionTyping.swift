@@ -1,0 +1,289 @@
+/// Turns parsed syntax into a portable expression, checking that each operation means the same
+/// in every engine (see ``PortableExpressionReader``).
+struct Typing {
+    let reader: PortableExpressionReader
+    let strict: Bool
+
+    struct Typed {
+        var expression: PortableExpression
+        var kind: PortableExpressionKind
+        /// For text: whether every column in it is compared by code point in the source.
+        var exactText: Bool = true
+        var isLiteral: Bool = false
+    }
+
+    private var engine: String { reader.dialect.engine }
+
+    func type(_ syntax: SQLExpressionSyntax) throws -> Typed {
+        switch syntax {
+        case .name(let name, let quoted):
+            guard let column = reader.column(named: name, quoted: quoted) else {
+                throw PortableExpressionRefusal("'\(name)' is no column of the table")
+            }
+            return Typed(expression: .column(column.name), kind: PortableExpressionKind(column.type), exactText: column.exactText)
+        case .number(let text): return Typed(expression: .number(text), kind: Self.isInteger(text) ? .integer : .number, isLiteral: true)
+        case .string(let text): return Typed(expression: .string(text), kind: .text, isLiteral: true)
+        case .boolean(let value): return Typed(expression: .boolean(value), kind: .boolean, isLiteral: true)
+        case .null: return Typed(expression: .null, kind: .null, isLiteral: true)
+        case .cast(let inner, let type): return try cast(try self.type(inner), to: type)
+        case .not(let inner): return Typed(expression: .not(try condition(inner)), kind: .boolean)
+        case .negate(let inner):
+            let operand = try self.type(inner)
+            guard operand.kind.isNumeric else { throw PortableExpressionRefusal("a minus sign before a \(operand.kind.name)") }
+            return Typed(expression: .negate(operand.expression), kind: operand.kind, isLiteral: operand.isLiteral)
+        case .binary(let op, let left, let right): return try binary(op, left, right)
+        case .isNull(let inner, let negated):
+            return Typed(expression: .isNull(try type(inner).expression, negated: negated), kind: .boolean)
+        case .distinct(let left, let right, let negated):
+            let (l, r) = try comparable(try type(left), try type(right), ordering: false)
+            return Typed(expression: .distinct(l, r, negated: negated), kind: .boolean)
+        case .inList(let inner, let list, let negated):
+            let operand = try type(inner)
+            var items: [PortableExpression] = []
+            var tested = operand.expression
+            for item in list {
+                let (l, r) = try comparable(operand, try type(item), ordering: false)
+                tested = l
+                items.append(r)
+            }
+            return Typed(expression: .inList(tested, items, negated: negated), kind: .boolean)
+        case .between(let inner, let low, let high, let negated):
+            let operand = try type(inner)
+            let (tested, lowExpression) = try comparable(operand, try type(low), ordering: true)
+            let (_, highExpression) = try comparable(operand, try type(high), ordering: true)
+            return Typed(expression: .between(tested, lowExpression, highExpression, negated: negated), kind: .boolean)
+        case .like(let inner, let pattern, let escape, let negated):
+            return try like(inner, pattern, escape: escape, negated: negated)
+        case .call(let name, let arguments): return try call(name, arguments)
+        }
+    }
+
+    /// A boolean operand (of AND, OR, NOT).
+    private func condition(_ syntax: SQLExpressionSyntax) throws -> PortableExpression {
+        let typed = try type(syntax)
+        guard typed.kind == .boolean || typed.kind == .null else {
+            throw PortableExpressionRefusal("a \(typed.kind.name) used as true or false (engines read such values differently)")
+        }
+        return typed.expression
+    }
+
+    private func binary(_ op: String, _ left: SQLExpressionSyntax, _ right: SQLExpressionSyntax) throws -> Typed {
+        switch op {
+        case "AND", "OR":
+            return Typed(expression: .binary(op == "AND" ? .and : .or, try condition(left), try condition(right)), kind: .boolean)
+        case "/":
+            throw PortableExpressionRefusal("a division, which divides integers without a remainder in one engine and not in another")
+        case "+", "-", "*", "%":
+            let (l, r) = (try type(left), try type(right))
+            guard l.kind.isNumeric || l.kind == .null, r.kind.isNumeric || r.kind == .null else {
+                throw PortableExpressionRefusal("'\(op)' between a \(l.kind.name) and a \(r.kind.name)")
+            }
+            if op == "%" && (l.kind == .number || r.kind == .number) {
+                throw PortableExpressionRefusal("a remainder of numbers that are not integers, which engines compute differently")
+            }
+            let operators: [String: PortableOperator] = ["+": .plus, "-": .minus, "*": .times, "%": .modulo]
+            let kind: PortableExpressionKind = l.kind == .integer && r.kind == .integer ? .integer : .number
+            return Typed(expression: .binary(operators[op]!, l.expression, r.expression), kind: kind)
+        case "||":
+            let (l, r) = (try type(left), try type(right))
+            guard l.kind == .text, r.kind == .text else {
+                throw PortableExpressionRefusal("'||' between a \(l.kind.name) and a \(r.kind.name) (engines turn other values into text differently)")
+            }
+            return Typed(expression: .binary(.concat, l.expression, r.expression), kind: .text, exactText: l.exactText && r.exactText)
+        default:
+            let operators: [String: PortableOperator] = [
+                "=": .equal, "<>": .notEqual, "<": .less, "<=": .lessOrEqual, ">": .greater, ">=": .greaterOrEqual,
+            ]
+            guard let comparison = operators[op] else { throw PortableExpressionRefusal("the operator '\(op)'") }
+            let (l, r) = try comparable(try type(left), try type(right), ordering: comparison.isOrdering)
+            return Typed(expression: .binary(comparison, l, r), kind: .boolean)
+        }
+    }
+
+    /// Two operands of a comparison, literals taken as the other side's type and text marked to be
+    /// compared by code point; a refusal when they cannot be compared alike everywhere.
+    private func comparable(_ left: Typed, _ right: Typed, ordering: Bool) throws -> (PortableExpression, PortableExpression) {
+        if left.kind == .null || right.kind == .null { return (left.expression, right.expression) }
+        let l = try coerce(left, to: right)
+        let r = try coerce(right, to: l)
+        switch (l.kind, r.kind) {
+        case (.integer, .integer), (.integer, .number), (.number, .integer), (.number, .number), (.date, .date), (.timestamp, .timestamp):
+            return (l.expression, r.expression)
+        case (.boolean, .boolean):
+            if ordering { throw PortableExpressionRefusal("booleans compared by order") }
+            return (l.expression, r.expression)
+        case (.text, .text):
+            return (try exactText(l, ordering: ordering), try exactText(r, ordering: ordering))
+        default:
+            throw PortableExpressionRefusal("a \(l.kind.name) compared with a \(r.kind.name), which engines convert differently")
+        }
+    }
+
+    /// A literal taken as the type of what it is compared with: 0/1 as a boolean, a string as a
+    /// date or timestamp. Anything else stays as it is.
+    private func coerce(_ value: Typed, to other: Typed) throws -> Typed {
+        guard value.isLiteral, !other.isLiteral || other.kind != value.kind else { return value }
+        switch (value.expression, other.kind) {
+        case (.number(let text), .boolean):
+            guard text == "0" || text == "1" else { throw PortableExpressionRefusal("a boolean compared with \(text)") }
+            return Typed(expression: .boolean(text == "1"), kind: .boolean, isLiteral: true)
+        case (.string(let text), .date):
+            guard PortableSyntax.isDate(text) else { throw PortableExpressionRefusal("'\(text)' compared with a date is not a date") }
+            return Typed(expression: .date(text), kind: .date, isLiteral: true)
+        case (.string(let text), .timestamp):
+            guard let normalized = PortableSyntax.timestamp(text), !PortableSyntax.hasOffset(normalized) else {
+                throw PortableExpressionRefusal("'\(text)' compared with a timestamp is not a timestamp without a time zone")
+            }
+            return Typed(expression: .timestamp(normalized), kind: .timestamp, isLiteral: true)
+        default:
+            return value
+        }
+    }
+
+    private func exactText(_ value: Typed, ordering: Bool) throws -> PortableExpression {
+        if value.isLiteral { return value.expression }
+        guard strict else { return value.expression }
+        guard value.exactText else {
+            throw PortableExpressionRefusal(
+                "it compares text by a collation of \(engine) that ignores case or trailing spaces; the target compares by code point, so the same values would be judged differently")
+        }
+        if ordering && !reader.dialect.textOrderingByCodePoint {
+            throw PortableExpressionRefusal("it orders text by \(engine)'s collation, which the target does not have")
+        }
+        return .exactText(value.expression, ordering: ordering)
+    }
+
+    private func like(_ inner: SQLExpressionSyntax, _ pattern: SQLExpressionSyntax, escape: SQLExpressionSyntax?, negated: Bool) throws -> Typed {
+        let operand = try type(inner)
+        guard operand.kind == .text else { throw PortableExpressionRefusal("LIKE on a \(operand.kind.name)") }
+        guard case .string(let patternText) = try type(pattern).expression else { throw PortableExpressionRefusal("LIKE with a pattern that is not a literal") }
+        var escapeCharacter: Character? = reader.dialect.likeBackslashEscape ? "\\" : nil
+        if let escape {
+            guard case .string(let text) = try type(escape).expression, text.count <= 1 else { throw PortableExpressionRefusal("an ESCAPE that is not one character") }
+            escapeCharacter = text.first
+        }
+        if strict && reader.dialect.likeIgnoresCase {
+            throw PortableExpressionRefusal("\(engine)'s LIKE ignores the case of ASCII letters, and no target's LIKE does just that")
+        }
+        let tested = try exactText(operand, ordering: false)
+        return Typed(expression: .like(tested, pattern: Self.backslashEscaped(patternText, escape: escapeCharacter), negated: negated), kind: .boolean)
+    }
+
+    /// A LIKE pattern rewritten so that `\` is its escape character.
+    static func backslashEscaped(_ pattern: String, escape: Character?) -> String {
+        var result = ""
+        var escaping = false
+        for character in pattern {
+            if escaping {
+                if character == "%" || character == "_" || character == "\\" { result.append("\\") }
+                result.append(character)
+                escaping = false
+            } else if character == escape {
+                escaping = true
+            } else if character == "\\" {
+                result += "\\\\"
+            } else {
+                result.append(character)
+            }
+        }
+        if escaping, let escape { result += escape == "\\" ? "\\\\" : String(escape) }
+        return result
+    }
+
+    private func call(_ name: String, _ arguments: [SQLExpressionSyntax]) throws -> Typed {
+        guard let function = reader.dialect.functionNames[name] else {
+            throw PortableExpressionRefusal(
+                "it calls \(name)(), which is not among the functions translated (\(PortableFunction.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let typed = try arguments.map { try type($0) }
+        func one(_ allowed: (PortableExpressionKind) -> Bool) throws -> Typed {
+            guard typed.count == 1, allowed(typed[0].kind) || typed[0].kind == .null else {
+                throw PortableExpressionRefusal("\(name)() with \(typed.map(\.kind.name).joined(separator: ", "))")
+            }
+            return typed[0]
+        }
+        switch function {
+        case .charLength, .octetLength:
+            let argument = try one { $0 == .text }
+            return Typed(expression: .function(function, [argument.expression]), kind: .integer)
+        case .lower, .upper:
+            let argument = try one { $0 == .text }
+            if strict {
+                throw PortableExpressionRefusal(
+                    "\(name)() maps case by each engine's own rules (SQLite: ASCII letters only; PostgreSQL: the locale; MariaDB: the collation)")
+            }
+            return Typed(expression: .function(function, [argument.expression]), kind: .text, exactText: argument.exactText)
+        case .abs:
+            let argument = try one(\.isNumeric)
+            return Typed(expression: .function(function, [argument.expression]), kind: argument.kind)
+        case .coalesce, .nullif:
+            guard !typed.isEmpty, function == .coalesce || typed.count == 2 else { throw PortableExpressionRefusal("\(name)() with \(typed.count) arguments") }
+            guard let first = typed.first(where: { !$0.isLiteral && $0.kind != .null }) ?? typed.first(where: { $0.kind != .null }) else {
+                return Typed(expression: .null, kind: .null, isLiteral: true)
+            }
+            var expressions: [PortableExpression] = []
+            var kind = first.kind
+            var exact = true
+            for argument in typed {
+                let coerced = try coerce(argument, to: first)
+                switch (coerced.kind, kind) {
+                case (.null, _): break
+                case let (a, b) where a == b: break
+                case (.integer, .number), (.number, .integer): kind = .number
+                default: throw PortableExpressionRefusal("\(name)() of a \(first.kind.name) and a \(coerced.kind.name)")
+                }
+                if function == .nullif && coerced.kind == .text && !coerced.isLiteral {
+                    expressions.append(try exactText(coerced, ordering: false))
+                } else {
+                    expressions.append(coerced.expression)
+                }
+                exact = exact && coerced.exactText
+            }
+            if function == .nullif { kind = typed[0].kind }
+            return Typed(expression: .function(function, expressions), kind: kind, exactText: exact)
+        }
+    }
+
+    /// A cast that changes no value (a column to its own kind, a literal to the type it spells) is
+    /// left out; any other is refused.
+    private func cast(_ operand: Typed, to typeName: String) throws -> Typed {
+        let target = Self.castKind(typeName)
+        guard let target else { throw PortableExpressionRefusal("a cast to \(typeName), which can change values") }
+        if operand.kind == target || operand.kind == .null { return operand }
+        if operand.kind == .integer && target == .number { return Typed(expression: operand.expression, kind: .number, isLiteral: operand.isLiteral) }
+        if operand.isLiteral, case .string(let text) = operand.expression {
+            switch target {
+            case .integer, .number:
+                let unsigned = text.hasPrefix("-") || text.hasPrefix("+") ? String(text.dropFirst()) : text
+                guard PortableSyntax.isDecimal(text), !unsigned.isEmpty, !(target == .integer && !Self.isInteger(unsigned)) else { break }
+                let number = PortableExpression.number(unsigned)
+                return Typed(expression: text.hasPrefix("-") ? .negate(number) : number, kind: target, isLiteral: true)
+            case .boolean:
+                switch text.lowercased() {
+                case "t", "true": return Typed(expression: .boolean(true), kind: .boolean, isLiteral: true)
+                case "f", "false": return Typed(expression: .boolean(false), kind: .boolean, isLiteral: true)
+                default: break
+                }
+            case .date, .timestamp:
+                return try coerce(operand, to: Typed(expression: .null, kind: target))
+            default: break
+            }
+        }
+        throw PortableExpressionRefusal("a cast of a \(operand.kind.name) to \(typeName), which can change values")
+    }
+
+    /// The kind a cast's type names, for the types whose casts can be exact.
+    private static func castKind(_ name: String) -> PortableExpressionKind? {
+        switch name {
+        case "integer", "int", "int2", "int4", "int8", "smallint", "bigint", "signed", "signed integer": return .integer
+        case "numeric", "decimal": return .number
+        case "text", "character varying", "varchar", "char", "character": return name == "char" || name == "character" ? nil : .text
+        case "date": return .date
+        case "timestamp", "timestamp without time zone", "datetime": return .timestamp
+        case "boolean", "bool": return .boolean
+        default: return nil
+        }
+    }
+
+    static func isInteger(_ text: String) -> Bool { !text.isEmpty && text.allSatisfy { $0.isASCII && $0.isNumber } }
+}
