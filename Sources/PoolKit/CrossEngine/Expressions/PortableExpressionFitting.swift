@@ -49,7 +49,8 @@ struct PortableExpressionFitting {
 
     private func notCarried(_ kind: String, table: PortableTable, name: String, definition: String?, _ error: any Error) -> PortableNotCarried {
         let reason = (error as? PortableExpressionRefusal)?.reason ?? "\(error)"
-        return PortableNotCarried(kind: kind, name: "\(table.sourceName).\(name)", reason: "not translated into \(targetEngine): \(reason)", definition: definition)
+        // Checks are named per table, indexes per schema (as the readers list them).
+        return PortableNotCarried(kind: kind, name: kind == "check" ? "\(table.sourceName).\(name)" : name, reason: "not translated into \(targetEngine): \(reason)", definition: definition)
     }
 
     /// The index's keys and predicate as the target writes them (for the report), or a refusal.
