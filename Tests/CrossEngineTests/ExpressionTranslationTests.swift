@@ -120,7 +120,7 @@ struct ExpressionTranslationTests {
             ("(((price)::numeric(5,1) > (0)::numeric))", Self.postgres, Self.sqlite, "cast"),
             ("code COLLATE NOCASE = 'x'", Self.sqlite, Self.postgres, "COLLATE"),
             (#""nocol" = 'x'"#, Self.sqlite, Self.postgres, "no column"),
-            ("code > 0", Self.sqlite, Self.postgres, "text compared with a integer"),
+            ("code > 0", Self.sqlite, Self.postgres, "a text value compared with an integer"),
             ("CASE WHEN qty > 0 THEN 1 END = 1", Self.sqlite, Self.postgres, "CASE"),
             ("qty IN (SELECT 1)", Self.sqlite, Self.postgres, "subquery"),
             ("json_valid(`j`)", Self.mariadb, Self.postgres, "json_valid()"),

@@ -169,7 +169,16 @@ struct MariaDBPortableReader: PortableArchiveReader {
                     name: column.name, type: column.type,
                     exactText: Self.comparesByCodePoint(definitions[column.name] ?? [], tableCollation: tableCollation))
             })
-        for (name, text) in conditions {
+        var names = Set(checks.map(\.name))
+        for (given, text) in conditions {
+            // A column's CHECK is named after it, like an ENUM's label CHECK: the second gets a number.
+            var name = given
+            var suffix = 1
+            while names.contains(name) {
+                suffix += 1
+                name = "\(given)\(suffix)"
+            }
+            names.insert(name)
             let definition = "CHECK (\(text))"
             do {
                 checks.append(.condition(name: name, try reader.condition(text), definition: definition))

@@ -73,8 +73,9 @@ struct PortableExpressionFitting {
             guard let column = table.columns.first(where: { $0.name == name }) else {
                 throw PortableExpressionRefusal("it uses the column \(name), which the target table does not have")
             }
-            if column.type != column.sourceType {
-                throw PortableExpressionRefusal("--cast gave the column \(column.sourceName) another type than the one the expression was read with")
+            let (now, read) = (PortableExpressionKind(column.type), PortableExpressionKind(column.sourceType))
+            if now != read && !(now.isNumeric && read.isNumeric) {
+                throw PortableExpressionRefusal("--cast made the column \(column.sourceName) \(now.phrase), where the expression compares \(read.phrase)")
             }
         }
     }

@@ -37,7 +37,7 @@ public struct PortableExpressionReader: Sendable {
     public func condition(_ text: String, strict: Bool = true) throws -> PortableExpression {
         let syntax = try SQLExpressionParser.parse(try SQLExpressionTokenizer.tokens(text, dialect: dialect))
         let typed = try Typing(reader: self, strict: strict).type(syntax)
-        guard typed.kind == .boolean else { throw PortableExpressionRefusal("it is not a condition (it gives a \(typed.kind.name), not true or false)") }
+        guard typed.kind == .boolean else { throw PortableExpressionRefusal("it is not a condition (it gives \(typed.kind.phrase), not true or false)") }
         return typed.expression
     }
 
@@ -76,6 +76,17 @@ enum PortableExpressionKind: Hashable {
         case .timestamp: return "timestamp"
         case .null: return "NULL"
         case .other(let name): return name
+        }
+    }
+
+    /// The kind with its article, for reasons: `an integer`, `a text value`, `a value of type json`.
+    var phrase: String {
+        switch self {
+        case .integer: return "an integer"
+        case .text: return "a text value"
+        case .null: return "NULL"
+        case .other(let name): return "a value of type \(name)"
+        default: return "a \(name)"
         }
     }
 

@@ -29,7 +29,7 @@ struct Typing {
         case .not(let inner): return Typed(expression: .not(try condition(inner)), kind: .boolean)
         case .negate(let inner):
             let operand = try self.type(inner)
-            guard operand.kind.isNumeric else { throw PortableExpressionRefusal("a minus sign before a \(operand.kind.name)") }
+            guard operand.kind.isNumeric else { throw PortableExpressionRefusal("a minus sign before \(operand.kind.phrase)") }
             return Typed(expression: .negate(operand.expression), kind: operand.kind, isLiteral: operand.isLiteral)
         case .binary(let op, let left, let right): return try binary(op, left, right)
         case .isNull(let inner, let negated):
@@ -62,7 +62,7 @@ struct Typing {
     private func condition(_ syntax: SQLExpressionSyntax) throws -> PortableExpression {
         let typed = try type(syntax)
         guard typed.kind == .boolean || typed.kind == .null else {
-            throw PortableExpressionRefusal("a \(typed.kind.name) used as true or false (engines read such values differently)")
+            throw PortableExpressionRefusal("\(typed.kind.phrase) used as true or false (engines read such values differently)")
         }
         return typed.expression
     }
@@ -76,7 +76,7 @@ struct Typing {
         case "+", "-", "*", "%":
             let (l, r) = (try type(left), try type(right))
             guard l.kind.isNumeric || l.kind == .null, r.kind.isNumeric || r.kind == .null else {
-                throw PortableExpressionRefusal("'\(op)' between a \(l.kind.name) and a \(r.kind.name)")
+                throw PortableExpressionRefusal("'\(op)' between \(l.kind.phrase) and \(r.kind.phrase)")
             }
             if op == "%" && (l.kind == .number || r.kind == .number) {
                 throw PortableExpressionRefusal("a remainder of numbers that are not integers, which engines compute differently")
@@ -87,7 +87,7 @@ struct Typing {
         case "||":
             let (l, r) = (try type(left), try type(right))
             guard l.kind == .text, r.kind == .text else {
-                throw PortableExpressionRefusal("'||' between a \(l.kind.name) and a \(r.kind.name) (engines turn other values into text differently)")
+                throw PortableExpressionRefusal("'||' between \(l.kind.phrase) and \(r.kind.phrase) (engines turn other values into text differently)")
             }
             return Typed(expression: .binary(.concat, l.expression, r.expression), kind: .text, exactText: l.exactText && r.exactText)
         default:
@@ -115,7 +115,7 @@ struct Typing {
         case (.text, .text):
             return (try exactText(l, ordering: ordering), try exactText(r, ordering: ordering))
         default:
-            throw PortableExpressionRefusal("a \(l.kind.name) compared with a \(r.kind.name), which engines convert differently")
+            throw PortableExpressionRefusal("\(l.kind.phrase) compared with \(r.kind.phrase), which engines convert differently")
         }
     }
 
@@ -155,7 +155,7 @@ struct Typing {
 
     private func like(_ inner: SQLExpressionSyntax, _ pattern: SQLExpressionSyntax, escape: SQLExpressionSyntax?, negated: Bool) throws -> Typed {
         let operand = try type(inner)
-        guard operand.kind == .text else { throw PortableExpressionRefusal("LIKE on a \(operand.kind.name)") }
+        guard operand.kind == .text else { throw PortableExpressionRefusal("LIKE on \(operand.kind.phrase)") }
         guard case .string(let patternText) = try type(pattern).expression else { throw PortableExpressionRefusal("LIKE with a pattern that is not a literal") }
         var escapeCharacter: Character? = reader.dialect.likeBackslashEscape ? "\\" : nil
         if let escape {
@@ -230,7 +230,7 @@ struct Typing {
                 case (.null, _): break
                 case let (a, b) where a == b: break
                 case (.integer, .number), (.number, .integer): kind = .number
-                default: throw PortableExpressionRefusal("\(name)() of a \(first.kind.name) and a \(coerced.kind.name)")
+                default: throw PortableExpressionRefusal("\(name)() of \(first.kind.phrase) and \(coerced.kind.phrase)")
                 }
                 if function == .nullif && coerced.kind == .text && !coerced.isLiteral {
                     expressions.append(try exactText(coerced, ordering: false))
@@ -269,7 +269,7 @@ struct Typing {
             default: break
             }
         }
-        throw PortableExpressionRefusal("a cast of a \(operand.kind.name) to \(typeName), which can change values")
+        throw PortableExpressionRefusal("a cast of \(operand.kind.phrase) to \(typeName), which can change values")
     }
 
     /// The kind a cast's type names, for the types whose casts can be exact.
