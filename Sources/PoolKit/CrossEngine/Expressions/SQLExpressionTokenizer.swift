@@ -101,27 +101,14 @@ package enum SQLExpressionTokenizer {
     }
 
     /// The quoted run opening at `start`: doubled closing quotes undone, and backslash escapes when
-    /// the dialect has them (MariaDB's `\n`, `\t`, `\0`, `\\`, `\'`, …).
+    /// the dialect has them (``SQLBackslashEscapes``).
     private static func quoted(_ characters: [Character], from start: Int, close: Character, backslashEscapes: Bool) throws -> (String, Int) {
         var value = ""
         var index = start + 1
         while index < characters.count {
             let character = characters[index]
             if backslashEscapes && character == "\\" && index + 1 < characters.count {
-                let escaped = characters[index + 1]
-                switch escaped {
-                case "n": value.append("\n")
-                case "r": value.append("\r")
-                case "t": value.append("\t")
-                case "0": value.append("\0")
-                case "Z": value.append("\u{1A}")
-                case "b": value.append("\u{08}")
-                case "%", "_":
-                    // MariaDB keeps `\%` and `\_` as two characters (for LIKE patterns).
-                    value.append("\\")
-                    value.append(escaped)
-                default: value.append(escaped)
-                }
+                value += SQLBackslashEscapes.value(of: characters[index + 1])
                 index += 2
                 continue
             }
