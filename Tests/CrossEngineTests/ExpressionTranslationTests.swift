@@ -24,6 +24,7 @@ struct ExpressionTranslationTests {
         PortableExpressionColumn(name: "x`y", type: .integer(bits: 64)),
         PortableExpressionColumn(name: "j", type: .json),
         PortableExpressionColumn(name: "ci", type: .text(maxLength: 20), exactText: false),
+        PortableExpressionColumn(name: "latin", type: .text(maxLength: 20), utf8: false),
     ]
 
     private func translate(
@@ -95,7 +96,7 @@ struct ExpressionTranslationTests {
         arguments: [
             ("`qty` between 1 and 100 and `qty` MOD 2 = 0", #"(("qty" BETWEEN 1 AND 100) AND (("qty" % 2) = 0))"#),
             ("octet_length(`ci`) < 5", #"(length(CAST("ci" AS BLOB)) < 5)"#),
-            ("char_length(`code`) = 3", #"(length("code") = 3)"#),
+            ("char_length(`code`) = 3 and char_length(`latin`) < 5", #"((length("code") = 3) AND (length("latin") < 5))"#),
             (#"`code` in ('a','it\'s','b\\c','\%')"#, #"("code" IN ('a', 'it''s', 'b\c', '\%'))"#),
             ("`flag` = 1", #"("flag" = 1)"#),
             ("`x``y` <=> 0", #"("x`y" IS 0)"#),
@@ -136,6 +137,7 @@ struct ExpressionTranslationTests {
             ("'a' || 1 = 'a1'", Self.sqlite, Self.postgres, "'||'"),
             ("qty > 'x", Self.sqlite, Self.postgres, "not closed"),
             ("d > CURRENT_DATE", Self.sqlite, Self.postgres, "when and by whom"),
+            ("length(`latin`) < 5", Self.mariadb, Self.postgres, "other than UTF-8"),
         ]
         for (text, source, target, expected) in cases {
             let reason = refusal(text, from: source, to: target)

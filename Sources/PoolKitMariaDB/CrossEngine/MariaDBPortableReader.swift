@@ -151,6 +151,7 @@ struct MariaDBPortableReader: PortableArchiveReader {
         var nextAutoIncrement: Int64?
         var comment: String?
         var tableCollation: String?
+        var tableCharset: String?
         for (index, token) in optionTokens.enumerated() where index + 2 < optionTokens.count && optionTokens[index + 1] == .punctuation("=") {
             switch token.keyword {
             case "AUTO_INCREMENT":
@@ -159,6 +160,8 @@ struct MariaDBPortableReader: PortableArchiveReader {
                 if case .string(let value) = optionTokens[index + 2] { comment = value }
             case "COLLATE":
                 if case .word(let value) = optionTokens[index + 2] { tableCollation = value.lowercased() }
+            case "CHARSET":
+                if case .word(let value) = optionTokens[index + 2] { tableCharset = value.lowercased() }
             default: break
             }
         }
@@ -167,7 +170,8 @@ struct MariaDBPortableReader: PortableArchiveReader {
             columns: columns.map { column in
                 PortableExpressionColumn(
                     name: column.name, type: column.type,
-                    exactText: Self.comparesByCodePoint(definitions[column.name] ?? [], tableCollation: tableCollation))
+                    exactText: Self.comparesByCodePoint(definitions[column.name] ?? [], tableCollation: tableCollation),
+                    utf8: Self.storesUTF8(definitions[column.name] ?? [], tableCharset: tableCharset))
             })
         var names = Set(checks.map(\.name))
         for (given, text) in conditions {
@@ -202,6 +206,18 @@ struct MariaDBPortableReader: PortableArchiveReader {
             collation = name.lowercased()
         }
         return collation?.hasSuffix("_nopad_bin") == true
+    }
+
+    /// Whether a column's text is stored as UTF-8: its character set (its own `CHARACTER SET`, else
+    /// the table's `DEFAULT CHARSET`) is utf8mb4 or utf8mb3.
+    private static func storesUTF8(_ tokens: [MariaDBDDLToken], tableCharset: String?) -> Bool {
+        var charset = tableCharset
+        if let position = tokens.firstIndex(where: { $0.keyword == "CHARACTER" }), position + 2 < tokens.count, tokens[position + 1].keyword == "SET",
+            case .word(let name) = tokens[position + 2]
+        {
+            charset = name.lowercased()
+        }
+        return charset?.hasPrefix("utf8") == true
     }
 
     /// MariaDB's JSON is `longtext` with `CHECK (json_valid(column))`.

@@ -6,11 +6,15 @@ public struct PortableExpressionColumn: Sendable, Hashable {
     /// counting (SQLite's BINARY, PostgreSQL's deterministic collations for equality, MariaDB's
     /// `_nopad_bin`); false for a collation that ignores case or pads (MariaDB's `_ci` and `_bin`, SQLite's NOCASE).
     public var exactText: Bool
+    /// Whether the source stores this column's text as UTF-8, so that its length in bytes is the
+    /// same in a UTF-8 target (false for a MariaDB `latin1` column).
+    public var utf8: Bool
 
-    public init(name: String, type: PortableType, exactText: Bool = true) {
+    public init(name: String, type: PortableType, exactText: Bool = true, utf8: Bool = true) {
         self.name = name
         self.type = type
         self.exactText = exactText
+        self.utf8 = utf8
     }
 }
 

@@ -205,6 +205,9 @@ struct Typing {
         switch function {
         case .charLength, .octetLength:
             let argument = try one { $0 == .text }
+            if function == .octetLength, let other = argument.expression.columns.first(where: { name in reader.columns.contains { $0.name == name && !$0.utf8 } }) {
+                throw PortableExpressionRefusal("\(name)() counts the bytes of \(other) in a character set other than UTF-8, which the target uses")
+            }
             return Typed(expression: .function(function, [argument.expression]), kind: .integer)
         case .lower, .upper:
             let argument = try one { $0 == .text }
