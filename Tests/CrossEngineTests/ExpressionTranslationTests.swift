@@ -1,9 +1,9 @@
 import PoolKitMariaDB
 import PoolKitPostgres
-import PoolKitSQLite
 import Testing
 
 @testable import PoolKit
+@testable import PoolKitSQLite
 
 /// CHECK conditions and index expressions read in one engine's dialect and written in another's:
 /// each construct, each refusal, quoting and NULL handling. No server needed.
@@ -75,6 +75,7 @@ struct ExpressionTranslationTests {
             ("((price >= (0)::numeric))", "(`price` >= 0)"),
             (#"((code = ANY (ARRAY['a'::text, 'it''s'::text, 'b\c'::text])))"#, #"((`code` COLLATE utf8mb4_nopad_bin) IN ('a', 'it\'s', 'b\\c'))"#),
             (#"((code <> ALL (ARRAY['a'::text])))"#, "((`code` COLLATE utf8mb4_nopad_bin) NOT IN ('a'))"),
+            (#"((code = ANY (ARRAY['a'::text, NULL::text])))"#, "((`code` COLLATE utf8mb4_nopad_bin) IN ('a', NULL))"),
             (#"((code ~~ 'x\%'::text))"#, #"((`code` COLLATE utf8mb4_nopad_bin) LIKE 'x\\%' ESCAPE '\\')"#),
             (#"((code !~~ 'y_'::text))"#, #"((`code` COLLATE utf8mb4_nopad_bin) NOT LIKE 'y_' ESCAPE '\\')"#),
             ("((qty < '-2'::integer))", "(`qty` < (- 2))"),
@@ -201,5 +202,33 @@ struct ExpressionTranslationTests {
         #expect(fitted.tables[0].checks.isEmpty && translated.isEmpty)
         #expect(fitted.notCarried.first?.reason.contains("--cast") == true)
         #expect(fitted.notCarried.first?.definition == "CHECK (qty > 0)")
+    }
+}
+
+/// How the SQLite reader finds CHECKs and index parts in the statements the archive keeps.
+@Suite("SQLite DDL expressions")
+struct SQLiteDDLExpressionTests {
+    @Test("CHECKs of columns and of the table, named or not; a CHECK inside a string or a name is none; NOCASE columns are noted")
+    func checks() throws {
+        let ddl = #"""
+            CREATE TABLE t (a INT CONSTRAINT nn NOT NULL CHECK (a > 0), "check" TEXT DEFAULT 'CHECK (x)' COLLATE NOCASE,
+                b TEXT CHECK (b <> ')') COLLATE BINARY, -- CHECK (no)
+                CONSTRAINT "both" CHECK (a < 10 AND b IS NOT NULL), CHECK(a <> 5)) WITHOUT ROWID
+            """#
+        let (checks, collated) = try SQLiteDDLExpressions.checks(inCreateTable: ddl)
+        #expect(checks.map(\.name) == [nil, nil, "both", nil])
+        #expect(checks.map(\.column) == ["a", "b", nil, nil])
+        #expect(checks.map(\.text) == ["a > 0", "b <> ')'", "a < 10 AND b IS NOT NULL", "a <> 5"])
+        #expect(collated == ["check"])
+    }
+
+    @Test("a CREATE INDEX: unique or not, its table, each key as written, its WHERE")
+    func index() throws {
+        let index = try #require(try SQLiteDDLExpressions.index(#"CREATE UNIQUE INDEX IF NOT EXISTS "i x" ON "t" (a, lower(b) DESC) WHERE a > 0;"#))
+        #expect(index.unique && index.table == "t")
+        #expect(index.keys == ["a", "lower(b) DESC"])
+        #expect(index.predicate == "a > 0")
+        let plain = try #require(try SQLiteDDLExpressions.index("CREATE INDEX i ON [t t] ((a + 1))"))
+        #expect(!plain.unique && plain.table == "t t" && plain.keys == ["(a + 1)"] && plain.predicate == nil)
     }
 }

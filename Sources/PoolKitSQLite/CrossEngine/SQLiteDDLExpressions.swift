@@ -44,6 +44,8 @@ enum SQLiteDDLExpressions {
                         checks.append(Check(name: name, column: column, text: String(characters[piece[index + 1].end..<end]).trimmingSpaces))
                         name = nil
                         index = close
+                    case "NOT", "NULL", "PRIMARY", "UNIQUE", "DEFAULT", "REFERENCES", "FOREIGN", "GENERATED", "AS":
+                        name = nil  // a constraint name belongs to the constraint it precedes
                     default: break
                     }
                 }

@@ -42,15 +42,18 @@ struct Typing {
             var items: [PortableExpression] = []
             var tested = operand.expression
             for item in list {
-                let (l, r) = try comparable(operand, try type(item), ordering: false)
-                tested = l
+                let typedItem = try type(item)
+                let (l, r) = try comparable(operand, typedItem, ordering: false)
+                if typedItem.kind != .null { tested = l }  // a NULL item compares as NULL whatever the collation
                 items.append(r)
             }
             return Typed(expression: .inList(tested, items, negated: negated), kind: .boolean)
         case .between(let inner, let low, let high, let negated):
             let operand = try type(inner)
-            let (tested, lowExpression) = try comparable(operand, try type(low), ordering: true)
-            let (_, highExpression) = try comparable(operand, try type(high), ordering: true)
+            let (lowTyped, highTyped) = (try type(low), try type(high))
+            let (testedWithLow, lowExpression) = try comparable(operand, lowTyped, ordering: true)
+            let (testedWithHigh, highExpression) = try comparable(operand, highTyped, ordering: true)
+            let tested = lowTyped.kind == .null ? testedWithHigh : testedWithLow
             return Typed(expression: .between(tested, lowExpression, highExpression, negated: negated), kind: .boolean)
         case .like(let inner, let pattern, let escape, let negated):
             return try like(inner, pattern, escape: escape, negated: negated)
