@@ -59,7 +59,7 @@ struct ExpressionTranslationTests {
             (#""a ""b" <> 'it''s'"#, #"("a ""b" <> 'it''s')"#),
             ("qty * 2 + 1 <> coalesce(qty, 0) AND qty % 2 == 0", #"(((("qty" * 2) + 1) <> COALESCE("qty", 0)) AND (("qty" % 2) = 0))"#),
             ("code < 'm'", #"(("code" COLLATE "C") < 'm')"#),
-            ("abs(qty) < 10 AND ifnull(price, 1) > 0.5e1", #"((abs("qty") < 10) AND (COALESCE("price", 1) > 0.5e1))"#),
+            ("abs(qty) < 10 AND ifnull(price, 1) > 0.5e1", #"((abs("qty") < 10) AND (COALESCE("price", 1) > 5))"#),
             ("code || 'x' = 'yx'", #"(("code" || 'x') = 'yx')"#),
             ("qty IS 3 OR qty IS NOT NULL", #"(("qty" IS NOT DISTINCT FROM 3) OR ("qty" IS NOT NULL))"#),
             ("[Price] > 0 AND `QTY` > CAST(1 AS INTEGER)", #"(("price" > 0) AND ("qty" > 1))"#),
@@ -165,6 +165,17 @@ struct ExpressionTranslationTests {
         partialOnly.expressions = [:]
         partialOnly.columns = [("qty", false)]
         #expect(throws: PortableExpressionRefusal.self) { try PortableExpressionWriter(dialect: Self.mariadb).index(partialOnly) }
+    }
+
+    @Test("numbers in exponent notation are written out in digits (MariaDB would read them as doubles)")
+    func exponents() {
+        #expect(Typing.plainDigits("1.5e3") == "1500")
+        #expect(Typing.plainDigits("2E-2") == "0.02")
+        #expect(Typing.plainDigits(".5") == "0.5")
+        #expect(Typing.plainDigits("12.50") == "12.50")
+        #expect(Typing.plainDigits("0.5e1") == "5")
+        #expect(Typing.plainDigits("1e+2") == "100")
+        #expect(Typing.plainDigits("1e300") == nil)
     }
 
     @Test("a LIKE pattern keeps its meaning whatever the source's escape character")

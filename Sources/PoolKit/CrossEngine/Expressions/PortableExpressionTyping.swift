@@ -21,7 +21,10 @@ struct Typing {
                 throw PortableExpressionRefusal("'\(name)' is no column of the table")
             }
             return Typed(expression: .column(column.name), kind: PortableExpressionKind(column.type), exactText: column.exactText)
-        case .number(let text): return Typed(expression: .number(text), kind: Self.isInteger(text) ? .integer : .number, isLiteral: true)
+        case .number(let written):
+            // Exponent notation is a double in MariaDB and a decimal elsewhere: written out in digits, it is a decimal everywhere.
+            guard let text = Self.plainDigits(written) else { throw PortableExpressionRefusal("the number \(written), too large or small to write out") }
+            return Typed(expression: .number(text), kind: Self.isInteger(text) ? .integer : .number, isLiteral: true)
         case .string(let text): return Typed(expression: .string(text), kind: .text, isLiteral: true)
         case .boolean(let value): return Typed(expression: .boolean(value), kind: .boolean, isLiteral: true)
         case .null: return Typed(expression: .null, kind: .null, isLiteral: true)
@@ -289,6 +292,28 @@ struct Typing {
         case "boolean", "bool": return .boolean
         default: return nil
         }
+    }
+
+    /// An unsigned number (`1.5e3`, `.5`, `2E-2`) written with digits only (`1500`, `0.5`, `0.02`);
+    /// nil when its exponent is beyond ±100.
+    static func plainDigits(_ text: String) -> String? {
+        guard let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) else { return text.hasPrefix(".") ? "0" + text : text }
+        guard let exponent = Int(text[text.index(after: e)...]), abs(exponent) <= 100 else { return nil }
+        let mantissa = text[..<e]
+        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
+        let whole = String(parts[0])
+        let fraction = parts.count > 1 ? String(parts[1]) : ""
+        var digits = whole + fraction
+        var point = whole.count + exponent  // digits before the decimal point
+        if point < 0 {
+            digits = String(repeating: "0", count: -point) + digits
+            point = 0
+        }
+        if point > digits.count { digits += String(repeating: "0", count: point - digits.count) }
+        var integer = String(digits.prefix(point).drop { $0 == "0" })
+        if integer.isEmpty { integer = "0" }
+        let decimals = String(digits.dropFirst(point).reversed().drop { $0 == "0" }.reversed())
+        return decimals.isEmpty ? integer : integer + "." + decimals
     }
 
     static func isInteger(_ text: String) -> Bool { !text.isEmpty && text.allSatisfy { $0.isASCII && $0.isNumber } }
