@@ -1,8 +1,8 @@
 import PoolKit
 
 /// Writes a portable schema as MariaDB objects for the `snapshot` restore strategy: each table
-/// created with its columns, primary key and AUTO_INCREMENT counter (InnoDB clusters rows on the
-/// key, so it comes first), secondary keys and foreign keys added after the rows. Tables use
+/// created with its columns, primary key, AUTO_INCREMENT counter (InnoDB clusters rows on the
+/// key, so it comes first) and translated CHECK conditions (table-level, so they may use any column), secondary keys and foreign keys added after the rows. Tables use
 /// utf8mb4 with the binary collation, so that text compares as in SQLite and PostgreSQL (a UNIQUE key
 /// on 'a' and 'A' holds). A text column in a key becomes a `varchar` short enough for InnoDB's key
 /// limit (``fitted(_:)``), a byte column `varbinary(3072)`; a longer value is refused like any value
@@ -12,6 +12,8 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
     var engineName: String { "mariadb" }
 
     func rowEncoder(for table: PortableTable) -> any PortableRowEncoder { MariaDBTSVEncoder() }
+
+    var expressionDialect: PortableExpressionDialect? { MariaDBExpressionDialect.dialect }
 
     /// MariaDB's floating-point columns hold neither NaN nor infinity.
     func problem(storing value: PortableValue) -> String? {
@@ -31,7 +33,7 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
         var tables: [ArchiveTable] = []
         for table in schema.tables {
             objects.append(
-                ArchiveObject(id: table.id, kind: .table, name: table.name, section: .preData, ddl: createTable(table, warnings: &warnings)))
+                ArchiveObject(id: table.id, kind: .table, name: table.name, section: .preData, ddl: try createTable(table, warnings: &warnings)))
             let quoted = mariadbIdentifier(table.name)
             if !table.indexes.isEmpty {
                 let clauses = table.indexes.map { index in
@@ -89,7 +91,7 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
         return schema
     }
 
-    private func createTable(_ table: PortableTable, warnings: inout [String]) -> String {
+    private func createTable(_ table: PortableTable, warnings: inout [String]) throws -> String {
         let keyed = Set(table.primaryKey + table.indexes.flatMap { $0.columns.map(\.name) })
         var lines: [String] = []
         for column in table.columns {
@@ -113,6 +115,11 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
             lines.append("  PRIMARY KEY (\(table.primaryKey.map(mariadbIdentifier).joined(separator: ", ")))")
         } else if let column = table.autoIncrementColumn, case .integer = column.type {
             lines.append("  KEY (\(mariadbIdentifier(column.name)))")  // AUTO_INCREMENT must be a key's first column
+        }
+        for check in table.checks {
+            guard case .condition(let condition) = check.rule else { continue }  // labels: the column is an ENUM/SET
+            let expression = try PortableExpressionWriter(dialect: MariaDBExpressionDialect.dialect).sql(condition, strict: true)
+            lines.append("  CONSTRAINT \(mariadbIdentifier(check.name)) CHECK (\(expression))")
         }
         var options = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
         if let next = table.nextAutoIncrement, table.autoIncrementColumn != nil { options += " AUTO_INCREMENT=\(next)" }
