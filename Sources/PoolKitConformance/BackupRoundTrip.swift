@@ -67,10 +67,16 @@ public enum BackupRoundTrip {
     public static func run(
         _ context: BackupRoundTripContext, strategy: String, jobs: Int, transport: Transport
     ) async throws {
-        let source = try await context.makeDatabase()
-        let target = try await context.makeDatabase()
+        let source = try await step("creating the source database") { try await context.makeDatabase() }
+        let target: ConnectionURL
         do {
-            try await createFixture(context, in: source)
+            target = try await step("creating the target database") { try await context.makeDatabase() }
+        } catch {
+            try? await context.dropDatabase(source)
+            throw error
+        }
+        do {
+            try await step("filling the source database") { try await createFixture(context, in: source) }
             var backupOptions = BackupOptions()
             backupOptions.jobs = jobs
             backupOptions.targetChunkBytes = 8 << 10
@@ -83,14 +89,32 @@ public enum BackupRoundTrip {
                 throw ConformanceFailure(
                     check: "round trip", message: "no table was split into chunks at an 8 KiB target chunk size")
             }
-            try await compare(context, source: source, target: target)
+            try await step("comparing source and target") { try await compare(context, source: source, target: target) }
         } catch {
             try? await context.dropDatabase(source)
             try? await context.dropDatabase(target)
             throw error
         }
-        try await context.dropDatabase(source)
-        try await context.dropDatabase(target)
+        try await step("dropping the databases") {
+            try await context.dropDatabase(source)
+            try await context.dropDatabase(target)
+        }
+    }
+
+    /// Runs one step of the round trip; an error that is not already a ``ConformanceFailure`` is
+    /// reported as one naming the step, so a failure says where it happened.
+    static func step<T>(_ name: String, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw failure(in: name, error)
+        }
+    }
+
+    /// `error` as a ``ConformanceFailure`` naming the step it ended (unchanged if it is one already).
+    static func failure(in step: String, _ error: any Error) -> any Error {
+        if error is ConformanceFailure { return error }
+        return ConformanceFailure(check: "round trip", message: "\(step): \(error)")
     }
 
     /// Backs `source` up and restores it into `target`.
@@ -104,9 +128,12 @@ public enum BackupRoundTrip {
         case .file:
             let path = NSTemporaryDirectory() + "poolkit-roundtrip-\(UUID().uuidString).poolkit"
             defer { unlink(path) }
-            let summary = try await backupEngine.backup(
-                url: source, to: try FileArchiveSink(path: path), strategy: strategy, options: backup)
-            _ = try await restoreEngine.restore(from: try FileArchiveSource(path: path), into: target, options: restore)
+            let summary = try await step("backup to a file") {
+                try await backupEngine.backup(url: source, to: try FileArchiveSink(path: path), strategy: strategy, options: backup)
+            }
+            _ = try await step("restore from the file") {
+                try await restoreEngine.restore(from: try FileArchiveSource(path: path), into: target, options: restore)
+            }
             return summary.manifest
         case .pipe:
             var fds: [Int32] = [0, 0]
@@ -118,8 +145,17 @@ public enum BackupRoundTrip {
             async let restored = restoreEngine.restore(
                 from: FileArchiveSource(fileDescriptor: readEnd, name: "pipe", closeWhenDone: true), into: target,
                 options: restore)
-            let summary = try await backedUp
-            _ = try await restored
+            let summary: BackupSummary
+            do {
+                summary = try await backedUp
+            } catch {
+                throw failure(in: "backup to a pipe", error)
+            }
+            do {
+                _ = try await restored
+            } catch {
+                throw failure(in: "restore from the pipe", error)
+            }
             return summary.manifest
         }
     }
@@ -154,21 +190,29 @@ public enum BackupRoundTrip {
             // ask the engine how it reads them.
             let backslashEscapes = (try? await connection.query(unsafeSQL: "SELECT 'a\\\\b'").scalar) == "a\\b"
             let q = context.quote
+            /// Runs one statement; a failure names it.
+            func run(_ sql: String) async throws {
+                do {
+                    try await connection.execute(unsafeSQL: sql)
+                } catch {
+                    throw ConformanceFailure(check: "round trip", message: "\(sql.prefix(80)): \(error)")
+                }
+            }
             for (index, table) in tableNames.enumerated() {
                 let column = "Col \(index) \"odd\""
-                try await connection.execute(unsafeSQL:
+                try await run(
                     "CREATE TABLE \(q(table)) (\(q("id")) \(context.integerType) NOT NULL PRIMARY KEY, \(q(column)) \(context.textType), \(q("order")) \(context.integerType))")
                 var rows: [String] = []
                 for row in 0..<rowCount {
                     rows.append("(\(row), \(literal(value(row: row, column: index), backslashEscapes: backslashEscapes)), \(row % 5 == 0 ? "NULL" : String(row * 3)))")
                     if rows.count == 100 || row == rowCount - 1 {
-                        try await connection.execute(unsafeSQL: "INSERT INTO \(q(table)) VALUES \(rows.joined(separator: ", "))")
+                        try await run("INSERT INTO \(q(table)) VALUES \(rows.joined(separator: ", "))")
                         rows = []
                     }
                 }
-                try await connection.execute(unsafeSQL: "CREATE INDEX \(q("idx \(index) \"\(table)\"")) ON \(q(table)) (\(q("order")))")
+                try await run("CREATE INDEX \(q("idx \(index) \"\(table)\"")) ON \(q(table)) (\(q("order")))")
             }
-            try await connection.execute(unsafeSQL:
+            try await run(
                 "CREATE VIEW \(q("View of \"select\"")) AS SELECT \(q("id")), \(q("order")) FROM \(q("select")) WHERE \(q("order")) > 10")
         } catch {
             await connection.close()
