@@ -194,11 +194,14 @@ final class MariaDBSnapshotRestoreSession: RestoreSession {
     /// Runs the object's statements after the base settings (UTC, foreign keys unchecked, no SQL
     /// mode); routines, triggers, views and events set their own recorded context first.
     ///
-    /// An `ALTER TABLE … ADD KEY` of one table, run while other workers add keys to or load other
-    /// tables, has been seen to end in a deadlock (1213) on a loaded machine, though no two of the
-    /// restore's statements touch the same table: the cycle is inside the server (InnoDB's own
-    /// dictionary and statistics work). The statement is atomic (MariaDB's DDL is, since 10.6: the
-    /// victim changed nothing), so a key or foreign key object that ends so is run again (at most
+    /// No two of the restore's own statements wait for each other (the schedule keeps an object
+    /// apart from its table's loads and from objects locking the same tables), but another session
+    /// can take a server-wide lock: while a `FLUSH TABLES WITH READ LOCK` (a backup with
+    /// `lock=ftwrl`, `mariadb-dump --lock-all-tables`) waits for the tables in use to close, the
+    /// server's metadata-lock deadlock detector may end an `ALTER TABLE … ADD KEY` that runs beside
+    /// it with 1213 (seen in the test suite, when a consistency test took that lock on the shared
+    /// server). The statement is atomic (MariaDB's DDL is, since 10.6: the victim changed nothing),
+    /// so a key or foreign key object that ends so is run again (at most
     /// ``DeadlockRetries/maxAttempts`` times in all) and counted: ``deadlockRetries``.
     func apply(_ object: ArchiveObject, on connection: MariaDBConnection) async throws {
         guard var ddl = object.ddl else { return }
