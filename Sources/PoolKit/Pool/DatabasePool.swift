@@ -43,6 +43,11 @@ public struct DatabasePool<D: Driver>: Sendable {
 
     /// The connection the driver opened, as its own type. Every connection of ``pool`` was opened by
     /// `driver.connect(to:logger:)`, whose result type is `D.Connection`.
+    ///
+    /// The one unchecked conversion of the typed pool (checked in debug builds). A pool over a
+    /// source typed by `D` would need none, but its lease and release would be generic code of
+    /// this module instantiated for a driver of another, which runs unspecialized (generic-metadata
+    /// lookups on every cycle); the URL pool underneath runs code compiled for its source.
     static func typed(_ connection: any DatabaseConnection) -> Connection {
         unsafeDowncast(connection, to: Connection.self)
     }
@@ -64,7 +69,7 @@ public struct DatabasePool<D: Driver>: Sendable {
     /// Borrows a connection; see ``ConnectionPool/lease(timeout:fileID:line:)``. Give it back with
     /// ``release(_:after:)`` exactly once.
     public func lease(timeout: Duration? = nil, fileID: String = #fileID, line: Int = #line) async throws -> PoolLease<Connection> {
-        let lease = try await pool.leaseCompiledForDrivers(timeout: timeout, fileID: fileID, line: line)
+        let lease = try await pool.lease(timeout: timeout, fileID: fileID, line: line)
         return PoolLease(connection: Self.typed(lease.connection), id: lease.id, serial: lease.serial, leasedAt: lease.leasedAt)
     }
 
@@ -72,7 +77,7 @@ public struct DatabasePool<D: Driver>: Sendable {
     public func release(_ lease: PoolLease<Connection>, after error: (any Error)? = nil) async {
         let untyped = PoolLease<any DatabaseConnection>(
             connection: lease.connection, id: lease.id, serial: lease.serial, leasedAt: lease.leasedAt)
-        await pool.releaseCompiledForDrivers(untyped, after: error)
+        await pool.release(untyped, after: error)
     }
 
     /// The pool's background work; see ``ConnectionPool/run()``.
