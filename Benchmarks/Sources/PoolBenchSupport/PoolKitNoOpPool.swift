@@ -42,13 +42,7 @@ struct PoolKitDriverPool: BenchPool {
     }
 
     func timedCycle(hold: Duration) async throws -> Duration {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let lease = try await pool.lease()
-        let waited = clock.now - start
-        if hold > .zero { try await Task.sleep(for: hold) }
-        await pool.release(lease)
-        return waited
+        try await timedLease(hold: hold, { try await pool.lease() }, { await pool.release($0) })
     }
 }
 
@@ -61,13 +55,7 @@ struct PoolKitOwnSourcePool: BenchPool {
     }
 
     func timedCycle(hold: Duration) async throws -> Duration {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let lease = try await pool.lease()
-        let waited = clock.now - start
-        if hold > .zero { try await Task.sleep(for: hold) }
-        await pool.release(lease)
-        return waited
+        try await timedLease(hold: hold, { try await pool.lease() }, { await pool.release($0) })
     }
 }
 
@@ -96,13 +84,7 @@ struct PoolKitTypedPool: BenchPool {
     }
 
     func timedCycle(hold: Duration) async throws -> Duration {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let lease = try await pool.lease()
-        let waited = clock.now - start
-        if hold > .zero { try await Task.sleep(for: hold) }
-        await pool.release(lease)
-        return waited
+        try await timedLease(hold: hold, { try await pool.lease() }, { await pool.release($0) })
     }
 }
 
@@ -120,4 +102,18 @@ func withPoolKitTypedPool<R: Sendable>(
         while pool.statistics.idle < setup.minConnections { try await Task.sleep(for: .milliseconds(1)) }
         return try await body(PoolKitTypedPool(pool: pool))
     }
+}
+
+/// One cycle holding the lease for `hold`: how long `lease` took. The pools pass their own lease and
+/// release, called on the pool's concrete type so the compiler picks the code compiled for it.
+func timedLease<Lease>(
+    hold: Duration, _ lease: () async throws -> Lease, _ release: (Lease) async -> Void
+) async throws -> Duration {
+    let clock = ContinuousClock()
+    let start = clock.now
+    let borrowed = try await lease()
+    let waited = clock.now - start
+    if hold > .zero { try await Task.sleep(for: hold) }
+    await release(borrowed)
+    return waited
 }
