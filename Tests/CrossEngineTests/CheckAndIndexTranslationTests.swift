@@ -150,6 +150,22 @@ struct CheckAndIndexTranslationTests {
         }
     }
 
+    @Test("CHECK names longer than MariaDB's 64 characters are cut, and stay distinct")
+    func longNamesIntoMariaDB() async throws {
+        let source = try Scratch.sqlite("ck-long")
+        let target = try await Scratch.mariadb("ck_long")
+        try await withScratch([source, target]) {
+            let table = String(repeating: "t", count: 62)
+            try await source.execute("CREATE TABLE \(table) (a INT CHECK (a > 0), ab INT CHECK (ab > 0)); INSERT INTO \(table) VALUES (1, 2);")
+            _ = try await migrate(source, into: target)
+            let names = try await target.query(
+                "SELECT CONSTRAINT_NAME FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE() ORDER BY 1").map { $0[0] ?? "" }
+            // Both names cut to 64 characters would be `tt…t_a`: the second is numbered.
+            #expect(names == [table + "_2", table + "_a"])
+            #expect(await refusal(target, "INSERT INTO \(table) VALUES (1, 0)") != nil)
+        }
+    }
+
     @Test("MariaDB → PostgreSQL and SQLite: CHECKs carried where the collation compares by code point; a _ci one is not carried")
     func mariadbToOthers() async throws {
         let source = try await Scratch.mariadb("ck_m")

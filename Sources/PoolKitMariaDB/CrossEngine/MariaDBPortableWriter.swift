@@ -116,15 +116,30 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
         } else if let column = table.autoIncrementColumn, case .integer = column.type {
             lines.append("  KEY (\(mariadbIdentifier(column.name)))")  // AUTO_INCREMENT must be a key's first column
         }
+        var checkNames: Set<String> = []
         for check in table.checks {
             guard case .condition(let condition) = check.rule else { continue }  // labels: the column is an ENUM/SET
             let expression = try PortableExpressionWriter(dialect: MariaDBExpressionDialect.dialect).sql(condition, strict: true)
-            lines.append("  CONSTRAINT \(mariadbIdentifier(check.name)) CHECK (\(expression))")
+            lines.append("  CONSTRAINT \(mariadbIdentifier(Self.checkName(check.name, taken: &checkNames))) CHECK (\(expression))")
         }
         var options = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
         if let next = table.nextAutoIncrement, table.autoIncrementColumn != nil { options += " AUTO_INCREMENT=\(next)" }
         if let comment = table.comment { options += " COMMENT=\(mariadbString(comment))" }
         return "CREATE TABLE \(mariadbIdentifier(table.name)) (\n\(lines.joined(separator: ",\n"))\n)\(options)"
+    }
+
+    /// `name` within MariaDB's limit of 64 characters for a name, and unlike the table's other
+    /// CHECKs' (compared without case, as MariaDB compares them): cut, then numbered.
+    static func checkName(_ name: String, taken: inout Set<String>) -> String {
+        var candidate = String(name.prefix(64))
+        var number = 1
+        while taken.contains(candidate.lowercased()) {
+            number += 1
+            let suffix = "_\(number)"
+            candidate = String(name.prefix(64 - suffix.count)) + suffix
+        }
+        taken.insert(candidate.lowercased())
+        return candidate
     }
 
     private func defaultExpression(_ value: PortableDefault, column: PortableColumn) -> String? {
