@@ -14,16 +14,7 @@ struct MariaDBRoundTripStressTests {
 
     @Test("the round trip succeeds every time", arguments: [1, 2, 4], BackupRoundTrip.Transport.allCases)
     func repeatedRoundTrips(jobs: Int, transport: BackupRoundTrip.Transport) async throws {
-        var context = BackupRoundTripContext(
-            registry: mariadbRegistry,
-            makeDatabase: { try await ScratchDatabase.create("pk_stress").url },
-            dropDatabase: { url in
-                if let name = url.database {
-                    try await ScratchDatabase.serverConnection { try await $0.execute(unsafeSQL: "DROP DATABASE IF EXISTS `\(name)`") }
-                }
-            },
-            quote: { "`" + $0.replacingOccurrences(of: "`", with: "``") + "`" })
-        context.integerType = "INT"
+        let context = MariaDBBackupRoundTripTests.context(prefix: "pk_stress")
         for round in 1...Self.rounds {
             do {
                 try await BackupRoundTrip.run(context, strategy: "snapshot", jobs: jobs, transport: transport)

@@ -449,9 +449,14 @@ struct MariaDBBackupRoundTripTests {
         "odd identifiers and values survive backup and restore",
         arguments: [(1, BackupRoundTrip.Transport.file), (3, .file), (3, .pipe)])
     func roundTrip(run: (jobs: Int, transport: BackupRoundTrip.Transport)) async throws {
+        try await BackupRoundTrip.run(Self.context(prefix: "pk_conf"), strategy: "snapshot", jobs: run.jobs, transport: run.transport)
+    }
+
+    /// The round trip's context on the shared server: scratch databases named `prefix_…`.
+    static func context(prefix: String) -> BackupRoundTripContext {
         var context = BackupRoundTripContext(
             registry: mariadbRegistry,
-            makeDatabase: { try await ScratchDatabase.create("pk_conf").url },
+            makeDatabase: { try await ScratchDatabase.create(prefix).url },
             dropDatabase: { url in
                 if let name = url.database {
                     try await ScratchDatabase.serverConnection { try await $0.execute(unsafeSQL: "DROP DATABASE IF EXISTS `\(name)`") }
@@ -459,6 +464,6 @@ struct MariaDBBackupRoundTripTests {
             },
             quote: { "`" + $0.replacingOccurrences(of: "`", with: "``") + "`" })
         context.integerType = "INT"
-        try await BackupRoundTrip.run(context, strategy: "snapshot", jobs: run.jobs, transport: run.transport)
+        return context
     }
 }
