@@ -201,7 +201,10 @@ struct MariaDBPoolFaultTests {
 
     @Test("a write refused because the server is read-only soft-evicts every older session")
     func failoverSoftEvicts() async throws {
-        let url = try serverURL()
+        // On the suite's own server: SET GLOBAL read_only = 1 takes the global read lock, as FLUSH
+        // TABLES WITH READ LOCK does, and on the shared server the metadata-lock deadlock detector
+        // ended other suites' CREATE INDEX beside it with 1213.
+        let url = try await stoppableServer().url
         let admin = try await MariaDBDriver().connect(to: url, logger: logger)
         // A user without READ_ONLY ADMIN, to whom read_only applies.
         try await admin.execute(unsafeSQL: "CREATE USER IF NOT EXISTS 'poolkit_ro'@'127.0.0.1' IDENTIFIED BY 'ro-secret'")
