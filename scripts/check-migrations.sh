@@ -167,8 +167,9 @@ echo "| source | direction | tables | rows | columns | refused | differences |"
 echo "|---|---|---:|---:|---:|---:|---:|"
 printf '%s\n' "${ROWS[@]}"
 echo
+passed=$(printf '%s\n' "${ROWS[@]}" | grep -c '| 0 |$' || true)
+echo "check-migrations: $passed passed, $(( ${#ROWS[@]} - passed )) failed"
 if [[ $FAILED != 0 ]]; then
     echo "check-migrations.sh: differences or failures above" >&2
     exit 1
 fi
-echo "check-migrations.sh: every comparison matched" >&2

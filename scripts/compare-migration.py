@@ -11,7 +11,8 @@ has; 0 when every table and column matches.
 URLs: sqlite:///path, postgres://user[:password]@host:port/db, mariadb:// (or mysql://) likewise. A
 password in a URL reaches psql and mariadb through PGPASSWORD and MYSQL_PWD, never a command line;
 PGPASSWORD and MYSQL_PWD already set are used when the URL has none. Tables are matched by name
-without regard to case; PostgreSQL tables are read from the `public` schema.
+without regard to case; PostgreSQL tables are read from whichever schema holds them (pgloader puts a
+MySQL database's tables in a schema of its name), and a name in two schemas is an error.
 
 Each value is normalized by the kind of its *source* column (the portable type docs/migrating.md
 maps it to), so that one value reads the same in every engine. With --report (the JSON of
@@ -73,10 +74,18 @@ class Database:
                 result[name.lower()] = (name, columns)
             return result
         if self.engine == "postgres":
-            rows = self._run("SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_class c "
+            rows = self._run("SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_class c "
                              "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid "
-                             "WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped "
-                             "ORDER BY c.relname, a.attnum")
+                             "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' "
+                             "AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped "
+                             "ORDER BY n.nspname, c.relname, a.attnum")
+            for schema, table, column, declared in rows:
+                entry = result.setdefault(table.lower(), (table, [], schema))
+                if entry[2] != schema:
+                    sys.exit(f"compare-migration.py: table {table} is in schemas {entry[2]} and {schema}: compare one schema at a time")
+                entry[1].append((column, declared))
+            self.schemas = {name: schema for name, _, schema in result.values()}
+            return {key: (name, columns) for key, (name, columns, _) in result.items()}
         else:
             rows = self._run("SELECT c.TABLE_NAME, c.COLUMN_NAME, c.COLUMN_TYPE FROM information_schema.COLUMNS c JOIN information_schema.TABLES t "
                              "USING (TABLE_SCHEMA, TABLE_NAME) WHERE c.TABLE_SCHEMA = DATABASE() AND t.TABLE_TYPE = 'BASE TABLE' "
@@ -88,13 +97,16 @@ class Database:
     def count(self, table):
         if self.engine == "sqlite":
             return self.db.execute(f"SELECT count(*) FROM {quote(table, 'sqlite')}").fetchone()[0]
-        return int(self._run(f"SELECT count(*) FROM {quote(table, self.engine)}")[0][0])
+        return int(self._run(f"SELECT count(*) FROM {self.relation(table)}")[0][0])
+
+    def relation(self, table):
+        return quote(table, self.engine, getattr(self, "schemas", {}).get(table))
 
     def values(self, table, columns):
         """Each column's raw values, read in one query: for SQLite as stored (int, float,
         ('text', bytes), ('blob', bytes)); for the servers text (str), or bytes for blob columns.
         `columns` is [(name, kind)]."""
-        t = quote(table, self.engine)
+        t = self.relation(table)
         if not columns:
             return []
         if self.engine == "sqlite":
@@ -134,7 +146,9 @@ class Database:
         return dict(self._tables[table.lower()][1])[column] == "bytea"
 
 
-def quote(name, engine):
+def quote(name, engine, schema=None):
+    if schema:
+        return quote(schema, engine) + "." + quote(name, engine)
     if engine == "mariadb":
         return "`" + name.replace("`", "``") + "`"
     return '"' + name.replace('"', '""') + '"'
