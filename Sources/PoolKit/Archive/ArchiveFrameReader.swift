@@ -8,8 +8,11 @@ final class ArchiveFrameReader {
     struct Frame {
         var header: FrameHeader
         var offset: UInt64
-        /// The payload, decompressed.
+        /// The payload: decompressed, unless ``decompressedLength`` is set.
         var payload: [UInt8]
+        /// Set when `payload` is a data frame's zstd payload as stored, left for its consumer to
+        /// decompress (see ``ArchiveFrameReader/init(input:decompressesData:)``).
+        var decompressedLength: Int?
     }
 
     let header: FileHeader
@@ -18,12 +21,18 @@ final class ArchiveFrameReader {
     private let archiveHasher = SHA256Hasher()
     private let decompressor = ZstdDecompressor()
     private var storedScratch: [UInt8] = []
+    /// Whether compressed data frames are decompressed here, or handed on as stored.
+    private let decompressesData: Bool
     /// The stream sequence number the next frame must have.
     private(set) var nextSequence: UInt64 = 0
 
-    /// Reads and checks the file header.
-    init(input: ArchiveInput) throws {
+    /// Reads and checks the file header. With `decompressesData` false, the zstd payloads of data
+    /// frames are checked against their CRC and handed on as stored, for a consumer that
+    /// decompresses them itself (a restore's loaders, in parallel); every other frame is
+    /// decompressed here.
+    init(input: ArchiveInput, decompressesData: Bool = true) throws {
         self.input = input
+        self.decompressesData = decompressesData
         self.header = try ArchiveFrameReader.readFileHeader(input, hasher: archiveHasher)
         self.identity = ArchiveIdentity(header.archiveID)
     }
@@ -112,7 +121,12 @@ final class ArchiveFrameReader {
 
         let stored = Int(header.storedLength)
         let payload: [UInt8]
-        if header.compression == FrameCompression.zstd.rawValue {
+        let isData = header.kind == FrameKind.tableData.rawValue || header.kind == FrameKind.blobData.rawValue
+        if header.compression == FrameCompression.zstd.rawValue && isData && !decompressesData {
+            payload = try readCheckedPayload(header, hashed: true, frameOffset: frameOffset, sequence: sequence)
+            nextSequence += 1
+            return Frame(header: header, offset: frameOffset, payload: payload, decompressedLength: Int(header.uncompressedLength))
+        } else if header.compression == FrameCompression.zstd.rawValue {
             if storedScratch.count < stored { storedScratch = [UInt8](repeating: 0, count: stored) }
             let crc = try storedScratch.withUnsafeMutableBytes { scratch in
                 let target = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<stored])
@@ -123,30 +137,16 @@ final class ArchiveFrameReader {
             guard crc == header.payloadCRC else {
                 throw ArchiveFrameReader.corrupt(frameOffset, sequence, "the frame's payload fails its checksum: it is damaged")
             }
-            let length = Int(header.uncompressedLength)
-            var failure: String?
-            payload = storedScratch.withUnsafeBytes { scratch in
-                [UInt8](unsafeUninitializedCapacity: length) { target, count in
-                    failure = decompressor.decompress(
-                        UnsafeRawBufferPointer(rebasing: scratch[0..<stored]), into: UnsafeMutableRawBufferPointer(target))
-                    count = failure == nil ? length : 0
-                }
+            let decompressed = storedScratch.withUnsafeBytes { scratch in
+                decompressor.decompress(UnsafeRawBufferPointer(rebasing: scratch[0..<stored]), length: Int(header.uncompressedLength))
             }
-            if let failure {
-                throw ArchiveFrameReader.corrupt(frameOffset, sequence, "the frame's zstd payload does not decompress: \(failure)")
+            switch decompressed {
+            case .success(let bytes): payload = bytes
+            case .failure(let failure):
+                throw ArchiveFrameReader.corrupt(frameOffset, sequence, "the frame's zstd payload does not decompress: \(failure.reason)")
             }
         } else {
-            var crc: UInt32 = 0
-            payload = try [UInt8](unsafeUninitializedCapacity: stored) { target, count in
-                let raw = UnsafeMutableRawBufferPointer(target)
-                try readPayload(into: raw, frameOffset: frameOffset, sequence: sequence)
-                count = stored
-                if !isTrailer { archiveHasher.update(UnsafeRawBufferPointer(raw)) }
-                crc = CRC32C.checksum(UnsafeRawBufferPointer(raw))
-            }
-            guard crc == header.payloadCRC else {
-                throw ArchiveFrameReader.corrupt(frameOffset, sequence, "the frame's payload fails its checksum: it is damaged")
-            }
+            payload = try readCheckedPayload(header, hashed: !isTrailer, frameOffset: frameOffset, sequence: sequence)
         }
         nextSequence += 1
         return Frame(header: header, offset: frameOffset, payload: payload)
@@ -207,6 +207,23 @@ final class ArchiveFrameReader {
         case .tableData, .blobData, nil:
             break
         }
+    }
+
+    /// Reads a payload as stored, adds it to the archive digest when `hashed`, and checks its CRC.
+    private func readCheckedPayload(_ header: FrameHeader, hashed: Bool, frameOffset: UInt64, sequence: UInt64) throws -> [UInt8] {
+        let stored = Int(header.storedLength)
+        var crc: UInt32 = 0
+        let payload = try [UInt8](unsafeUninitializedCapacity: stored) { target, count in
+            let raw = UnsafeMutableRawBufferPointer(target)
+            try readPayload(into: raw, frameOffset: frameOffset, sequence: sequence)
+            count = stored
+            if hashed { archiveHasher.update(UnsafeRawBufferPointer(raw)) }
+            crc = CRC32C.checksum(UnsafeRawBufferPointer(raw))
+        }
+        guard crc == header.payloadCRC else {
+            throw ArchiveFrameReader.corrupt(frameOffset, sequence, "the frame's payload fails its checksum: it is damaged")
+        }
+        return payload
     }
 
     private func readPayload(into target: UnsafeMutableRawBufferPointer, frameOffset: UInt64, sequence: UInt64) throws {

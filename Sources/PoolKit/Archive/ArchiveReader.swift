@@ -49,6 +49,9 @@ public final class ArchiveReader {
     }
 
     private let frames: ArchiveFrameReader
+    /// False for a restore's reader: data payloads are handed on as stored, and each chunk's
+    /// SHA-256 is checked by whoever decompresses it (``ChunkPayloadDecoder``).
+    private let checksChunkDigests: Bool
     private var tableIDs = Set<UInt32>()
     private var blobIDs = Set<UInt32>()
     /// Planned chunk counts of tables and blobs that state one.
@@ -62,9 +65,18 @@ public final class ArchiveReader {
 
     /// Reads and checks the file header and the manifest. `bufferSize` (at least 64 KiB) is the
     /// size of the read buffer.
-    public init(source: any ArchiveSource, bufferSize: Int = 1 << 20) throws {
-        let frames = try ArchiveFrameReader(input: ArchiveInput(source: source, bufferSize: bufferSize))
+    public convenience init(source: any ArchiveSource, bufferSize: Int = 1 << 20) throws {
+        try self.init(source: source, bufferSize: bufferSize, decompressesData: true)
+    }
+
+    /// With `decompressesData` false, data frames' zstd payloads come out as stored (with
+    /// ``ArchiveDataFrame/decompressedLength`` set), and chunk ends are checked for frame count and
+    /// length but not for the SHA-256 of the data, which the consumer must check as it decompresses.
+    init(source: any ArchiveSource, bufferSize: Int = 1 << 20, decompressesData: Bool) throws {
+        let frames = try ArchiveFrameReader(
+            input: ArchiveInput(source: source, bufferSize: bufferSize), decompressesData: decompressesData)
         self.frames = frames
+        self.checksChunkDigests = decompressesData
         self.archiveID = frames.header.archiveID
         self.parentID = frames.header.parentID
         self.formatVersion = frames.header.version
@@ -129,14 +141,15 @@ public final class ArchiveReader {
                 frame.offset, header.streamSequence,
                 "\(describe(key, isBlob: isBlob)): frame \(header.chunkSequence) arrived where frame \(chunk.frames) was due")
         }
-        chunk.hasher.update(frame.payload)
+        let length = UInt64(frame.decompressedLength ?? frame.payload.count)
+        if checksChunkDigests { chunk.hasher.update(frame.payload) }
         chunk.frames += 1
-        chunk.bytes += UInt64(frame.payload.count)
+        chunk.bytes += length
         openChunks[key] = chunk
-        dataBytes += UInt64(frame.payload.count)
+        dataBytes += length
         let data = ArchiveDataFrame(
             objectID: header.objectID, chunkID: header.chunkID, chunkSequence: header.chunkSequence,
-            offset: frame.offset, payload: frame.payload)
+            offset: frame.offset, payload: frame.payload, decompressedLength: frame.decompressedLength)
         return isBlob ? .blobData(data) : .tableData(data)
     }
 
@@ -159,11 +172,11 @@ public final class ArchiveReader {
                 frame.offset, header.streamSequence,
                 "the chunk end of \(name) says \(end.byteCount) bytes, but its frames hold \(chunk.bytes)")
         }
-        let digest = chunk.hasher.finalize()
-        guard digest == end.digest else {
-            throw corrupt(
-                frame.offset, header.streamSequence,
-                "the SHA-256 of \(name) is \(digest), but its chunk end says \(end.digest): its data was altered")
+        if checksChunkDigests {
+            let digest = chunk.hasher.finalize()
+            guard digest == end.digest else {
+                throw corrupt(frame.offset, header.streamSequence, ArchiveReader.alteredChunk(name, digest: digest, expected: end.digest))
+            }
         }
         if isBlob && end.rowCount != 0 {
             throw corrupt(frame.offset, header.streamSequence, "the chunk end of \(name) claims \(end.rowCount) rows; a blob has none")
@@ -237,6 +250,11 @@ public final class ArchiveReader {
         self.trailer = trailer
     }
 
+    /// What a chunk whose data does not hash to its chunk end's SHA-256 is reported as.
+    static func alteredChunk(_ name: String, digest: SHA256Digest, expected: SHA256Digest) -> String {
+        "the SHA-256 of \(name) is \(digest), but its chunk end says \(expected): its data was altered"
+    }
+
     private func corrupt(_ frameOffset: UInt64, _ sequence: UInt64, _ message: String) -> PoolKitError {
         ArchiveFrameReader.corrupt(frameOffset, sequence, message)
     }
@@ -249,4 +267,5 @@ public final class ArchiveReader {
         let name = manifest.table(id: key.objectID).map { " ('\($0.qualifiedName)')" } ?? ""
         return "chunk \(key.chunkID) of table \(key.objectID)\(name)"
     }
+
 }

@@ -23,6 +23,9 @@ public struct ArchiveDataFrame: Sendable {
     public var offset: UInt64
     /// The payload, decompressed.
     public var payload: [UInt8]
+    /// Set only by a restore's reader, which hands zstd payloads on as stored: `payload` is then
+    /// compressed, and decompresses to this many bytes.
+    var decompressedLength: Int? = nil
 }
 
 /// A chunk's end: its totals, all verified against the chunk's data frames.

@@ -47,6 +47,14 @@ public final class AsyncArchiveReader: AsyncSequence, Sendable {
 
     /// Reads the header and manifest of the archive `source` delivers, on a new thread.
     public static func open(_ source: sending any ArchiveSource, bufferSize: Int = 1 << 20) async throws -> AsyncArchiveReader {
+        try await open(source, bufferSize: bufferSize, decompressesData: true)
+    }
+
+    /// As ``open(_:bufferSize:)``; with `decompressesData` false, data payloads come out as stored
+    /// and chunk digests are left to the consumer (see ``ArchiveReader/init(source:bufferSize:decompressesData:)``).
+    static func open(_ source: sending any ArchiveSource, bufferSize: Int = 1 << 20, decompressesData: Bool) async throws
+        -> AsyncArchiveReader
+    {
         let thread = ConnectionThread(name: "poolkit-archive-reader")
         let interruption = source.readInterruption
         let box = TransferBox(source)
@@ -54,7 +62,7 @@ public final class AsyncArchiveReader: AsyncSequence, Sendable {
             let (archiveID, parentID, version, manifest, opened) = try await withTaskCancellationHandler {
                 try await thread.run {
                     guard let source = box.take() else { throw PoolKitError(.usage, "the archive source was already used") }
-                    let reader = try ArchiveReader(source: source, bufferSize: bufferSize)
+                    let reader = try ArchiveReader(source: source, bufferSize: bufferSize, decompressesData: decompressesData)
                     return (reader.archiveID, reader.parentID, reader.formatVersion, reader.manifest, TransferBox(reader))
                 }
             } onCancel: {

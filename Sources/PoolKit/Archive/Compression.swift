@@ -112,4 +112,19 @@ final class ZstdDecompressor {
         }
         return nil
     }
+
+    /// `source` decompressed into a new array of exactly `length` bytes, or zstd's reason why not.
+    func decompress(_ source: UnsafeRawBufferPointer, length: Int) -> Result<[UInt8], ZstdFailure> {
+        var failure: String?
+        let bytes = [UInt8](unsafeUninitializedCapacity: length) { target, count in
+            failure = decompress(source, into: UnsafeMutableRawBufferPointer(target))
+            count = failure == nil ? length : 0
+        }
+        return failure.map { .failure(ZstdFailure(reason: $0)) } ?? .success(bytes)
+    }
+}
+
+/// Why a payload did not decompress, in zstd's words.
+struct ZstdFailure: Error {
+    var reason: String
 }

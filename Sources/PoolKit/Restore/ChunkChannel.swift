@@ -1,16 +1,16 @@
 import DequeModule
 import Synchronization
 
-/// A bounded, single-producer single-consumer queue of one chunk's payloads, from the restore's
+/// A bounded, single-producer single-consumer queue of one chunk's stored payloads, from the restore's
 /// archive reader to the chunk's loader. `send` suspends while `capacity` payloads wait (so a
 /// slow loader holds the reader back instead of filling memory); `next` returns nil after
 /// `finish`. Both ends honour task cancellation.
-final class ChunkChannel: ChunkSource, Sendable {
+final class ChunkChannel: StoredPayloadSource {
     private struct State {
-        var items = Deque<[UInt8]>()
+        var items = Deque<StoredPayload>()
         var finished = false
         var failure: (any Error)?
-        var receiver: CheckedContinuation<[UInt8]?, any Error>?
+        var receiver: CheckedContinuation<StoredPayload?, any Error>?
         var sender: CheckedContinuation<Void, any Error>?
     }
 
@@ -20,10 +20,10 @@ final class ChunkChannel: ChunkSource, Sendable {
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
     /// Queues a payload; suspends while the queue is full.
-    func send(_ payload: [UInt8]) async throws {
+    func send(_ payload: StoredPayload) async throws {
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let resume = state.withLock { state -> (CheckedContinuation<[UInt8]?, any Error>?, Bool, (any Error)?) in
+                let resume = state.withLock { state -> (CheckedContinuation<StoredPayload?, any Error>?, Bool, (any Error)?) in
                     if let failure = state.failure { return (nil, true, failure) }
                     if Task.isCancelled { return (nil, true, CancellationError()) }
                     if let receiver = state.receiver {
@@ -54,7 +54,7 @@ final class ChunkChannel: ChunkSource, Sendable {
 
     /// No more payloads: the loader's `next` returns nil once the queue is drained.
     func finish() {
-        let receiver = state.withLock { state -> CheckedContinuation<[UInt8]?, any Error>? in
+        let receiver = state.withLock { state -> CheckedContinuation<StoredPayload?, any Error>? in
             state.finished = true
             defer { state.receiver = nil }
             return state.items.isEmpty ? state.receiver : nil
@@ -73,10 +73,10 @@ final class ChunkChannel: ChunkSource, Sendable {
         sender?.resume(throwing: error)
     }
 
-    func next() async throws -> [UInt8]? {
+    func next() async throws -> StoredPayload? {
         try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[UInt8]?, any Error>) in
-                let outcome = state.withLock { state -> (Result<[UInt8]?, any Error>?, CheckedContinuation<Void, any Error>?) in
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<StoredPayload?, any Error>) in
+                let outcome = state.withLock { state -> (Result<StoredPayload?, any Error>?, CheckedContinuation<Void, any Error>?) in
                     if let failure = state.failure { return (.failure(failure), nil) }
                     if Task.isCancelled { return (.failure(CancellationError()), nil) }
                     if let item = state.items.popFirst() {
@@ -92,7 +92,7 @@ final class ChunkChannel: ChunkSource, Sendable {
                 if let result = outcome.0 { continuation.resume(with: result) }
             }
         } onCancel: {
-            state.withLock { state -> CheckedContinuation<[UInt8]?, any Error>? in
+            state.withLock { state -> CheckedContinuation<StoredPayload?, any Error>? in
                 defer { state.receiver = nil }
                 return state.receiver
             }?.resume(throwing: CancellationError())

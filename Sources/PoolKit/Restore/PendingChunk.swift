@@ -15,41 +15,55 @@ struct ChunkKey: Hashable, Sendable {
 }
 
 /// One chunk on its way to a loader: streamed through a channel when a loader was free when it
-/// started, spilled to a temporary file otherwise.
+/// started, spilled to a temporary file otherwise. Either way the loader reads it through a
+/// ``ChunkPayloadDecoder``, which checks the chunk's SHA-256 against its end.
 final class PendingChunk: Sendable {
     let objectID: UInt32
     let chunkID: UInt32
     private let channel: ChunkChannel?
     private let spill: SpilledChunk?
-    private let rows = Mutex<UInt64?>(nil)
+    private let endState = ChunkEndState()
+    private let decoder: ChunkPayloadDecoder
+    var source: any ChunkSource { decoder }
 
-    private init(key: ChunkKey, channel: ChunkChannel?, spill: SpilledChunk?) {
+    private init(key: ChunkKey, name: String, channel: ChunkChannel?, spill: SpilledChunk?) {
         self.objectID = key.objectID
         self.chunkID = key.chunkID
         self.channel = channel
         self.spill = spill
+        self.decoder = ChunkPayloadDecoder(stored: channel ?? spill!, end: endState, name: name)
     }
 
-    static func make(key: ChunkKey, loaderFree: Bool, spillThread: ConnectionThread) throws -> PendingChunk {
-        loaderFree
-            ? PendingChunk(key: key, channel: ChunkChannel(capacity: 4), spill: nil)
-            : PendingChunk(key: key, channel: nil, spill: try SpilledChunk(thread: spillThread))
+    /// `name` describes the chunk in messages; by default its ids.
+    static func make(key: ChunkKey, name: String? = nil, loaderFree: Bool, spillThread: ConnectionThread) throws -> PendingChunk {
+        let name = name ?? "chunk \(key.chunkID) of table \(key.objectID)"
+        return loaderFree
+            ? PendingChunk(key: key, name: name, channel: ChunkChannel(capacity: 4), spill: nil)
+            : PendingChunk(key: key, name: name, channel: nil, spill: try SpilledChunk(thread: spillThread))
     }
 
     var isStreaming: Bool { channel != nil }
-    var source: any ChunkSource { channel ?? spill! }
 
-    func append(_ payload: [UInt8]) async throws {
+    func append(_ payload: StoredPayload) async throws {
         if let channel { try await channel.send(payload) } else { try await spill!.append(payload) }
     }
 
-    /// The chunk's end frame was verified with `rows` rows.
-    func end(rows: UInt64) {
-        self.rows.withLock { $0 = rows }
+    /// The chunk's end frame arrived, with `rows` rows and the SHA-256 its data must have.
+    func end(rows: UInt64, digest: SHA256Digest) {
+        endState.record(rows: rows, digest: digest)
         channel?.finish()
     }
 
-    func expectedRows() -> UInt64 { rows.withLock { $0 ?? 0 } }
+    func expectedRows() -> UInt64 { endState.rows ?? 0 }
 
     func abandon(_ error: any Error) { channel?.fail(error) }
+}
+
+/// A chunk's end as its frame states it, once it has arrived.
+final class ChunkEndState: Sendable {
+    private let state = Mutex<(rows: UInt64, digest: SHA256Digest)?>(nil)
+
+    func record(rows: UInt64, digest: SHA256Digest) { state.withLock { $0 = (rows, digest) } }
+    var rows: UInt64? { state.withLock { $0?.rows } }
+    var digest: SHA256Digest? { state.withLock { $0?.digest } }
 }

@@ -37,7 +37,7 @@ public struct RestoreEngine: Sendable {
     ) async throws -> RestoreSummary {
         try options.validate()
         let driver = try registry.driver(for: url)
-        let reader = try await AsyncArchiveReader.open(source)
+        let reader = try await AsyncArchiveReader.open(source, decompressesData: false)
         let manifest: ArchiveManifest
         let strategy: any RestoreStrategy
         // An archive of another engine is loaded by the target's own strategy through a conversion
@@ -262,7 +262,9 @@ public struct RestoreEngine: Sendable {
                 /// Streams the chunk to a worker if one may take it now, spills it otherwise.
                 func begin(_ key: ChunkKey) throws -> PendingChunk {
                     let streaming = dispatch.claimLoader()
-                    let chunk = try PendingChunk.make(key: key, loaderFree: streaming, spillThread: spillThread)
+                    let chunk = try PendingChunk.make(
+                        key: key, name: "chunk \(key.chunkID) of \(selection.name(of: key.objectID))", loaderFree: streaming,
+                        spillThread: spillThread)
                     if streaming { dispatch.handOff(chunk) }
                     return chunk
                 }
@@ -273,20 +275,21 @@ public struct RestoreEngine: Sendable {
                         case .tableData(let frame), .blobData(let frame):
                             guard selection.loadsData(of: frame.objectID) else { continue }
                             let key = ChunkKey(objectID: frame.objectID, chunkID: frame.chunkID)
-                            totals.add(bytes: UInt64(frame.payload.count))
-                            progress.addBytes(frame.payload.count)
+                            let payload = StoredPayload(frame)
+                            totals.add(bytes: UInt64(payload.length))
+                            progress.addBytes(payload.length)
                             if open[key] == nil {
                                 try await gate?.waitUntilLoadable(key.objectID)
                                 open[key] = try begin(key)
                             }
-                            try await open[key]!.append(frame.payload)
+                            try await open[key]!.append(payload)
                         case .chunkEnd(let end):
                             guard selection.loadsData(of: end.objectID) else { continue }
                             let key = ChunkKey(objectID: end.objectID, chunkID: end.chunkID)
                             // An empty chunk has no data frame before its end.
                             if open[key] == nil { try await gate?.waitUntilLoadable(key.objectID) }
                             let chunk = try open.removeValue(forKey: key) ?? begin(key)
-                            chunk.end(rows: end.rowCount)
+                            chunk.end(rows: end.rowCount, digest: end.digest)
                             if !chunk.isStreaming { dispatch.spilledChunkReady(chunk) }
                         }
                     }

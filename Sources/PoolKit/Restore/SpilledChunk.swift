@@ -6,10 +6,11 @@ import Glibc
 import Darwin
 #endif
 
-/// A chunk whose frames arrive while every loader is busy: its payloads go to an unlinked
-/// temporary file (one hop to the spill thread per payload), and are read back when a loader is
-/// free. Restore memory therefore stays bounded when it has fewer jobs than the backup had.
-final class SpilledChunk: ChunkSource, @unchecked Sendable {
+/// A chunk whose frames arrive while every loader is busy: its payloads go, as the archive stores
+/// them (compressed), to an unlinked temporary file (one hop to the spill thread per payload), and
+/// are read back when a loader is free. Restore memory therefore stays bounded when it has fewer
+/// jobs than the backup had, and the spill file is no larger than the chunk's part of the archive.
+final class SpilledChunk: StoredPayloadSource, @unchecked Sendable {
     // @unchecked Sendable: `descriptor`, `writeOffset` and `readOffset` are only touched by jobs on
     // `thread`, which runs one job at a time; the writer appends before the reader starts (the
     // chunk is handed to a loader only after its end frame), so the two never overlap.
@@ -33,26 +34,31 @@ final class SpilledChunk: ChunkSource, @unchecked Sendable {
 
     deinit { close(descriptor) }
 
-    /// Appends one payload (length-prefixed).
-    func append(_ payload: [UInt8]) async throws {
+    /// Appends one payload, after a record header: stored length, decompressed length (0 when not
+    /// compressed; a compressed payload is never empty) and the frame's offset in the archive.
+    func append(_ payload: StoredPayload) async throws {
         payloads += 1
         try await thread.run { [self] in
-            var length = UInt32(payload.count).littleEndian
-            try withUnsafeBytes(of: &length) { try writeAll($0) }
-            try payload.withUnsafeBytes { try writeAll($0) }
+            var header = SpillRecordHeader(payload)
+            try withUnsafeBytes(of: &header) { try writeAll($0) }
+            try payload.bytes.withUnsafeBytes { try writeAll($0) }
         }
     }
 
-    func next() async throws -> [UInt8]? {
+    func next() async throws -> StoredPayload? {
         try await thread.run { [self] in
             guard readOffset < writeOffset else { return nil }
-            var length: UInt32 = 0
-            try withUnsafeMutableBytes(of: &length) { try readAll($0) }
-            let count = Int(UInt32(littleEndian: length))
-            return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var header = SpillRecordHeader()
+            try withUnsafeMutableBytes(of: &header) { try readAll($0) }
+            let count = Int(UInt32(littleEndian: header.storedLength))
+            let bytes = try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
                 try readAll(UnsafeMutableRawBufferPointer(buffer))
                 initialized = count
             }
+            let decompressed = Int(UInt32(littleEndian: header.decompressedLength))
+            return StoredPayload(
+                bytes: bytes, decompressedLength: decompressed == 0 ? nil : decompressed,
+                frameOffset: UInt64(littleEndian: header.frameOffset))
         }
     }
 
@@ -82,5 +88,21 @@ final class SpilledChunk: ChunkSource, @unchecked Sendable {
             done += count
             readOffset += Int64(count)
         }
+    }
+}
+
+/// The fixed header before each payload in a spill file (little-endian; the file never leaves
+/// this process).
+private struct SpillRecordHeader {
+    var storedLength: UInt32 = 0
+    var decompressedLength: UInt32 = 0
+    var frameOffset: UInt64 = 0
+
+    init() {}
+
+    init(_ payload: StoredPayload) {
+        storedLength = UInt32(payload.bytes.count).littleEndian
+        decompressedLength = UInt32(payload.decompressedLength ?? 0).littleEndian
+        frameOffset = payload.frameOffset.littleEndian
     }
 }

@@ -364,7 +364,7 @@ struct WorkDispatchTests {
         #expect(loading === first)
         // Table 2's chunk arrives while the first worker loads: spilled.
         let spilled = try PendingChunk.make(key: ChunkKey(objectID: 2, chunkID: 0), loaderFree: false, spillThread: thread)
-        spilled.end(rows: 0)
+        spilled.end(rows: 0, digest: SHA256Hasher().finalize())
         dispatch.spilledChunkReady(spilled)
         // Table 1 is complete: its first index goes before the spilled chunk ...
         guard case .object(let object)? = try await dispatch.next(after: .chunk(first), job: 1) else {
@@ -391,7 +391,7 @@ struct WorkDispatchTests {
         var arrived: [PendingChunk] = []
         for key in [ChunkKey(objectID: 1, chunkID: 0), ChunkKey(objectID: 1, chunkID: 1), ChunkKey(objectID: 2, chunkID: 0)] {
             let chunk = try PendingChunk.make(key: key, loaderFree: false, spillThread: thread)
-            chunk.end(rows: 0)
+            chunk.end(rows: 0, digest: SHA256Hasher().finalize())
             dispatch.spilledChunkReady(chunk)
             arrived.append(chunk)
         }
