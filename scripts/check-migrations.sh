@@ -4,8 +4,9 @@
 # scripts/compare-migration.py compares source and target (row counts, a digest per column over the
 # normalized text form of docs/migrating.md). Directions: SQLite → PostgreSQL, SQLite → MariaDB,
 # PostgreSQL → SQLite (the SQLite → PostgreSQL result restored back) and the SQLite → PostgreSQL →
-# SQLite round trip (same rows and same column kinds as the original), MariaDB → PostgreSQL, and
-# PostgreSQL → SQLite again from the MariaDB → PostgreSQL result. Prints a Markdown table; exits 1
+# SQLite round trip (same rows and same column kinds as the original), MariaDB → PostgreSQL,
+# PostgreSQL → SQLite again from the MariaDB → PostgreSQL result, and MariaDB → SQLite; and
+# scripts/fixtures/hostile-postgres.sql into SQLite and MariaDB. Prints a Markdown table; exits 1
 # when any comparison finds a difference or any restore fails.
 #
 #   bash scripts/check-migrations.sh            # full size: Sakila-like ×1, employees-like 30,000 people (~420,000 rows)
@@ -160,7 +161,15 @@ for name in "${SOURCES[@]}"; do
     fresh pg "pk_chk_${name}_m2p"
     check "$MY_BASE/pk_chk_${name}" "$PG_BASE/pk_chk_${name}_m2p" "mariadb→postgres" "$name (MariaDB)"
     check "$PG_BASE/pk_chk_${name}_m2p" "sqlite://$W/$name-m2p2s.db" "postgres→sqlite" "$name (MariaDB)"
+    check "$MY_BASE/pk_chk_${name}" "sqlite://$W/$name-m2s.db" "mariadb→sqlite" "$name (MariaDB)"
 done
+# A PostgreSQL source of its own: the types only PostgreSQL has, out into the other two engines.
+echo "check-migrations.sh: hostile (PostgreSQL)" >&2
+fresh pg pk_chk_hostile_pg
+pg pk_chk_hostile_pg -f scripts/fixtures/hostile-postgres.sql >/dev/null
+fresh my pk_chk_hostile_p2m
+check "$PG_BASE/pk_chk_hostile_pg" "sqlite://$W/hostile-p2s.db" "postgres→sqlite" "hostile (PostgreSQL)"
+check "$PG_BASE/pk_chk_hostile_pg" "$MY_BASE/pk_chk_hostile_p2m" "postgres→mariadb" "hostile (PostgreSQL)"
 
 echo
 echo "| source | direction | tables | rows | columns | refused | differences |"

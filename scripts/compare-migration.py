@@ -199,7 +199,9 @@ def kind_of(engine, declared):
             return "real"
         if base in ("double", "real"):
             return "double"
-        if base in ("char", "varchar", "tinytext", "text", "mediumtext", "longtext"):
+        if base == "char":
+            return "char"
+        if base in ("varchar", "tinytext", "text", "mediumtext", "longtext"):
             return "text"
         if base in ("binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob", "geometry", "point", "linestring", "polygon",
                     "multipoint", "multilinestring", "multipolygon", "geometrycollection"):
@@ -233,7 +235,7 @@ def kind_of(engine, declared):
         return "real"
     if d == "double precision":
         return "double"
-    if d == "text" or d.startswith("character"):
+    if d == "text" or d.startswith("character varying"):
         return "text"
     if d == "bytea":
         return "blob"
@@ -251,8 +253,8 @@ def kind_of(engine, declared):
         return "uuid"
     if d.startswith("bit("):
         return "bit" + re.search(r"\((\d+)\)", d).group(1)
-    if d == "text[]":
-        return "set"
+    if d.startswith("character(") or d == "character":
+        return "char"
     return "text"
 
 
@@ -409,6 +411,8 @@ def normalize(kind, value):
         return ",".join(sorted(label.strip('"') for label in text.split(",") if label != ""))
     if kind.startswith("bit"):
         return as_text(value).zfill(int(kind[3:]))
+    if kind == "char":
+        return normalize("text", value).rstrip(" ")
     text = as_text(value)
     if "\x00" in text:
         raise Invalid("text with a NUL character")

@@ -7,7 +7,7 @@ enum PostgresBinaryValue {
     static func supports(_ type: String) -> Bool {
         let lower = type.lowercased()
         if lower.hasSuffix("[]") { return supports(String(lower.dropLast(2))) }
-        let base = lower.split(separator: "(").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? lower
+        let base = PostgresTypeMapping.baseName(lower)
         return decoders.keys.contains(base) || base == "interval"
     }
 
@@ -28,8 +28,7 @@ enum PostgresBinaryValue {
     static func kind(_ type: String) -> Kind {
         let lower = type.lowercased()
         if lower.hasSuffix("[]") { return .array(kind(String(lower.dropLast(2)))) }
-        let base = lower.split(separator: "(").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? lower
-        return decoders[base] ?? .text
+        return decoders[PostgresTypeMapping.baseName(lower)] ?? .text
     }
 
     /// Array element type OIDs → kinds (PostgreSQL's fixed OIDs of the built-in types).
