@@ -54,7 +54,7 @@ class Database:
         """Rows of hex-encoded fields ('~' for NULL) from the client."""
         if self.engine == "postgres":
             command = ["psql", "-X", "-q", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-h", self.host, "-p", self.port, "-U", self.user,
-                       "-d", self.database, "-c", "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'; SET extra_float_digits = 1", "-c", sql]
+                       "-d", self.database, "-c", "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET extra_float_digits = 1", "-c", sql]
         else:
             command = ["mariadb", "--no-defaults", "-N", "-B", "-h", self.host, "-P", self.port, "-u", self.user, self.database,
                        "-e", "SET time_zone = '+00:00'; SET NAMES utf8mb4; " + sql]

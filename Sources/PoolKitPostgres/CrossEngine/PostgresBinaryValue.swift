@@ -68,12 +68,16 @@ enum PostgresBinaryValue {
         case .date:
             let days = try integer(4)
             if days == Int64(Int32.max) || days == Int64(Int32.min) { return .text(Array((days > 0 ? "infinity" : "-infinity").utf8)) }
-            return .date(PostgresClock.date(daysSince2000: days))
+            // A year outside 1–9999 (BC, or five digits) has no portable form: carried as PostgreSQL's
+            // text for it, which the conversion refuses as it refuses 'infinity'.
+            let text = PostgresClock.date(daysSince2000: days)
+            return PostgresClock.isPortable(text) ? .date(text) : .text(Array(text.utf8))
         case .time: return .time(PostgresClock.time(microseconds: try integer(8)))
         case .timestamp, .timestamptz:
             let micro = try integer(8)
             if micro == Int64.max || micro == Int64.min { return .text(Array((micro > 0 ? "infinity" : "-infinity").utf8)) }
             let text = PostgresClock.timestamp(microsecondsSince2000: micro)
+            guard PostgresClock.isPortable(text) else { return .text(Array(text.utf8)) }
             if case .timestamptz = kind { return .timestamp(text + "+00:00") }
             return .timestamp(text)
         case .bits:
@@ -212,7 +216,15 @@ enum PostgresClock {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        // PostgreSQL's text: year 0 is 1 BC.
+        if year < 1 { return "\(pad(1 - year, 4))-\(pad(month, 2))-\(pad(day, 2)) BC" }
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+    }
+
+    /// Whether a date or timestamp of ``date(daysSince2000:)`` or ``timestamp(microsecondsSince2000:)``
+    /// has a year of 1–9999, the years SQLite's date functions and MariaDB's columns hold.
+    static func isPortable(_ text: String) -> Bool {
+        !text.hasSuffix(" BC") && text.utf8.count >= 10 && text.utf8[text.utf8.index(text.utf8.startIndex, offsetBy: 4)] == UInt8(ascii: "-")
     }
 
     static func time(microseconds: Int64) -> String {
@@ -235,7 +247,9 @@ enum PostgresClock {
             days -= 1
             rest += perDay
         }
-        return date(daysSince2000: days) + " " + time(microseconds: rest)
+        let day = date(daysSince2000: days)
+        if day.hasSuffix(" BC") { return day.dropLast(3) + " " + time(microseconds: rest) + " BC" }
+        return day + " " + time(microseconds: rest)
     }
 
     /// An interval in PostgreSQL's default output style, e.g. `1 year 2 mons 3 days 04:05:06`.
