@@ -127,6 +127,9 @@ class Database:
                 expression = f"HEX({c})"
             elif kind.startswith("bit"):
                 expression = f"HEX(BIN({c}))"
+            elif kind in ("real", "double"):
+                # FLOAT's text has 6 digits; widened to DOUBLE it shows the binary32 value exactly
+                expression = f"HEX(CAST(CAST({c} AS DOUBLE) AS CHAR))"
             else:
                 expression = f"HEX(CAST({c} AS CHAR CHARACTER SET utf8mb4))"
             expressions.append(f"coalesce({expression}, '~')")
@@ -225,6 +228,7 @@ def kind_of(engine, declared):
         if base == "bit":
             return "bit" + re.search(r"\((\d+)\)", d).group(1) if "(" in d else "bit1"
         return "text"
+    d = re.sub(r"\s*\([^)]*\)", "", d)  # timestamp(3) without time zone → timestamp without time zone
     if d == "boolean":
         return "boolean"
     if d in ("smallint", "integer", "bigint"):
@@ -251,9 +255,9 @@ def kind_of(engine, declared):
         return "json"
     if d == "uuid":
         return "uuid"
-    if d.startswith("bit("):
-        return "bit" + re.search(r"\((\d+)\)", d).group(1)
-    if d.startswith("character(") or d == "character":
+    if d == "bit":
+        return "bit" + re.search(r"\((\d+)\)", declared).group(1)
+    if d == "character":
         return "char"
     return "text"
 

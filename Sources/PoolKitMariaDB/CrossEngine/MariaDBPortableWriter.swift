@@ -13,9 +13,10 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
 
     func rowEncoder(for table: PortableTable) -> any PortableRowEncoder { MariaDBTSVEncoder() }
 
-    /// MariaDB's floating-point columns hold neither NaN nor infinity.
+    /// MariaDB's floating-point columns hold neither NaN nor infinity, and store -0.0 as 0.
     func problem(storing value: PortableValue) -> String? {
         if case .real(let number) = value, !number.isFinite { return "MariaDB has no \(number) in a floating-point column" }
+        if case .real(let number) = value, number == 0, number.sign == .minus { return "MariaDB stores -0.0 as 0" }
         return nil
     }
 

@@ -254,12 +254,16 @@ enum PostgresClock {
 
     /// An interval in PostgreSQL's default output style, e.g. `1 year 2 mons 3 days 04:05:06`.
     static func interval(months: Int64, days: Int64, microseconds: Int64) -> String {
+        // As PostgreSQL writes it: a unit is plural unless its value is exactly 1 (`-1 days`), and a
+        // positive part after a negative one has a `+` (`-1 years +2 mons`).
         var parts: [String] = []
-        if months / 12 != 0 { parts.append("\(months / 12) year\(abs(months / 12) == 1 ? "" : "s")") }
-        if months % 12 != 0 { parts.append("\(months % 12) mon\(abs(months % 12) == 1 ? "" : "s")") }
-        if days != 0 { parts.append("\(days) day\(abs(days) == 1 ? "" : "s")") }
+        var negativeBefore = false
+        for (value, unit) in [(months / 12, "year"), (months % 12, "mon"), (days, "day")] where value != 0 {
+            parts.append("\(!parts.isEmpty && negativeBefore && value > 0 ? "+" : "")\(value) \(unit)\(value == 1 ? "" : "s")")
+            negativeBefore = value < 0
+        }
         if microseconds != 0 || parts.isEmpty {
-            parts.append((microseconds < 0 ? "-" : "") + time(microseconds: abs(microseconds)))
+            parts.append((microseconds < 0 ? "-" : negativeBefore ? "+" : "") + time(microseconds: abs(microseconds)))
         }
         return parts.joined(separator: " ")
     }
