@@ -40,7 +40,7 @@ done
 
 W=$(mktemp -d -t poolkit-check-migrations.XXXXXX)
 chmod 700 "$W"
-STARTED_SERVERS=0
+source scripts/use-test-servers.sh
 DATABASES=()
 cleanup() {
     for database in "${DATABASES[@]}"; do
@@ -50,13 +50,10 @@ cleanup() {
         esac
     done
     rm -rf "$W"
-    if [[ $STARTED_SERVERS == 1 ]]; then bash scripts/test-servers.sh stop >&2; fi
+    stop_started_test_servers
 }
 trap cleanup EXIT
-if [[ -z ${POOLKIT_TEST_POSTGRES_URL:-} || -z ${POOLKIT_TEST_MARIADB_URL:-} ]]; then
-    eval "$(bash scripts/test-servers.sh start)"
-    STARTED_SERVERS=1
-fi
+use_test_servers postgres mariadb
 
 PG_URL=${POOLKIT_TEST_POSTGRES_URL%%\?*}
 MY_URL=${POOLKIT_TEST_MARIADB_URL%%\?*}
