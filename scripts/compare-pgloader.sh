@@ -185,7 +185,7 @@ done
 # (loaded as NULL, named in its report) are counted apart, pgloader has no such report.
 echo "Each target against the source, value by value (\`scripts/compare-migration.py\`):"
 echo
-echo "| source | tables | rows | columns | poolkit: refused | poolkit: differences | pgloader: differences |"
+echo "| source | tables | rows | columns (as poolkit's target has them) | poolkit: refused | poolkit: differences | pgloader: differences |"
 echo "|---|---:|---:|---:|---:|---:|---:|"
 : >"$W/value-differences"
 for source in "${SOURCES[@]}"; do
@@ -200,11 +200,12 @@ for source in "${SOURCES[@]}"; do
         summary=$(grep '^compare-migration:' "$W/values" || echo "compare-migration: ? tables, ? rows, ? columns compared; ? values refused; failed differences")
         read -r tables rows columns refused differences <<<"$(sed -E 's/^compare-migration: ([^ ]+) tables, ([^ ]+) rows, ([^ ]+) columns compared; ([^ ]+) values refused.*; ([^ ]+) differences$/\1 \2 \3 \4 \5/' <<<"$summary")"
         cells+=("$refused" "$differences")
+        [[ $tool == pk ]] && shape="$tables | $rows | $columns"
         if grep -q '^DIFFERENCE' "$W/values"; then
             { echo "$kind $name, $([[ $tool == pk ]] && echo poolkit || echo pgloader):"; grep -A2 '^DIFFERENCE' "$W/values" | grep -v '^--' | cut -c1-300; echo; } >>"$W/value-differences"
         fi
     done
-    echo "| $kind $name | $tables | $rows | $columns | ${cells[0]} | ${cells[1]} | ${cells[3]} |"
+    echo "| $kind $name | $shape | ${cells[0]} | ${cells[1]} | ${cells[3]} |"
 done
 echo
 if [[ -s $W/value-differences ]]; then
