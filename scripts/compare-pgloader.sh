@@ -200,7 +200,7 @@ for source in "${SOURCES[@]}"; do
         summary=$(grep '^compare-migration:' "$W/values" || echo "compare-migration: ? tables, ? rows, ? columns compared; ? values refused; failed differences")
         read -r tables rows columns refused differences <<<"$(sed -E 's/^compare-migration: ([^ ]+) tables, ([^ ]+) rows, ([^ ]+) columns compared; ([^ ]+) values refused.*; ([^ ]+) differences$/\1 \2 \3 \4 \5/' <<<"$summary")"
         cells+=("$refused" "$differences")
-        [[ $tool == pk ]] && shape="$tables | $rows | $columns"
+        if [[ $tool == pk ]]; then shape="$tables | $rows | $columns"; fi
         if grep -q '^DIFFERENCE' "$W/values"; then
             { echo "$kind $name, $([[ $tool == pk ]] && echo poolkit || echo pgloader):"; grep -A2 '^DIFFERENCE' "$W/values" | grep -v '^--' | cut -c1-300; echo; } >>"$W/value-differences"
         fi
