@@ -9,6 +9,12 @@
 #   bash scripts/compare-postgres.sh --scale 0.2 --jobs 2
 #   bash scripts/compare-postgres.sh --restore-rounds 3   # only the restores, in alternating rounds,
 #                                                        # with client and server CPU of each
+#   bash scripts/compare-postgres.sh --restore-rounds 5 --autovacuum on
+#
+# During the restore rounds the server's autovacuum is off (ALTER SYSTEM, reset at the end): its
+# workers start at moments of their own, vacuum and analyze whatever tables a restore has loaded so
+# far, and take a core from whichever tool happens to run — on a small machine that alone moves a
+# round's wall time by a second. `--autovacuum on` keeps it, for the figure a user meets.
 #
 # Uses the server of $POOLKIT_TEST_POSTGRES_URL when set (as scripts/test-servers.sh prints it),
 # otherwise starts the disposable test servers for this checkout and stops them at the end.
@@ -19,12 +25,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SCALE=1
 JOBS=2
 ROUNDS=0
+AUTOVACUUM=off
 while [[ $# -gt 0 ]]; do
     case $1 in
         --scale) SCALE=$2; shift 2 ;;
         --jobs) JOBS=$2; shift 2 ;;
         --restore-rounds) ROUNDS=$2; shift 2 ;;
-        *) echo "usage: $0 [--scale N] [--jobs N] [--restore-rounds N]" >&2; exit 2 ;;
+        --autovacuum) AUTOVACUUM=$2; shift 2 ;;
+        *) echo "usage: $0 [--scale N] [--jobs N] [--restore-rounds N [--autovacuum off|on]]" >&2; exit 2 ;;
     esac
 done
 
@@ -36,7 +44,11 @@ done
 
 W=$(mktemp -d -t poolkit-pg-compare.XXXXXX)
 source scripts/use-test-servers.sh
+AUTOVACUUM_CHANGED=0
 cleanup() {
+    if [[ $AUTOVACUUM_CHANGED == 1 ]]; then
+        psql -X -q "$ADMIN" -c "ALTER SYSTEM RESET autovacuum" -c "SELECT pg_reload_conf()" >/dev/null || true
+    fi
     rm -rf "$W"
     stop_started_test_servers
 }
@@ -134,6 +146,10 @@ if [[ $ROUNDS -gt 0 ]]; then
         done
         echo "scale=2; $total / $ticks" | bc
     }
+    if [[ $AUTOVACUUM == off ]]; then
+        psql_admin -c "ALTER SYSTEM SET autovacuum = off" -c "SELECT pg_reload_conf()" >/dev/null
+        AUTOVACUUM_CHANGED=1
+    fi
     pg_dump -Fc -f "$W/dump.fc" "$SRC"
     "$POOLKIT" backup "$SRC" -o "$W/pk.poolkit" --jobs "$JOBS" --quiet
     declare -a NAMES=(pg_restore pk_file pk_pipe)
@@ -165,7 +181,7 @@ if [[ $ROUNDS -gt 0 ]]; then
     median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
     base=$(median "${WALLS[pg_restore]}")
     echo
-    echo "PostgreSQL $(psql -X -At "$SRC" -c "SHOW server_version"), scale $SCALE ($db_size), --jobs $JOBS, $ROUNDS alternating rounds, medians"
+    echo "PostgreSQL $(psql -X -At "$SRC" -c "SHOW server_version"), scale $SCALE ($db_size), --jobs $JOBS, $ROUNDS alternating rounds, medians, autovacuum $AUTOVACUUM"
     echo
     echo "| restore | wall s | client CPU s | server CPU s | speed vs pg_restore -j $JOBS |"
     echo "|---|---|---|---|---|"

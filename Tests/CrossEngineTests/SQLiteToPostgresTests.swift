@@ -149,22 +149,37 @@ struct SQLiteToPostgresTests {
         }
     }
 
-    @Test("an archive of the pages strategy is refused with what to do")
-    func pagesRefused() async throws {
+    @Test("an archive of the pages strategy (SQLite's default) goes through a scratch database and arrives like a logical one")
+    func pagesThroughScratch() async throws {
         let source = try Scratch.sqlite("pages")
         let target = try await Scratch.postgres("pages")
         try await withScratch([source, target]) {
-            try await source.execute("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
+            try await source.execute(Self.schema)
             let path = NSTemporaryDirectory() + "pk-x-pages-\(UInt32.random(in: 0...UInt32.max)).poolkit"
             defer { try? FileManager.default.removeItem(atPath: path) }
             _ = try await BackupEngine(registry: registry, logger: quietLogger).backup(url: source.url, to: try FileArchiveSink(path: path))
-            do {
-                _ = try await RestoreEngine(registry: registry, logger: quietLogger).restore(from: try FileArchiveSource(path: path), into: target.url)
-                Issue.record("a pages archive cannot go into PostgreSQL")
-            } catch let error as PoolKitError {
-                #expect(error.code == .archiveUnsupported)
-                #expect(error.message.contains("--strategy logical"))
+            let staged = { Set(((try? FileManager.default.contentsOfDirectory(atPath: NSTemporaryDirectory())) ?? []).filter { $0.hasPrefix("poolkit-staging-") }) }
+            let before = staged()
+
+            var refused = RestoreOptions()
+            refused.singleTransaction = true
+            await #expect(throws: PoolKitError.self, "refused before anything is staged") {
+                _ = try await RestoreEngine(registry: registry, logger: quietLogger).restore(
+                    from: try FileArchiveSource(path: path), into: target.url, options: refused)
             }
+            var options = RestoreOptions()
+            options.jobs = 2
+            let summary = try await RestoreEngine(registry: registry, logger: quietLogger).restore(
+                from: try FileArchiveSource(path: path), into: target.url, options: options)
+            #expect(summary.manifest.strategy == "copy", "loaded by PostgreSQL's own strategy")
+            let report = try #require(summary.migration)
+            #expect(report.sourceEngine == "sqlite")
+            #expect(try await target.scalar("SELECT count(*) FROM plain") == "20000")
+            #expect(try await target.scalar("SELECT sum(x) FROM plain") == "200010000")
+            #expect(try await target.scalar("SELECT count(*) FROM pairs") == "3")
+            #expect(try await target.scalar(#"SELECT encode(payload, 'hex') FROM "Odd ""Table""" WHERE id = 1"#) == "00ff0a")
+            #expect(try await target.scalar(#"INSERT INTO "Odd ""Table"""("select") VALUES ('new') RETURNING id"#) == "11", "the counter carried")
+            #expect(staged() == before, "the scratch directory is removed")
         }
     }
 }

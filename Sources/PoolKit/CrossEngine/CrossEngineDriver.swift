@@ -21,6 +21,9 @@ public protocol PortableArchiveReader: Sendable {
     func portableSchema(of manifest: ArchiveManifest, logger: Logger) async throws -> PortableSchema
     /// A decoder of one chunk of `table`'s rows (one decoder per chunk).
     func rowDecoder(for table: ArchiveTable, in manifest: ArchiveManifest) throws -> any PortableRowDecoder
+    /// For an archive that keeps a whole database rather than rows: where to stage it so that it
+    /// can be read back as rows (``PortableStaging``); nil (the default) when its rows are read directly.
+    func staging(for manifest: ArchiveManifest) throws -> PortableStaging?
 }
 
 /// Splits one chunk's payloads, in its archive encoding, into rows of raw portable values.

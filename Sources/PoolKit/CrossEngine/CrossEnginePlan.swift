@@ -35,11 +35,7 @@ struct CrossEnginePlan: Sendable {
                 .archiveUnsupported,
                 "the \(target.name) driver cannot take archives of another engine, so this \(manifest.driver) archive cannot be restored into it: restore it into a \(manifest.driver) database")
         }
-        if options.singleTransaction || options.dataOnly {
-            throw PoolKitError(
-                .usage,
-                "--single-transaction and --data-only are for restores into the archive's own engine; a restore from \(manifest.engine) into \(target.name) creates its tables")
-        }
+        try checkOptions(options, manifest: manifest, target: target)
         let portable = try await reader.portableSchema(of: manifest, logger: logger)
         let schemas = Dictionary(manifest.tables.compactMap { table in table.schema.map { (table.id, $0) } }, uniquingKeysWith: { first, _ in first })
         let (adjusted, casts) = try PortableSchemaAdjustment(options: options.crossEngine, schemas: schemas).apply(to: portable)
@@ -65,6 +61,15 @@ struct CrossEnginePlan: Sendable {
             converter: PortableValueConverter(textualSource: reader.textualEncoding), options: options.crossEngine,
             collector: MigrationReportCollector(report: report, tableIDs: schema.tables.map(\.id)), warnings: warnings)
         return (plan, wrap(strategy, plan: plan))
+    }
+
+    /// Refuses the options a restore into another engine cannot honour.
+    static func checkOptions(_ options: RestoreOptions, manifest: ArchiveManifest, target: any Driver) throws {
+        if options.singleTransaction || options.dataOnly {
+            throw PoolKitError(
+                .usage,
+                "--single-transaction and --data-only are for restores into the archive's own engine; a restore from \(manifest.engine) into \(target.name) creates its tables")
+        }
     }
 
     private static func wrap<Inner: RestoreStrategy>(_ inner: Inner, plan: CrossEnginePlan) -> any RestoreStrategy {

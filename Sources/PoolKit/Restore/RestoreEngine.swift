@@ -38,6 +38,41 @@ public struct RestoreEngine: Sendable {
         try options.validate()
         let driver = try registry.driver(for: url)
         let reader = try await AsyncArchiveReader.open(source, decompressesData: false)
+        if reader.manifest.driver != driver.name, let staging = try CrossEnginePlan.staging(for: reader.manifest, registry: registry) {
+            defer { staging.remove() }
+            return try await restoreStaged(reader: reader, staging: staging, into: url, driver: driver, options: options, progress: progress)
+        }
+        return try await restore(reader: reader, into: url, driver: driver, options: options, progress: progress)
+    }
+
+    /// An archive that keeps a whole database (SQLite `pages`), for another engine: restored into
+    /// the scratch database `staging` names, backed up from there as rows, and that archive
+    /// restored into `url`. `progress` follows the last step.
+    private func restoreStaged(
+        reader: AsyncArchiveReader, staging: PortableStaging, into url: ConnectionURL, driver: any Driver, options: RestoreOptions,
+        progress: TransferProgress
+    ) async throws -> RestoreSummary {
+        try CrossEnginePlan.checkOptions(options, manifest: reader.manifest, target: driver)
+        logger.info(
+            "staging the archive in a scratch database, to read it back as rows",
+            metadata: ["strategy": "\(reader.manifest.strategy)", "directory": "\(staging.directory)"])
+        var scratchOptions = RestoreOptions()
+        scratchOptions.jobs = options.jobs
+        scratchOptions.allowDamaged = options.allowDamaged
+        _ = try await restore(
+            reader: reader, into: staging.url, driver: try registry.driver(for: staging.url), options: scratchOptions,
+            progress: TransferProgress())
+        var backupOptions = BackupOptions()
+        backupOptions.jobs = options.jobs
+        _ = try await BackupEngine(registry: registry, logger: logger).backup(
+            url: staging.url, to: try FileArchiveSink(path: staging.archivePath), strategy: staging.strategy, options: backupOptions)
+        let staged = try await AsyncArchiveReader.open(try FileArchiveSource(path: staging.archivePath), decompressesData: false)
+        return try await restore(reader: staged, into: url, driver: driver, options: options, progress: progress)
+    }
+
+    private func restore(
+        reader: AsyncArchiveReader, into url: ConnectionURL, driver: any Driver, options: RestoreOptions, progress: TransferProgress
+    ) async throws -> RestoreSummary {
         let manifest: ArchiveManifest
         let strategy: any RestoreStrategy
         // An archive of another engine is loaded by the target's own strategy through a conversion
