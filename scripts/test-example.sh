@@ -53,13 +53,24 @@ if [[ -z ${POOLKIT_TEST_POSTGRES_URL:-} ]]; then
 fi
 
 app_pids=()
+client_pids=()  # curl loops and in-flight requests running in the background
 private_dir=""
 lock_fd_open=0
+lock_pid=""
 cleanup() {
     local status=$?
     set +e
+    for pid in "${client_pids[@]}"; do kill "$pid" 2>/dev/null; done
     [[ $lock_fd_open -eq 1 ]] && exec 7>&-
-    for pid in "${app_pids[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; done
+    [[ -n $lock_pid ]] && kill "$lock_pid" 2>/dev/null
+    for pid in "${app_pids[@]}"; do
+        kill "$pid" 2>/dev/null || continue
+        # A graceful stop waits for requests in flight; one that takes over 60 s is killed.
+        (sleep 60 & nap=$!; trap 'kill $nap; exit 0' TERM; wait $nap; kill -KILL "$pid" 2>/dev/null) &
+        local watchdog=$!
+        wait "$pid" 2>/dev/null
+        kill "$watchdog" 2>/dev/null
+    done
     if [[ -n $private_dir ]]; then
         # Stopped by pg_ctl first: after the restart its pid is not the one stop-one recorded.
         pg_as_owner "$PG_CTL" stop -D "$private_dir/postgres" -m immediate -w >/dev/null 2>&1
@@ -243,6 +254,10 @@ check "every transfer answered 200 or 409; balances match the successful ones; t
 
 say "3. SIGTERM with 20 transfers in flight"
 hot=${ids[0]}
+# The 20 transfers come from an account of their own that can cover all of them: after section 2 the
+# balances of the others are whatever the concurrent transfers left (4 once, so 16 answered 409).
+request POST /accounts '{"owner": "payer", "balance": 20}'
+payer=$(json 'b["id"]')
 mkfifo "$work/lock"
 # A session of our own holds the row lock until we say COMMIT, so the transfers touching that
 # account stay in flight for as long as the test needs.
@@ -264,8 +279,9 @@ done
 for i in $(seq 1 20); do
     # The time limit only guards against a hang; a loaded machine can be slow to get here.
     curl -s -o "$work/inflight-$i.body" -w '%{http_code}' --max-time 600 -X POST -H 'content-type: application/json' \
-        --data "{\"from\": ${ids[1]}, \"to\": $hot, \"amount\": 1}" "$base/transfers" >"$work/inflight-$i.code" 2>/dev/null &
+        --data "{\"from\": $payer, \"to\": $hot, \"amount\": 1}" "$base/transfers" >"$work/inflight-$i.code" 2>/dev/null &
     inflight_pids+=($!)
+    client_pids+=($!)
 done
 # Wait until the server holds all 20 requests (Hummingbird's active-request gauge) and at least one
 # transfer waits on the lock in PostgreSQL; the rest wait on it (8, the pool's size) or for a pooled
@@ -332,6 +348,7 @@ for client in 1 2 3 4; do
         done
     ) &
     load_pids+=($!)
+    client_pids+=($!)
 done
 sleep 1
 pg_as_owner "$PG_CTL" stop -D "$private_dir/postgres" -m fast -w >/dev/null

@@ -75,11 +75,13 @@ struct MariaDBToPostgresTests {
             #expect(table.refused == 0)
             #expect(report.warnings.contains { $0.contains("spatial") })
             #expect(report.notCarried.contains { $0.kind == "view" && $0.name == "odd_view" })
-            #expect(report.notCarried.contains { $0.definition?.contains("price") == true && $0.kind == "constraint" })
+            // CHECK (price >= 0) is translated: the target refuses a negative price.
+            #expect(report.translated.contains { $0.kind == "check" && $0.name == "positive" && $0.target == #"("price" >= 0)"# })
 
             // Labels stay checked, the counters carry over, the foreign key holds.
             #expect(try await target.scalar("INSERT INTO owner (name) VALUES ('new') RETURNING id") == "102")
             #expect(try await target.scalar(#"INSERT INTO "Odd `Name`"(flag) VALUES (true) RETURNING id"#) == "3")
+            await #expect(throws: (any Error).self) { try await target.execute(#"INSERT INTO "Odd `Name`"(flag, price) VALUES (true, -1)"#) }
             await #expect(throws: (any Error).self) { try await target.execute(#"INSERT INTO "Odd `Name`"(e) VALUES ('nope')"#) }
             await #expect(throws: (any Error).self) { try await target.execute(#"INSERT INTO "Odd `Name`"(owner_id) VALUES (5)"#) }
             // Foreign keys go on the table that has them, whatever the order of their dependencies.

@@ -105,6 +105,32 @@ struct DocumentationExamplesTests {
         }
         #expect(blocks >= 4, "found only \(blocks) Swift blocks in the docs")
     }
+
+    /// How a line of Swift begins, as the first line of an example does.
+    static let swiftStarts = ["import ", "struct ", "final class ", "class ", "enum ", "extension ", "func ", "let ", "var ", "try await "]
+
+    @Test("no Swift example in README.md or docs/ hides in a block not marked swift, where the test above would not see it")
+    func swiftBlocksAreMarked() throws {
+        let docs = try FileManager.default.contentsOfDirectory(atPath: Self.root.appendingPathComponent("docs").path)
+            .filter { $0.hasSuffix(".md") }.map { "docs/" + $0 } + ["README.md"]
+        for doc in docs.sorted() {
+            let text = try String(contentsOf: Self.root.appendingPathComponent(doc), encoding: .utf8)
+            var fence: String?  // the opening fence's language while inside a block
+            var firstLine = true
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+                if line.hasPrefix("```") {
+                    fence = fence == nil ? String(line.dropFirst(3)) : nil
+                    firstLine = true
+                    continue
+                }
+                guard let language = fence, firstLine, !line.trimmingCharacters(in: .whitespaces).isEmpty else { continue }
+                firstLine = false
+                #expect(
+                    language == "swift" || !Self.swiftStarts.contains(where: line.hasPrefix),
+                    "\(doc): a block marked '\(language)' starts like Swift, so it is not compiled: \(line)")
+            }
+        }
+    }
 }
 
 @Suite(

@@ -21,13 +21,15 @@ struct PostgresPoolFaultTests {
         return try ConnectionURL(text)
     }
 
-    func makePool(_ modify: (inout PoolConfiguration) -> Void = { _ in }) throws -> Pool {
+    func makePool(
+        hooks: PoolHooks<any DatabaseConnection> = PoolHooks(), _ modify: (inout PoolConfiguration) -> Void = { _ in }
+    ) throws -> Pool {
         var configuration = PoolConfiguration()
         configuration.name = "pg-faults"
         configuration.maxConnections = 1
         configuration.healthCheckPeriod = nil
         modify(&configuration)
-        return try Pool(url: serverURL(), registry: registry, configuration: configuration, logger: logger)
+        return try Pool(url: serverURL(), registry: registry, configuration: configuration, hooks: hooks, logger: logger)
     }
 
 
@@ -196,6 +198,41 @@ struct PostgresPoolFaultTests {
             #expect(pool.statistics.closed["evicted"] == 2)
             let fresh = try await pool.withConnection { try pid($0) }
             #expect(!old.contains(fresh))
+        }
+    }
+
+    @Test(
+        "a beforeLease hook whose statement fails fails the lease with the server's error; it counts as failed, not granted",
+        arguments: [
+            // A statement error: the session may be half changed, so it is closed as hook_failed.
+            ("SET ROLE poolkit_no_such_role", "22023", "hook_failed"),
+            // The hook's own session is terminated: the connection is lost, closed as broken.
+            ("SELECT pg_terminate_backend(pg_backend_pid())", nil, "broken"),
+        ] as [(String, String?, String)])
+    func failingBeforeLeaseHook(statement: String, sqlState: String?, closeReason: String) async throws {
+        let failNext = SharedBox<Bool>()
+        failNext.withLock { $0 = true }
+        let hooks = PoolHooks<any DatabaseConnection>(beforeLease: { connection in
+            if failNext.withLock({ fail in defer { fail = false }; return fail ?? false }) {
+                try await connection.execute(unsafeSQL: statement)
+            }
+        })
+        let pool = try makePool(hooks: hooks)
+        try await pool.withRunning {
+            let error = try await #require(throws: PoolKitError.self) { try await pool.withConnection { _ in } }
+            if let sqlState { #expect(error.engineCode == sqlState, "\(error)") }
+            var statistics = pool.statistics
+            #expect(statistics.leases == 0, "the lease failed: it was not granted")
+            #expect(statistics.failedLeases == 1)
+            #expect(statistics.closed == [closeReason: 1], "\(statistics.closed)")
+
+            let server = try await pool.withConnection { connection in
+                try await connection.query("SELECT current_user").scalar(String.self)
+            }
+            #expect(server == "poolkit", "the next lease works, on a new session")
+            statistics = pool.statistics
+            #expect(statistics.leases == 1)
+            #expect(statistics.created == 2)
         }
     }
 

@@ -67,16 +67,32 @@ struct ConnectionPoolTests {
         }
     }
 
-    @Test("a failing beforeLease hook fails the lease with its error and discards the connection")
-    func failingBeforeLeaseHook() async throws {
-        let hooks = PoolHooks<TestConnection>(beforeLease: { _ in throw TestError.statement })
+    @Test(
+        "a failing beforeLease hook fails the lease with its error, counts it as failed, not granted, and closes the connection",
+        arguments: [(TestError.statement, "hook_failed"), (TestError.broken, "broken")])
+    func failingBeforeLeaseHook(error: TestError, closeReason: String) async throws {
+        let failures = Mutex(1)
+        let hooks = PoolHooks<TestConnection>(beforeLease: { _ in
+            if failures.withLock({ left in defer { left -= 1 }; return left > 0 }) { throw error }
+        })
         let pool = try makePool(hooks: hooks)
         let source = source
         try await pool.withRunning {
-            await #expect(throws: TestError.statement) { try await pool.withConnection { _ in } }
+            await #expect(throws: error) { try await pool.withConnection { _ in } }
             await source.waitUntil { $0.closes == 1 }
-            #expect(pool.statistics.open == 0)
-            #expect(pool.statistics.leased == 0)
+            var statistics = pool.statistics
+            #expect(statistics.open == 0)
+            #expect(statistics.leased == 0)
+            #expect(statistics.leases == 0, "the failed lease was not granted")
+            #expect(statistics.failedLeases == 1)
+            #expect(statistics.closed == [closeReason: 1])
+            #expect(statistics.timeouts == 0)
+
+            let serial = try await pool.withConnection { $0.serial }
+            #expect(serial == 1, "the next lease gets a new connection")
+            statistics = pool.statistics
+            #expect(statistics.leases == 1)
+            #expect(statistics.failedLeases == 1)
         }
     }
 

@@ -1,5 +1,6 @@
 import MetricsTestKit
 import PoolKitConformance
+import Synchronization
 import Testing
 
 @testable import PoolKit
@@ -75,6 +76,35 @@ struct PoolMetricsTests {
         let dimensions = [("pool", "validation-timeout")]
         #expect(try metrics.expectCounter("poolkit_pool_acquire_timeouts_total", dimensions).values == [1])
         #expect(try metrics.expectTimer("poolkit_pool_acquire_wait", dimensions).values.count == 1, "one wait per granted lease")
+    }
+
+    @Test("a lease whose beforeLease hook throws counts as a lease failure: no acquire wait, no hold time, its connection closed as hook_failed")
+    func failedHookIsALeaseFailure() async throws {
+        let metrics = TestMetrics()
+        let failures = Mutex(1)
+        let hooks = PoolHooks<TestConnection>(beforeLease: { _ in
+            if failures.withLock({ left in defer { left -= 1 }; return left > 0 }) { throw TestError.statement }
+        })
+        let configuration = machineConfiguration {
+            $0.name = "hook-failure"
+            $0.maxConnections = 1
+            $0.timerResolution = .milliseconds(20)
+        }
+        let source = TestConnectionSource()
+        let pool = try ConnectionPool(
+            source: source, configuration: configuration, hooks: hooks, clock: ManualPoolClock(), metricsFactory: metrics)
+        try await pool.withRunning {
+            await #expect(throws: TestError.statement) { try await pool.withConnection { _ in } }
+            await source.waitUntil { $0.closes == 1 }
+            try await pool.withConnection { _ in }
+        }
+        let dimensions = [("pool", "hook-failure")]
+        #expect(try metrics.expectCounter("poolkit_pool_lease_failures_total", dimensions).values == [1])
+        #expect(try metrics.expectTimer("poolkit_pool_acquire_wait", dimensions).values.count == 1, "one wait per granted lease")
+        #expect(try metrics.expectTimer("poolkit_pool_lease_hold", dimensions).values.count == 1)
+        let hookFailed = try metrics.expectCounter("poolkit_pool_connections_closed_total", dimensions + [("reason", "hook_failed")])
+        #expect(hookFailed.values.reduce(0, +) == 1)
+        #expect(try metrics.expectCounter("poolkit_pool_acquire_timeouts_total", dimensions).values.isEmpty)
     }
 
     @Test("the gauges follow every change of the pool's counts, with no timer tick in between")

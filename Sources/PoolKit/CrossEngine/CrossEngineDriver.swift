@@ -55,11 +55,15 @@ public protocol PortableArchiveWriter: Sendable {
     func rowEncoder(for table: PortableTable) -> any PortableRowEncoder
     /// The engine's name for reports, e.g. `postgres`.
     var engineName: String { get }
+    /// How this engine writes CHECK conditions and index expressions; nil (the default): it takes
+    /// none, and they are listed as not carried.
+    var expressionDialect: PortableExpressionDialect? { get }
 }
 
 extension PortableArchiveWriter {
     public func fitted(_ schema: PortableSchema) -> PortableSchema { schema }
     public func problem(storing value: PortableValue) -> String? { nil }
+    public var expressionDialect: PortableExpressionDialect? { nil }
 }
 
 /// Writes converted rows in a target's bulk-load encoding.

@@ -39,7 +39,8 @@ struct CrossEnginePlan: Sendable {
         let portable = try await reader.portableSchema(of: manifest, logger: logger)
         let schemas = Dictionary(manifest.tables.compactMap { table in table.schema.map { (table.id, $0) } }, uniquingKeysWith: { first, _ in first })
         let (adjusted, casts) = try PortableSchemaAdjustment(options: options.crossEngine, schemas: schemas).apply(to: portable)
-        let schema = writer.fitted(adjusted)
+        let (expressionsFitted, translated) = PortableExpressionFitting(dialect: writer.expressionDialect, targetEngine: writer.engineName).apply(to: adjusted)
+        let schema = writer.fitted(expressionsFitted)
         var warnings = schema.warnings
         let targetManifest = try writer.manifest(for: schema, source: manifest, warnings: &warnings)
         let strategy = try target.restoreStrategy(named: writer.restoreStrategyName)
@@ -54,7 +55,7 @@ struct CrossEnginePlan: Sendable {
                 }
                 return entry
             },
-            notCarried: schema.notCarried, warnings: warnings)
+            notCarried: schema.notCarried, translated: translated, warnings: warnings)
         let plan = CrossEnginePlan(
             sourceManifest: manifest, targetManifest: targetManifest, reader: reader, writer: writer,
             tables: Dictionary(schema.tables.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),

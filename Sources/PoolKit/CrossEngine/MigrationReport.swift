@@ -28,11 +28,26 @@ public struct MigrationReport: Sendable, Codable, Hashable {
         public var columns: [Column] = []
     }
 
+    /// A CHECK or an index whose expression was translated.
+    public struct Translation: Sendable, Codable, Hashable {
+        /// `check` or `index`.
+        public var kind: String
+        /// The table (its source name).
+        public var table: String
+        public var name: String
+        /// The definition in the source's dialect.
+        public var source: String
+        /// The condition, or the keys and predicate, as written for the target.
+        public var target: String
+    }
+
     public var sourceEngine: String
     public var targetEngine: String
     public var onBadValue: String
     public var tables: [Table]
     public var notCarried: [PortableNotCarried]
+    /// CHECK conditions and expression or partial indexes carried by translating their expressions.
+    public var translated: [Translation] = []
     /// What the user should know (a spatial column carried as bytes, …).
     public var warnings: [String]
 
@@ -52,6 +67,10 @@ public struct MigrationReport: Sendable, Codable, Hashable {
             if !rules.isEmpty { line += ", converted: " + rules.joined(separator: ", ") }
             lines.append(line)
             for example in table.refusedExamples { lines.append("    refused: \(example)") }
+        }
+        if !translated.isEmpty {
+            lines.append("  translated:")
+            for item in translated { lines.append("    \(item.kind) \(item.table).\(item.name): \(item.target)") }
         }
         if !notCarried.isEmpty {
             lines.append("  not carried (definitions in the JSON report):")

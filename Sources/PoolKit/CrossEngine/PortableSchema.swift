@@ -31,8 +31,8 @@ public struct PortableTable: Sendable, Hashable {
     public var primaryKey: [String]
     public var indexes: [PortableIndex]
     public var foreignKeys: [PortableForeignKey]
-    /// CHECK constraints whose expression translates (written in the portable subset: column
-    /// names, literals, comparison and boolean operators).
+    /// CHECK constraints: the labels of ENUM/SET columns, and conditions whose expression translates
+    /// (``PortableExpression``).
     public var checks: [PortableCheck]
     public var comment: String?
     /// The next value the source would have given an auto-increment column (SQLite's
@@ -103,23 +103,41 @@ public enum PortableDefault: Sendable, Hashable {
     case currentTime
 }
 
-/// An index; expression and partial indexes are not carried (their SQL is in the source's dialect)
-/// and are listed in ``PortableSchema/notCarried`` instead.
+/// An index: its keys (columns, or expressions where ``expressions`` says so) and, for a partial
+/// index, its predicate. An expression or predicate that does not translate leaves the index out,
+/// listed in ``PortableSchema/notCarried`` instead.
 public struct PortableIndex: Sendable, Hashable {
     public var name: String
-    /// Column names (target names), with their order.
+    /// Keys in order: column names (target names); for a key in ``expressions``, the name is the
+    /// expression's source text (for reports).
     public var columns: [(name: String, descending: Bool)]
     public var unique: Bool
+    /// Keys that are expressions, by their position in ``columns``.
+    public var expressions: [Int: PortableExpression]
+    /// A partial index's condition: the rows it covers.
+    public var predicate: PortableExpression?
+    /// The source's definition, when the index has an expression or a predicate (for the report).
+    public var definition: String?
 
-    public init(name: String, columns: [(name: String, descending: Bool)], unique: Bool) {
+    public init(
+        name: String, columns: [(name: String, descending: Bool)], unique: Bool, expressions: [Int: PortableExpression] = [:],
+        predicate: PortableExpression? = nil, definition: String? = nil
+    ) {
         self.name = name
         self.columns = columns
         self.unique = unique
+        self.expressions = expressions
+        self.predicate = predicate
+        self.definition = definition
     }
+
+    /// Whether every key is a column and there is no predicate.
+    public var isPlain: Bool { expressions.isEmpty && predicate == nil }
 
     public static func == (lhs: PortableIndex, rhs: PortableIndex) -> Bool {
         lhs.name == rhs.name && lhs.unique == rhs.unique && lhs.columns.map(\.name) == rhs.columns.map(\.name)
-            && lhs.columns.map(\.descending) == rhs.columns.map(\.descending)
+            && lhs.columns.map(\.descending) == rhs.columns.map(\.descending) && lhs.expressions == rhs.expressions
+            && lhs.predicate == rhs.predicate && lhs.definition == rhs.definition
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -129,6 +147,9 @@ public struct PortableIndex: Sendable, Hashable {
             hasher.combine(column.name)
             hasher.combine(column.descending)
         }
+        hasher.combine(expressions)
+        hasher.combine(predicate)
+        hasher.combine(definition)
     }
 }
 
@@ -157,22 +178,33 @@ public struct PortableForeignKey: Sendable, Hashable {
     }
 }
 
-/// A CHECK constraint a target can write: the values a column may take.
+/// A CHECK constraint a target can write: the values a column may take, or a condition on the row.
 public struct PortableCheck: Sendable, Hashable {
     public enum Rule: Sendable, Hashable {
         /// The column's value is one of these labels (an ENUM carried as text).
         case oneOf([String])
         /// Every element of the column's array is one of these labels (a SET carried as an array).
         case subsetOf([String])
+        /// A condition on the row's columns; the row is refused when it is false (not when NULL).
+        case condition(PortableExpression)
     }
     public var name: String
+    /// The column a label rule constrains; empty for a condition.
     public var column: String
     public var rule: Rule
+    /// The source's definition of a condition (for the report).
+    public var definition: String?
 
-    public init(name: String, column: String, rule: Rule) {
+    public init(name: String, column: String, rule: Rule, definition: String? = nil) {
         self.name = name
         self.column = column
         self.rule = rule
+        self.definition = definition
+    }
+
+    /// A CHECK of a condition, as read from the source's `definition`.
+    public static func condition(name: String, _ expression: PortableExpression, definition: String) -> PortableCheck {
+        PortableCheck(name: name, column: "", rule: .condition(expression), definition: definition)
     }
 }
 

@@ -65,7 +65,12 @@ struct PortableSchemaAdjustment {
             table.primaryKey = table.primaryKey.map { $0.lowercased() }
             for i in table.indexes.indices {
                 table.indexes[i].name = table.indexes[i].name.lowercased()
-                table.indexes[i].columns = table.indexes[i].columns.map { ($0.name.lowercased(), $0.descending) }
+                let expressionKeys = table.indexes[i].expressions
+                table.indexes[i].columns = table.indexes[i].columns.enumerated().map { position, key in
+                    (expressionKeys[position] == nil ? key.name.lowercased() : key.name, key.descending)
+                }
+                table.indexes[i].expressions = expressionKeys.mapValues { $0.renamingColumns { $0.lowercased() } }
+                table.indexes[i].predicate = table.indexes[i].predicate?.renamingColumns { $0.lowercased() }
             }
             for f in table.foreignKeys.indices {
                 table.foreignKeys[f].name = table.foreignKeys[f].name?.lowercased()
@@ -76,6 +81,9 @@ struct PortableSchemaAdjustment {
             for c in table.checks.indices {
                 table.checks[c].name = table.checks[c].name.lowercased()
                 table.checks[c].column = table.checks[c].column.lowercased()
+                if case .condition(let expression) = table.checks[c].rule {
+                    table.checks[c].rule = .condition(expression.renamingColumns { $0.lowercased() })
+                }
             }
             result.tables[index] = table
         }

@@ -6,6 +6,8 @@ enum PoolCloseReason: String, Sendable, CaseIterable {
     case broken
     case validationFailed = "validation_failed"
     case resetFailed = "reset_failed"
+    /// The `beforeLease` hook threw: the lease failed, and the hook may have left the session half changed.
+    case hookFailed = "hook_failed"
     /// The connection reported that the server turned read-only (a failover).
     case readOnly = "read_only"
     /// Soft-evicted: opened before a failover or ``ConnectionPool/softEvictAll()``, closed when next idle.

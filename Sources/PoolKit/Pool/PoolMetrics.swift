@@ -12,6 +12,8 @@ struct PoolMetrics: Sendable {
     let created: Counter
     let connectFailures: Counter
     let timeouts: Counter
+    /// Leases that failed once a connection was chosen for them (the `beforeLease` hook threw).
+    let leaseFailures: Counter
     let leaks: Counter
     let acquireWait: Metrics.Timer
     /// How long each lease was held, from lease to release.
@@ -29,6 +31,7 @@ struct PoolMetrics: Sendable {
         created = Counter(label: "poolkit_pool_connections_created_total", dimensions: dimensions, factory: factory)
         connectFailures = Counter(label: "poolkit_pool_connect_failures_total", dimensions: dimensions, factory: factory)
         timeouts = Counter(label: "poolkit_pool_acquire_timeouts_total", dimensions: dimensions, factory: factory)
+        leaseFailures = Counter(label: "poolkit_pool_lease_failures_total", dimensions: dimensions, factory: factory)
         leaks = Counter(label: "poolkit_pool_leaks_reported_total", dimensions: dimensions, factory: factory)
         acquireWait = Metrics.Timer(label: "poolkit_pool_acquire_wait", dimensions: dimensions, factory: factory)
         holdTime = Metrics.Timer(label: "poolkit_pool_lease_hold", dimensions: dimensions, factory: factory)

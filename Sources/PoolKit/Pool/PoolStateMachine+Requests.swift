@@ -93,6 +93,17 @@ extension PoolStateMachine {
         return actions
     }
 
+    /// The `beforeLease` hook threw for a connection handed over for a lease: the lease failed, so it
+    /// counts as a failed lease, not a granted one, and the connection is closed — as `broken` when
+    /// the hook's error says the connection was lost, else as `hookFailed` (the hook may have left
+    /// the session half changed).
+    mutating func leaseHookFailed(_ id: ConnectionID, serial: Int, connectionLost: Bool, now: PoolInstant) -> [Action] {
+        guard let slot = slots[id], case .leased = slot.state, slot.leaseSerial == serial else { return [] }
+        counters.leases -= 1
+        counters.failedLeases += 1
+        return released(id, serial: serial, outcome: .discard(connectionLost ? .broken : .hookFailed, connectionLost: connectionLost), now: now)
+    }
+
     /// A leased connection comes back (after the pool reset it).
     mutating func released(_ id: ConnectionID, serial: Int? = nil, outcome: ReleaseOutcome, now: PoolInstant) -> [Action] {
         guard var slot = slots[id], case .leased(let connection) = slot.state else { return [] }

@@ -130,6 +130,7 @@ struct PoolStateMachine<Connection> {
         var connectFailures = 0
         var closed: [CloseReason: Int] = [:]
         var leases = 0
+        var failedLeases = 0
         var leasesWaited = 0
         var timeouts = 0
         var cancelledWaits = 0

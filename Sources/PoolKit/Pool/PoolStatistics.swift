@@ -15,10 +15,14 @@ public struct PoolStatistics: Sendable, Hashable, CustomStringConvertible {
     /// Failed connect attempts since start.
     public var connectFailures: Int
     /// Connections closed since start, by reason (`idle_timeout`, `max_lifetime`, `broken`,
-    /// `validation_failed`, `reset_failed`, `read_only`, `evicted`, `surplus`, `shutdown`).
+    /// `validation_failed`, `reset_failed`, `hook_failed`, `read_only`, `evicted`, `surplus`, `shutdown`).
     public var closed: [String: Int]
-    /// Leases granted since start (a connection that failed checkout validation was not granted).
+    /// Leases granted since start (a connection that failed checkout validation was not granted,
+    /// nor one whose `beforeLease` hook threw).
     public var leases: Int
+    /// Leases that failed after a connection was chosen for them because the `beforeLease` hook
+    /// threw (the connection was closed). Acquire timeouts are counted in ``timeouts``.
+    public var failedLeases: Int
     /// Leases that had to wait for a connection.
     public var leasesWaited: Int
     /// Leases that timed out, waiting or while their connection was validated on checkout.
@@ -34,6 +38,6 @@ public struct PoolStatistics: Sendable, Hashable, CustomStringConvertible {
     public var maxAcquireWait: Duration
 
     public var description: String {
-        "open \(open) (idle \(idle), leased \(leased), checking \(checking)), opening \(opening), waiting \(waiting); created \(created), closed \(closed.values.reduce(0, +)), leases \(leases), timeouts \(timeouts)"
+        "open \(open) (idle \(idle), leased \(leased), checking \(checking)), opening \(opening), waiting \(waiting); created \(created), closed \(closed.values.reduce(0, +)), leases \(leases), failed leases \(failedLeases), timeouts \(timeouts)"
     }
 }

@@ -57,7 +57,8 @@ enum MariaDBDDLTokenizer {
         return tokens
     }
 
-    /// A quoted piece starting at `start`: doubled quotes and (for strings) backslash escapes undone.
+    /// A quoted piece starting at `start`: doubled quotes and (for strings) backslash escapes undone
+    /// (``SQLBackslashEscapes``).
     private static func quoted(_ characters: [Character], from start: Int, quote: Character) -> (String, Int) {
         var value = ""
         var index = start + 1
@@ -72,16 +73,7 @@ enum MariaDBDDLTokenizer {
                 return (value, index + 1)
             }
             if character == "\\" && quote != "`" && index + 1 < characters.count {
-                let escaped = characters[index + 1]
-                switch escaped {
-                case "n": value.append("\n")
-                case "r": value.append("\r")
-                case "t": value.append("\t")
-                case "0": value.append("\0")
-                case "Z": value.append("\u{1A}")
-                case "b": value.append("\u{08}")
-                default: value.append(escaped)
-                }
+                value += SQLBackslashEscapes.value(of: characters[index + 1])
                 index += 2
                 continue
             }

@@ -75,10 +75,18 @@ struct MariaDBPortableReader: PortableArchiveReader {
         var primaryKey: [String] = []
         var indexes: [PortableIndex] = []
         var checks: [PortableCheck] = []
+        var conditions: [(name: String, text: String)] = []
         for piece in MariaDBDDLTokenizer.splitTopLevel(body) {
             let tokens = MariaDBDDLTokenizer.tokens(piece)
             if case .identifier(let name) = tokens.first {
                 definitions[name] = Array(tokens.dropFirst())
+                continue
+            }
+            // `CONSTRAINT `name` CHECK (…)`, as SHOW CREATE TABLE writes a table's CHECK.
+            if tokens.count == 4, tokens[0].keyword == "CONSTRAINT", case .identifier(let name) = tokens[1], tokens[2].keyword == "CHECK",
+                case .group(let text) = tokens[3]
+            {
+                conditions.append((name, text))
                 continue
             }
             if tokens.first?.keyword == "PRIMARY", case .group(let columns)? = tokens.dropFirst(2).first {
@@ -118,11 +126,10 @@ struct MariaDBPortableReader: PortableArchiveReader {
                 case "COMMENT":
                     if index + 1 < tokens.count, case .string(let text) = tokens[index + 1] { column.comment = text }
                 case "CHECK":
-                    if !isJSON {
-                        notCarried.append(
-                            PortableNotCarried(
-                                kind: "check", name: "\(table.name).\(archived.name)", reason: "CHECK expressions are in MariaDB's dialect and are not translated",
-                                definition: MariaDBAlterClauses.text(tokens[index...].prefix(2))))
+                    if isJSON {
+                        warnings.append("\(table.name).\(archived.name): MariaDB's CHECK (json_valid(…)) is what makes the column JSON; it is carried as the target's json type")
+                    } else if index + 1 < tokens.count, case .group(let text) = tokens[index + 1] {
+                        conditions.append(("\(table.name)_\(archived.name)_check", text))
                     }
                 default: break
                 }
@@ -143,18 +150,74 @@ struct MariaDBPortableReader: PortableArchiveReader {
         let optionTokens = MariaDBDDLTokenizer.tokens(options)
         var nextAutoIncrement: Int64?
         var comment: String?
+        var tableCollation: String?
+        var tableCharset: String?
         for (index, token) in optionTokens.enumerated() where index + 2 < optionTokens.count && optionTokens[index + 1] == .punctuation("=") {
             switch token.keyword {
             case "AUTO_INCREMENT":
                 if case .word(let value) = optionTokens[index + 2] { nextAutoIncrement = Int64(value) }
             case "COMMENT":
                 if case .string(let value) = optionTokens[index + 2] { comment = value }
+            case "COLLATE":
+                if case .word(let value) = optionTokens[index + 2] { tableCollation = value.lowercased() }
+            case "CHARSET":
+                if case .word(let value) = optionTokens[index + 2] { tableCharset = value.lowercased() }
             default: break
+            }
+        }
+        let reader = PortableExpressionReader(
+            dialect: MariaDBExpressionDialect.dialect,
+            columns: columns.map { column in
+                PortableExpressionColumn(
+                    name: column.name, type: column.type,
+                    exactText: Self.comparesByCodePoint(definitions[column.name] ?? [], tableCollation: tableCollation),
+                    utf8: Self.storesUTF8(definitions[column.name] ?? [], tableCharset: tableCharset))
+            })
+        var names = Set(checks.map(\.name))
+        for (given, text) in conditions {
+            // A column's CHECK is named after it, like an ENUM's label CHECK: the second gets a number.
+            var name = given
+            var suffix = 1
+            while names.contains(name) {
+                suffix += 1
+                name = "\(given)\(suffix)"
+            }
+            names.insert(name)
+            let definition = "CHECK (\(text))"
+            do {
+                checks.append(.condition(name: name, try reader.condition(text), definition: definition))
+            } catch {
+                notCarried.append(
+                    PortableNotCarried(
+                        kind: "check", name: "\(table.name).\(name)", reason: "not translated: \((error as? PortableExpressionRefusal)?.reason ?? "\(error)")",
+                        definition: definition))
             }
         }
         return PortableTable(
             id: table.id, name: table.name, columns: columns, primaryKey: primaryKey, indexes: indexes, checks: checks, comment: comment,
             nextAutoIncrement: nextAutoIncrement)
+    }
+
+    /// Whether a column's text compares by code point, case and trailing spaces counting: its
+    /// collation (its own `COLLATE`, else the table's) is a `_nopad_bin` one.
+    private static func comparesByCodePoint(_ tokens: [MariaDBDDLToken], tableCollation: String?) -> Bool {
+        var collation = tableCollation
+        if let position = tokens.firstIndex(where: { $0.keyword == "COLLATE" }), position + 1 < tokens.count, case .word(let name) = tokens[position + 1] {
+            collation = name.lowercased()
+        }
+        return collation?.hasSuffix("_nopad_bin") == true
+    }
+
+    /// Whether a column's text is stored as UTF-8: its character set (its own `CHARACTER SET`, else
+    /// the table's `DEFAULT CHARSET`) is utf8mb4 or utf8mb3.
+    private static func storesUTF8(_ tokens: [MariaDBDDLToken], tableCharset: String?) -> Bool {
+        var charset = tableCharset
+        if let position = tokens.firstIndex(where: { $0.keyword == "CHARACTER" }), position + 2 < tokens.count, tokens[position + 1].keyword == "SET",
+            case .word(let name) = tokens[position + 2]
+        {
+            charset = name.lowercased()
+        }
+        return charset?.hasPrefix("utf8") == true
     }
 
     /// MariaDB's JSON is `longtext` with `CHECK (json_valid(column))`.

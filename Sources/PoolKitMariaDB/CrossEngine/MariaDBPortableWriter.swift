@@ -1,8 +1,8 @@
 import PoolKit
 
 /// Writes a portable schema as MariaDB objects for the `snapshot` restore strategy: each table
-/// created with its columns, primary key and AUTO_INCREMENT counter (InnoDB clusters rows on the
-/// key, so it comes first), secondary keys and foreign keys added after the rows. Tables use
+/// created with its columns, primary key, AUTO_INCREMENT counter (InnoDB clusters rows on the
+/// key, so it comes first) and translated CHECK conditions (table-level, so they may use any column), secondary keys and foreign keys added after the rows. Tables use
 /// utf8mb4 with the binary collation, so that text compares as in SQLite and PostgreSQL (a UNIQUE key
 /// on 'a' and 'A' holds). A text column in a key becomes a `varchar` short enough for InnoDB's key
 /// limit (``fitted(_:)``), a byte column `varbinary(3072)`; a longer value is refused like any value
@@ -12,6 +12,8 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
     var engineName: String { "mariadb" }
 
     func rowEncoder(for table: PortableTable) -> any PortableRowEncoder { MariaDBTSVEncoder() }
+
+    var expressionDialect: PortableExpressionDialect? { MariaDBExpressionDialect.dialect }
 
     /// MariaDB's floating-point columns hold neither NaN nor infinity, and store -0.0 as 0.
     func problem(storing value: PortableValue) -> String? {
@@ -32,7 +34,7 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
         var tables: [ArchiveTable] = []
         for table in schema.tables {
             objects.append(
-                ArchiveObject(id: table.id, kind: .table, name: table.name, section: .preData, ddl: createTable(table, warnings: &warnings)))
+                ArchiveObject(id: table.id, kind: .table, name: table.name, section: .preData, ddl: try createTable(table, warnings: &warnings)))
             let quoted = mariadbIdentifier(table.name)
             if !table.indexes.isEmpty {
                 let clauses = table.indexes.map { index in
@@ -131,7 +133,7 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
         }
     }
 
-    private func createTable(_ table: PortableTable, warnings: inout [String]) -> String {
+    private func createTable(_ table: PortableTable, warnings: inout [String]) throws -> String {
         let keyed = Set(table.primaryKey + table.indexes.flatMap { $0.columns.map(\.name) })
         var lines: [String] = []
         for column in table.columns {
@@ -156,10 +158,30 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
         } else if let column = table.autoIncrementColumn, case .integer = column.type {
             lines.append("  KEY (\(mariadbIdentifier(column.name)))")  // AUTO_INCREMENT must be a key's first column
         }
+        var checkNames: Set<String> = []
+        for check in table.checks {
+            guard case .condition(let condition) = check.rule else { continue }  // labels: the column is an ENUM/SET
+            let expression = try PortableExpressionWriter(dialect: MariaDBExpressionDialect.dialect).sql(condition, strict: true)
+            lines.append("  CONSTRAINT \(mariadbIdentifier(Self.checkName(check.name, taken: &checkNames))) CHECK (\(expression))")
+        }
         var options = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
         if let next = table.nextAutoIncrement, table.autoIncrementColumn != nil { options += " AUTO_INCREMENT=\(next)" }
         if let comment = table.comment { options += " COMMENT=\(mariadbString(comment))" }
         return "CREATE TABLE \(mariadbIdentifier(table.name)) (\n\(lines.joined(separator: ",\n"))\n)\(options)"
+    }
+
+    /// `name` within MariaDB's limit of 64 characters for a name, and unlike the table's other
+    /// CHECKs' (compared without case, as MariaDB compares them): cut, then numbered.
+    static func checkName(_ name: String, taken: inout Set<String>) -> String {
+        var candidate = String(name.prefix(64))
+        var number = 1
+        while taken.contains(candidate.lowercased()) {
+            number += 1
+            let suffix = "_\(number)"
+            candidate = String(name.prefix(64 - suffix.count)) + suffix
+        }
+        taken.insert(candidate.lowercased())
+        return candidate
     }
 
     private func defaultExpression(_ value: PortableDefault, column: PortableColumn) -> String? {

@@ -112,10 +112,15 @@ struct PostgresPortableReader: PortableArchiveReader {
                     tables[position].indexes.append(PortableIndex(name: name, columns: parsed.columns, unique: parsed.unique))
                 }
             } else {
-                notCarried.append(
-                    PortableNotCarried(
-                        kind: "index", name: name, reason: "an expression, partial, non-btree or covering index, written in PostgreSQL's dialect",
-                        definition: index.definition))
+                do {
+                    tables[position].indexes.append(
+                        try Self.expressionIndex(name: name, index.definition, table: tables[position], tableDDL: objects[tables[position].id]?.ddl ?? ""))
+                } catch {
+                    notCarried.append(
+                        PortableNotCarried(
+                            kind: "index", name: name, reason: "not translated: \((error as? PortableExpressionRefusal)?.reason ?? "\(error)")",
+                            definition: index.definition))
+                }
             }
         }
         let ignored: Set<String> = ["table", "index", "constraint", "schema", "owner", "acl", "sequence-set", "sequence-owned-by", "comment", "database"]
@@ -138,15 +143,11 @@ struct PostgresPortableReader: PortableArchiveReader {
         notCarried: inout [PortableNotCarried], warnings: inout [String]
     ) throws -> PortableTable {
         var lines: [String: String] = [:]
+        var checkLines: [String] = []
         for line in ddl.split(separator: "\n") {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             guard trimmed.hasPrefix("\""), let (name, rest) = PostgresDDLText.identifier(Substring(trimmed)) else {
-                if trimmed.hasPrefix("CONSTRAINT ") {
-                    notCarried.append(
-                        PortableNotCarried(
-                            kind: "check", name: table.name, reason: "CHECK expressions are in PostgreSQL's dialect and are not translated",
-                            definition: String(trimmed.trimmingCharacters(in: CharacterSet(charactersIn: ",")))))
-                }
+                if trimmed.hasPrefix("CONSTRAINT ") { checkLines.append(String(trimmed.trimmingCharacters(in: CharacterSet(charactersIn: ",")))) }
                 continue
             }
             lines[name] = String(rest)
@@ -199,6 +200,23 @@ struct PostgresPortableReader: PortableArchiveReader {
             columns.append(column)
         }
         var portable = PortableTable(id: table.id, name: table.name, columns: columns, nextAutoIncrement: next)
+        let reader = Self.expressionReader(columns, lines: lines)
+        for line in checkLines {
+            // `CONSTRAINT name CHECK (condition)`, as pg_get_constraintdef writes it.
+            guard let (name, rest) = PostgresDDLText.identifier(line.dropFirst("CONSTRAINT ".count)) else { continue }
+            let definition = rest.trimmingCharacters(in: .whitespaces)
+            do {
+                guard definition.hasPrefix("CHECK "), let (condition, after) = PostgresDDLText.parenthesized(Substring(definition)),
+                    after.trimmingCharacters(in: .whitespaces).isEmpty
+                else { throw PortableExpressionRefusal("a constraint this translation does not read (NO INHERIT, …)") }
+                portable.checks.append(.condition(name: name, try reader.condition(condition), definition: definition))
+            } catch {
+                notCarried.append(
+                    PortableNotCarried(
+                        kind: "check", name: "\(table.name).\(name)",
+                        reason: "not translated: \((error as? PortableExpressionRefusal)?.reason ?? "\(error)")", definition: definition))
+            }
+        }
         for statement in ddl.components(separatedBy: ";\n") where statement.hasPrefix("COMMENT ON ") {
             guard let isRange = statement.range(of: " IS ", options: .backwards),
                 let (text, _) = PostgresDDLText.literal(statement[isRange.upperBound...])
@@ -214,6 +232,53 @@ struct PostgresPortableReader: PortableArchiveReader {
             }
         }
         return portable
+    }
+
+    /// The columns as expressions see them: a column with a collation of its own may compare text
+    /// otherwise than by code point.
+    private static func expressionReader(_ columns: [PortableColumn], lines: [String: String]) -> PortableExpressionReader {
+        PortableExpressionReader(
+            dialect: PostgresExpressionDialect.dialect,
+            columns: columns.map { PortableExpressionColumn(name: $0.name, type: $0.type, exactText: lines[$0.name]?.contains(" COLLATE ") != true) })
+    }
+
+    /// An index with expression keys or a WHERE predicate (`pg_get_indexdef`'s form, btree only),
+    /// or a refusal.
+    private static func expressionIndex(name: String, _ ddl: String, table: PortableTable, tableDDL: String) throws -> PortableIndex {
+        let text = ddl.trimmingCharacters(in: CharacterSet(charactersIn: " ;\n"))
+        guard let using = text.range(of: " USING ") else { throw PortableExpressionRefusal("its definition could not be read") }
+        let method = text[using.upperBound...].prefix { $0 != " " }
+        guard method == "btree" else { throw PortableExpressionRefusal("a \(method) index, which other engines do not have") }
+        guard let (list, rest) = PostgresDDLText.parenthesized(text[using.upperBound...]) else {
+            throw PortableExpressionRefusal("its definition could not be read")
+        }
+        let tail = rest.trimmingCharacters(in: .whitespaces)
+        var predicateText: String?
+        if tail.hasPrefix("WHERE ") {
+            predicateText = String(tail.dropFirst("WHERE ".count))
+        } else if !tail.isEmpty {
+            throw PortableExpressionRefusal("an index with \(tail.prefix { $0 != " " }) (INCLUDE columns, storage parameters, …)")
+        }
+        var lines: [String: String] = [:]
+        for line in tableDDL.split(separator: "\n") {
+            let trimmed = line.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("\""), let (column, rest) = PostgresDDLText.identifier(Substring(trimmed)) { lines[column] = String(rest) }
+        }
+        let reader = expressionReader(table.columns, lines: lines)
+        let unique = text.hasPrefix("CREATE UNIQUE INDEX ")
+        var columns: [(name: String, descending: Bool)] = []
+        var expressions: [Int: PortableExpression] = [:]
+        for (position, key) in PostgresDDLText.splitTopLevel(list).enumerated() {
+            let (expression, descending) = try reader.indexKey(key, strict: unique)
+            if case .column(let column) = expression {
+                columns.append((column, descending))
+            } else {
+                columns.append((key, descending))
+                expressions[position] = expression
+            }
+        }
+        let predicate = try predicateText.map { try reader.condition($0, strict: unique) }
+        return PortableIndex(name: name, columns: columns, unique: unique, expressions: expressions, predicate: predicate, definition: ddl)
     }
 
     /// A default with a portable meaning: a literal (with or without a cast), a number, a boolean, the current time.

@@ -2,7 +2,8 @@ import PoolKit
 
 /// Writes a portable schema as PostgreSQL objects for the `copy` restore strategy: each table
 /// created bare before the data (columns, types, NOT NULL, defaults, identity, the CHECKs of
-/// ENUM/SET labels), its primary key, unique constraints and indexes as soon as its rows are in,
+/// ENUM/SET labels and the translated CHECK conditions), its primary key, unique constraints and
+/// indexes (expression and partial ones included) as soon as its rows are in,
 /// foreign keys and identity counters after all the data, comments last. Everything goes into the
 /// `public` schema; names are quoted exactly as they come (see `--fold-identifiers`).
 struct PostgresPortableWriter: PortableArchiveWriter {
@@ -11,6 +12,8 @@ struct PostgresPortableWriter: PortableArchiveWriter {
     static let schema = "public"
 
     func rowEncoder(for table: PortableTable) -> any PortableRowEncoder { PostgresCopyTextEncoder() }
+
+    var expressionDialect: PortableExpressionDialect? { PostgresExpressionDialect.dialect }
 
     func manifest(for schema: PortableSchema, source: ArchiveManifest, warnings: inout [String]) throws -> ArchiveManifest {
         var objects: [ArchiveObject] = []
@@ -51,11 +54,11 @@ struct PostgresPortableWriter: PortableArchiveWriter {
             }
             for index in table.indexes {
                 let name = unique(index.name, table: table.name)
-                let columns = index.columns.map { PostgresSQL.identifier($0.name) + ($0.descending ? " DESC" : "") }.joined(separator: ", ")
+                let (keys, predicate) = try PortableExpressionWriter(dialect: PostgresExpressionDialect.dialect).index(index)
                 postData.append(
                     ArchiveObject(
                         id: freshID(), kind: .index, name: name, schema: Self.schema, section: .postData, dependencies: [table.id],
-                        ddl: "CREATE \(index.unique ? "UNIQUE " : "")INDEX \(PostgresSQL.identifier(name)) ON \(qualified) (\(columns));\n"))
+                        ddl: "CREATE \(index.unique ? "UNIQUE " : "")INDEX \(PostgresSQL.identifier(name)) ON \(qualified) (\(keys))\(predicate.map { " WHERE \($0)" } ?? "");\n"))
             }
             for (number, key) in table.foreignKeys.enumerated() {
                 guard let referenced = tableIDs[key.referencedTable] else {
@@ -124,15 +127,15 @@ struct PostgresPortableWriter: PortableArchiveWriter {
         }
         for check in table.checks {
             let column = PostgresSQL.identifier(check.column)
-            let labels: String
             let expression: String
             switch check.rule {
             case .oneOf(let values):
-                labels = values.map(PostgresSQL.literal).joined(separator: ", ")
-                expression = "\(column) IN (\(labels))"
+                expression = "\(column) IN (\(values.map(PostgresSQL.literal).joined(separator: ", ")))"
             case .subsetOf(let values):
-                labels = values.map(PostgresSQL.literal).joined(separator: ", ")
+                let labels = values.map(PostgresSQL.literal).joined(separator: ", ")
                 expression = "\(column) <@ ARRAY[\(labels)]::text[]"
+            case .condition(let condition):
+                expression = try PortableExpressionWriter(dialect: PostgresExpressionDialect.dialect).sql(condition, strict: true)
             }
             lines.append("    CONSTRAINT \(PostgresSQL.identifier(check.name)) CHECK (\(expression))")
         }

@@ -49,17 +49,81 @@ struct SQLitePortableReader: PortableArchiveReader {
             await database.close()
             throw error
         }
+        var described = portable
         for index in manifest.objects where index.kind == .index {
-            guard let ddl = index.ddl else { continue }
-            let plain = portable.contains { $0.indexes.contains { $0.name == index.name } }
-            if !plain {
+            guard let ddl = index.ddl, !portable.contains(where: { $0.indexes.contains { $0.name == index.name } }) else { continue }
+            do {
+                let (position, expressionIndex) = try Self.expressionIndex(index.name, ddl: ddl, tables: described, objects: tableObjects)
+                described[position].indexes.append(expressionIndex)
+            } catch {
                 notCarried.append(
                     PortableNotCarried(
-                        kind: "index", name: index.name,
-                        reason: "an expression or partial index, whose SQL is in SQLite's dialect; port it by hand", definition: ddl))
+                        kind: "index", name: index.name, reason: "not translated: \((error as? PortableExpressionRefusal)?.reason ?? "\(error)")",
+                        definition: ddl))
             }
         }
-        return PortableSchema(tables: portable, notCarried: notCarried)
+        return PortableSchema(tables: described, notCarried: notCarried)
+    }
+
+    /// The CHECKs of a table's `CREATE TABLE`, each read as a portable condition or listed as not carried.
+    private static func checks(of table: String, ddl: String, columns: [PortableColumn], notCarried: inout [PortableNotCarried]) -> [PortableCheck] {
+        guard let (found, collated) = try? SQLiteDDLExpressions.checks(inCreateTable: ddl) else { return [] }
+        let reader = expressionReader(columns, collated: collated)
+        var checks: [PortableCheck] = []
+        var names: Set<String> = []
+        for check in found {
+            var name = check.name ?? (check.column.map { "\(table)_\($0)_check" } ?? "\(table)_check")
+            let base = name
+            var suffix = 1
+            while names.contains(sqliteFoldName(name)) {
+                suffix += 1
+                name = "\(base)\(suffix)"
+            }
+            names.insert(sqliteFoldName(name))
+            let definition = "CHECK (\(check.text))"
+            do {
+                checks.append(.condition(name: name, try reader.condition(check.text), definition: definition))
+            } catch {
+                notCarried.append(
+                    PortableNotCarried(
+                        kind: "check", name: "\(table).\(name)", reason: "not translated: \((error as? PortableExpressionRefusal)?.reason ?? "\(error)")",
+                        definition: definition))
+            }
+        }
+        return checks
+    }
+
+    private static func expressionReader(_ columns: [PortableColumn], collated: Set<String>) -> PortableExpressionReader {
+        let collatedNames = Set(collated.map(sqliteFoldName))
+        return PortableExpressionReader(
+            dialect: SQLiteExpressionDialect.dialect,
+            columns: columns.map { PortableExpressionColumn(name: $0.name, type: $0.type, exactText: !collatedNames.contains(sqliteFoldName($0.name))) })
+    }
+
+    /// An index with expression keys or a WHERE predicate, read from its `CREATE INDEX`: the
+    /// position of its table and the index, or a refusal.
+    private static func expressionIndex(
+        _ name: String, ddl: String, tables: [PortableTable], objects: [UInt32: ArchiveObject]
+    ) throws -> (Int, PortableIndex) {
+        guard let parts = try SQLiteDDLExpressions.index(ddl), let position = tables.firstIndex(where: { sqliteSameName($0.name, parts.table) }) else {
+            throw PortableExpressionRefusal("its CREATE INDEX could not be read")
+        }
+        let table = tables[position]
+        let collated = (try? SQLiteDDLExpressions.checks(inCreateTable: objects[table.id]?.ddl ?? ""))?.collated ?? []
+        let reader = expressionReader(table.columns, collated: collated)
+        var columns: [(name: String, descending: Bool)] = []
+        var expressions: [Int: PortableExpression] = [:]
+        for (position, key) in parts.keys.enumerated() {
+            let (expression, descending) = try reader.indexKey(key, strict: parts.unique)
+            if case .column(let column) = expression {
+                columns.append((column, descending))
+            } else {
+                columns.append((key, descending))
+                expressions[position] = expression
+            }
+        }
+        let predicate = try parts.predicate.map { try reader.condition($0, strict: parts.unique) }
+        return (position, PortableIndex(name: name, columns: columns, unique: parts.unique, expressions: expressions, predicate: predicate, definition: ddl))
     }
 
     func rowDecoder(for table: ArchiveTable, in manifest: ArchiveManifest) throws -> any PortableRowDecoder {
@@ -147,16 +211,11 @@ struct SQLitePortableReader: PortableArchiveReader {
             columns[index].autoIncrement = true
             columns[index].nullable = false
         }
-        if ddl.range(of: #"\bCHECK\s*\("#, options: [.regularExpression, .caseInsensitive]) != nil {
-            notCarried.append(
-                PortableNotCarried(
-                    kind: "check", name: table.name, reason: "CHECK expressions are in SQLite's dialect and are not translated",
-                    definition: ddl))
-        }
+        let checks = Self.checks(of: table.name, ddl: ddl, columns: columns, notCarried: &notCarried)
         return PortableTable(
             id: table.id, name: table.name, columns: columns, primaryKey: keyColumns.map(\.name),
             indexes: try await indexes(of: table.name, on: database),
-            foreignKeys: try await foreignKeys(of: table.name, on: database), nextAutoIncrement: nextAutoIncrement)
+            foreignKeys: try await foreignKeys(of: table.name, on: database), checks: checks, nextAutoIncrement: nextAutoIncrement)
     }
 
     /// Indexes on plain columns (those from CREATE INDEX and from UNIQUE constraints); the primary

@@ -1,14 +1,17 @@
 import PoolKit
 
 /// Writes a portable schema as SQLite objects for the `logical` restore strategy: each table with
-/// its columns, primary key, foreign keys and the CHECK of ENUM labels in one `CREATE TABLE` (SQLite
-/// cannot add keys later), indexes after the rows, AUTOINCREMENT counters in `sqlite_sequence`.
+/// its columns, primary key, foreign keys, the CHECK of ENUM labels and the translated CHECK
+/// conditions in one `CREATE TABLE` (SQLite cannot add keys later), indexes (expression and partial
+/// ones included) after the rows, AUTOINCREMENT counters in `sqlite_sequence`.
 /// Declared types are chosen so SQLite's affinity keeps each value's form (docs/migrating.md).
 struct SQLitePortableWriter: PortableArchiveWriter {
     var restoreStrategyName: String { "logical" }
     var engineName: String { "sqlite" }
 
     func rowEncoder(for table: PortableTable) -> any PortableRowEncoder { SQLiteTypedEncoder() }
+
+    var expressionDialect: PortableExpressionDialect? { SQLiteExpressionDialect.dialect }
 
     /// SQLite stores a NaN as NULL; and a number in a NUMERIC column as an INTEGER, or else as a
     /// REAL — which loses digits beyond 2⁶³−1 or beyond 15 significant digits.
@@ -42,16 +45,16 @@ struct SQLitePortableWriter: PortableArchiveWriter {
             objects.append(
                 ArchiveObject(
                     id: table.id, kind: .table, name: table.name, section: .preData,
-                    ddl: createTable(table, counter: counter, warnings: &warnings) + ";"))
+                    ddl: try createTable(table, counter: counter, warnings: &warnings) + ";"))
             for index in table.indexes {
                 var name = index.name
                 if indexNames.contains(sqliteFoldName(name)) { name = "\(table.name)_\(name)" }
                 indexNames.insert(sqliteFoldName(name))
-                let columns = index.columns.map { sqliteQuoteIdentifier($0.name) + ($0.descending ? " DESC" : "") }.joined(separator: ", ")
+                let (keys, predicate) = try PortableExpressionWriter(dialect: SQLiteExpressionDialect.dialect).index(index)
                 later.append(
                     ArchiveObject(
                         id: freshID(), kind: .index, name: name, section: .postData, dependencies: [table.id],
-                        ddl: "CREATE \(index.unique ? "UNIQUE " : "")INDEX \(sqliteQuoteIdentifier(name)) ON \(sqliteQuoteIdentifier(table.name)) (\(columns));"))
+                        ddl: "CREATE \(index.unique ? "UNIQUE " : "")INDEX \(sqliteQuoteIdentifier(name)) ON \(sqliteQuoteIdentifier(table.name)) (\(keys))\(predicate.map { " WHERE \($0)" } ?? "");"))
             }
             if counter != nil, let next = table.nextAutoIncrement {
                 let name = sqliteQuoteString(table.name)
@@ -80,7 +83,7 @@ struct SQLitePortableWriter: PortableArchiveWriter {
         return column.name
     }
 
-    private func createTable(_ table: PortableTable, counter: String?, warnings: inout [String]) -> String {
+    private func createTable(_ table: PortableTable, counter: String?, warnings: inout [String]) throws -> String {
         var lines: [String] = []
         for column in table.columns {
             var line = "  \(sqliteQuoteIdentifier(column.name)) \(Self.typeName(column.type))"
@@ -103,6 +106,11 @@ struct SQLitePortableWriter: PortableArchiveWriter {
         }
         if counter == nil && !table.primaryKey.isEmpty {
             lines.append("  PRIMARY KEY (\(table.primaryKey.map(sqliteQuoteIdentifier).joined(separator: ", ")))")
+        }
+        for check in table.checks {
+            guard case .condition(let condition) = check.rule else { continue }  // labels: the column's own CHECK above
+            let expression = try PortableExpressionWriter(dialect: SQLiteExpressionDialect.dialect).sql(condition, strict: true)
+            lines.append("  CONSTRAINT \(sqliteQuoteIdentifier(check.name)) CHECK (\(expression))")
         }
         for key in table.foreignKeys {
             let target = key.referencedColumns.isEmpty ? "" : " (\(key.referencedColumns.map(sqliteQuoteIdentifier).joined(separator: ", ")))"
