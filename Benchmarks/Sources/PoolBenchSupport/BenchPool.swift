@@ -13,6 +13,8 @@ public protocol BenchPool: Sendable {
 public enum PoolKind: String, Sendable, CaseIterable {
     /// PoolKit's pool for a URL, over a stub driver (the path applications take).
     case poolkit = "PoolKit"
+    /// PoolKit's pool typed by the driver (`DatabasePool<StubDriver>`), over the same stub driver.
+    case poolkitTyped = "PoolKit-typed"
     case postgresNIO = "postgres-nio"
     /// PoolKit's pool over a ConnectionSource of the benchmark's own: generic code that the
     /// compiler cannot specialize across modules.
@@ -73,6 +75,8 @@ public func withNoOpPool<R: Sendable>(
     case .poolkit:
         try await withPoolKitPool(
             try stubDriverSource(connectDelay: setup.connectDelay, counter: counter), setup, wrap: { PoolKitDriverPool(pool: $0) }, body)
+    case .poolkitTyped:
+        try await withPoolKitTypedPool(setup, counter: counter, body)
     case .poolkitOwnSource:
         try await withPoolKitPool(
             NoOpSource(connectDelay: setup.connectDelay, counter: counter), setup, wrap: { PoolKitOwnSourcePool(pool: $0) }, body)

@@ -32,7 +32,7 @@ public struct Settings: Sendable {
                 cycles = value
             case "--profile":
                 guard let kind = iterator.next().flatMap(PoolKind.init(rawValue:)), let tasks = iterator.next().flatMap(Int.init), tasks > 0 else {
-                    throw UsageError("--profile takes PoolKit or postgres-nio and a number of tasks")
+                    throw UsageError("--profile takes \(PoolKind.allCases.map(\.rawValue).joined(separator: ", ")) and a number of tasks")
                 }
                 profile = (kind, tasks)
             case "--seconds":

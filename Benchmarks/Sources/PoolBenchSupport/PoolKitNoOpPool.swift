@@ -42,13 +42,7 @@ struct PoolKitDriverPool: BenchPool {
     }
 
     func timedCycle(hold: Duration) async throws -> Duration {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let lease = try await pool.lease()
-        let waited = clock.now - start
-        if hold > .zero { try await Task.sleep(for: hold) }
-        await pool.release(lease)
-        return waited
+        try await timedLease(hold: hold, { try await pool.lease() }, { await pool.release($0) })
     }
 }
 
@@ -61,13 +55,7 @@ struct PoolKitOwnSourcePool: BenchPool {
     }
 
     func timedCycle(hold: Duration) async throws -> Duration {
-        let clock = ContinuousClock()
-        let start = clock.now
-        let lease = try await pool.lease()
-        let waited = clock.now - start
-        if hold > .zero { try await Task.sleep(for: hold) }
-        await pool.release(lease)
-        return waited
+        try await timedLease(hold: hold, { try await pool.lease() }, { await pool.release($0) })
     }
 }
 
@@ -84,4 +72,48 @@ func withPoolKitPool<Source: ConnectionSource, R: Sendable>(
         while pool.statistics.idle < setup.minConnections { try await Task.sleep(for: .milliseconds(1)) }
         return try await body(wrap(pool))
     }
+}
+
+/// PoolKit's pool typed by the driver, ``DatabasePool``, over the stub driver: it lends
+/// `StubConnection` itself, as an application that knows its engine uses the pool.
+struct PoolKitTypedPool: BenchPool {
+    let pool: DatabasePool<StubDriver>
+
+    func cycle() async throws {
+        try await pool.withConnection { _ in }
+    }
+
+    func timedCycle(hold: Duration) async throws -> Duration {
+        try await timedLease(hold: hold, { try await pool.lease() }, { await pool.release($0) })
+    }
+}
+
+/// Runs `body` with a running ``DatabasePool`` of the stub driver whose minimum connections are open.
+func withPoolKitTypedPool<R: Sendable>(
+    _ setup: NoOpPoolSetup, counter: OpenCounter, _ body: @Sendable (any BenchPool) async throws -> R
+) async throws -> R {
+    var configuration = PoolConfiguration()
+    configuration.minConnections = setup.minConnections
+    configuration.maxConnections = setup.maxConnections
+    let pool = try DatabasePool(
+        driver: StubDriver(connectDelay: setup.connectDelay, counter: counter), url: ConnectionURL("stub://bench"),
+        configuration: configuration)
+    return try await pool.withRunning {
+        while pool.statistics.idle < setup.minConnections { try await Task.sleep(for: .milliseconds(1)) }
+        return try await body(PoolKitTypedPool(pool: pool))
+    }
+}
+
+/// One cycle holding the lease for `hold`: how long `lease` took. The pools pass their own lease and
+/// release, called on the pool's concrete type so the compiler picks the code compiled for it.
+func timedLease<Lease>(
+    hold: Duration, _ lease: () async throws -> Lease, _ release: (Lease) async -> Void
+) async throws -> Duration {
+    let clock = ContinuousClock()
+    let start = clock.now
+    let borrowed = try await lease()
+    let waited = clock.now - start
+    if hold > .zero { try await Task.sleep(for: hold) }
+    await release(borrowed)
+    return waited
 }

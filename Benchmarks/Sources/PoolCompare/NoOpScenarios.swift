@@ -40,6 +40,7 @@ struct NoOpScenarios {
                 let name = "\(tasks) tasks, pool of \(connections)"
                 output.row("no-op", name, "cycles/s", rates, higherIsBetter: true)
                 output.row("no-op, own ConnectionSource", name, "cycles/s", rates, higherIsBetter: true, poolkit: .poolkitOwnSource)
+                output.row("no-op, DatabasePool", name, "cycles/s", rates, higherIsBetter: true, poolkit: .poolkitTyped)
                 output.row("no-op", name, "acquire p50 µs", p50, higherIsBetter: false)
                 output.row("no-op", name, "acquire p99 µs", p99, higherIsBetter: false)
                 output.row("no-op", name, "acquire max µs", worst, higherIsBetter: false)

@@ -6,9 +6,8 @@ extension ConnectionPool {
     /// also when `body` throws. A connection whose borrower threw is validated before its next use;
     /// one the driver says is broken is closed.
     ///
-    /// Inlinable so that the caller's module specializes it for its result type and connection
-    /// source (a driver pool's lease and release then run code compiled for it, see
-    /// ``lease(timeout:fileID:line:)``).
+    /// Inlinable so that the caller's module specializes it for its result type. A URL pool has an
+    /// overload of its own, which leases and releases through the code compiled for its source.
     @inlinable
     public func withConnection<Result>(
         isolation: isolated (any Actor)? = #isolation,
@@ -33,17 +32,11 @@ extension ConnectionPool {
     /// gets `CancellationError`. The timeout also bounds the validation of the connection on
     /// checkout: a connection that does not answer in time is replaced.
     ///
-    /// A driver pool (a URL pool, ``DriverConnectionSource``) runs a copy of the code compiled for
-    /// that source: unspecialized generic code spent a quarter of a pooled query's CPU time in the
-    /// runtime's generic-metadata lookups (perf, `PoolCompareServer`), and exported
-    /// pre-specializations (`@_specialize(exported:)`) were not picked up by callers in other modules.
+    /// A URL pool (`ConnectionPool<DriverConnectionSource>`) has an overload of its own, compiled
+    /// for that source (`ConnectionPool+DriverSource.swift`), which the compiler picks wherever the
+    /// pool's type is known.
     public func lease(timeout: Duration? = nil, fileID: String = #fileID, line: Int = #line) async throws -> PoolLease<Connection> {
-        if let driverPool = self as? ConnectionPool<DriverConnectionSource> {
-            let lease = try await driverPool.leaseCompiledForDrivers(timeout: timeout, fileID: fileID, line: line)
-            // Source is DriverConnectionSource, so Connection is its Connection: the same type.
-            return unsafeBitCast(lease, to: PoolLease<Connection>.self)
-        }
-        return try await leaseFromAnySource(timeout: timeout, fileID: fileID, line: line)
+        try await leaseFromAnySource(timeout: timeout, fileID: fileID, line: line)
     }
 
     /// ``lease(timeout:fileID:line:)`` for any connection source.

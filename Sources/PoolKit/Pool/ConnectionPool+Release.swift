@@ -7,7 +7,12 @@ extension ConnectionPool {
     /// error, e.g. libpq's "SSL SYSCALL error: EOF detected", is its `underlying`).
     @usableFromInline
     func release(_ lease: PoolLease<Connection>, afterThrowing error: any Error) async -> any Error {
-        await release(lease, after: error)
+        await releaseFromAnySource(lease, afterThrowing: error)
+    }
+
+    /// ``release(_:afterThrowing:)`` for any connection source.
+    func releaseFromAnySource(_ lease: PoolLease<Connection>, afterThrowing error: any Error) async -> any Error {
+        await releaseFromAnySource(lease, after: error)
         guard error is PoolKitError else { return error }  // the borrower's own error: kept as thrown
         let gracePeriod = state.withLock { state -> Duration?? in
             state.machine.cutOffAtShutdown.contains(lease.id) ? .some(state.machine.shutdownGracePeriod) : nil
@@ -28,12 +33,9 @@ extension ConnectionPool {
     /// the pool its connection. Only a connection the driver reports broken, or whose reset
     /// failed, is closed.
     ///
-    /// A driver pool runs a copy compiled for its source, as ``lease(timeout:fileID:line:)`` does.
+    /// A URL pool has an overload of its own, compiled for its source, as for
+    /// ``lease(timeout:fileID:line:)``.
     public func release(_ lease: PoolLease<Connection>, after error: (any Error)? = nil) async {
-        if let driverPool = self as? ConnectionPool<DriverConnectionSource> {
-            await driverPool.releaseCompiledForDrivers(unsafeBitCast(lease, to: PoolLease<DriverConnectionSource.Connection>.self), after: error)
-            return
-        }
         await releaseFromAnySource(lease, after: error)
     }
 

@@ -24,7 +24,8 @@ import Synchronization
 /// (`+Checkout`), giving back (`+Release`), connection work: open, close, health check (`+ConnectionWork`),
 /// validation with a time limit (`+Validation`), the background task (`+Run`), timers (`+Timers`),
 /// shutdown (`+Shutdown`), carrying out the state machine's actions (`+Effects`), statistics
-/// (`+Statistics`), and the copy compiled for URL pools (`+DriverSource`).
+/// (`+Statistics`), and the URL pool: its initializer and its borrowing API compiled for its
+/// source (`+DriverSource`).
 public final class ConnectionPool<Source: ConnectionSource>: Sendable {
     public typealias Connection = Source.Connection
 

@@ -5,11 +5,13 @@ extension DatabasePool {
     /// ```swift
     /// let names = try await pool.query("SELECT name FROM users WHERE team = \(team)").decode(String.self)
     /// ```
+    @inlinable
     public func query(_ query: SQLQuery, fileID: String = #fileID, line: Int = #line) async throws -> SQLRows {
         try await withConnection(fileID: fileID, line: line) { try await $0.query(query) }
     }
 
     /// Leases a connection, runs `query` (every interpolated value bound) and gives it back.
+    @inlinable
     public func execute(_ query: SQLQuery, fileID: String = #fileID, line: Int = #line) async throws {
         try await withConnection(fileID: fileID, line: line) { try await $0.execute(query) }
     }
@@ -24,6 +26,7 @@ extension DatabasePool {
     ///     try await connection.execute("UPDATE accounts SET balance = balance + \(amount) WHERE id = \(to)")
     /// }
     /// ```
+    @inlinable
     public func withTransaction<Result>(
         isolation level: TransactionIsolation? = nil,
         context: isolated (any Actor)? = #isolation,

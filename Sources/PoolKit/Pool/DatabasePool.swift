@@ -15,7 +15,8 @@ import ServiceLifecycle
 /// It is the ``ConnectionPool`` a URL gives (same configuration, URL options, metrics, logs and
 /// lifecycle), typed by the driver: the driver's `connect(to:logger:)` returns `D.Connection`, so
 /// every connection the pool opens is one, and the pool hands it out as such. Its lease and
-/// release run the pool code compiled for driver connections, as a URL pool's do.
+/// release run the pool code compiled for driver connections, as a URL pool's do; they are
+/// inlinable, so the caller's module compiles them for its driver.
 public struct DatabasePool<D: Driver>: Sendable {
     public typealias Connection = D.Connection
 
@@ -41,14 +42,21 @@ public struct DatabasePool<D: Driver>: Sendable {
             source: source, configuration: configuration.applying(url.poolOptions), hooks: hooks.erased(), logger: logger)
     }
 
-    /// The connection the driver opened, as its own type. Every connection of ``pool`` was opened by
-    /// `driver.connect(to:logger:)`, whose result type is `D.Connection`.
+    /// The connection the driver opened, as its own type: every connection of ``pool`` was opened
+    /// by `driver.connect(to:logger:)`, whose result type is `D.Connection`, so the check cannot
+    /// fail. It is the one conversion of the typed pool. A pool over a source typed by `D` would
+    /// need none, but its lease and release would be generic code of this module instantiated for
+    /// a driver of another module, which runs unspecialized (generic-metadata lookups on every
+    /// cycle); the URL pool underneath runs code compiled for its source. Inlined into the caller,
+    /// where `D` is known, the check is a class-pointer comparison.
+    @inlinable
     static func typed(_ connection: any DatabaseConnection) -> Connection {
-        unsafeDowncast(connection, to: Connection.self)
+        connection as! Connection
     }
 
     /// Borrows a connection, runs `body` with it and gives it back (reset for the next borrower),
     /// also when `body` throws; see ``ConnectionPool/withConnection(isolation:timeout:fileID:line:_:)``.
+    @inlinable
     public func withConnection<Result>(
         isolation: isolated (any Actor)? = #isolation,
         timeout: Duration? = nil,
@@ -63,16 +71,16 @@ public struct DatabasePool<D: Driver>: Sendable {
 
     /// Borrows a connection; see ``ConnectionPool/lease(timeout:fileID:line:)``. Give it back with
     /// ``release(_:after:)`` exactly once.
+    @inlinable
     public func lease(timeout: Duration? = nil, fileID: String = #fileID, line: Int = #line) async throws -> PoolLease<Connection> {
-        let lease = try await pool.leaseCompiledForDrivers(timeout: timeout, fileID: fileID, line: line)
-        return PoolLease(connection: Self.typed(lease.connection), id: lease.id, serial: lease.serial, leasedAt: lease.leasedAt)
+        let lease = try await pool.lease(timeout: timeout, fileID: fileID, line: line)
+        return lease.withConnection(Self.typed(lease.connection))
     }
 
     /// Gives a leased connection back; see ``ConnectionPool/release(_:after:)``.
+    @inlinable
     public func release(_ lease: PoolLease<Connection>, after error: (any Error)? = nil) async {
-        let untyped = PoolLease<any DatabaseConnection>(
-            connection: lease.connection, id: lease.id, serial: lease.serial, leasedAt: lease.leasedAt)
-        await pool.releaseCompiledForDrivers(untyped, after: error)
+        await pool.release(lease.withConnection(lease.connection as any DatabaseConnection), after: error)
     }
 
     /// The pool's background work; see ``ConnectionPool/run()``.
@@ -100,20 +108,20 @@ extension DatabasePool: Service {}
 
 extension PoolHooks where Connection: DatabaseConnection {
     /// These hooks for a pool that holds the connections as `any DatabaseConnection` (each one
-    /// opened by the driver whose connection type is `Connection`).
+    /// opened by the driver whose connection type is `Connection`, so the check cannot fail).
     func erased() -> PoolHooks<any DatabaseConnection> {
         var erased = PoolHooks<any DatabaseConnection>()
         if let hook = afterConnect {
-            erased.afterConnect = { @Sendable connection in try await hook(unsafeDowncast(connection, to: Connection.self)) }
+            erased.afterConnect = { @Sendable connection in try await hook(connection as! Connection) }
         }
         if let hook = beforeLease {
-            erased.beforeLease = { @Sendable connection in try await hook(unsafeDowncast(connection, to: Connection.self)) }
+            erased.beforeLease = { @Sendable connection in try await hook(connection as! Connection) }
         }
         if let hook = afterRelease {
-            erased.afterRelease = { @Sendable connection in try await hook(unsafeDowncast(connection, to: Connection.self)) }
+            erased.afterRelease = { @Sendable connection in try await hook(connection as! Connection) }
         }
         if let hook = beforeClose {
-            erased.beforeClose = { @Sendable connection in await hook(unsafeDowncast(connection, to: Connection.self)) }
+            erased.beforeClose = { @Sendable connection in await hook(connection as! Connection) }
         }
         return erased
     }

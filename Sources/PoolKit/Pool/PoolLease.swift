@@ -2,11 +2,30 @@
 /// exactly once; ``ConnectionPool/withConnection(isolation:timeout:fileID:line:_:)`` does that for you.
 public struct PoolLease<Connection: Sendable>: Sendable {
     public let connection: Connection
-    let id: Int
+    @usableFromInline let id: Int
     /// Changes with every lease of the connection, so a second release of this lease is ignored.
-    let serial: Int
+    @usableFromInline let serial: Int
     /// When the lease was handed out, for the hold-time metric.
-    var leasedAt = PoolInstant(nanoseconds: 0)
+    @usableFromInline var leasedAt: PoolInstant
+
+    init(connection: Connection, id: Int, serial: Int) {
+        self.init(connection: connection, id: id, serial: serial, leasedAt: PoolInstant(nanoseconds: 0))
+    }
+
+    @inlinable
+    init(connection: Connection, id: Int, serial: Int, leasedAt: PoolInstant) {
+        self.connection = connection
+        self.id = id
+        self.serial = serial
+        self.leasedAt = leasedAt
+    }
+
+    /// The same lease with its connection seen as another type (a typed pool's view of a URL
+    /// pool's lease, and back).
+    @inlinable
+    func withConnection<Other>(_ connection: Other) -> PoolLease<Other> {
+        PoolLease<Other>(connection: connection, id: id, serial: serial, leasedAt: leasedAt)
+    }
 }
 
 /// Where a lease was taken (`#fileID` and `#line` of the caller), for leak reports. Kept as its

@@ -13,21 +13,23 @@ import Synchronization
 /// partition under an exclusive lock while holding its parent, and a `COPY` into a partition locks
 /// the partition's parents when it first checks a row against its bounds — so a default partition
 /// (or any partition) loads only once all its siblings exist, and these two never wait for each
-/// other. Objects that change nothing about how a table takes rows do not hold its chunks back:
-/// those that only read the tables they depend on when they are created (a view, a materialized
-/// view created without data, a routine, a comment), and owners — until the `ALTER … OWNER` the
-/// restoring role owns the table, so it may write at least as much before as after (a driver lists
-/// owners after all tables: waiting for them would wait for the whole section). A table or blob no
-/// pre-data object names, and one the session does not deem eligible, waits for the whole section. Nothing else about the order changes: the
-/// objects still run one at a time, and post-data objects wait for the whole section.
+/// other. Objects that only read the tables they depend on when they are created do not hold their
+/// chunks back: a view, a materialized view created without data, a routine, a comment. Everything
+/// else does — an owner too: `ALTER TABLE … OWNER TO` locks the table (and a partition's parents
+/// are locked by a `COPY` into it) exclusively. A table or blob no pre-data object names, and one
+/// the session does not deem eligible, waits for the whole section. Nothing else about the order
+/// changes: the objects still run one at a time, and post-data objects wait for the whole section.
 ///
 /// Locks: a chunk's `COPY` holds a row-exclusive lock on its own table and takes at most a shared
 /// lock on the table's ancestors; the coordinator, which runs each object in a transaction of its
 /// own, holds locks only while that object's statements run. What may still run beside a loading
-/// table is an owner, a view, a comment or a routine — each statement locks one table it needs, or
-/// only reads the ones it depends on — so the coordinator may wait for a chunk's commit (an
-/// `ALTER TABLE … OWNER TO` of the loading table) or a chunk for one such statement, never both:
-/// no cycle is possible.
+/// table is a view, a comment or a routine, whose locks (access-share, share-update-exclusive, none)
+/// never conflict with a `COPY`'s: the coordinator never waits for a loader, nor a loader for the
+/// coordinator. That matters beyond the two of them: the reader waits for the coordinator (a chunk
+/// whose table is not yet loadable) and for loaders (a streamed chunk's full channel), and loaders
+/// wait for the reader; an `ALTER TABLE … OWNER TO` beside a loading table closed that circle — it
+/// queued behind one chunk's open `COPY`, a second chunk's `COPY` of the table queued behind it,
+/// and the reader, blocked on the second chunk's full channel, could not send the first its rest.
 final class PreDataGate: Sendable {
     private struct State {
         var applied = 0
@@ -36,7 +38,7 @@ final class PreDataGate: Sendable {
     }
 
     /// Kinds that change nothing about how the tables they depend on take rows.
-    static let notGating: Set<ArchiveObject.Kind> = [.view, .materializedView, .function, .comment, .owner]
+    static let notGating: Set<ArchiveObject.Kind> = [.view, .materializedView, .function, .comment]
 
     private let needed: [UInt32: Int]
     private let total: Int

@@ -423,7 +423,7 @@ struct RestorePreDataOverlapTests {
         try await RestoreOverlapTests().restore(behaviour, log: log, jobs: jobs, extra: Self.preDataExtra)
     }
 
-    @Test("a's chunks load before its owner and the view exist; b's wait for b_attach; post-data waits for all of it", arguments: [1, 2, 4])
+    @Test("a's chunks load after its owner and before the view exists; b's wait for b_attach; post-data waits for all of it", arguments: [1, 2, 4])
     func chunksDuringPreData(jobs: Int) async throws {
         let log = OverlapLog()
         var behaviour = OverlapBehaviour()
@@ -436,6 +436,7 @@ struct RestorePreDataOverlapTests {
         #expect(events.contains("v saw a loaded: true"), "a was not loaded while the pre-data section ran: \(events)")
         let index = { (event: String) throws -> Int in try #require(events.firstIndex(of: event), "no \(event): \(events)") }
         #expect(try index("load a#0") > index("pre a"))
+        #expect(try index("load a#0") > index("pre a_owner"), "a loaded beside the ALTER TABLE … OWNER that locks it exclusively")
         #expect(try index("load b#0") > index("pre b_attach"), "b loaded before an object depending on it existed")
         let firstCreate = try #require(events.firstIndex { $0.hasPrefix("create ") })
         #expect(firstCreate > (try index("pre v")), "a post-data object started before the pre-data section ended: \(events)")
@@ -475,7 +476,7 @@ struct RestorePreDataOverlapTests {
 
 @Suite("Pre-data gate")
 struct PreDataGateTests {
-    @Test("a table waits for itself and the objects that depend on it, except owners and readers; others wait for all")
+    @Test("a table waits for itself and the objects that depend on it, its owner among them, except readers; others wait for all")
     func objectsNeeded() {
         let objects = [
             ArchiveObject(id: 1, kind: .schema, name: "s", section: .preData),
@@ -488,7 +489,7 @@ struct PreDataGateTests {
         ]
         let gate = PreDataGate(preData: objects, eligible: [2, 3])
         #expect(gate.objectsNeeded(before: 2) == 4)
-        #expect(gate.objectsNeeded(before: 3) == 3)
+        #expect(gate.objectsNeeded(before: 3) == 5, "u waits for its owner, not for the view or the comment")
         #expect(gate.objectsNeeded(before: 9) == 7, "a blob or table not eligible waits for the whole section")
     }
 
@@ -506,7 +507,7 @@ struct PreDataGateTests {
         let gate = PreDataGate(preData: objects, eligible: [3, 4, 5, 7])
         #expect(gate.objectsNeeded(before: 3) == 7, "the leaf under the default partition waits for root_2 and its sibling")
         #expect(gate.objectsNeeded(before: 4) == 4)
-        #expect(gate.objectsNeeded(before: 5) == 5, "the root's owner does not hold its partitions back")
+        #expect(gate.objectsNeeded(before: 5) == 6, "the root's owner holds its partitions back: a COPY into one locks the root")
         #expect(gate.objectsNeeded(before: 7) == 7)
     }
 
