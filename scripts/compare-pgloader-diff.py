@@ -117,6 +117,9 @@ def main():
     warnings = len(re.findall(r"\bWARNING\b", log))
     total = [line.strip() for line in log.splitlines() if "Total import time" in line]
     print(f"- pgloader: {errors} ERROR and {warnings} WARNING lines in its log; summary: `{' '.join(total[-1].split()) if total else 'none (it failed)'}`")
+    for line in [line for line in log.splitlines() if re.search(r"\b(ERROR|FATAL)\b", line)][:3]:
+        text = re.sub(r"^\S+Z ", "", line.strip())
+        print(f"  - `{(text[:200] + '…') if len(text) > 200 else text}`")
     print()
 
 

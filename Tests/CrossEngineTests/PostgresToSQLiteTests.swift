@@ -118,4 +118,47 @@ struct PostgresToSQLiteTests {
         let columns = try await database.query("SELECT name FROM pragma_table_info('\(name)') ORDER BY cid").compactMap { $0[0] }
         return columns.map { "typeof(\"\($0.replacingOccurrences(of: "\"", with: "\"\""))\")" }.joined(separator: ", ")
     }
+
+    /// Found by scripts/check-migrations.sh on scripts/fixtures/hostile-postgres.sql: a type with a
+    /// modifier in the middle of its name (`timestamp(6) without time zone`) had "no portable form",
+    /// and the whole restore stopped before it began.
+    @Test("times and timestamps with a precision (timestamp(3), time(0), timestamptz(2)) arrive with their values")
+    func precisionModifiers() async throws {
+        let source = try await Scratch.postgres("p2s-prec")
+        let target = try Scratch.sqlite("p2s-prec")
+        try await withScratch([source, target]) {
+            try await source.execute(
+                """
+                CREATE TABLE stamps (id int PRIMARY KEY, at timestamp(3), clock time(0), instant timestamptz(2), span interval(2));
+                INSERT INTO stamps VALUES (1, '2024-03-31 02:30:00.1234', '23:59:59', '2024-10-27 02:30:00.125+02', '1 day 00:00:01.25'),
+                    (2, NULL, NULL, NULL, NULL);
+                """)
+            let summary = try await migrate(source, into: target)
+            let report = try #require(summary.migration)
+            let columns = try #require(report.tables.first).columns.map { "\($0.name): \($0.targetType)" }
+            #expect(columns == ["id: integer", "at: timestamp", "clock: time", "instant: timestamptz", "span: text"])
+            #expect(try await target.query("SELECT at, clock, instant, span FROM stamps ORDER BY id") == [
+                ["2024-03-31 02:30:00.123", "23:59:59", "2024-10-27 00:30:00.13+00:00", "1 day 00:00:01.25"], [nil, nil, nil, nil],
+            ])
+        }
+    }
+
+    /// Found by scripts/check-migrations.sh on scripts/fixtures/hostile-postgres.sql: `-1 days`
+    /// arrived as `-1 day`. PostgreSQL's own text output is the oracle.
+    @Test("an interval from binary COPY is written as PostgreSQL writes it: plural unless exactly 1, '+' after a negative part")
+    func intervalText() async throws {
+        let source = try await Scratch.postgres("p2s-iv")
+        let target = try Scratch.sqlite("p2s-iv")
+        try await withScratch([source, target]) {
+            try await source.execute(
+                """
+                CREATE TABLE spans (id int PRIMARY KEY, span interval);
+                INSERT INTO spans VALUES (1, '-1 days'), (2, '1 day'), (3, '-1 years +2 mons -3 days +04:05:06'), (4, '-1 mons'),
+                    (5, '2 years -1 mons'), (6, '-00:00:01.5'), (7, '0'), (8, '1 year -00:00:01'), (9, '-2 days +1 second'), (10, '14 mons');
+                """)
+            _ = try await migrate(source, into: target)
+            let expected = try await source.query("SELECT span::text FROM spans ORDER BY id")
+            #expect(try await target.query("SELECT span FROM spans ORDER BY id") == expected)
+        }
+    }
 }

@@ -55,4 +55,37 @@ struct RemainingDirectionsTests {
             #expect(try await target.scalar("SELECT COUNT(*) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()") == "1")
         }
     }
+
+    /// Found by scripts/check-migrations.sh on scripts/fixtures/hostile-postgres.sql: a BC date
+    /// arrived in SQLite as '-0043-03-15' (a form SQLite's date functions do not read) and made
+    /// MariaDB's LOAD DATA truncate it, failing the restore; SQLite and MariaDB turned -0.0 into 0.
+    @Test("dates outside the years 1–9999 and -0.0 are refused (named in the report), not changed, into SQLite and MariaDB")
+    func outOfRangeDatesAndNegativeZero() async throws {
+        let source = try await Scratch.postgres("p2x-range")
+        let sqlite = try Scratch.sqlite("p2x-range")
+        let mariadb = try await Scratch.mariadb("p2x-range")
+        try await withScratch([source, sqlite, mariadb]) {
+            try await source.execute(
+                """
+                CREATE TABLE days (id int PRIMARY KEY, day date, at timestamp, r real, d double precision);
+                INSERT INTO days VALUES (1, '0044-03-15 BC', '0044-03-15 12:00:00 BC', '-0', '-0'), (2, '12345-01-01', '12345-01-01 00:00:00', 0, 0),
+                    (3, '0001-01-01', '9999-12-31 23:59:59.999999', -1.5, -1.5);
+                """)
+            var options = RestoreOptions()
+            options.crossEngine.onBadValue = .null
+            let intoSQLite = try #require(try await migrate(source, into: sqlite, options: options).migration?.tables.first)
+            #expect(intoSQLite.refused == 6, "\(intoSQLite.refusedExamples)")
+            #expect(intoSQLite.refusedExamples.contains { $0.contains("column day") && $0.contains("0044-03-15 BC") })
+            #expect(intoSQLite.refusedExamples.contains { $0.contains("SQLite stores -0.0 as 0") })
+            #expect(try await sqlite.query("SELECT day, at, r, d FROM days ORDER BY id") == [
+                [nil, nil, nil, nil], [nil, nil, "0.0", "0.0"], ["0001-01-01", "9999-12-31 23:59:59.999999", "-1.5", "-1.5"],
+            ])
+            let intoMariaDB = try #require(try await migrate(source, into: mariadb, options: options).migration?.tables.first)
+            #expect(intoMariaDB.refused == 6, "\(intoMariaDB.refusedExamples)")
+            #expect(intoMariaDB.refusedExamples.contains { $0.contains("MariaDB stores -0.0 as 0") })
+            #expect(try await mariadb.query("SELECT day, at, r, d FROM days ORDER BY id") == [
+                [nil, nil, nil, nil], [nil, nil, "0", "0"], ["0001-01-01", "9999-12-31 23:59:59.999999", "-1.5", "-1.5"],
+            ])
+        }
+    }
 }

@@ -15,9 +15,10 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
 
     var expressionDialect: PortableExpressionDialect? { MariaDBExpressionDialect.dialect }
 
-    /// MariaDB's floating-point columns hold neither NaN nor infinity.
+    /// MariaDB's floating-point columns hold neither NaN nor infinity, and store -0.0 as 0.
     func problem(storing value: PortableValue) -> String? {
         if case .real(let number) = value, !number.isFinite { return "MariaDB has no \(number) in a floating-point column" }
+        if case .real(let number) = value, number == 0, number.sign == .minus { return "MariaDB stores -0.0 as 0" }
         return nil
     }
 
@@ -88,7 +89,48 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
                 if let limit = length[table.columns[index].name] { schema.tables[tableIndex].columns[index].type = .text(maxLength: limit) }
             }
         }
+        return Self.matchingForeignKeyTypes(schema)
+    }
+
+    /// InnoDB creates a foreign key only between columns of the same type (an `int` cannot reference a
+    /// `decimal`, a `longtext` cannot reference a `varchar`; strings of different lengths may), where
+    /// PostgreSQL and SQLite compare across types. So a referencing column whose type differs takes the type of the column it
+    /// references, with a warning; its values are then converted to that type by the usual rules, and
+    /// one that does not fit is refused like any other. Repeated until no key changes, for chains.
+    static func matchingForeignKeyTypes(_ schema: PortableSchema) -> PortableSchema {
+        var schema = schema
+        for _ in 0..<max(1, schema.tables.count) {
+            var changed = false
+            let byName = Dictionary(schema.tables.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            for tableIndex in schema.tables.indices {
+                for key in schema.tables[tableIndex].foreignKeys {
+                    guard let referenced = byName[key.referencedTable] else { continue }
+                    let targets = key.referencedColumns.isEmpty ? referenced.primaryKey : key.referencedColumns
+                    for (name, target) in zip(key.columns, targets) {
+                        guard let wanted = referenced.columns.first(where: { $0.name == target })?.type,
+                            let index = schema.tables[tableIndex].columns.firstIndex(where: { $0.name == name }),
+                            !sameKeyType(schema.tables[tableIndex].columns[index].type, wanted)
+                        else { continue }
+                        let table = schema.tables[tableIndex]
+                        schema.warnings.append(
+                            "\(table.name).\(name) becomes \(wanted.name) (was \(table.columns[index].type.name)), the type of \(referenced.name).\(target) it references: MariaDB keys a foreign key only between columns of one type")
+                        schema.tables[tableIndex].columns[index].type = wanted
+                        changed = true
+                    }
+                }
+            }
+            if !changed { break }
+        }
         return schema
+    }
+
+    /// Whether InnoDB keys a foreign key from a column of type `referencing` to one of `referenced`.
+    private static func sameKeyType(_ referencing: PortableType, _ referenced: PortableType) -> Bool {
+        if referencing == referenced { return true }
+        switch (referencing, referenced) {
+        case (.text(_?), .text), (.text(_?), .fixedText), (.fixedText, .text), (.fixedText, .fixedText): return true
+        default: return false
+        }
     }
 
     private func createTable(_ table: PortableTable, warnings: inout [String]) throws -> String {

@@ -7,7 +7,7 @@ enum PostgresBinaryValue {
     static func supports(_ type: String) -> Bool {
         let lower = type.lowercased()
         if lower.hasSuffix("[]") { return supports(String(lower.dropLast(2))) }
-        let base = lower.split(separator: "(").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? lower
+        let base = PostgresTypeMapping.baseName(lower)
         return decoders.keys.contains(base) || base == "interval"
     }
 
@@ -28,8 +28,7 @@ enum PostgresBinaryValue {
     static func kind(_ type: String) -> Kind {
         let lower = type.lowercased()
         if lower.hasSuffix("[]") { return .array(kind(String(lower.dropLast(2)))) }
-        let base = lower.split(separator: "(").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? lower
-        return decoders[base] ?? .text
+        return decoders[PostgresTypeMapping.baseName(lower)] ?? .text
     }
 
     /// Array element type OIDs → kinds (PostgreSQL's fixed OIDs of the built-in types).
@@ -69,12 +68,16 @@ enum PostgresBinaryValue {
         case .date:
             let days = try integer(4)
             if days == Int64(Int32.max) || days == Int64(Int32.min) { return .text(Array((days > 0 ? "infinity" : "-infinity").utf8)) }
-            return .date(PostgresClock.date(daysSince2000: days))
+            // A year outside 1–9999 (BC, or five digits) has no portable form: carried as PostgreSQL's
+            // text for it, which the conversion refuses as it refuses 'infinity'.
+            let text = PostgresClock.date(daysSince2000: days)
+            return PostgresClock.isPortable(text) ? .date(text) : .text(Array(text.utf8))
         case .time: return .time(PostgresClock.time(microseconds: try integer(8)))
         case .timestamp, .timestamptz:
             let micro = try integer(8)
             if micro == Int64.max || micro == Int64.min { return .text(Array((micro > 0 ? "infinity" : "-infinity").utf8)) }
             let text = PostgresClock.timestamp(microsecondsSince2000: micro)
+            guard PostgresClock.isPortable(text) else { return .text(Array(text.utf8)) }
             if case .timestamptz = kind { return .timestamp(text + "+00:00") }
             return .timestamp(text)
         case .bits:
@@ -213,7 +216,15 @@ enum PostgresClock {
         let day = doy - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        // PostgreSQL's text: year 0 is 1 BC.
+        if year < 1 { return "\(pad(1 - year, 4))-\(pad(month, 2))-\(pad(day, 2)) BC" }
         return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+    }
+
+    /// Whether a date or timestamp of ``date(daysSince2000:)`` or ``timestamp(microsecondsSince2000:)``
+    /// has a year of 1–9999, the years SQLite's date functions and MariaDB's columns hold.
+    static func isPortable(_ text: String) -> Bool {
+        !text.hasSuffix(" BC") && text.utf8.count >= 10 && text.utf8[text.utf8.index(text.utf8.startIndex, offsetBy: 4)] == UInt8(ascii: "-")
     }
 
     static func time(microseconds: Int64) -> String {
@@ -236,17 +247,23 @@ enum PostgresClock {
             days -= 1
             rest += perDay
         }
-        return date(daysSince2000: days) + " " + time(microseconds: rest)
+        let day = date(daysSince2000: days)
+        if day.hasSuffix(" BC") { return day.dropLast(3) + " " + time(microseconds: rest) + " BC" }
+        return day + " " + time(microseconds: rest)
     }
 
     /// An interval in PostgreSQL's default output style, e.g. `1 year 2 mons 3 days 04:05:06`.
     static func interval(months: Int64, days: Int64, microseconds: Int64) -> String {
+        // As PostgreSQL writes it: a unit is plural unless its value is exactly 1 (`-1 days`), and a
+        // positive part after a negative one has a `+` (`-1 years +2 mons`).
         var parts: [String] = []
-        if months / 12 != 0 { parts.append("\(months / 12) year\(abs(months / 12) == 1 ? "" : "s")") }
-        if months % 12 != 0 { parts.append("\(months % 12) mon\(abs(months % 12) == 1 ? "" : "s")") }
-        if days != 0 { parts.append("\(days) day\(abs(days) == 1 ? "" : "s")") }
+        var negativeBefore = false
+        for (value, unit) in [(months / 12, "year"), (months % 12, "mon"), (days, "day")] where value != 0 {
+            parts.append("\(!parts.isEmpty && negativeBefore && value > 0 ? "+" : "")\(value) \(unit)\(value == 1 ? "" : "s")")
+            negativeBefore = value < 0
+        }
         if microseconds != 0 || parts.isEmpty {
-            parts.append((microseconds < 0 ? "-" : "") + time(microseconds: abs(microseconds)))
+            parts.append((microseconds < 0 ? "-" : negativeBefore ? "+" : "") + time(microseconds: abs(microseconds)))
         }
         return parts.joined(separator: " ")
     }

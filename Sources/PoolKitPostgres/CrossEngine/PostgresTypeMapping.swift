@@ -1,3 +1,4 @@
+import Foundation
 import PoolKit
 
 /// PostgreSQL column types (as the catalog spells them, `character varying(20)`) → portable types.
@@ -6,9 +7,16 @@ import PoolKit
 /// for them from binary COPY when it can (arrays of the portable types, intervals); any other is
 /// named by ``PostgresBinaryValue/supports(_:)`` before the restore begins.
 enum PostgresTypeMapping {
+    /// A catalog type's name without its modifier, wherever the catalog puts it: `numeric(10,2)` →
+    /// `numeric`, `timestamp(3) without time zone` → `timestamp without time zone`.
+    static func baseName(_ type: String) -> String {
+        type.lowercased().replacingOccurrences(of: #"\s*\([^)]*\)"#, with: "", options: .regularExpression)
+            .trimmingCharacters(in: .whitespaces)
+    }
+
     static func portableType(_ type: String) -> (PortableType, warning: String?) {
         let lower = type.lowercased()
-        let base = lower.split(separator: "(").first.map(String.init)?.trimmingCharacters(in: .whitespaces) ?? lower
+        let base = baseName(lower)
         let arguments = lower.split(separator: "(").dropFirst().first.map { part in
             part.prefix { $0 != ")" }.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         } ?? []

@@ -18,6 +18,7 @@ struct SQLitePortableWriter: PortableArchiveWriter {
     func problem(storing value: PortableValue) -> String? {
         switch value {
         case .real(let number) where number.isNaN: return "SQLite stores NaN as NULL"
+        case .real(let number) where number == 0 && number.sign == .minus: return "SQLite stores -0.0 as 0"
         case .decimal(let text):
             let digits = text.drop { $0 == "-" || $0 == "+" }
             if !digits.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) {
