@@ -40,6 +40,31 @@ final class PreDataGate: Sendable {
     /// Kinds that change nothing about how the tables they depend on take rows.
     static let notGating: Set<ArchiveObject.Kind> = [.view, .materializedView, .function, .comment]
 
+    /// `preData` with each owner object moved up to right after the last object it depends on —
+    /// where pg_dump itself puts an `ALTER … OWNER TO`, in the entry that creates the object — so
+    /// that a table's chunks, which wait for its owner statement, need not wait for every other
+    /// table's. Nothing else moves; an owner still follows everything it depends on, and precedes
+    /// whatever depends on it (it moves only earlier, and stays after its own dependencies).
+    static func ownersAfterTheirObjects(_ preData: [ArchiveObject]) -> [ArchiveObject] {
+        let index = Dictionary(preData.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
+        // Each owner's anchor: the last object before it that it depends on.
+        var anchored: [Int: [Int]] = [:]
+        var moved = Set<Int>()
+        for (position, object) in preData.enumerated() where object.kind == .owner {
+            guard let anchor = object.dependencies.compactMap({ index[$0] }).filter({ $0 < position }).max() else { continue }
+            anchored[anchor, default: []].append(position)
+            moved.insert(position)
+        }
+        var ordered: [ArchiveObject] = []
+        ordered.reserveCapacity(preData.count)
+        func emit(_ position: Int) {
+            ordered.append(preData[position])
+            for owner in anchored[position] ?? [] { emit(owner) }
+        }
+        for position in preData.indices where !moved.contains(position) { emit(position) }
+        return ordered
+    }
+
     private let needed: [UInt32: Int]
     private let total: Int
     private let state = Mutex(State())

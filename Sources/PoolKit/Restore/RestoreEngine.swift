@@ -128,8 +128,10 @@ public struct RestoreEngine: Sendable {
             let early =
                 options.singleTransaction || selection.preData.isEmpty
                 ? [] : Set(manifest.tables.filter { selection.loadsData(of: $0.id) && begun.mayLoadDuringPreData($0) }.map(\.id))
-            let gate = early.isEmpty ? nil : PreDataGate(preData: selection.preData, eligible: early)
-            let preData = selection.preData
+            // Alongside the load, each owner statement runs right after the object it owns (as in
+            // pg_dump's own order), since a table's chunks wait for it (PreDataGate).
+            let preData = early.isEmpty ? selection.preData : PreDataGate.ownersAfterTheirObjects(selection.preData)
+            let gate = early.isEmpty ? nil : PreDataGate(preData: preData, eligible: early)
             let applyPreData: @Sendable () async throws -> Void = {
                 for object in preData {
                     try await begun.apply(object, on: coordinator)

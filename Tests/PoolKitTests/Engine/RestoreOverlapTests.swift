@@ -523,3 +523,27 @@ struct PreDataGateTests {
         await #expect(throws: PoolKitError.self) { try await gate.waitUntilLoadable(3) }
     }
 }
+
+@Suite("Pre-data order beside the load")
+struct PreDataOwnerOrderTests {
+    @Test("each owner moves up to right after what it depends on; nothing else moves, and dependents stay after it")
+    func ownersAfterTheirObjects() {
+        let objects = [
+            ArchiveObject(id: 1, kind: .schema, name: "s", section: .preData),
+            ArchiveObject(id: 2, kind: .table, name: "t", section: .preData, dependencies: [1]),
+            ArchiveObject(id: 3, kind: .table, name: "u", section: .preData, dependencies: [1]),
+            ArchiveObject(id: 4, kind: .view, name: "v", section: .preData, dependencies: [2, 3]),
+            ArchiveObject(id: 5, kind: .owner, name: "s", section: .preData, dependencies: [1]),
+            ArchiveObject(id: 6, kind: .owner, name: "t", section: .preData, dependencies: [2]),
+            ArchiveObject(id: 7, kind: .owner, name: "u", section: .preData, dependencies: [3]),
+            ArchiveObject(id: 8, kind: .owner, name: "v", section: .preData, dependencies: [4]),
+            ArchiveObject(id: 9, kind: .owner, name: "free", section: .preData),
+            ArchiveObject(id: 10, kind: .acl, name: "t", section: .preData, dependencies: [6]),
+        ]
+        let ordered = PreDataGate.ownersAfterTheirObjects(objects).map(\.id)
+        #expect(ordered == [1, 5, 2, 6, 3, 7, 4, 8, 9, 10])
+        #expect(Set(ordered) == Set(objects.map(\.id)) && ordered.count == objects.count)
+        let gate = PreDataGate(preData: PreDataGate.ownersAfterTheirObjects(objects), eligible: [2, 3])
+        #expect(gate.objectsNeeded(before: 2) == 4, "t's chunks wait for t and its owner only")
+    }
+}
