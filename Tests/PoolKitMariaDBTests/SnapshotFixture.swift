@@ -229,8 +229,8 @@ enum SnapshotFixture {
                 try await connection.execute(unsafeSQL: statement)
             }
         }
-        try database.runClient(latin1Script, characterSet: "latin1")
-        try database.runClient(cp1251Script, characterSet: "cp1251")
+        try await database.runClient(latin1Script, characterSet: "latin1")
+        try await database.runClient(cp1251Script, characterSet: "cp1251")
     }
 }
 

@@ -42,8 +42,8 @@ struct SnapshotRoundTripTests {
         #expect(sourceLatin1 != nil)
         #expect(try await target.withConnection { try await $0.query(unsafeSQL: latin1).scalar } == sourceLatin1)
         try await expectFidelityCases(source, target)
-        let sourceSchema = try source.schemaDump()
-        let targetSchema = try target.schemaDump()
+        let sourceSchema = try await source.schemaDump()
+        let targetSchema = try await target.schemaDump()
         if sourceSchema != targetSchema {
             let a = sourceSchema.split(separator: "\n", omittingEmptySubsequences: false)
             let b = targetSchema.split(separator: "\n", omittingEmptySubsequences: false)
@@ -297,7 +297,7 @@ struct SnapshotRoundTripTests {
             let script: [UInt8] =
                 Array("CREATE TABLE b5 (id INT PRIMARY KEY, e ENUM('a', '".utf8) + [0xC8, 0x79]
                 + Array("') CHARACTER SET big5);\nINSERT INTO b5 VALUES (1, 'a'), (2, '".utf8) + [0xC8, 0x79] + Array("');\n".utf8)
-            try source.runClient(script, characterSet: "big5")
+            try await source.runClient(script, characterSet: "big5")
             do {
                 try await PoolKitMariaDBTests.roundTripThroughFile(source, target, jobs: 1)
                 Issue.record("a restore that turned a big5 ENUM value into the error value passed")
@@ -337,7 +337,9 @@ struct SnapshotRoundTripTests {
                 let count = "SELECT (SELECT COUNT(*) FROM remote_rows), (SELECT COUNT(*) FROM fed)"
                 #expect(try await source.withConnection { try await $0.query(unsafeSQL: count).rows.first } == ["2", "2"])
                 #expect(try await target.withConnection { try await $0.query(unsafeSQL: count).rows.first } == ["2", "2"])
-                #expect(try source.schemaDump() == (try target.schemaDump()))
+                let sourceSchema = try await source.schemaDump()
+                let targetSchema = try await target.schemaDump()
+                #expect(sourceSchema == targetSchema)
             } catch {
                 try? await source.withConnection { try await $0.execute(unsafeSQL: "DROP SERVER IF EXISTS `\(server)`") }
                 throw error

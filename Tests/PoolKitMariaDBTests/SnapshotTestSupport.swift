@@ -106,7 +106,11 @@ struct ScratchDatabase: Sendable {
 
     /// `mariadb-dump --no-data --skip-comments --routines --events --triggers` of this database,
     /// with `AUTO_INCREMENT=n` removed; the password goes through the child's MYSQL_PWD.
-    func schemaDump() throws -> String {
+    func schemaDump() async throws -> String {
+        try await offPool { try self.schemaDumpBlocking() }
+    }
+
+    private func schemaDumpBlocking() throws -> String {
         let url = self.url
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -138,7 +142,11 @@ extension ScratchDatabase {
     /// Feeds `script` (raw bytes, in `characterSet`) to the `mariadb` client connected to this
     /// database with that default character set — for objects created under a client character
     /// set that is not UTF-8. The password goes through the child's MYSQL_PWD.
-    func runClient(_ script: [UInt8], characterSet: String) throws {
+    func runClient(_ script: [UInt8], characterSet: String) async throws {
+        try await offPool { try self.runClientBlocking(script, characterSet: characterSet) }
+    }
+
+    private func runClientBlocking(_ script: [UInt8], characterSet: String) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
@@ -201,4 +209,13 @@ func roundTripThroughPipe(_ source: ScratchDatabase, _ target: ScratchDatabase, 
         url: source.url, to: FileDescriptorArchiveSink(fileDescriptor: writeEnd, name: "a test pipe", closeWhenDone: true),
         options: options.0)
     _ = try await restored
+}
+
+/// Runs `work` (a client program, waited for) on a thread of its own: blocking one of the
+/// cooperative pool's threads (two on a 2-core machine) can starve this process's own database
+/// clients, which the program may be waiting for.
+func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
+    }
 }

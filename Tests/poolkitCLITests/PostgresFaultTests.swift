@@ -85,38 +85,57 @@ struct PostgresFaultTests {
     }
 
     /// A source of about 25 MB of rows in three tables, databases dropped afterwards.
+    ///
+    /// Every psql runs on a thread of its own (`offPool`), never on the cooperative pool: a
+    /// `DROP DATABASE … WITH (FORCE)` waits until every backend of the cluster has absorbed its
+    /// signal barrier, and a backend inside `COPY … FROM STDIN` absorbs it only once its client
+    /// sends more — a client in this process, which a psql blocking one of the pool's two threads
+    /// (another test blocking the other) would starve. CI hung that way.
     func withContext(_ body: (BackupFaultContext) async throws -> Void) async throws {
         let tag = UInt32.random(in: 0...UInt32.max)
         let admin = try url("postgres")
         let created = CreatedDatabases()
-        func create() throws -> String {
+        @Sendable func create() async throws -> String {
             let name = "pk_fault_\(tag)_\(created.names.withLock { $0.count })"
-            try Self.psql(admin, "CREATE DATABASE \(name)")
+            try await offPool { try Self.psql(admin, "CREATE DATABASE \(name)") }
             created.names.withLock { $0.append(name) }
             return name
         }
-        let source = try create()
-        defer {
-            for name in created.names.withLock({ $0 }) { try? Self.psql(admin, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+        func dropAll() async {
+            let names = created.names.withLock { $0 }
+            _ = try? await offPool { for name in names { try? Self.psql(admin, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") } }
         }
-        try Self.psql(
-            try url(source),
-            #"""
-            CREATE TABLE big (id integer PRIMARY KEY, payload text, n numeric);
-            INSERT INTO big SELECT g, repeat(md5(g::text), 6), g * 1.5 FROM generate_series(1, 120000) g;
-            CREATE TABLE "Other ""one""" (k text PRIMARY KEY, v bytea);
-            INSERT INTO "Other ""one""" SELECT 'k' || g, decode(md5(g::text), 'hex') FROM generate_series(1, 20000) g;
-            CREATE INDEX big_n ON big (n);
-            ANALYZE;
-            """#)
+        do {
+            try await withSource(try await create(), create: create, body)
+        } catch {
+            await dropAll()
+            throw error
+        }
+        await dropAll()
+    }
+
+    /// Fills the source database and runs `body` with the context around it.
+    private func withSource(
+        _ source: String, create: @escaping @Sendable () async throws -> String, _ body: (BackupFaultContext) async throws -> Void
+    ) async throws {
         let sourceURL = try url(source)
+        try await offPool {
+            try Self.psql(
+                sourceURL,
+                #"""
+                CREATE TABLE big (id integer PRIMARY KEY, payload text, n numeric);
+                INSERT INTO big SELECT g, repeat(md5(g::text), 6), g * 1.5 FROM generate_series(1, 120000) g;
+                CREATE TABLE "Other ""one""" (k text PRIMARY KEY, v bytea);
+                INSERT INTO "Other ""one""" SELECT 'k' || g, decode(md5(g::text), 'hex') FROM generate_series(1, 20000) g;
+                CREATE INDEX big_n ON big (n);
+                ANALYZE;
+                """#)
+        }
         let base = try serverBase()
         var context = BackupFaultContext(
             poolkit: try poolkitBinary().path, source: sourceURL, strategy: "copy", jobs: 2,
-            makeTarget: { [created] in
-                let name = "pk_fault_\(tag)_\(created.names.withLock { $0.count })"
-                try await offPool { try Self.psql("\(base.base)/postgres\(base.query)", "CREATE DATABASE \(name)") }
-                created.names.withLock { $0.append(name) }
+            makeTarget: {
+                let name = try await create()
                 return "\(base.base)/\(name)\(base.query)"
             },
             fingerprint: { url in try await offPool { try Self.fingerprint(url) } })
