@@ -9,3 +9,10 @@ func onOwnThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         Thread.detachNewThread { continuation.resume(returning: work()) }
     }
 }
+
+/// ``onOwnThread(_:)`` for work that throws: for tests that run a client program (`psql`,
+/// `mariadb`, `poolkit`) and wait for it — the program may itself wait for this process's own
+/// database clients.
+public func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await onOwnThread { Result { try work() } }.get()
+}

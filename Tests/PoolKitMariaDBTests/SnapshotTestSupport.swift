@@ -211,11 +211,3 @@ func roundTripThroughPipe(_ source: ScratchDatabase, _ target: ScratchDatabase, 
     _ = try await restored
 }
 
-/// Runs `work` (a client program, waited for) on a thread of its own: blocking one of the
-/// cooperative pool's threads (two on a 2-core machine) can starve this process's own database
-/// clients, which the program may be waiting for.
-func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
-    }
-}

@@ -1,4 +1,5 @@
 import Foundation
+import PoolKitConformance
 import Testing
 
 /// The result of running the built `poolkit` binary.
@@ -51,15 +52,4 @@ func poolkitBinary() throws -> URL {
 struct CLITestFailure: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// Runs blocking work — a client program such as `mariadb` or `psql` and the wait for it — on a
-/// thread of its own, never on Swift's cooperative pool: a client waiting on a server lock that
-/// another suite's task must release would otherwise hold one of the pool's few threads (two on
-/// two cores) and stall that task too (seen: `CREATE DATABASE` waiting for the backup lock of a
-/// snapshot backup in the same test process).
-func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread.detachNewThread { continuation.resume(with: Result { try work() }) }
-    }
 }
