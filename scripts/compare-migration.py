@@ -74,11 +74,20 @@ class Database:
                 result[name.lower()] = (name, columns)
             return result
         if self.engine == "postgres":
-            rows = self._run("SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_class c "
+            # A domain's column is read as the domain's base type (through domains over domains, with
+            # the first type modifier met on the way down: a domain over numeric(5,2) is numeric(5,2));
+            # an enum's as "enum NAME". Partitions are not tables of their own: the partitioned table's
+            # rows are theirs.
+            rows = self._run("WITH RECURSIVE walk (nspname, relname, attname, attnum, typid, typmod) AS ("
+                             "SELECT n.nspname, c.relname, a.attname, a.attnum, a.atttypid, a.atttypmod FROM pg_class c "
                              "JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_attribute a ON a.attrelid = c.oid "
                              "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' "
                              "AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND a.attnum > 0 AND NOT a.attisdropped "
-                             "ORDER BY n.nspname, c.relname, a.attnum")
+                             "UNION ALL SELECT w.nspname, w.relname, w.attname, w.attnum, t.typbasetype, "
+                             "CASE WHEN w.typmod <> -1 THEN w.typmod ELSE t.typtypmod END FROM walk w JOIN pg_type t ON t.oid = w.typid "
+                             "WHERE t.typtype = 'd') "
+                             "SELECT w.nspname, w.relname, w.attname, CASE WHEN t.typtype = 'e' THEN 'enum ' ELSE '' END || format_type(w.typid, w.typmod) "
+                             "FROM walk w JOIN pg_type t ON t.oid = w.typid WHERE t.typtype <> 'd' ORDER BY w.nspname, w.relname, w.attnum")
             for schema, table, column, declared in rows:
                 entry = result.setdefault(table.lower(), (table, [], schema))
                 if entry[2] != schema:
@@ -122,7 +131,13 @@ class Database:
         for column, kind in columns:
             c = quote(column, self.engine)
             if self.engine == "postgres":
-                expression = f"encode({c}, 'hex')" if kind == "blob" and self.is_bytea(table, column) else f"encode(convert_to({c}::text, 'UTF8'), 'hex')"
+                declared = self.declared(table, column)
+                if kind == "blob" and declared == "bytea":
+                    expression = f"encode({c}, 'hex')"
+                else:
+                    # money's text follows lc_monetary ($1,234.50); as numeric it is the decimal
+                    text = f"{c}::numeric::text" if declared == "money" else f"{c}::text"
+                    expression = f"encode(convert_to({text}, 'UTF8'), 'hex')"
             elif kind == "blob":
                 expression = f"HEX({c})"
             elif kind.startswith("bit"):
@@ -143,10 +158,45 @@ class Database:
                     out[i].append(raw if columns[i][1] == "blob" else raw.decode("utf-8", errors="surrogateescape"))
         return out
 
-    def is_bytea(self, table, column):
+    def declared(self, table, column):
+        """A column's declared type as tables() gives it (a domain's base type)."""
         if not hasattr(self, "_tables"):
             self._tables = self.tables()
-        return dict(self._tables[table.lower()][1])[column] == "bytea"
+        return dict(self._tables[table.lower()][1])[column]
+
+    def programs(self):
+        """(kind, name) of the source's views, materialized views, functions and procedures (both
+        "function"), triggers and events, as a Counter: what a restore into another engine lists as
+        not carried. PostgreSQL: of every schema but the system's, without extensions' functions and
+        the triggers a partition inherits."""
+        if self.engine == "sqlite":
+            rows = [(k.decode(), n.decode()) for k, n in self.db.execute("SELECT type, name FROM sqlite_schema WHERE type IN ('view', 'trigger')")]
+        elif self.engine == "postgres":
+            rows = self._run(
+                "SELECT CASE c.relkind WHEN 'v' THEN 'view' ELSE 'materialized-view' END, c.relname FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('v', 'm') "
+                "AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' "
+                "UNION ALL SELECT 'function', p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE p.prokind IN ('f', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                "AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e') "
+                "UNION ALL SELECT 'trigger', t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE NOT t.tgisinternal AND t.tgparentid = 0 "
+                "AND n.nspname NOT IN ('pg_catalog', 'information_schema')")
+        else:
+            rows = self._run("SELECT 'view', TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = DATABASE() "
+                             "UNION ALL SELECT 'function', ROUTINE_NAME FROM information_schema.ROUTINES WHERE ROUTINE_SCHEMA = DATABASE() "
+                             "UNION ALL SELECT 'trigger', TRIGGER_NAME FROM information_schema.TRIGGERS WHERE TRIGGER_SCHEMA = DATABASE() "
+                             "UNION ALL SELECT 'event', EVENT_NAME FROM information_schema.EVENTS WHERE EVENT_SCHEMA = DATABASE()")
+        return collections.Counter((kind, name) for kind, name in rows)
+
+    def partitions(self):
+        """The names (lower-case) of the PostgreSQL partitions of the tables tables() lists."""
+        if self.engine != "postgres":
+            return {}
+        rows = self._run("SELECT c.relname, p.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                         "JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = c.relnamespace "
+                         "WHERE c.relispartition AND n.nspname NOT IN ('pg_catalog', 'information_schema')")
+        return {child.lower(): parent for child, parent in rows}
 
 
 def quote(name, engine, schema=None):
@@ -228,6 +278,13 @@ def kind_of(engine, declared):
         if base == "bit":
             return "bit" + re.search(r"\((\d+)\)", d).group(1) if "(" in d else "bit1"
         return "text"
+    # PostgreSQL (format_type's spelling, a domain already resolved to its base type by tables())
+    if d.endswith("]"):
+        return "text"  # an array, whatever its elements: {1,2}
+    if d.startswith("enum "):
+        return "enum"
+    if d == "money":
+        return "numeric"  # read as col::numeric
     d = re.sub(r"\s*\([^)]*\)", "", d)  # timestamp(3) without time zone → timestamp without time zone
     if d == "boolean":
         return "boolean"
@@ -473,6 +530,19 @@ class Refusals:
         return True
 
 
+def listed_not_carried(reports):
+    """(kind, name) of what the reports list as not carried, once per listing: a procedure counts as
+    a function, and a PostgreSQL source's names lose their schema and argument list."""
+    listed = collections.Counter()
+    for report in reports:
+        for item in report.get("notCarried", []):
+            name = item["name"]
+            if report.get("sourceEngine") == "postgres":
+                name = re.sub(r"\(.*", "", name).split(".", 1)[-1]
+            listed[({"procedure": "function"}.get(item["kind"], item["kind"]), name)] += 1
+    return listed
+
+
 def show(value):
     text = "NULL" if value is None else (f"[{value[1]}]" if isinstance(value, tuple) else repr(value))
     return text if len(text) <= 60 else text[:57] + "..."
@@ -485,6 +555,8 @@ def main():
     parser.add_argument("--report", action="append", default=[], help="a restore's JSON report (repeat for each hop): values it refused are not differences")
     parser.add_argument("--same-shape", action="store_true", help="each column's kind must match too (a round trip)")
     parser.add_argument("--quiet", action="store_true", help="print only differences and the summary line")
+    parser.add_argument("--expect-not-carried", action="store_true",
+                        help="each view, materialized view, function, procedure and trigger of the source must be listed as not carried by a --report")
     args = parser.parse_args()
     source, target = Database(args.source), Database(args.target)
     refused = Refusals([json.load(open(path)) for path in args.report])
@@ -541,8 +613,18 @@ def main():
             print(f"DIFFERENCE: table {name}, column {column} ({declared} → {target_declared}, kind {kind}): digests {da} / {db}")
             print("  only in the source: " + ", ".join(show(v) for v in list(only_source.elements())[:5]))
             print("  only in the target: " + ", ".join(show(v) for v in list(only_target.elements())[:5]))
+    partitions = source.partitions()
     for key in sorted(set(target_tables) - set(source_tables)):
-        print(f"note: table {target_tables[key][0]} is in the target only")
+        if key in partitions:
+            print(f"DIFFERENCE: table {target_tables[key][0]}: a partition of {partitions[key]} in the source, a table of its own in the target "
+                  f"(its rows belong in {partitions[key]})")
+            differences += 1
+        else:
+            print(f"note: table {target_tables[key][0]} is in the target only")
+    if args.expect_not_carried:
+        for kind, name in (source.programs() - listed_not_carried(json.load(open(path)) for path in args.report)).elements():
+            print(f"DIFFERENCE: {kind} {name}: in the source, but no report lists it as not carried")
+            differences += 1
     print(f"compare-migration: {len(source_tables)} tables, {rows_compared} rows, {columns_compared} columns compared; "
           f"{refused_seen} values refused by the restore (per its report); {differences} differences")
     sys.exit(1 if differences else 0)
