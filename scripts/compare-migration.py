@@ -15,11 +15,22 @@ without regard to case; PostgreSQL tables are read from whichever schema holds t
 MySQL database's tables in a schema of its name), and a name in two schemas is an error.
 
 Each value is normalized by the kind of its *source* column (the portable type docs/migrating.md
-maps it to), so that one value reads the same in every engine. With --report (the JSON of
-`poolkit restore --report`), a value the restore refused and loaded as NULL (--on-bad-value null)
-is listed as refused instead of as a difference, when the report names its table and column. With
---same-shape (for a round trip into the source's own engine) each column's kind must match too.
-Uses Python's standard library and the psql and mariadb command-line clients.
+maps it to), so that one value reads the same in every engine. PostgreSQL columns: a domain's is
+read as the domain's base type (through domains over domains, with the domain's type modifier); an
+enum's as its label (kind enum); money's as `col::numeric` (kind numeric); those of PostgreSQL's own
+types (inet, cidr, macaddr, macaddr8, timetz, tsvector, ranges, multiranges, geometric types, xml,
+interval, bit varying, arrays of anything) as their `::text` (kind text), which compares with the
+target's text; psql reads under TimeZone=UTC, DateStyle=ISO, YMD and extra_float_digits=1. A
+partitioned table is read from its parent, with every partition's rows; the target must hold one
+table of the parent's name, and a table there named as a partition is a difference.
+
+With --report (the JSON of `poolkit restore --report`), a value the restore refused and loaded as
+NULL (--on-bad-value null) is listed as refused instead of as a difference, when the report names
+its table and column. With --same-shape (for a round trip into the source's own engine) each
+column's kind must match too. With --expect-not-carried, each view, materialized view, function,
+procedure, trigger and event of the source must be listed in a report's notCarried (by kind and
+name, once per object; PostgreSQL names without schema and arguments): one that is not is a
+difference. Uses Python's standard library and the psql and mariadb command-line clients.
 """
 import argparse, collections, datetime, decimal, hashlib, json, os, re, sqlite3, struct, subprocess, sys, urllib.parse, uuid
 
