@@ -33,6 +33,10 @@ struct PostgresTypesAndPartitionsTests {
             ('it''s ok', 'a b', 1999, 'hello', 2001, 'héllo wörld', 'abc', 5, '{sad,"it''s ok"}'),
             (NULL, NULL, NULL, 'h', NULL, '', NULL, NULL, NULL),
             ('', 'c', 2155, 'ten chars!', 1901, NULL, 'z', 7, '{}');
+        CREATE TABLE base_note (id int, note text);
+        CREATE TABLE child_note (extra int) INHERITS (base_note);
+        INSERT INTO base_note VALUES (1, 'base');
+        INSERT INTO child_note VALUES (2, 'child', 3);
         """#
 
     @Test("enums and domains arrive with their labels, base types, NOT NULL, defaults and CHECKs", arguments: ["sqlite", "mariadb"])
@@ -66,6 +70,10 @@ struct PostgresTypesAndPartitionsTests {
             #expect(notCarried.contains("check public.later_positive"), "\(notCarried)")
             #expect(!report.notCarried.contains { $0.kind == "type" }, "enums and domains are carried in their columns")
             #expect(report.translated.contains { $0.name.contains("y2_year_check") }, "\(report.translated)")
+            // Inheritance: separate tables, said.
+            #expect(try await target.query("SELECT id, note FROM base_note") == [["1", "base"]])
+            #expect(try await target.query("SELECT id, note, extra FROM child_note") == [["2", "child", "3"]])
+            #expect(report.warnings.contains { $0.hasPrefix("child_note inherits from") && $0.contains("base_note") }, "\(report.warnings)")
         }
     }
 

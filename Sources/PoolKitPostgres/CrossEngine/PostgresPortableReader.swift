@@ -300,6 +300,11 @@ struct PostgresPortableReader: PortableArchiveReader {
             columns.append(column)
         }
         var portable = PortableTable(id: table.id, name: table.name, columns: columns, nextAutoIncrement: next)
+        if let inherits = ddl.range(of: "\nINHERITS (") {
+            let parents = ddl[inherits.upperBound...].prefix { $0 != ")" }
+            warnings.append(
+                "\(table.name) inherits from \(parents) in PostgreSQL: the target has no inheritance, so they are separate tables there and a query of the parent no longer sees this table's rows")
+        }
         let reader = Self.expressionReader(columns, lines: lines)
         for line in checkLines {
             // `CONSTRAINT name CHECK (condition)`, as pg_get_constraintdef writes it.
