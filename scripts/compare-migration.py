@@ -19,8 +19,9 @@ maps it to), so that one value reads the same in every engine. PostgreSQL column
 read as the domain's base type (through domains over domains, with the domain's type modifier); an
 enum's as its label (kind enum); money's as `col::numeric` (kind numeric); those of PostgreSQL's own
 types (inet, cidr, macaddr, macaddr8, timetz, tsvector, ranges, multiranges, geometric types, xml,
-interval, bit varying, arrays of anything) as their `::text` (kind text), which compares with the
-target's text; psql reads under TimeZone=UTC, DateStyle=ISO, YMD and extra_float_digits=1. A
+interval, bit varying, arrays of anything) as their `::text` (kind text) — inet as psql prints it
+(`::1`; its `::text` adds the prefix length, `::1/128`) — which compares with the target's text;
+psql reads under TimeZone=UTC, DateStyle=ISO, YMD and extra_float_digits=1. A
 partitioned table is read from its parent, with every partition's rows; the target must hold one
 table of the parent's name, and a table there named as a partition is a difference.
 
@@ -146,8 +147,9 @@ class Database:
                 if kind == "blob" and declared == "bytea":
                     expression = f"encode({c}, 'hex')"
                 else:
-                    # money's text follows lc_monetary ($1,234.50); as numeric it is the decimal
-                    text = f"{c}::numeric::text" if declared == "money" else f"{c}::text"
+                    # money's text follows lc_monetary ($1,234.50); as numeric it is the decimal. inet's
+                    # ::text always writes the prefix length (::1/128); its output, as psql prints it, does not.
+                    text = {"money": f"{c}::numeric::text", "inet": f"CASE WHEN {c} IS NOT NULL THEN format('%s', {c}) END"}.get(declared, f"{c}::text")
                     expression = f"encode(convert_to({text}, 'UTF8'), 'hex')"
             elif kind == "blob":
                 expression = f"HEX({c})"
