@@ -30,6 +30,15 @@ struct BigEndianReader {
         try bytes(width).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     }
 
+    /// A count of `what` (an int32) that the bytes left can hold, each taking at least `minimumBytes`.
+    mutating func count(of what: String, minimumBytes: Int) throws -> Int {
+        let count = Int(try int32())
+        guard count >= 0, count * minimumBytes <= remaining else {
+            throw PoolKitError(.archiveCorrupt, "postgres-copy-binary data holds \(count) \(what) in \(remaining) bytes")
+        }
+        return count
+    }
+
     /// UTF-8 text up to the next NUL byte, which is consumed.
     mutating func cString() throws -> String {
         guard let end = bytes.firstIndex(of: 0) else { throw PoolKitError(.archiveCorrupt, "postgres-copy-binary data holds a string without its end") }

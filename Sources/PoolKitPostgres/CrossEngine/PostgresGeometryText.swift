@@ -22,9 +22,8 @@ enum PostgresGeometryText {
         var reader = BigEndianReader(bytes)
         func number() throws -> String { PostgresFloatText.double(try reader.float8()) }
         func point() throws -> String { "(\(try number()),\(try number()))" }
-        func points(_ count: Int) throws -> String {
-            guard count >= 0, count * 16 <= reader.remaining else { throw PostgresBinaryText.corrupt("a path or polygon of \(count) points in \(bytes.count) bytes") }
-            return try (0..<count).map { _ in try point() }.joined(separator: ",")
+        func points() throws -> String {
+            try (0..<(try reader.count(of: "points", minimumBytes: 16))).map { _ in try point() }.joined(separator: ",")
         }
         switch shape {
         case .point: return try point()
@@ -33,9 +32,9 @@ enum PostgresGeometryText {
         case .box: return "\(try point()),\(try point())"
         case .path:
             let closed = try reader.uint8() != 0
-            let list = try points(Int(try reader.int32()))
+            let list = try points()
             return closed ? "(\(list))" : "[\(list)]"
-        case .polygon: return "(\(try points(Int(try reader.int32()))))"
+        case .polygon: return "(\(try points()))"
         case .circle: return "<\(try point()),\(try number())>"
         }
     }

@@ -25,8 +25,7 @@ enum PostgresRangeText {
     /// A multirange: a range count, then each range as a length and its binary form.
     static func multirange(_ bytes: ArraySlice<UInt8>, of element: PostgresBinaryValue.Kind) throws -> String {
         var reader = BigEndianReader(bytes)
-        let count = Int(try reader.int32())
-        guard count >= 0, count * 5 <= reader.remaining else { throw PostgresBinaryText.corrupt("a multirange of \(count) ranges in \(bytes.count) bytes") }
+        let count = try reader.count(of: "ranges of a multirange", minimumBytes: 5)
         let ranges = try (0..<count).map { _ in try range(try reader.bytes(Int(try reader.int32())), of: element) }
         return "{" + ranges.joined(separator: ",") + "}"
     }

@@ -6,8 +6,7 @@ enum PostgresTextSearchText {
     /// `'a':1A,2 'b c':3 'it''s'`.
     static func vector(_ bytes: ArraySlice<UInt8>) throws -> String {
         var reader = BigEndianReader(bytes)
-        let count = Int(try reader.int32())
-        guard count >= 0, count <= reader.remaining else { throw PostgresBinaryText.corrupt("a tsvector of \(count) lexemes in \(bytes.count) bytes") }
+        let count = try reader.count(of: "tsvector lexemes", minimumBytes: 3)
         var lexemes: [String] = []
         for _ in 0..<count {
             var text = quoted(try reader.cString())
@@ -27,8 +26,7 @@ enum PostgresTextSearchText {
     /// with the parentheses `tsqueryout` puts: `'a' & ( 'b' | !'c' )`, `'a' <2> 'b':*AB`.
     static func query(_ bytes: ArraySlice<UInt8>) throws -> String {
         var reader = BigEndianReader(bytes)
-        let count = Int(try reader.int32())
-        guard count >= 0, count <= reader.remaining else { throw PostgresBinaryText.corrupt("a tsquery of \(count) items in \(bytes.count) bytes") }
+        let count = try reader.count(of: "tsquery items", minimumBytes: 2)
         var items: [QueryItem] = []
         for _ in 0..<count {
             switch try reader.uint8() {
