@@ -77,4 +77,56 @@ struct CrossEngineCommandTests {
         #expect(usage.status != 0)
         #expect(usage.output.contains("--on-bad-value 'ignore': choose one of error, null, skip-row"), "\(usage.output)")
     }
+
+    @Test("a SQLite pages archive staged in a $TMPDIR too small fails naming the staging step and leaves nothing; a killed run's scratch directory is removed")
+    func stagingHostileCases() throws {
+        let (base, password) = try server()
+        let suffix = UInt32.random(in: 0...UInt32.max)
+        let database = "pk_cli_stage_\(suffix)"
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pk-cli-stage-\(suffix)")
+        let scratch = directory.appendingPathComponent("tmp")
+        try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+        let environment = ["PGPASSWORD": password]
+        _ = try run("/usr/bin/psql", ["-X", "-q", base + "/postgres", "-c", "CREATE DATABASE \(database)"], environment: environment)
+        defer {
+            _ = try? run("/usr/bin/psql", ["-X", "-q", base + "/postgres", "-c", "DROP DATABASE IF EXISTS \(database) WITH (FORCE)"], environment: environment)
+            try? FileManager.default.removeItem(at: directory)
+        }
+        let file = directory.appendingPathComponent("app.db").path
+        let sqlite = try run(
+            "/usr/bin/sqlite3",
+            [file, "CREATE TABLE t (id INTEGER PRIMARY KEY, note TEXT); WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) INSERT INTO t SELECT i, printf('%050d', i) FROM n;"],
+            environment: [:])
+        #expect(sqlite.status == 0, "\(sqlite.output)")
+        let archive = directory.appendingPathComponent("app.poolkit").path
+        let binary = try poolkitBinary().path
+        #expect(try run(binary, ["backup", "sqlite://" + file, "-o", archive, "--quiet"], environment: [:]).status == 0)
+        let target = base + "/" + database
+        let staged = { ((try? FileManager.default.contentsOfDirectory(atPath: scratch.path)) ?? []).filter { $0.hasPrefix("poolkit-staging-") } }
+
+        // Files may not grow past 256 KB (SIGXFSZ ignored, so a write fails instead): the scratch copy cannot be made.
+        let small = try run(
+            "/bin/bash", ["-c", "trap '' XFSZ; ulimit -f 256; exec \"$0\" restore \"$1\" \"$2\"", binary, archive, target],
+            environment: environment.merging(["TMPDIR": scratch.path]) { $1 })
+        #expect(small.status != 0)
+        #expect(small.output.contains("staging the archive in a scratch database in \(scratch.path)"), "\(small.output)")
+        #expect(small.output.contains("set TMPDIR to a directory with room for it"), "\(small.output)")
+        #expect(staged().isEmpty, "the scratch directory is removed on failure: \(staged())")
+
+        // A scratch directory left by a run killed with SIGKILL (its pid no longer runs) goes at the next staging.
+        let ended = Process()
+        ended.executableURL = URL(fileURLWithPath: "/bin/true")
+        try ended.run()
+        ended.waitUntilExit()
+        let abandoned = scratch.appendingPathComponent("poolkit-staging-\(ended.processIdentifier)-abcdef")
+        try FileManager.default.createDirectory(at: abandoned, withIntermediateDirectories: true)
+        try Data(count: 4096).write(to: abandoned.appendingPathComponent("scratch.db"))
+        let living = scratch.appendingPathComponent("poolkit-staging-1-abcdef")  // pid 1 always runs
+        try FileManager.default.createDirectory(at: living, withIntermediateDirectories: true)
+        let restored = try run(binary, ["restore", archive, target, "--clean"], environment: environment.merging(["TMPDIR": scratch.path]) { $1 })
+        #expect(restored.status == 0, "\(restored.output)")
+        #expect(staged() == ["poolkit-staging-1-abcdef"], "only the killed run's directory is removed: \(staged())")
+        let count = try run("/usr/bin/psql", ["-X", "-At", target, "-c", "SELECT count(*) FROM t"], environment: environment)
+        #expect(count.output.trimmingCharacters(in: .whitespacesAndNewlines) == "20000")
+    }
 }

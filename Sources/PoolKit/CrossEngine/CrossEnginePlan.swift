@@ -8,8 +8,10 @@ struct CrossEnginePlan: Sendable {
     let targetManifest: ArchiveManifest
     let reader: any PortableArchiveReader
     let writer: any PortableArchiveWriter
-    /// Portable tables by archive id.
+    /// Portable tables by archive id: each table's chunks, and each partition's (converted as rows
+    /// of the table that receives them).
     let tables: [UInt32: PortableTable]
+    let routing: PortablePartitionRouting
     let converter: PortableValueConverter
     let options: CrossEngineOptions
     let collector: MigrationReportCollector
@@ -42,7 +44,8 @@ struct CrossEnginePlan: Sendable {
         let (expressionsFitted, translated) = PortableExpressionFitting(dialect: writer.expressionDialect, targetEngine: writer.engineName).apply(to: adjusted)
         let schema = writer.fitted(expressionsFitted)
         var warnings = schema.warnings
-        let targetManifest = try writer.manifest(for: schema, source: manifest, warnings: &warnings)
+        let routing = try PortablePartitionRouting(schema: schema)
+        let targetManifest = try routing.routed(try writer.manifest(for: schema, source: manifest, warnings: &warnings), source: manifest)
         let strategy = try target.restoreStrategy(named: writer.restoreStrategyName)
         let report = MigrationReport(
             sourceEngine: manifest.engine, targetEngine: writer.engineName, onBadValue: options.crossEngine.onBadValue.rawValue,
@@ -58,7 +61,7 @@ struct CrossEnginePlan: Sendable {
             notCarried: schema.notCarried, translated: translated, warnings: warnings)
         let plan = CrossEnginePlan(
             sourceManifest: manifest, targetManifest: targetManifest, reader: reader, writer: writer,
-            tables: Dictionary(schema.tables.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first }),
+            tables: routing.loadTables, routing: routing,
             converter: PortableValueConverter(textualSource: reader.textualEncoding), options: options.crossEngine,
             collector: MigrationReportCollector(report: report, tableIDs: schema.tables.map(\.id)), warnings: warnings)
         return (plan, wrap(strategy, plan: plan))

@@ -38,11 +38,14 @@ public struct PortableTable: Sendable, Hashable {
     /// The next value the source would have given an auto-increment column (SQLite's
     /// `sqlite_sequence` + 1, MariaDB's `AUTO_INCREMENT=`); nil: the largest value loaded + 1.
     public var nextAutoIncrement: Int64?
+    /// The archive tables whose rows this table receives besides its own: the partitions of a
+    /// partitioned table, for a target that has no partitions (``PortablePartitionRouting``).
+    public var partitions: [PortablePartition]
 
     public init(
         id: UInt32, name: String, sourceName: String? = nil, columns: [PortableColumn], primaryKey: [String] = [],
         indexes: [PortableIndex] = [], foreignKeys: [PortableForeignKey] = [], checks: [PortableCheck] = [],
-        comment: String? = nil, nextAutoIncrement: Int64? = nil
+        comment: String? = nil, nextAutoIncrement: Int64? = nil, partitions: [PortablePartition] = []
     ) {
         self.id = id
         self.name = name
@@ -54,10 +57,29 @@ public struct PortableTable: Sendable, Hashable {
         self.checks = checks
         self.comment = comment
         self.nextAutoIncrement = nextAutoIncrement
+        self.partitions = partitions
     }
 
     /// The auto-increment (identity) column, if any.
     public var autoIncrementColumn: PortableColumn? { columns.first { $0.autoIncrement } }
+}
+
+/// An archive table whose rows go into another table of the target: a partition, whose rows the
+/// target keeps in its partitioned table's one table.
+public struct PortablePartition: Sendable, Hashable {
+    /// The data-frame id of the partition in the archive.
+    public var id: UInt32
+    /// Its name in the source (the report and errors name the rows by it).
+    public var sourceName: String
+    /// The source names of the columns its rows carry, in row order (a partition may order its
+    /// columns otherwise than its parent).
+    public var columns: [String]
+
+    public init(id: UInt32, sourceName: String, columns: [String]) {
+        self.id = id
+        self.sourceName = sourceName
+        self.columns = columns
+    }
 }
 
 /// A column: its portable type, what the source called its type, nullability, default.

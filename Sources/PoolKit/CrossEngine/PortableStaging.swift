@@ -19,15 +19,45 @@ public struct PortableStaging: Sendable {
         self.directory = directory
     }
 
-    /// A new, empty, private directory under `$TMPDIR`, for ``directory``.
+    /// A new, empty, private directory under `$TMPDIR`, for ``directory``, named after this process
+    /// (`poolkit-staging-<pid>-XXXXXX`). Directories a killed process left there (its pid no longer
+    /// runs) are removed first, since nothing else would ever remove them.
     public static func makeDirectory() throws -> String {
-        var template = Array((NSTemporaryDirectory() + "/poolkit-staging-XXXXXX").utf8CString)
+        removeAbandoned(in: NSTemporaryDirectory())
+        var template = Array((NSTemporaryDirectory() as NSString).appendingPathComponent("\(prefix)\(getpid())-XXXXXX").utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
             throw PoolKitError(
                 .io,
                 "cannot create a scratch directory in \(NSTemporaryDirectory()): \(String(cString: strerror(errno))); set TMPDIR to a writable directory with room for the database")
         }
         return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    private static let prefix = "poolkit-staging-"
+
+    /// Removes the staging directories in `parent` whose process has ended (killed before its own
+    /// cleanup ran). One whose process still runs, or whose name has no pid, is left alone.
+    static func removeAbandoned(in parent: String) {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: parent) else { return }
+        for name in names where name.hasPrefix(prefix) {
+            guard let pid = pid_t(name.dropFirst(prefix.count).prefix { $0 != "-" }), pid > 0, pid != getpid() else { continue }
+            if kill(pid, 0) == -1 && errno == ESRCH {
+                try? FileManager.default.removeItem(atPath: (parent as NSString).appendingPathComponent(name))
+            }
+        }
+    }
+
+    /// `error` from a staging step, saying so: where the scratch copy is, and what to do when the
+    /// disk under it is full.
+    func explaining(_ error: any Error) -> any Error {
+        guard let error = error as? PoolKitError, error.code != .cancelled else { return error }
+        let lower = error.message.lowercased()
+        let full = error.code == .io || ["disk", "no space", "too large"].contains { lower.contains($0) }
+        var explained = error
+        explained.message =
+            "staging the archive in a scratch database in \(directory), to read it back as rows: \(error.message)"
+            + (full ? "; the scratch copy needs about the database's size free in $TMPDIR: set TMPDIR to a directory with room for it" : "")
+        return explained
     }
 
     /// Deletes the scratch directory and everything in it.

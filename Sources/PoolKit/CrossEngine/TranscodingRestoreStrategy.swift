@@ -56,7 +56,7 @@ final class TranscodingRestoreSession<Inner: RestoreSession>: RestoreSession {
                 .statementFailed,
                 "chunk \(chunkID) of \(table.sourceName): the target loaded \(written) rows but \(counts.rowsWritten) were converted for it")
         }
-        plan.collector.add(table: objectID, counts)
+        plan.collector.add(table: plan.routing.reportID(objectID), counts)
         return counts.rowsWritten + counts.rowsSkipped
     }
 }

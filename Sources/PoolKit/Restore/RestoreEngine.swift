@@ -59,14 +59,19 @@ public struct RestoreEngine: Sendable {
         var scratchOptions = RestoreOptions()
         scratchOptions.jobs = options.jobs
         scratchOptions.allowDamaged = options.allowDamaged
-        _ = try await restore(
-            reader: reader, into: staging.url, driver: try registry.driver(for: staging.url), options: scratchOptions,
-            progress: TransferProgress())
-        var backupOptions = BackupOptions()
-        backupOptions.jobs = options.jobs
-        _ = try await BackupEngine(registry: registry, logger: logger).backup(
-            url: staging.url, to: try FileArchiveSink(path: staging.archivePath), strategy: staging.strategy, options: backupOptions)
-        let staged = try await AsyncArchiveReader.open(try FileArchiveSource(path: staging.archivePath), decompressesData: false)
+        let staged: AsyncArchiveReader
+        do {
+            _ = try await restore(
+                reader: reader, into: staging.url, driver: try registry.driver(for: staging.url), options: scratchOptions,
+                progress: TransferProgress())
+            var backupOptions = BackupOptions()
+            backupOptions.jobs = options.jobs
+            _ = try await BackupEngine(registry: registry, logger: logger).backup(
+                url: staging.url, to: try FileArchiveSink(path: staging.archivePath), strategy: staging.strategy, options: backupOptions)
+            staged = try await AsyncArchiveReader.open(try FileArchiveSource(path: staging.archivePath), decompressesData: false)
+        } catch {
+            throw staging.explaining(error)
+        }
         return try await restore(reader: staged, into: url, driver: driver, options: options, progress: progress)
     }
 

@@ -11,11 +11,12 @@ struct PostgresPortableReader: PortableArchiveReader {
     var textualEncoding: Bool { true }
 
     func rowDecoder(for table: ArchiveTable, in manifest: ArchiveManifest) throws -> any PortableRowDecoder {
-        let stored = table.columns.filter { $0.generated != true }
+        let userTypes = PostgresUserTypes(manifest)
+        let stored = table.columns.filter { $0.generated != true }.map { userTypes.resolve($0.type)?.base ?? $0.type }
         switch table.encoding {
-        case .postgresCopyBinary: return PostgresBinaryRowDecoder(kinds: stored.map { PostgresBinaryValue.kind($0.type) })
+        case .postgresCopyBinary: return PostgresBinaryRowDecoder(kinds: stored.map { PostgresBinaryValue.kind($0) })
         case .postgresCopyText:
-            return PostgresTextRowDecoder(columns: stored.count, byteaColumns: Set(stored.indices.filter { stored[$0].type == "bytea" }))
+            return PostgresTextRowDecoder(columns: stored.count, byteaColumns: Set(stored.indices.filter { stored[$0] == "bytea" }))
         default:
             throw PoolKitError(.archiveUnsupported, "table \(table.qualifiedName) is stored as '\(table.encoding)', which the PostgreSQL reader does not read")
         }
@@ -49,9 +50,11 @@ struct PostgresPortableReader: PortableArchiveReader {
             owners[Self.key(sequenceName)] = (table, column)
         }
 
+        let userTypes = PostgresUserTypes(manifest)
+        let partitions = PostgresPartitionTree(manifest)
         var tables: [PortableTable] = []
         var seen: [String: String] = [:]
-        for table in manifest.tables {
+        for table in Self.partitionedTablesInPlace(manifest, partitions: partitions, objects: objects) {
             guard let ddl = objects[table.id]?.ddl else {
                 throw PoolKitError(
                     .archiveUnsupported,
@@ -63,25 +66,74 @@ struct PostgresPortableReader: PortableArchiveReader {
                     "tables \(other) and \(table.qualifiedName) would both be '\(table.name)' in the target, which has one namespace: back up one schema at a time (--table), or rename one")
             }
             seen[table.name] = table.qualifiedName
-            for column in table.columns where column.generated != true && !PostgresBinaryValue.supports(column.type) && table.encoding == .postgresCopyBinary {
-                throw PoolKitError(
-                    .archiveUnsupported, "column \(table.qualifiedName).\(column.name) has type \(column.type), which has no portable form")
+            let leaves = manifest.tables.filter { partitions.rootOf[$0.id] == table.id }
+            for stored in leaves.isEmpty ? [table] : leaves where stored.encoding == .postgresCopyBinary {
+                for column in stored.columns where column.generated != true {
+                    let resolved = userTypes.resolve(column.type)
+                    let type = resolved?.base ?? column.type
+                    // An enum's binary form is its label.
+                    guard resolved?.labels != nil || PostgresBinaryValue.supports(type) else {
+                        throw PoolKitError(
+                            .archiveUnsupported,
+                            "column \(stored.qualifiedName).\(column.name) has type \(column.type)\(type == column.type ? "" : " (over \(type))"), which has no portable form")
+                    }
+                }
             }
-            tables.append(try describe(table, ddl: ddl, counters: counters, owners: owners, notCarried: &notCarried, warnings: &warnings))
+            var portable = try describe(
+                table, ddl: ddl, userTypes: userTypes, counters: counters, owners: owners, notCarried: &notCarried, warnings: &warnings)
+            if !leaves.isEmpty {
+                portable.partitions = leaves.map { leaf in
+                    PortablePartition(id: leaf.id, sourceName: leaf.name, columns: leaf.columns.filter { $0.generated != true }.map(\.name))
+                }
+                let bounds = (partitions.bounds[table.id] ?? []).map { "\($0.partition) \($0.bound)" }.joined(separator: "; ")
+                warnings.append(
+                    "\(table.name): partitioned in PostgreSQL; the target keeps the rows of its \(leaves.count) partitions in this one table, without the partition bounds (\(bounds))")
+            }
+            tables.append(portable)
         }
         let positions = Dictionary(tables.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         var indexes: [String: (table: UInt32, definition: String)] = [:]
         for object in manifest.objects where object.kind == .index {
-            guard let ddl = object.ddl, let table = object.dependencies.first(where: { positions[$0] != nil }) else { continue }
+            guard let ddl = object.ddl else { continue }
+            guard let table = object.dependencies.first(where: { positions[$0] != nil }) else {
+                if object.dependencies.contains(where: { partitions.rootOf[$0] != nil }) && !partitions.isAttached(index: object.schema, object.name) {
+                    notCarried.append(
+                        PortableNotCarried(
+                            kind: "index", name: object.name, reason: "an index of one partition only; the target keeps its partitioned table's rows in one table",
+                            definition: ddl))
+                }
+                continue
+            }
             indexes[object.name] = (table, ddl)
         }
         var usedByConstraints: [String: Bool] = [:]  // index name → is the primary key
         for object in manifest.objects where object.kind == .constraint {
             // The table is the one the statement alters (a foreign key also depends on the table it references).
-            guard let ddl = object.ddl, let alter = ddl.range(of: "ALTER TABLE ONLY "),
-                let (_, tableName, _) = PostgresDDLText.qualifiedName(ddl[alter.upperBound...]),
-                let position = tables.firstIndex(where: { $0.name == tableName }), let add = ddl.range(of: " ADD CONSTRAINT ")
+            guard let ddl = object.ddl else { continue }
+            if ddl.hasPrefix("ALTER DOMAIN ") {
+                notCarried.append(
+                    PortableNotCarried(
+                        kind: "check", name: object.schema.map { "\($0).\(object.name)" } ?? object.name,
+                        reason: "a domain constraint the source has not validated (NOT VALID): its rows may break it", definition: ddl))
+                continue
+            }
+            guard let alter = ddl.range(of: "ALTER TABLE ONLY "),
+                let (_, tableName, _) = PostgresDDLText.qualifiedName(ddl[alter.upperBound...]), let add = ddl.range(of: " ADD CONSTRAINT ")
             else { continue }
+            guard let position = tables.firstIndex(where: { $0.name == tableName }) else {
+                // A partition's key built on an index of its partitioned table's is part of that table's key.
+                let partitionOwn = object.dependencies.contains { partitions.rootOf[$0] != nil }
+                    && !(ddl.contains(" USING INDEX ") && object.dependencies.contains { dependency in
+                        manifest.objects.contains { $0.id == dependency && $0.kind == .index && partitions.isAttached(index: $0.schema, $0.name) }
+                    })
+                if partitionOwn {
+                    notCarried.append(
+                        PortableNotCarried(
+                            kind: "constraint", name: object.name, reason: "a constraint of one partition only; the target keeps its partitioned table's rows in one table",
+                            definition: ddl))
+                }
+                continue
+            }
             guard let (name, rest) = PostgresDDLText.identifier(ddl[add.upperBound...]) else { continue }
             let definition = rest.trimmingCharacters(in: CharacterSet(charactersIn: " ;\n"))
             if definition.hasPrefix("PRIMARY KEY USING INDEX ") || definition.hasPrefix("UNIQUE USING INDEX "),
@@ -123,9 +175,14 @@ struct PostgresPortableReader: PortableArchiveReader {
                 }
             }
         }
-        let ignored: Set<String> = ["table", "index", "constraint", "schema", "owner", "acl", "sequence-set", "sequence-owned-by", "comment", "database"]
+        let ignored: Set<String> = [
+            "table", "index", "constraint", "schema", "owner", "acl", "sequence-set", "sequence-owned-by", "comment", "database", "table-attach",
+            "index-attach",
+        ]
         for object in manifest.objects where !ignored.contains(object.kind.rawValue) {
             if object.kind == .sequence, owners[Self.key("\(PostgresSQL.qualified(object.schema ?? "public", object.name))")] != nil { continue }
+            // An enum or a domain lives on in the columns of its type.
+            if object.kind == .type, userTypes.resolve(PostgresSQL.qualified(object.schema ?? "public", object.name)) != nil { continue }
             notCarried.append(
                 PortableNotCarried(
                     kind: object.kind.rawValue, name: object.schema.map { "\($0).\(object.name)" } ?? object.name,
@@ -134,13 +191,43 @@ struct PostgresPortableReader: PortableArchiveReader {
         return PortableSchema(tables: tables, notCarried: notCarried, warnings: warnings)
     }
 
+    /// The archive's tables in order, each partitioned table (which has no rows of its own, so no
+    /// table entry) standing where its first partition is, and its partitions left out: their rows
+    /// are the partitioned table's. Its columns are in its own order, typed as its partitions have them.
+    private static func partitionedTablesInPlace(
+        _ manifest: ArchiveManifest, partitions: PostgresPartitionTree, objects: [UInt32: ArchiveObject]
+    ) -> [ArchiveTable] {
+        var result: [ArchiveTable] = []
+        var placed: Set<UInt32> = []
+        for table in manifest.tables {
+            guard let root = partitions.rootOf[table.id], let object = objects[root], let ddl = object.ddl else {
+                result.append(table)
+                continue
+            }
+            guard placed.insert(root).inserted else { continue }
+            let leaves = manifest.tables.filter { partitions.rootOf[$0.id] == root }
+            var columns: [ArchiveColumn] = []
+            for line in ddl.split(separator: "\n") {
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                guard trimmed.hasPrefix("\""), let (name, _) = PostgresDDLText.identifier(Substring(trimmed)),
+                    var column = table.columns.first(where: { $0.name == name })
+                else { continue }
+                // NOT NULL where every partition has it, so every row meets it.
+                column.nullable = leaves.contains { leaf in leaf.columns.first { $0.name == name }?.nullable != false }
+                columns.append(column)
+            }
+            result.append(ArchiveTable(id: root, schema: object.schema, name: object.name, columns: columns, encoding: table.encoding))
+        }
+        return result
+    }
+
     /// A sequence name without quotes, for matching its spellings.
     private static func key(_ name: String) -> String { name.replacingOccurrences(of: "\"", with: "") }
 
     /// One table from its `CREATE TABLE` (and the `COMMENT ON` statements after it).
     private func describe(
-        _ table: ArchiveTable, ddl: String, counters: [String: Int64], owners: [String: (table: String, column: String)],
-        notCarried: inout [PortableNotCarried], warnings: inout [String]
+        _ table: ArchiveTable, ddl: String, userTypes: PostgresUserTypes, counters: [String: Int64],
+        owners: [String: (table: String, column: String)], notCarried: inout [PortableNotCarried], warnings: inout [String]
     ) throws -> PortableTable {
         var lines: [String: String] = [:]
         var checkLines: [String] = []
@@ -163,9 +250,22 @@ struct PostgresPortableReader: PortableArchiveReader {
                         reason: "a generated column's expression is in PostgreSQL's dialect; the target has no such column", definition: line))
                 continue
             }
-            let (type, warning) = PostgresTypeMapping.portableType(archived.type)
+            let resolved = userTypes.resolve(archived.type)
+            var (type, warning) = PostgresTypeMapping.portableType(resolved?.base ?? archived.type)
+            if let labels = resolved?.labels { (type, warning) = (.enumeration(labels), nil) }
             if let warning { warnings.append("\(table.name).\(archived.name): \(warning)") }
-            var column = PortableColumn(name: archived.name, type: type, sourceTypeName: archived.type, nullable: archived.nullable ?? true)
+            var column = PortableColumn(
+                name: archived.name, type: type, sourceTypeName: archived.type, nullable: (archived.nullable ?? true) && resolved?.notNull != true)
+            if !line.contains(" DEFAULT "), !line.contains(" AS IDENTITY"), let expression = resolved?.defaultExpression {
+                if let value = Self.portableDefault(expression) {
+                    column.defaultValue = value
+                } else {
+                    notCarried.append(
+                        PortableNotCarried(
+                            kind: "default", name: "\(table.name).\(archived.name)",
+                            reason: "the default of its domain \(archived.type), an expression in PostgreSQL's dialect", definition: "DEFAULT \(expression)"))
+                }
+            }
             if let identity = line.range(of: " AS IDENTITY") {
                 column.autoIncrement = true
                 if let sequence = line[identity.upperBound...].range(of: "SEQUENCE NAME "),
@@ -200,6 +300,11 @@ struct PostgresPortableReader: PortableArchiveReader {
             columns.append(column)
         }
         var portable = PortableTable(id: table.id, name: table.name, columns: columns, nextAutoIncrement: next)
+        if let inherits = ddl.range(of: "\nINHERITS (") {
+            let parents = ddl[inherits.upperBound...].prefix { $0 != ")" }
+            warnings.append(
+                "\(table.name) inherits from \(parents) in PostgreSQL: the target has no inheritance, so they are separate tables there and a query of the parent no longer sees this table's rows")
+        }
         let reader = Self.expressionReader(columns, lines: lines)
         for line in checkLines {
             // `CONSTRAINT name CHECK (condition)`, as pg_get_constraintdef writes it.
@@ -215,6 +320,24 @@ struct PostgresPortableReader: PortableArchiveReader {
                     PortableNotCarried(
                         kind: "check", name: "\(table.name).\(name)",
                         reason: "not translated: \((error as? PortableExpressionRefusal)?.reason ?? "\(error)")", definition: definition))
+            }
+        }
+        for column in portable.columns {
+            for check in userTypes.resolve(column.sourceTypeName)?.checks ?? [] {
+                let name = "\(column.name)_\(check.name)"
+                do {
+                    let domainValue = PortableExpressionReader(
+                        dialect: PostgresExpressionDialect.dialect,
+                        columns: [PortableExpressionColumn(name: "value", type: column.type, exactText: lines[column.name]?.contains(" COLLATE ") != true)])
+                    let condition = try domainValue.condition(check.condition).renamingColumns { _ in column.name }
+                    portable.checks.append(.condition(name: name, condition, definition: "CHECK (\(check.condition)) of domain \(check.domain)"))
+                } catch {
+                    notCarried.append(
+                        PortableNotCarried(
+                            kind: "check", name: "\(table.name).\(name)",
+                            reason: "the CHECK of domain \(check.domain) on column \(column.name), not translated: \((error as? PortableExpressionRefusal)?.reason ?? "\(error)")",
+                            definition: "CHECK (\(check.condition))"))
+                }
             }
         }
         for statement in ddl.components(separatedBy: ";\n") where statement.hasPrefix("COMMENT ON ") {
