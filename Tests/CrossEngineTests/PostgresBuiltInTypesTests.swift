@@ -16,8 +16,9 @@ import Testing
     .enabled(if: TestServers.shouldRun(.postgres), Comment(rawValue: TestServers.skipReason(.postgres))))
 struct PostgresBuiltInTypesTests {
     static let network = #"""
-        CREATE TABLE net (id int PRIMARY KEY, host inet, net cidr, mac macaddr, mac8 macaddr8);
-        INSERT INTO net VALUES
+        CREATE DOMAIN hardware AS macaddr8;
+        CREATE TABLE net (id int PRIMARY KEY, host inet, net cidr, mac macaddr, mac8 macaddr8, hw hardware);
+        INSERT INTO net (id, host, net, mac, mac8) VALUES
             (1, '1.2.3.4', '10.0.0.0/8', '08:00:2b:01:02:03', '08:00:2b:01:02:03:04:05'),
             (2, '::ffff:1.2.3.4', '::ffff:1.2.3.0/120', 'ff:ff:ff:ff:ff:ff', '00:00:00:00:00:00:00:00'),
             (3, '::1', '::/0', NULL, NULL),
@@ -34,6 +35,7 @@ struct PostgresBuiltInTypesTests {
             (14, '0.0.0.0', '255.255.255.255/32', NULL, NULL),
             (15, 'abcd:ef01:2345:6789:abcd:ef01:2345:6789/0', '1:0:0:0:1::/80', NULL, NULL),
             (16, NULL, NULL, NULL, NULL);
+        UPDATE net SET hw = mac8;
         """#
 
     static let system = #"""
