@@ -89,6 +89,18 @@ struct PostgresTypesAndPartitionsTests {
         CREATE TABLE payment_other PARTITION OF payment DEFAULT;
         CREATE INDEX payment_amount ON payment (amount);
         CREATE INDEX only_2021_note ON "payment 2021" (note);
+        -- As in Pagila: a foreign key and an index on every partition, none on the partitioned table.
+        CREATE TABLE customer (id int PRIMARY KEY);
+        INSERT INTO customer SELECT generate_series(0, 9);
+        ALTER TABLE payment ADD COLUMN customer_id int;
+        UPDATE payment SET customer_id = id % 10;
+        DO $$ DECLARE p text; BEGIN
+            FOR p IN SELECT c.oid::regclass::text FROM pg_class c JOIN pg_inherits i ON i.inhrelid = c.oid WHERE c.relkind = 'r' LOOP
+                EXECUTE format('ALTER TABLE %s ADD FOREIGN KEY (customer_id) REFERENCES customer (id)', p);
+                EXECUTE format('CREATE INDEX ON %s (customer_id DESC)', p);
+            END LOOP;
+        END $$;
+        ALTER TABLE payment_other ADD CONSTRAINT other_only_positive CHECK (amount >= 0);
         CREATE TABLE refund (id serial PRIMARY KEY, payment_id int NOT NULL, at timestamptz NOT NULL,
             FOREIGN KEY (payment_id, at) REFERENCES payment (id, at));
         INSERT INTO payment SELECT i, timestamptz '2019-12-01' + i * interval '1 hour', i % 1000 / 10.0,
@@ -108,7 +120,7 @@ struct PostgresTypesAndPartitionsTests {
             // Small chunks, so partitions load in several chunks each, in parallel.
             let summary = try await migrate(source, into: target, jobs: jobs, chunkBytes: 64 << 10)
             let report = try #require(summary.migration)
-            #expect(report.tables.map(\.name).sorted() == ["payment", "refund"])
+            #expect(report.tables.map(\.name).sorted() == ["customer", "payment", "refund"])
             #expect(report.tables.first { $0.name == "payment" }?.rowsWritten == 30000)
             let sums = "SELECT count(*), sum(id), sum(amount), count(note), sum(CASE WHEN note = 'a' THEN 1 ELSE 0 END) FROM payment"
             // Numbers compared as numbers: SQLite prints the sum of a NUMERIC column as a REAL.
@@ -123,13 +135,23 @@ struct PostgresTypesAndPartitionsTests {
             }
             let notCarried = report.notCarried.map { "\($0.kind) \($0.name)" }
             #expect(notCarried.contains("index only_2021_note"), "\(notCarried)")
+            #expect(notCarried.contains("check payment_other.other_only_positive"), "\(notCarried)")
+            #expect(!notCarried.contains { $0.contains("customer_id") }, "every partition's key and index are the table's: \(notCarried)")
+            // The foreign key every partition has is the table's.
+            if engine == "sqlite" {
+                #expect(try await target.query(#"SELECT "table", "from" FROM pragma_foreign_key_list('payment')"#) == [["customer", "customer_id"]])
+            } else {
+                await #expect(throws: (any Error).self, "a payment of an unknown customer is refused") {
+                    try await target.execute("INSERT INTO payment (id, at, customer_id) VALUES (-1, '2020-05-05 00:00:00', 99)")
+                }
+            }
             #expect(!notCarried.contains { $0.contains("attach") }, "\(notCarried)")
             #expect(report.warnings.contains { $0.contains("payment: partitioned") && $0.contains("4 partitions") }, "\(report.warnings)")
             let indexQuery =
                 engine == "sqlite"
                 ? "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'payment' AND sql IS NOT NULL"
                 : "SELECT DISTINCT index_name FROM information_schema.statistics WHERE table_schema = database() AND table_name = 'payment' AND index_name <> 'PRIMARY'"
-            #expect(try await target.query(indexQuery).map { $0[0] } == ["payment_amount"])
+            #expect(try await target.query(indexQuery).map { $0[0] ?? "" }.sorted() == ["payment_amount", "payment_customer_id_idx"])
         }
     }
 }

@@ -85,6 +85,17 @@ struct PostgresPortableReader: PortableArchiveReader {
                 portable.partitions = leaves.map { leaf in
                     PortablePartition(id: leaf.id, sourceName: leaf.name, columns: leaf.columns.filter { $0.generated != true }.map(\.name))
                 }
+                // A CHECK of a partition that its partitioned table does not have is that partition's own.
+                let tableChecks = Set(Self.constraintLines(ddl))
+                for leaf in leaves {
+                    for line in Self.constraintLines(objects[leaf.id]?.ddl ?? "") where !tableChecks.contains(line) {
+                        notCarried.append(
+                            PortableNotCarried(
+                                kind: "check", name: "\(leaf.name).\(PostgresDDLText.identifier(line.dropFirst("CONSTRAINT ".count))?.name ?? line)",
+                                reason: "one partition's own, which not every partition of its table has; the target keeps the partitioned table's rows in one table",
+                                definition: line))
+                    }
+                }
                 let bounds = (partitions.bounds[table.id] ?? []).map { "\($0.partition) \($0.bound)" }.joined(separator: "; ")
                 warnings.append(
                     "\(table.name): partitioned in PostgreSQL; the target keeps the rows of its \(leaves.count) partitions in this one table, without the partition bounds (\(bounds))")
@@ -93,14 +104,15 @@ struct PostgresPortableReader: PortableArchiveReader {
         }
         let positions = Dictionary(tables.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
         var indexes: [String: (table: UInt32, definition: String)] = [:]
+        var partitionObjects = PostgresPartitionObjects()
         for object in manifest.objects where object.kind == .index {
             guard let ddl = object.ddl else { continue }
             guard let table = object.dependencies.first(where: { positions[$0] != nil }) else {
-                if object.dependencies.contains(where: { partitions.rootOf[$0] != nil }) && !partitions.isAttached(index: object.schema, object.name) {
-                    notCarried.append(
-                        PortableNotCarried(
-                            kind: "index", name: object.name, reason: "an index of one partition only; the target keeps its partitioned table's rows in one table",
-                            definition: ddl))
+                if let leaf = object.dependencies.first(where: { partitions.rootOf[$0] != nil }), let root = partitions.rootOf[leaf],
+                    !partitions.isAttached(index: object.schema, object.name)
+                {
+                    let plain = Self.plainIndex(ddl).flatMap { $0.unique ? nil : $0.columns }
+                    partitionObjects.addIndex(columns: plain, leaf: leaf, root: root, name: object.name, ddl: ddl)
                 }
                 continue
             }
@@ -121,16 +133,19 @@ struct PostgresPortableReader: PortableArchiveReader {
                 let (_, tableName, _) = PostgresDDLText.qualifiedName(ddl[alter.upperBound...]), let add = ddl.range(of: " ADD CONSTRAINT ")
             else { continue }
             guard let position = tables.firstIndex(where: { $0.name == tableName }) else {
+                guard let leaf = manifest.tables.first(where: { $0.name == tableName && object.dependencies.contains($0.id) })?.id,
+                    let root = partitions.rootOf[leaf]
+                else { continue }
                 // A partition's key built on an index of its partitioned table's is part of that table's key.
-                let partitionOwn = object.dependencies.contains { partitions.rootOf[$0] != nil }
-                    && !(ddl.contains(" USING INDEX ") && object.dependencies.contains { dependency in
-                        manifest.objects.contains { $0.id == dependency && $0.kind == .index && partitions.isAttached(index: $0.schema, $0.name) }
-                    })
-                if partitionOwn {
-                    notCarried.append(
-                        PortableNotCarried(
-                            kind: "constraint", name: object.name, reason: "a constraint of one partition only; the target keeps its partitioned table's rows in one table",
-                            definition: ddl))
+                let attached = ddl.contains(" USING INDEX ") && object.dependencies.contains { dependency in
+                    manifest.objects.contains { $0.id == dependency && $0.kind == .index && partitions.isAttached(index: $0.schema, $0.name) }
+                }
+                if attached { continue }
+                let definition = PostgresDDLText.identifier(ddl[add.upperBound...])?.rest.trimmingCharacters(in: CharacterSet(charactersIn: " ;\n")) ?? ""
+                if definition.hasPrefix("FOREIGN KEY"), let key = Self.foreignKey(name: object.name, definition) {
+                    partitionObjects.addForeignKey(key, leaf: leaf, root: root, name: object.name, ddl: ddl)
+                } else {
+                    partitionObjects.addOther(kind: "constraint", name: object.name, ddl: ddl)
                 }
                 continue
             }
@@ -175,6 +190,12 @@ struct PostgresPortableReader: PortableArchiveReader {
                 }
             }
         }
+        var leavesOf: [UInt32: Set<UInt32>] = [:]
+        for table in manifest.tables { if let root = partitions.rootOf[table.id] { leavesOf[root, default: []].insert(table.id) } }
+        let promoted = partitionObjects.promoted(leaves: leavesOf, tableNames: Dictionary(tables.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }))
+        for (root, keys) in promoted.foreignKeys { if let position = positions[root] { tables[position].foreignKeys += keys } }
+        for (root, plain) in promoted.indexes { if let position = positions[root] { tables[position].indexes += plain } }
+        notCarried += promoted.notCarried
         let ignored: Set<String> = [
             "table", "index", "constraint", "schema", "owner", "acl", "sequence-set", "sequence-owned-by", "comment", "database", "table-attach",
             "index-attach",
@@ -230,13 +251,10 @@ struct PostgresPortableReader: PortableArchiveReader {
         owners: [String: (table: String, column: String)], notCarried: inout [PortableNotCarried], warnings: inout [String]
     ) throws -> PortableTable {
         var lines: [String: String] = [:]
-        var checkLines: [String] = []
+        let checkLines = Self.constraintLines(ddl)
         for line in ddl.split(separator: "\n") {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
-            guard trimmed.hasPrefix("\""), let (name, rest) = PostgresDDLText.identifier(Substring(trimmed)) else {
-                if trimmed.hasPrefix("CONSTRAINT ") { checkLines.append(String(trimmed.trimmingCharacters(in: CharacterSet(charactersIn: ",")))) }
-                continue
-            }
+            guard trimmed.hasPrefix("\""), let (name, rest) = PostgresDDLText.identifier(Substring(trimmed)) else { continue }
             lines[name] = String(rest)
         }
         var columns: [PortableColumn] = []
@@ -355,6 +373,12 @@ struct PostgresPortableReader: PortableArchiveReader {
             }
         }
         return portable
+    }
+
+    /// The `CONSTRAINT name CHECK (…)` lines of a `CREATE TABLE`.
+    private static func constraintLines(_ ddl: String) -> [String] {
+        ddl.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { $0.hasPrefix("CONSTRAINT ") }
+            .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: ",")) }
     }
 
     /// The columns as expressions see them: a column with a collation of its own may compare text

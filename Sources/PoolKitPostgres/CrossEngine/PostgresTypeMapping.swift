@@ -2,10 +2,10 @@ import Foundation
 import PoolKit
 
 /// PostgreSQL column types (as the catalog spells them, `character varying(20)`) → portable types.
-/// Types with no portable counterpart (arrays, intervals, ranges, network types, user types) are
-/// carried as their text form when the archive has them as text, and as the text PoolKit writes
-/// for them from binary COPY when it can (arrays of the portable types, intervals); any other is
-/// named by ``PostgresBinaryValue/supports(_:)`` before the restore begins.
+/// Types with no portable counterpart (arrays, intervals, ranges, network, geometric and text search
+/// types, user types) are carried as their text form when the archive has them as text, and as the
+/// text PostgreSQL writes for them when PoolKit reads them from binary COPY (``PostgresBinaryText``);
+/// a type it cannot read is named by ``PostgresBinaryValue/supports(_:)`` before the restore begins.
 enum PostgresTypeMapping {
     /// A catalog type's name without its modifier, wherever the catalog puts it: `numeric(10,2)` →
     /// `numeric`, `timestamp(3) without time zone` → `timestamp without time zone`.
@@ -40,6 +40,12 @@ enum PostgresTypeMapping {
         case "json", "jsonb": return (.json, nil)
         case "uuid": return (.uuid, nil)
         case "bit": return (.bits(length: arguments.first ?? 1), nil)
+        case "money":
+            return (
+                .decimal(precision: 19, scale: 2),
+                "money is carried as a decimal number (money::numeric), read as hundredths: the 2 fractional digits of the C and en_US monetary locales; a server whose lc_monetary has other fractional digits stores other units"
+            )
+        case "oid", "xid", "cid", "xid8": return (.integer(bits: 64), nil)
         default: return (.text(maxLength: nil), "type \(type) has no portable counterpart and is carried as its text form")
         }
     }
