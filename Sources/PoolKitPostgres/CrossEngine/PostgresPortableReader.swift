@@ -53,19 +53,12 @@ struct PostgresPortableReader: PortableArchiveReader {
         let userTypes = PostgresUserTypes(manifest)
         let partitions = PostgresPartitionTree(manifest)
         var tables: [PortableTable] = []
-        var seen: [String: String] = [:]
         for table in Self.partitionedTablesInPlace(manifest, partitions: partitions, objects: objects) {
             guard let ddl = objects[table.id]?.ddl else {
                 throw PoolKitError(
                     .archiveUnsupported,
                     "table \(table.qualifiedName) has rows but no definition in this archive (a --data-only backup): back it up with its schema to restore it into another engine")
             }
-            if let other = seen[table.name] {
-                throw PoolKitError(
-                    .archiveUnsupported,
-                    "tables \(other) and \(table.qualifiedName) would both be '\(table.name)' in the target, which has one namespace: back up one schema at a time (--table), or rename one")
-            }
-            seen[table.name] = table.qualifiedName
             let leaves = manifest.tables.filter { partitions.rootOf[$0.id] == table.id }
             for stored in leaves.isEmpty ? [table] : leaves where stored.encoding == .postgresCopyBinary {
                 for column in stored.columns where column.generated != true {
