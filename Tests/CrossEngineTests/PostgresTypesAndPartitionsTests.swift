@@ -154,4 +154,41 @@ struct PostgresTypesAndPartitionsTests {
             #expect(try await target.query(indexQuery).map { $0[0] ?? "" }.sorted() == ["payment_amount", "payment_customer_id_idx"])
         }
     }
+
+    @Test("tables of one name in two schemas: an error naming both; --table chooses, a foreign key into a table left out is said")
+    func schemasAndTableSelection() async throws {
+        let source = try await Scratch.postgres("pgschemas")
+        let target = try Scratch.sqlite("pgschemas")
+        try await withScratch([source, target]) {
+            try await source.execute(
+                """
+                CREATE SCHEMA sales;
+                CREATE TABLE public.customer (id int PRIMARY KEY);
+                CREATE TABLE public.orders (id int PRIMARY KEY, customer_id int REFERENCES public.customer);
+                CREATE TABLE sales.orders (id int PRIMARY KEY, total numeric(8,2));
+                INSERT INTO public.customer VALUES (1);
+                INSERT INTO public.orders VALUES (1, 1), (2, NULL);
+                INSERT INTO sales.orders VALUES (7, 70.5);
+                """)
+            await #expect(throws: PoolKitError.self) { _ = try await migrate(source, into: target) }
+            do {
+                _ = try await migrate(source, into: target)
+            } catch let error as PoolKitError {
+                #expect(error.message.contains("tables public.orders and sales.orders would both be 'orders'"), "\(error.message)")
+            }
+            var options = RestoreOptions()
+            options.includeTables = ["public.orders"]
+            let summary = try await migrate(source, into: target, options: options)
+            #expect(try await target.query("SELECT id, customer_id FROM orders ORDER BY id") == [["1", "1"], ["2", nil]])
+            #expect(try await target.scalar("SELECT count(*) FROM sqlite_schema WHERE name = 'customer'") == "0")
+            let report = try #require(summary.migration)
+            #expect(report.notCarried.contains { $0.kind == "foreign-key" && $0.reason.contains("references table customer, which --table leaves out") })
+            options.includeTables = ["sales.orders"]
+            options.clean = true
+            _ = try await migrate(source, into: target, options: options)
+            #expect(try await target.query("SELECT id, total FROM orders") == [["7", "70.5"]])
+            options.includeTables = ["sales.nothing"]
+            await #expect(throws: PoolKitError.self, "a pattern that matches no table is refused") { _ = try await migrate(source, into: target, options: options) }
+        }
+    }
 }

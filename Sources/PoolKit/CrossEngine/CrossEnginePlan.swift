@@ -39,8 +39,13 @@ struct CrossEnginePlan: Sendable {
         }
         try checkOptions(options, manifest: manifest, target: target)
         let portable = try await reader.portableSchema(of: manifest, logger: logger)
-        let schemas = Dictionary(manifest.tables.compactMap { table in table.schema.map { (table.id, $0) } }, uniquingKeysWith: { first, _ in first })
-        let (adjusted, casts) = try PortableSchemaAdjustment(options: options.crossEngine, schemas: schemas).apply(to: portable)
+        // Schemas of the tables with rows and of those without (a partitioned table is an object only).
+        let schemas = Dictionary(
+            manifest.tables.compactMap { table in table.schema.map { (table.id, $0) } }
+                + manifest.objects.filter { $0.kind == .table }.compactMap { object in object.schema.map { (object.id, $0) } },
+            uniquingKeysWith: { first, _ in first })
+        let selected = try PortableTableSelection(patterns: options.includeTables, schemas: schemas).apply(to: portable)
+        let (adjusted, casts) = try PortableSchemaAdjustment(options: options.crossEngine, schemas: schemas).apply(to: selected)
         let (expressionsFitted, translated) = PortableExpressionFitting(dialect: writer.expressionDialect, targetEngine: writer.engineName).apply(to: adjusted)
         let schema = writer.fitted(expressionsFitted)
         var warnings = schema.warnings

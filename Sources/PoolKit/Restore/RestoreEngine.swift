@@ -90,6 +90,10 @@ public struct RestoreEngine: Sendable {
                 manifest: reader.manifest, target: driver, registry: registry, options: options, logger: logger)
             (crossing, strategy, manifest) = (prepared.plan, prepared.strategy, prepared.plan.targetManifest)
         }
+        // Into another engine, --table chose the tables already: the target's manifest has only those.
+        var targetOptions = options
+        if crossing != nil { targetOptions.includeTables = [] }
+        let options = targetOptions
         let pool = try BackupEngine.makePool(
             url: url, registry: registry, connections: options.singleTransaction ? 1 : options.jobs + 1, name: "restore",
             logger: logger)
