@@ -44,7 +44,9 @@ struct CrossEnginePlan: Sendable {
             manifest.tables.compactMap { table in table.schema.map { (table.id, $0) } }
                 + manifest.objects.filter { $0.kind == .table }.compactMap { object in object.schema.map { (object.id, $0) } },
             uniquingKeysWith: { first, _ in first })
-        let selected = try PortableTableSelection(patterns: options.includeTables, schemas: schemas).apply(to: portable)
+        let selected = PortableSchemaConsistency().apply(
+            to: try PortableTableSelection(patterns: options.includeTables, schemas: schemas).apply(to: portable))
+        try checkReadable(selected, policy: options.crossEngine.onBadValue)
         let (adjusted, casts) = try PortableSchemaAdjustment(options: options.crossEngine, schemas: schemas).apply(to: selected)
         let (expressionsFitted, translated) = PortableExpressionFitting(dialect: writer.expressionDialect, targetEngine: writer.engineName).apply(to: adjusted)
         let schema = writer.fitted(expressionsFitted)
@@ -78,6 +80,20 @@ struct CrossEnginePlan: Sendable {
             throw PoolKitError(
                 .usage,
                 "--single-transaction and --data-only are for restores into the archive's own engine; a restore from \(manifest.engine) into \(target.name) creates its tables")
+        }
+    }
+
+    /// With `--on-bad-value error`, a column none of whose values can be read stops the restore
+    /// before it begins (any row would); `null` and `skip-row` refuse its values one by one, counted.
+    static func checkReadable(_ schema: PortableSchema, policy: CrossEngineOptions.BadValuePolicy) throws {
+        guard policy == .error else { return }
+        for table in schema.tables {
+            for column in table.columns {
+                guard let reason = column.unreadable else { continue }
+                throw PoolKitError(
+                    .archiveUnsupported,
+                    "column \(table.sourceName).\(column.sourceName): \(reason), so none of its values can be restored into another engine; --on-bad-value null loads NULL for them (counted in the report), --on-bad-value skip-row leaves their rows out, --table restores the other tables")
+            }
         }
     }
 

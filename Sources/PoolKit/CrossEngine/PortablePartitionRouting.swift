@@ -50,8 +50,12 @@ struct PortablePartitionRouting: Sendable {
     /// `target` (the manifest a writer made for the schema) with a table entry per partition and
     /// every object that depends on a receiver depending on its partitions too.
     func routed(_ target: ArchiveManifest, source: ArchiveManifest) throws -> ArchiveManifest {
-        guard !receivers.isEmpty else { return target }
         var manifest = target
+        // A table the source has no rows for (a partitioned table without partitions) plans none.
+        for index in manifest.tables.indices where source.table(id: manifest.tables[index].id) == nil && manifest.tables[index].chunks == nil {
+            manifest.tables[index].chunks = 0
+        }
+        guard !receivers.isEmpty else { return manifest }
         var partitionsOf: [UInt32: [UInt32]] = [:]
         for (partition, receiver) in receivers.sorted(by: { $0.key < $1.key }) { partitionsOf[receiver, default: []].append(partition) }
         for (index, table) in manifest.tables.enumerated() where partitionsOf[table.id] != nil {

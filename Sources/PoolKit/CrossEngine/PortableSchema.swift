@@ -99,6 +99,9 @@ public struct PortableColumn: Sendable, Hashable {
     /// Filled by the target from a counter (identity, AUTO_INCREMENT, SQLite rowid alias).
     public var autoIncrement: Bool
     public var comment: String?
+    /// Why no value of this column can be read (its source type has no portable form), so each is
+    /// refused and `--on-bad-value` decides; nil for a readable column.
+    public var unreadable: String?
 
     public init(
         name: String, type: PortableType, sourceTypeName: String, nullable: Bool = true, defaultValue: PortableDefault? = nil,

@@ -17,6 +17,15 @@ struct PortableTableSelection {
             let selector = TableSelector(include: patterns)
             let candidates = schema.tables.map { (schema: schemas[$0.id], name: $0.sourceName) }
             let unmatched = selector.unmatched(among: candidates)
+            for pattern in unmatched {
+                for table in schema.tables {
+                    if let partition = table.partitions.first(where: { TableSelector.matches(pattern, schema: schemas[$0.id], name: $0.sourceName) }) {
+                        throw PoolKitError(
+                            .usage,
+                            "--table \(pattern): \(partition.sourceName) is a partition of \(qualified(table)), whose rows the target keeps in one table: choose --table \(qualified(table))")
+                    }
+                }
+            }
             if !unmatched.isEmpty {
                 throw PoolKitError(
                     .usage,

@@ -28,6 +28,9 @@ public enum PortableValue: Sendable, Hashable {
     case labels([String])
     /// A bit string, e.g. `0101`.
     case bits(String)
+    /// A value the source's decoder cannot read (its type has no portable form), with why: every
+    /// conversion refuses it, so `--on-bad-value` decides (stop, NULL or leave the row out).
+    case unreadable(reason: String)
 
     /// The value as text for a report or an error (at most 80 characters, blobs in hex).
     public var shown: String {
@@ -42,6 +45,7 @@ public enum PortableValue: Sendable, Hashable {
         case .decimal(let text), .date(let text), .time(let text), .timestamp(let text), .uuid(let text), .bits(let text):
             full = text
         case .labels(let labels): full = labels.joined(separator: ",")
+        case .unreadable: full = "(unreadable)"
         }
         return full.count > 80 ? String(full.prefix(77)) + "…" : full
     }

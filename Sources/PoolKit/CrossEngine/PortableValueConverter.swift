@@ -27,6 +27,7 @@ public struct PortableValueConverter: Sendable {
 
     public func convert(_ value: PortableValue, from source: PortableType, to target: PortableType) -> PortableConversion {
         if case .null = value { return .value(.null) }
+        if case .unreadable(let reason) = value { return .refused(reason: reason) }
         switch target {
         case .boolean: return toBoolean(value, from: source)
         case .integer(let bits): return toInteger(value, bits: bits, from: source)
@@ -164,6 +165,7 @@ public struct PortableValueConverter: Sendable {
         case .json(let raw): bytes = raw
         case .labels(let labels): bytes = Array(labels.joined(separator: ",").utf8)
         case .null: return .value(.null)
+        case .unreadable(let reason): return .refused(reason: reason)
         }
         if let problem = PortableSyntax.textProblem(bytes) { return .refused(reason: problem) }
         if let maxLength, bytes.count > maxLength {  // bytes ≥ characters: count characters only then

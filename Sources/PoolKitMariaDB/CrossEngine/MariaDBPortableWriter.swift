@@ -19,7 +19,20 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
     func problem(storing value: PortableValue) -> String? {
         if case .real(let number) = value, !number.isFinite { return "MariaDB has no \(number) in a floating-point column" }
         if case .real(let number) = value, number == 0, number.sign == .minus { return "MariaDB stores -0.0 as 0" }
+        if case .uuid(let text) = value, let problem = Self.uuidProblem(text) { return problem }
         return nil
+    }
+
+    /// MariaDB's UUID type (10.11) refuses a value whose version digit is 8–f while its variant
+    /// digit is 1–8 (it would read like the byte-swapped form it stores version 1–5 UUIDs in):
+    /// `CAST('…-8009-8009-…' AS UUID)` is NULL. Found by loading PostgreSQL's regression database.
+    static func uuidProblem(_ text: String) -> String? {
+        let digits = Array(text.utf8)
+        guard digits.count == 36, let version = Int(String(UnicodeScalar(digits[14])), radix: 16),
+            let variant = Int(String(UnicodeScalar(digits[19])), radix: 16)
+        else { return nil }
+        return version >= 8 && (1...8).contains(variant)
+            ? "MariaDB's UUID type refuses a version digit of 8–f with a variant digit of 1–8" : nil
     }
 
     func manifest(for schema: PortableSchema, source: ArchiveManifest, warnings: inout [String]) throws -> ArchiveManifest {
@@ -79,10 +92,12 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
             let keys = [table.primaryKey] + table.indexes.map { $0.columns.map(\.name) }
             let unbounded = Set(table.columns.filter { $0.type == .text(maxLength: nil) }.map(\.name))
             var length: [String: Int] = [:]
+            let types = Dictionary(table.columns.map { ($0.name, $0.type) }, uniquingKeysWith: { first, _ in first })
             for key in keys {
                 let texts = key.filter { unbounded.contains($0) }
                 guard !texts.isEmpty else { continue }
-                let share = max(1, (3072 - 16 * (key.count - texts.count)) / (4 * texts.count))
+                let others = key.filter { !unbounded.contains($0) }.reduce(0) { $0 + Self.keyBytes(types[$1]) }
+                let share = max(1, (3072 - others) / (4 * texts.count))
                 for name in texts { length[name] = min(length[name] ?? 768, share) }
             }
             for index in table.columns.indices {
@@ -90,6 +105,13 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
             }
         }
         return Self.matchingForeignKeyTypes(schema)
+    }
+
+    /// At most the bytes a key column of `type` takes in an InnoDB index: a `decimal(65,30)` (an
+    /// unconstrained numeric) takes 30, a `datetime(6)` 8, a `uuid` 16; a text column is sized apart.
+    private static func keyBytes(_ type: PortableType?) -> Int {
+        if case .decimal = type { return 32 }
+        return 16
     }
 
     /// InnoDB creates a foreign key only between columns of the same type (an `int` cannot reference a
@@ -135,13 +157,22 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
 
     private func createTable(_ table: PortableTable, warnings: inout [String]) throws -> String {
         let keyed = Set(table.primaryKey + table.indexes.flatMap { $0.columns.map(\.name) })
+        // MariaDB counts one column per table (PostgreSQL may have several identity columns): the first.
+        let counted = table.autoIncrementColumn.flatMap { column -> String? in
+            guard case .integer = column.type else { return nil }
+            return column.name
+        }
+        for column in table.columns where column.autoIncrement && column.name != counted {
+            warnings.append(
+                "\(table.name).\(column.name) is counted in the source, but MariaDB counts one column per table (\(counted ?? "none")): its values are loaded, new rows get none")
+        }
         var lines: [String] = []
         for column in table.columns {
             var type = Self.typeName(column.type)
             if column.type == .blob && keyed.contains(column.name) { type = "varbinary(3072)" }
             var line = "  \(mariadbIdentifier(column.name)) \(type)"
             line += column.nullable ? " NULL" : " NOT NULL"
-            if column.autoIncrement, case .integer = column.type {
+            if column.name == counted {
                 line += " AUTO_INCREMENT"
             } else if let value = column.defaultValue {
                 if let expression = defaultExpression(value, column: column) {
@@ -155,8 +186,9 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
         }
         if !table.primaryKey.isEmpty {
             lines.append("  PRIMARY KEY (\(table.primaryKey.map(mariadbIdentifier).joined(separator: ", ")))")
-        } else if let column = table.autoIncrementColumn, case .integer = column.type {
-            lines.append("  KEY (\(mariadbIdentifier(column.name)))")  // AUTO_INCREMENT must be a key's first column
+        }
+        if let counted, table.primaryKey.first != counted {
+            lines.append("  KEY (\(mariadbIdentifier(counted)))")  // AUTO_INCREMENT must be a key's first column
         }
         var checkNames: Set<String> = []
         for check in table.checks {

@@ -52,6 +52,8 @@ struct MariaDBTSVEncoder: PortableRowEncoder {
                 chunk = chunk.dropFirst(8)
             }
             return bytes
+        case .unreadable:
+            preconditionFailure("PortableValueConverter refuses an unreadable value before any encoder sees it")
         }
     }
 }

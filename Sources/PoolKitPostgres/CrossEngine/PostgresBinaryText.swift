@@ -17,6 +17,7 @@ enum PostgresBinaryText {
             return Int64(bitPattern: try integer(width) << shift) >> Int64(shift)
         }
         switch kind {
+        case .unreadable(let type): throw corrupt("a value of type \(type), which has no portable form")
         case .boolean: return bytes.first == 1 ? "t" : "f"
         case .int2: return String(try signed(2))
         case .int4: return String(try signed(4))

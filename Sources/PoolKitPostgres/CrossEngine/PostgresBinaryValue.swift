@@ -40,6 +40,8 @@ enum PostgresBinaryValue {
         case timetz, char, pgLSN, tid, jsonpath, network, macaddr, tsvector, tsquery
         case geometry(PostgresGeometryText.Shape)
         case array(Kind), range(Kind), multirange(Kind)
+        /// A type with no portable form: each value is refused, naming it.
+        case unreadable(String)
 
         /// Whether an array of it separates elements with `;` (box's delimiter) rather than `,`.
         var isBox: Bool {
@@ -80,6 +82,7 @@ enum PostgresBinaryValue {
             return Int64(bitPattern: value << shift) >> Int64(shift)
         }
         switch kind {
+        case .unreadable(let type): return .unreadable(reason: "its type \(type) has no portable form")
         case .boolean: return .boolean(bytes.first == 1)
         case .int2: return .integer(try integer(2))
         case .int4: return .integer(try integer(4))

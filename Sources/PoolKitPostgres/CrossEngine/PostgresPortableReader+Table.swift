@@ -6,7 +6,7 @@ import PoolKit
 extension PostgresPortableReader {
     /// One table from its `CREATE TABLE` (and the `COMMENT ON` statements after it).
     func describe(
-        _ table: ArchiveTable, ddl: String, userTypes: PostgresUserTypes, counters: [String: Int64],
+        _ table: ArchiveTable, ddl: String, userTypes: PostgresUserTypes, unreadable: [String: String], counters: [String: Int64],
         owners: [String: (table: String, column: String)], notCarried: inout [PortableNotCarried], warnings: inout [String]
     ) throws -> PortableTable {
         var lines: [String: String] = [:]
@@ -30,9 +30,10 @@ extension PostgresPortableReader {
             let resolved = userTypes.resolve(archived.type)
             var (type, warning) = PostgresTypeMapping.portableType(resolved?.base ?? archived.type)
             if let labels = resolved?.labels { (type, warning) = (.enumeration(labels), nil) }
-            if let warning { warnings.append("\(table.name).\(archived.name): \(warning)") }
+            if let warning, unreadable[archived.name] == nil { warnings.append("\(table.name).\(archived.name): \(warning)") }
             var column = PortableColumn(
                 name: archived.name, type: type, sourceTypeName: archived.type, nullable: (archived.nullable ?? true) && resolved?.notNull != true)
+            column.unreadable = unreadable[archived.name]
             if !line.contains(" DEFAULT "), !line.contains(" AS IDENTITY"), let expression = resolved?.defaultExpression {
                 if let value = Self.portableDefault(expression) {
                     column.defaultValue = value
@@ -48,7 +49,8 @@ extension PostgresPortableReader {
                 if let sequence = line[identity.upperBound...].range(of: "SEQUENCE NAME "),
                     let (schema, name, _) = PostgresDDLText.qualifiedName(line[sequence.upperBound...])
                 {
-                    next = counters[Self.key(PostgresSQL.qualified(schema ?? "public", name))] ?? next
+                    // The table's counter is its first counted column's (a target counts one).
+                    if next == nil { next = counters[Self.key(PostgresSQL.qualified(schema ?? "public", name))] }
                 }
             } else if let start = line.range(of: " DEFAULT ") {
                 let expression = String(line[start.upperBound...].replacingOccurrences(of: " NOT NULL", with: "").trimmingCharacters(in: CharacterSet(charactersIn: ", ")))
@@ -59,7 +61,7 @@ extension PostgresPortableReader {
                     {
                         column.autoIncrement = true
                         let qualifiedSequence = owners.first { $0.value == owner }?.key
-                        next = qualifiedSequence.flatMap { counters[$0] } ?? next
+                        if next == nil { next = qualifiedSequence.flatMap { counters[$0] } }
                     } else {
                         notCarried.append(
                             PortableNotCarried(
@@ -190,6 +192,19 @@ extension PostgresPortableReader {
                 columns.append(column)
             }
             result.append(ArchiveTable(id: root, schema: object.schema, name: object.name, columns: columns, encoding: table.encoding))
+        }
+        // A partitioned table without partitions that hold rows: its columns as its definition types them.
+        for object in manifest.objects where object.kind == .table && partitions.rootOf[object.id] == nil && !placed.contains(object.id) {
+            guard let ddl = object.ddl, ddl.contains("\nPARTITION BY "), manifest.table(id: object.id) == nil else { continue }
+            let columns = ddl.split(separator: "\n").compactMap { line -> ArchiveColumn? in
+                let trimmed = line.trimmingCharacters(in: CharacterSet(charactersIn: " ,"))
+                guard trimmed.hasPrefix("\""), let (name, rest) = PostgresDDLText.identifier(Substring(trimmed)) else { return nil }
+                let ends = [" COLLATE ", " DEFAULT ", " NOT NULL", " GENERATED ", " OPTIONS ("].compactMap { rest.range(of: $0)?.lowerBound }
+                let type = rest[..<(ends.min() ?? rest.endIndex)].trimmingCharacters(in: .whitespaces)
+                return ArchiveColumn(
+                    name: name, type: type, nullable: !rest.hasSuffix(" NOT NULL"), generated: rest.contains(" GENERATED ALWAYS AS (") && rest.hasSuffix(" STORED"))
+            }
+            result.append(ArchiveTable(id: object.id, schema: object.schema, name: object.name, columns: columns, encoding: .postgresCopyBinary))
         }
         return result
     }

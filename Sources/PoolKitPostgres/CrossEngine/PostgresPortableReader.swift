@@ -12,9 +12,16 @@ struct PostgresPortableReader: PortableArchiveReader {
 
     func rowDecoder(for table: ArchiveTable, in manifest: ArchiveManifest) throws -> any PortableRowDecoder {
         let userTypes = PostgresUserTypes(manifest)
-        let stored = table.columns.filter { $0.generated != true }.map { userTypes.resolve($0.type)?.base ?? $0.type }
+        let columns = table.columns.filter { $0.generated != true }
+        let stored = columns.map { userTypes.resolve($0.type)?.base ?? $0.type }
         switch table.encoding {
-        case .postgresCopyBinary: return PostgresBinaryRowDecoder(kinds: stored.map { PostgresBinaryValue.kind($0) })
+        case .postgresCopyBinary:
+            return PostgresBinaryRowDecoder(
+                kinds: zip(columns, stored).map { column, base in
+                    // An enum's binary form is its label.
+                    if userTypes.resolve(column.type)?.labels != nil { return .text }
+                    return PostgresBinaryValue.supports(base) ? PostgresBinaryValue.kind(base) : .unreadable(column.type)
+                })
         case .postgresCopyText:
             return PostgresTextRowDecoder(columns: stored.count, byteaColumns: Set(stored.indices.filter { stored[$0] == "bytea" }))
         default:
@@ -60,20 +67,20 @@ struct PostgresPortableReader: PortableArchiveReader {
                     "table \(table.qualifiedName) has rows but no definition in this archive (a --data-only backup): back it up with its schema to restore it into another engine")
             }
             let leaves = manifest.tables.filter { partitions.rootOf[$0.id] == table.id }
+            // Columns binary COPY wrote in a form only their type knows: each value is refused.
+            var unreadable: [String: String] = [:]
             for stored in leaves.isEmpty ? [table] : leaves where stored.encoding == .postgresCopyBinary {
                 for column in stored.columns where column.generated != true {
                     let resolved = userTypes.resolve(column.type)
                     let type = resolved?.base ?? column.type
-                    // An enum's binary form is its label.
-                    guard resolved?.labels != nil || PostgresBinaryValue.supports(type) else {
-                        throw PoolKitError(
-                            .archiveUnsupported,
-                            "column \(stored.qualifiedName).\(column.name) has type \(column.type)\(type == column.type ? "" : " (over \(type))"), which has no portable form")
+                    if resolved?.labels == nil && !PostgresBinaryValue.supports(type) {
+                        unreadable[column.name] = "its type \(column.type)\(type == column.type ? "" : " (over \(type))") has no portable form"
                     }
                 }
             }
             var portable = try describe(
-                table, ddl: ddl, userTypes: userTypes, counters: counters, owners: owners, notCarried: &notCarried, warnings: &warnings)
+                table, ddl: ddl, userTypes: userTypes, unreadable: unreadable, counters: counters, owners: owners, notCarried: &notCarried,
+                warnings: &warnings)
             if !leaves.isEmpty {
                 portable.partitions = leaves.map { leaf in
                     PortablePartition(id: leaf.id, sourceName: leaf.name, columns: leaf.columns.filter { $0.generated != true }.map(\.name))

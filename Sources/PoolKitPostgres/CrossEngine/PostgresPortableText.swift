@@ -30,6 +30,8 @@ enum PostgresPortableText {
                 "\"" + label.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
             }
             return Array(("{" + elements.joined(separator: ",") + "}").utf8)
+        case .unreadable:
+            preconditionFailure("PortableValueConverter refuses an unreadable value before any encoder sees it")
         }
     }
 }

@@ -26,7 +26,14 @@ enum PostgresTypeMapping {
         case "smallint": return (.integer(bits: 16), nil)
         case "integer": return (.integer(bits: 32), nil)
         case "bigint": return (.integer(bits: 64), nil)
-        case "numeric": return (.decimal(precision: arguments.first, scale: arguments.count > 1 ? arguments[1] : nil), nil)
+        case "numeric":
+            guard let precision = arguments.first else { return (.decimal(precision: nil, scale: nil), nil) }
+            let scale = arguments.count > 1 ? arguments[1] : 0
+            // PostgreSQL 15 allows a scale below 0 (rounded to tens, hundreds, …) or above the precision;
+            // other engines want 0 ≤ scale ≤ precision: the same values fit in the type that spells them out.
+            if scale < 0 { return (.decimal(precision: precision - scale, scale: 0), "\(type) is carried as numeric(\(precision - scale),0), which holds the same values") }
+            if scale > precision { return (.decimal(precision: scale, scale: scale), "\(type) is carried as numeric(\(scale),\(scale)), which holds the same values") }
+            return (.decimal(precision: precision, scale: scale), nil)
         case "real": return (.real, nil)
         case "double precision": return (.double, nil)
         case "text", "name", "citext": return (.text(maxLength: nil), nil)

@@ -191,6 +191,8 @@ struct SQLiteTypedEncoder: PortableRowEncoder {
         case .decimal(let text), .date(let text), .time(let text), .timestamp(let text), .uuid(let text), .bits(let text):
             return .text(Array(text.utf8))
         case .labels(let labels): return .text(Array(labels.joined(separator: ",").utf8))
+        case .unreadable:
+            preconditionFailure("PortableValueConverter refuses an unreadable value before any encoder sees it")
         }
     }
 
