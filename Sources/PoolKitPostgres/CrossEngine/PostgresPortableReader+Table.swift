@@ -18,6 +18,14 @@ extension PostgresPortableReader {
         }
         var columns: [PortableColumn] = []
         var next: Int64?
+        // A generated column the backup left out of the table's columns (its values are computed).
+        for (name, line) in lines.sorted(by: { $0.key < $1.key })
+        where line.contains(" GENERATED ALWAYS AS (") && !table.columns.contains(where: { $0.name == name }) {
+            notCarried.append(
+                PortableNotCarried(
+                    kind: "generated-column", name: "\(table.name).\(name)",
+                    reason: "a generated column's expression is in PostgreSQL's dialect; the target has no such column", definition: line))
+        }
         for archived in table.columns {
             let line = lines[archived.name] ?? ""
             if archived.generated == true {

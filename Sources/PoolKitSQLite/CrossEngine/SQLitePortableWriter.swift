@@ -42,6 +42,10 @@ struct SQLitePortableWriter: PortableArchiveWriter {
         var indexNames = Set(schema.tables.map { sqliteFoldName($0.name) })
         for table in schema.tables {
             let counter = Self.counterColumn(table)
+            for column in table.columns where column.autoIncrement && column.name != counter {
+                warnings.append(
+                    "\(table.name).\(column.name) is counted in the source, but SQLite counts only a column that is the whole INTEGER PRIMARY KEY: its values are loaded, new rows must give one")
+            }
             objects.append(
                 ArchiveObject(
                     id: table.id, kind: .table, name: table.name, section: .preData,
