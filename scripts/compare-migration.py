@@ -148,8 +148,10 @@ class Database:
                     expression = f"encode({c}, 'hex')"
                 else:
                     # money's text follows lc_monetary ($1,234.50); as numeric it is the decimal. inet's
-                    # ::text always writes the prefix length (::1/128); its output, as psql prints it, does not.
-                    text = {"money": f"{c}::numeric::text", "inet": f"CASE WHEN {c} IS NOT NULL THEN format('%s', {c}) END"}.get(declared, f"{c}::text")
+                    # ::text always writes the prefix length (::1/128), and xml's keeps a <?xml version…?>
+                    # declaration; their output, as psql and pg_dump print them, does not.
+                    output = f"CASE WHEN {c} IS NOT NULL THEN format('%s', {c}) END"
+                    text = {"money": f"{c}::numeric::text", "inet": output, "xml": output}.get(declared, f"{c}::text")
                     expression = f"encode(convert_to({text}, 'UTF8'), 'hex')"
             elif kind == "blob":
                 expression = f"HEX({c})"

@@ -167,9 +167,16 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
                 "\(table.name).\(column.name) is counted in the source, but MariaDB counts one column per table (\(counted ?? "none")): its values are loaded, new rows get none")
         }
         var lines: [String] = []
+        var labelChecks: [(column: String, labels: [String])] = []
         for column in table.columns {
             var type = Self.typeName(column.type)
             if column.type == .blob && keyed.contains(column.name) { type = "varbinary(3072)" }
+            // MariaDB strips an ENUM label's trailing spaces ('tail ' would store 'tail'): such labels
+            // go into a varchar compared without padding, with a CHECK of the labels.
+            if case .enumeration(let labels) = column.type, labels.contains(where: { $0.hasSuffix(" ") }) {
+                type = "varchar(\(max(1, labels.map(\.count).max() ?? 1))) COLLATE utf8mb4_nopad_bin"
+                labelChecks.append((column.name, labels))
+            }
             var line = "  \(mariadbIdentifier(column.name)) \(type)"
             line += column.nullable ? " NULL" : " NOT NULL"
             if column.name == counted {
@@ -191,6 +198,11 @@ struct MariaDBPortableWriter: PortableArchiveWriter {
             lines.append("  KEY (\(mariadbIdentifier(counted)))")  // AUTO_INCREMENT must be a key's first column
         }
         var checkNames: Set<String> = []
+        for (column, labels) in labelChecks {
+            let name = Self.checkName("\(column)_labels", taken: &checkNames)
+            lines.append(
+                "  CONSTRAINT \(mariadbIdentifier(name)) CHECK (\(mariadbIdentifier(column)) IN (\(labels.map(mariadbString).joined(separator: ", "))))")
+        }
         for check in table.checks {
             guard case .condition(let condition) = check.rule else { continue }  // labels: the column is an ENUM/SET
             let expression = try PortableExpressionWriter(dialect: MariaDBExpressionDialect.dialect).sql(condition, strict: true)

@@ -23,7 +23,9 @@ struct PostgresPortableReader: PortableArchiveReader {
                     return PostgresBinaryValue.supports(base) ? PostgresBinaryValue.kind(base) : .unreadable(column.type)
                 })
         case .postgresCopyText:
-            return PostgresTextRowDecoder(columns: stored.count, byteaColumns: Set(stored.indices.filter { stored[$0] == "bytea" }))
+            return PostgresTextRowDecoder(
+                columns: stored.count, byteaColumns: Set(stored.indices.filter { stored[$0] == "bytea" }),
+                moneyColumns: Set(stored.indices.filter { stored[$0] == "money" }))
         default:
             throw PoolKitError(.archiveUnsupported, "table \(table.qualifiedName) is stored as '\(table.encoding)', which the PostgreSQL reader does not read")
         }

@@ -77,12 +77,26 @@ final class PostgresTextRowDecoder: PortableRowDecoder {
     private let columns: Int
     /// Columns of type bytea, whose text form (`\x00ff`) is decoded to bytes.
     private let byteaColumns: Set<Int>
+    /// Columns of type money, whose text form (`-$1,234.50`, as the C and en_US monetary locales
+    /// write it) is read as the decimal it spells.
+    private let moneyColumns: Set<Int>
     private var pending: [UInt8] = []
     private var values: [PortableValue] = []
 
-    init(columns: Int, byteaColumns: Set<Int>) {
+    init(columns: Int, byteaColumns: Set<Int>, moneyColumns: Set<Int> = []) {
         self.columns = columns
         self.byteaColumns = byteaColumns
+        self.moneyColumns = moneyColumns
+    }
+
+    /// `-$1,234.50` → `-1234.50`; any other spelling (another locale's) is left as it is, for the
+    /// conversion to refuse, naming it.
+    static func money(_ text: [UInt8]) -> [UInt8] {
+        let plain = text.filter { $0 != UInt8(ascii: "$") && $0 != UInt8(ascii: ",") }
+        let digits = plain.first == UInt8(ascii: "-") ? plain.dropFirst() : plain[...]
+        let parts = digits.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        let isNumber = !digits.isEmpty && parts.count <= 2 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { (0x30...0x39).contains($0) } }
+        return isNumber ? plain : text
     }
 
     func decode(_ payload: [UInt8], row: ([PortableValue]) throws -> Void) throws {
@@ -99,6 +113,9 @@ final class PostgresTextRowDecoder: PortableRowDecoder {
             }
             for index in byteaColumns where index < values.count {
                 if case .text(let text) = values[index] { values[index] = Self.bytea(text) }
+            }
+            for index in moneyColumns where index < values.count {
+                if case .text(let text) = values[index] { values[index] = .text(Self.money(text)) }
             }
             guard values.count == columns else {
                 throw PoolKitError(.archiveCorrupt, "a postgres-copy-text row has \(values.count) fields but the table has \(columns) columns")
