@@ -40,9 +40,20 @@ enum PortableSyntax {
     /// Digits before the decimal point of a plain decimal (no exponent), leading zeros left out; nil
     /// for exponent notation.
     static func integerDigits(_ text: String) -> Int? {
-        guard !text.contains(where: { $0 == "e" || $0 == "E" }) else { return nil }
-        let unsigned = text.drop { $0 == "-" || $0 == "+" }
-        return unsigned.prefix { $0 != "." }.drop { $0 == "0" }.count
+        var digits = 0
+        var leading = true
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "e"), UInt8(ascii: "E"): return nil
+            case UInt8(ascii: "-"), UInt8(ascii: "+"): continue
+            case UInt8(ascii: "."): return text.utf8.contains { $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E") } ? nil : digits
+            case UInt8(ascii: "0") where leading: continue
+            default:
+                leading = false
+                digits += 1
+            }
+        }
+        return digits
     }
 
     /// MariaDB's zero date and its partial forms (`0000-00-00`, `2020-00-00`, `0000-00-00 00:00:00`).

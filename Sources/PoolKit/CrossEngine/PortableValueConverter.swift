@@ -110,18 +110,23 @@ public struct PortableValueConverter: Sendable {
     private func toDecimal(_ value: PortableValue, precision: Int?, scale: Int?) -> PortableConversion {
         var rule: String?
         let text: String
+        // An integer's or a finite double's own text is always a number: only its size is checked.
+        var wellFormed = false
         switch value {
-        case .integer(let number): text = String(number)
+        case .integer(let number):
+            text = String(number)
+            wellFormed = true
         case .real(let number):
             guard number.isFinite else { return .refused(reason: "\(number) is not a finite number") }
             text = String(number)
+            wellFormed = true
         case .decimal(let digits): text = digits
         case .text(let bytes):
             text = String(decoding: bytes, as: UTF8.self)
             if !textualSource { rule = "text-to-numeric" }
         default: return .refused(reason: "\(value.shown) is not a number")
         }
-        guard PortableSyntax.isDecimal(text) else { return .refused(reason: "'\(text.prefix(40))' is not a number") }
+        guard wellFormed || PortableSyntax.isDecimal(text) else { return .refused(reason: "'\(text.prefix(40))' is not a number") }
         if let precision, let digits = PortableSyntax.integerDigits(text), digits > precision - (scale ?? 0) {
             return .refused(reason: "\(text) does not fit numeric(\(precision),\(scale ?? 0))")
         }

@@ -13,6 +13,10 @@ final class TranscodingChunkSource: ChunkSource {
     private let policy: CrossEngineOptions.BadValuePolicy
     private let chunkID: UInt32
     private var converted: [PortableValue]
+    /// Each column's source and target type, read per value without copying its column.
+    private let sourceTypes: [PortableType]
+    private let targetTypes: [PortableType]
+    private let nullable: [Bool]
     private(set) var counts = ChunkConversionCounts()
 
     init(
@@ -29,6 +33,9 @@ final class TranscodingChunkSource: ChunkSource {
         self.policy = policy
         self.chunkID = chunkID
         converted = Array(repeating: .null, count: table.columns.count)
+        sourceTypes = table.columns.map(\.sourceType)
+        targetTypes = table.columns.map(\.type)
+        nullable = table.columns.map(\.nullable)
     }
 
     func next() async throws -> [UInt8]? {
@@ -49,8 +56,12 @@ final class TranscodingChunkSource: ChunkSource {
                 .archiveCorrupt,
                 "a row of \(table.sourceName) in chunk \(chunkID) has \(values.count) values but the table has \(table.columns.count) columns")
         }
-        for (index, column) in table.columns.enumerated() {
-            var conversion = converter.convert(values[index], from: column.sourceType, to: column.type)
+        // The row is built in a local array (no exclusivity checks per value), handed back after.
+        var row: [PortableValue] = []
+        swap(&row, &converted)
+        defer { swap(&row, &converted) }
+        for index in 0..<targetTypes.count {
+            var conversion = converter.convert(values[index], from: sourceTypes[index], to: targetTypes[index])
             switch conversion {
             case .value(let value), .converted(let value, _):
                 if let problem = writer.problem(storing: value) { conversion = .refused(reason: problem) }
@@ -58,29 +69,30 @@ final class TranscodingChunkSource: ChunkSource {
             }
             switch conversion {
             case .value(let value):
-                converted[index] = value
+                row[index] = value
             case .converted(let value, let rule):
-                converted[index] = value
+                row[index] = value
                 counts.converted[rule, default: 0] += 1
             case .nulled(let rule):
-                guard column.nullable else {
-                    try refuse(values[index], column: column, reason: "\(rule) would become NULL in a NOT NULL column")
+                guard nullable[index] else {
+                    try refuse(values[index], column: table.columns[index], reason: "\(rule) would become NULL in a NOT NULL column")
                     if policy == .skipRow { return }
                     continue
                 }
-                converted[index] = .null
+                row[index] = .null
                 counts.converted[rule, default: 0] += 1
             case .refused(let reason):
-                try refuse(values[index], column: column, reason: reason)
+                try refuse(values[index], column: table.columns[index], reason: reason)
                 if policy == .skipRow { return }
+                row[index] = .null  // --on-bad-value null (error has thrown)
             }
         }
-        encoder.append(converted, to: &output)
+        encoder.append(row, to: &output)
         counts.rowsWritten += 1
     }
 
     /// Applies `--on-bad-value` to a value the column cannot hold: throws for `error` (and for
-    /// `null` into a NOT NULL column), else counts it and, for `null`, loads NULL.
+    /// `null` into a NOT NULL column), else counts it (for `null`, the caller loads NULL).
     private func refuse(_ value: PortableValue, column: PortableColumn, reason: String) throws {
         let place = "table \(table.sourceName), column \(column.sourceName) (\(column.sourceTypeName) → \(column.type.name)), chunk \(chunkID)"
         let description = "\(place): value \(value.shown): \(reason)"
@@ -93,7 +105,6 @@ final class TranscodingChunkSource: ChunkSource {
             guard column.nullable else {
                 throw PoolKitError(.unsupported, "\(description), and the column is NOT NULL so --on-bad-value null cannot load NULL: use skip-row or --cast")
             }
-            if let index = table.columns.firstIndex(of: column) { converted[index] = .null }
         case .skipRow:
             counts.rowsSkipped += 1
         }

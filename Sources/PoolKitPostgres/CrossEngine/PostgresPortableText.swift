@@ -42,6 +42,28 @@ struct PostgresCopyTextEncoder: PortableRowEncoder {
     func append(_ row: [PortableValue], to buffer: inout [UInt8]) {
         for (index, value) in row.enumerated() {
             if index > 0 { buffer.append(0x09) }
+            // The forms that never need an escape, written without an array of their own.
+            switch value {
+            case .integer(let number):
+                buffer.append(contentsOf: String(number).utf8)
+                continue
+            case .decimal(let text), .date(let text), .time(let text), .timestamp(let text), .uuid(let text), .bits(let text):
+                buffer.append(contentsOf: text.utf8)
+                continue
+            case .blob(let bytes):
+                // bytea's hex form, its backslash escaped for COPY: \\x00ff.
+                let digits: StaticString = "0123456789abcdef"
+                buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\"), UInt8(ascii: "x")])
+                buffer.reserveCapacity(buffer.count + bytes.count * 2)
+                digits.withUTF8Buffer { hex in
+                    for byte in bytes {
+                        buffer.append(hex[Int(byte >> 4)])
+                        buffer.append(hex[Int(byte & 0xF)])
+                    }
+                }
+                continue
+            default: break
+            }
             guard let text = PostgresPortableText.text(value) else {
                 buffer.append(UInt8(ascii: "\\"))
                 buffer.append(UInt8(ascii: "N"))
