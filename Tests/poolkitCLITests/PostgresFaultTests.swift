@@ -35,11 +35,17 @@ struct PostgresFaultTests {
         process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        let errors = FileManager.default.temporaryDirectory.appendingPathComponent("pk-fault-\(UInt32.random(in: 0...UInt32.max)).err")
+        FileManager.default.createFile(atPath: errors.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: errors) }
+        process.standardError = try FileHandle(forWritingTo: errors)
         try process.run()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw CLITestFailure("\(tool) failed (exit \(process.terminationStatus))") }
+        guard process.terminationStatus == 0 else {
+            let said = (try? String(contentsOf: errors, encoding: .utf8)) ?? ""
+            throw CLITestFailure("\(tool) failed (exit \(process.terminationStatus)): \(said.suffix(600))")
+        }
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -77,7 +83,24 @@ struct PostgresFaultTests {
 
     /// Everything a restore must reproduce: `pg_dump`'s output without comments and without the
     /// per-run `\restrict` key lines.
+    ///
+    /// Tried three times, a second apart: right after a restore that failed on a full disk, pg_dump
+    /// of the target failed (exit 1) in 2 of about 35 runs, CI's among them; why is not known yet —
+    /// its standard error is now kept in the failure, so the next one says.
     private static func fingerprint(_ url: String) throws -> String {
+        var attempt = 0
+        while true {
+            do {
+                return try dump(url)
+            } catch {
+                attempt += 1
+                if attempt == 3 { throw error }
+                Thread.sleep(forTimeInterval: 1)
+            }
+        }
+    }
+
+    private static func dump(_ url: String) throws -> String {
         try run("pg_dump", ["--no-owner", "--no-privileges", "-d", url])
             .split(separator: "\n", omittingEmptySubsequences: false)
             .filter { !$0.hasPrefix("--") && !$0.hasPrefix("\\restrict") && !$0.hasPrefix("\\unrestrict") }
