@@ -26,7 +26,7 @@ struct PostgresHostileSchemaTests {
         INSERT INTO gen_key (a) VALUES (1), (4);
         CREATE TABLE no_columns ();
         INSERT INTO no_columns DEFAULT VALUES;
-        CREATE TABLE empty_parted (id int, at date) PARTITION BY RANGE (at);
+        CREATE TABLE empty_parted (id int, at date, r textrange) PARTITION BY RANGE (at);
         CREATE TABLE scales (id int PRIMARY KEY, hundreds numeric(3,-2), tiny numeric(3,5));
         INSERT INTO scales VALUES (1, 12300, 0.00123), (2, -99900, -0.00999);
         CREATE TABLE two_counters (d date NOT NULL, id serial, other int GENERATED ALWAYS AS IDENTITY, PRIMARY KEY (d, id));

@@ -71,7 +71,9 @@ struct PostgresPortableReader: PortableArchiveReader {
             let leaves = manifest.tables.filter { partitions.rootOf[$0.id] == table.id }
             // Columns binary COPY wrote in a form only their type knows: each value is refused.
             var unreadable: [String: String] = [:]
-            for stored in leaves.isEmpty ? [table] : leaves where stored.encoding == .postgresCopyBinary {
+            // (A partitioned table without partitions has no rows to read.)
+            let withRows = leaves.isEmpty ? (manifest.table(id: table.id) == nil ? [] : [table]) : leaves
+            for stored in withRows where stored.encoding == .postgresCopyBinary {
                 for column in stored.columns where column.generated != true {
                     let resolved = userTypes.resolve(column.type)
                     let type = resolved?.base ?? column.type
