@@ -264,6 +264,15 @@ extension PortableColumn {
     }
 }
 
+extension PortableNotCarried {
+    /// A column default written as an expression in the source's own SQL dialect (`dialect`, e.g.
+    /// `PostgreSQL's`), which a target cannot run.
+    public static func expressionDefault(table: String, column: String, expression: String, dialect: String) -> PortableNotCarried {
+        PortableNotCarried(
+            kind: "default", name: "\(table).\(column)", reason: "an expression default in \(dialect) dialect", definition: "DEFAULT \(expression)")
+    }
+}
+
 extension PortableForeignKey {
     /// A referential action in the standard spelling every target writes as is: `CASCADE`,
     /// `SET NULL`, `SET DEFAULT`, `RESTRICT`, else `NO ACTION`.

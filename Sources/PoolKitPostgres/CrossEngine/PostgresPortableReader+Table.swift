@@ -79,9 +79,7 @@ extension PostgresPortableReader {
                     column.defaultValue = value
                 } else {
                     notCarried.append(
-                        PortableNotCarried(
-                            kind: "default", name: "\(table.name).\(archived.name)", reason: "an expression default in PostgreSQL's dialect",
-                            definition: "DEFAULT \(expression)"))
+                        .expressionDefault(table: table.name, column: archived.name, expression: expression, dialect: "PostgreSQL's"))
                 }
             }
             columns.append(column)

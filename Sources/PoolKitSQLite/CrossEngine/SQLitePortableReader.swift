@@ -193,10 +193,7 @@ struct SQLitePortableReader: PortableArchiveReader {
                 if let value = SQLiteTypeMapping.portableDefault(text) {
                     column.defaultValue = value
                 } else {
-                    notCarried.append(
-                        PortableNotCarried(
-                            kind: "default", name: "\(table.name).\(name)", reason: "an expression default in SQLite's dialect",
-                            definition: "DEFAULT \(text)"))
+                    notCarried.append(.expressionDefault(table: table.name, column: name, expression: text, dialect: "SQLite's"))
                 }
             }
             if let position = Int(row[4] ?? "0"), position > 0 { keyColumns.append((position, name, declared)) }
