@@ -33,4 +33,34 @@ package enum SQLTextSplitting {
         if !last.isEmpty { pieces.append(last) }
         return pieces
     }
+
+    /// The quoted run whose opening quote is `characters[start]`, up to its `close`: doubled
+    /// closing quotes undone, and backslash escapes (``SQLBackslashEscapes``) when
+    /// `backslashEscapes`. Returns the text, the index after the closing quote (or the end), and
+    /// whether the quote was closed.
+    package static func quotedRun(
+        _ characters: [Character], from start: Int, close: Character, backslashEscapes: Bool
+    ) -> (value: String, next: Int, closed: Bool) {
+        var value = ""
+        var index = start + 1
+        while index < characters.count {
+            let character = characters[index]
+            if backslashEscapes && character == "\\" && index + 1 < characters.count {
+                value += SQLBackslashEscapes.value(of: characters[index + 1])
+                index += 2
+                continue
+            }
+            if character == close {
+                if index + 1 < characters.count && characters[index + 1] == close {
+                    value.append(close)
+                    index += 2
+                    continue
+                }
+                return (value, index + 1, true)
+            }
+            value.append(character)
+            index += 1
+        }
+        return (value, index, false)
+    }
 }

@@ -57,30 +57,11 @@ enum MariaDBDDLTokenizer {
         return tokens
     }
 
-    /// A quoted piece starting at `start`: doubled quotes and (for strings) backslash escapes undone
-    /// (``SQLBackslashEscapes``).
+    /// A quoted piece starting at `start`: doubled quotes and (for strings, not backticks) backslash
+    /// escapes undone (``SQLTextSplitting/quotedRun(_:from:close:backslashEscapes:)``).
     private static func quoted(_ characters: [Character], from start: Int, quote: Character) -> (String, Int) {
-        var value = ""
-        var index = start + 1
-        while index < characters.count {
-            let character = characters[index]
-            if character == quote {
-                if index + 1 < characters.count && characters[index + 1] == quote {
-                    value.append(quote)
-                    index += 2
-                    continue
-                }
-                return (value, index + 1)
-            }
-            if character == "\\" && quote != "`" && index + 1 < characters.count {
-                value += SQLBackslashEscapes.value(of: characters[index + 1])
-                index += 2
-                continue
-            }
-            value.append(character)
-            index += 1
-        }
-        return (value, index)
+        let run = SQLTextSplitting.quotedRun(characters, from: start, close: quote, backslashEscapes: quote != "`")
+        return (run.value, run.next)
     }
 
     /// The index of the `)` that closes the `(` at `start`, skipping quoted text; the end if none.

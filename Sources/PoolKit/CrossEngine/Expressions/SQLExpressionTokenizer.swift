@@ -100,29 +100,11 @@ package enum SQLExpressionTokenizer {
         return Array(characters[index..<(index + symbolCharacters.count)]) == symbolCharacters
     }
 
-    /// The quoted run opening at `start`: doubled closing quotes undone, and backslash escapes when
-    /// the dialect has them (``SQLBackslashEscapes``).
+    /// The quoted run opening at `start` (``SQLTextSplitting/quotedRun(_:from:close:backslashEscapes:)``);
+    /// a quote left open is refused.
     private static func quoted(_ characters: [Character], from start: Int, close: Character, backslashEscapes: Bool) throws -> (String, Int) {
-        var value = ""
-        var index = start + 1
-        while index < characters.count {
-            let character = characters[index]
-            if backslashEscapes && character == "\\" && index + 1 < characters.count {
-                value += SQLBackslashEscapes.value(of: characters[index + 1])
-                index += 2
-                continue
-            }
-            if character == close {
-                if index + 1 < characters.count && characters[index + 1] == close {
-                    value.append(close)
-                    index += 2
-                    continue
-                }
-                return (value, index + 1)
-            }
-            value.append(character)
-            index += 1
-        }
-        throw PortableExpressionRefusal("a quote opened at character \(start + 1) is not closed")
+        let run = SQLTextSplitting.quotedRun(characters, from: start, close: close, backslashEscapes: backslashEscapes)
+        guard run.closed else { throw PortableExpressionRefusal("a quote opened at character \(start + 1) is not closed") }
+        return (run.value, run.next)
     }
 }
