@@ -12,6 +12,8 @@ struct PostgresPartitionTree {
     private(set) var bounds: [UInt32: [(partition: String, bound: String)]] = [:]
     /// The partitions' indexes that are part of a partitioned index (`ALTER INDEX … ATTACH PARTITION`).
     private(set) var attachedIndexes: Set<String> = []
+    /// Partitioned-table id → the partitions that hold its rows (the archive's tables under it), in archive order.
+    private(set) var leavesOf: [UInt32: [ArchiveTable]] = [:]
 
     init(_ manifest: ArchiveManifest) {
         var tableIDs: [String: UInt32] = [:]
@@ -47,6 +49,7 @@ struct PostgresPartitionTree {
         for attachment in attachments {
             bounds[rootOf[attachment.parent] ?? attachment.parent, default: []].append((attachment.partition, attachment.bound))
         }
+        for table in manifest.tables { if let root = rootOf[table.id] { leavesOf[root, default: []].append(table) } }
     }
 
     /// Whether the index `schema.name` of a partition is part of its partitioned table's index.

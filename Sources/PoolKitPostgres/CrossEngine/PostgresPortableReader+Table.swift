@@ -186,7 +186,7 @@ extension PostgresPortableReader {
                 continue
             }
             guard placed.insert(root).inserted else { continue }
-            let leaves = manifest.tables.filter { partitions.rootOf[$0.id] == root }
+            let leaves = partitions.leavesOf[root] ?? []
             var columns: [ArchiveColumn] = []
             for line in ddl.split(separator: "\n") {
                 let trimmed = line.trimmingCharacters(in: .whitespaces)

@@ -13,14 +13,15 @@ struct PostgresPortableReader: PortableArchiveReader {
     func rowDecoder(for table: ArchiveTable, in manifest: ArchiveManifest) throws -> any PortableRowDecoder {
         let userTypes = PostgresUserTypes(manifest)
         let columns = table.columns.filter { $0.generated != true }
-        let stored = columns.map { userTypes.resolve($0.type)?.base ?? $0.type }
+        let resolved = columns.map { userTypes.resolve($0.type) }
+        let stored = zip(columns, resolved).map { column, resolved in resolved?.base ?? column.type }
         switch table.encoding {
         case .postgresCopyBinary:
             return PostgresBinaryRowDecoder(
-                kinds: zip(columns, stored).map { column, base in
+                kinds: columns.indices.map { index in
                     // An enum's binary form is its label.
-                    if userTypes.resolve(column.type)?.labels != nil { return .text }
-                    return PostgresBinaryValue.supports(base) ? PostgresBinaryValue.kind(base) : .unreadable(column.type)
+                    if resolved[index]?.labels != nil { return .text }
+                    return PostgresBinaryValue.supports(stored[index]) ? PostgresBinaryValue.kind(stored[index]) : .unreadable(columns[index].type)
                 })
         case .postgresCopyText:
             return PostgresTextRowDecoder(
@@ -68,7 +69,7 @@ struct PostgresPortableReader: PortableArchiveReader {
                     .archiveUnsupported,
                     "table \(table.qualifiedName) has rows but no definition in this archive (a --data-only backup): back it up with its schema to restore it into another engine")
             }
-            let leaves = manifest.tables.filter { partitions.rootOf[$0.id] == table.id }
+            let leaves = partitions.leavesOf[table.id] ?? []
             // Columns binary COPY wrote in a form only their type knows: each value is refused.
             var unreadable: [String: String] = [:]
             // (A partitioned table without partitions has no rows to read.)
@@ -142,7 +143,7 @@ struct PostgresPortableReader: PortableArchiveReader {
                 else { continue }
                 // A partition's key built on an index of its partitioned table's is part of that table's key.
                 let attached = ddl.contains(" USING INDEX ") && object.dependencies.contains { dependency in
-                    manifest.objects.contains { $0.id == dependency && $0.kind == .index && partitions.isAttached(index: $0.schema, $0.name) }
+                    objects[dependency].map { $0.kind == .index && partitions.isAttached(index: $0.schema, $0.name) } == true
                 }
                 if attached { continue }
                 let definition = PostgresDDLText.identifier(ddl[add.upperBound...])?.rest.trimmingCharacters(in: CharacterSet(charactersIn: " ;\n")) ?? ""
@@ -194,9 +195,8 @@ struct PostgresPortableReader: PortableArchiveReader {
                 }
             }
         }
-        var leavesOf: [UInt32: Set<UInt32>] = [:]
-        for table in manifest.tables { if let root = partitions.rootOf[table.id] { leavesOf[root, default: []].insert(table.id) } }
-        let promoted = partitionObjects.promoted(leaves: leavesOf, tableNames: Dictionary(tables.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }))
+        let promoted = partitionObjects.promoted(
+            leaves: partitions.leavesOf.mapValues { Set($0.map(\.id)) }, tableNames: Dictionary(tables.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first }))
         for (root, keys) in promoted.foreignKeys { if let position = positions[root] { tables[position].foreignKeys += keys } }
         for (root, plain) in promoted.indexes { if let position = positions[root] { tables[position].indexes += plain } }
         notCarried += promoted.notCarried
