@@ -16,12 +16,7 @@ enum PostgresPortableText {
         case .text(let bytes), .json(let bytes): return bytes
         case .blob(let bytes):
             var out: [UInt8] = [UInt8(ascii: "\\"), UInt8(ascii: "x")]
-            out.reserveCapacity(2 + bytes.count * 2)
-            let digits = Array("0123456789abcdef".utf8)
-            for byte in bytes {
-                out.append(digits[Int(byte >> 4)])
-                out.append(digits[Int(byte & 0xF)])
-            }
+            appendHex(bytes, to: &out)
             return out
         case .decimal(let text), .date(let text), .time(let text), .timestamp(let text), .uuid(let text), .bits(let text):
             return Array(text.utf8)
@@ -32,6 +27,20 @@ enum PostgresPortableText {
             return Array(("{" + elements.joined(separator: ",") + "}").utf8)
         case .unreadable:
             preconditionFailure("PortableValueConverter refuses an unreadable value before any encoder sees it")
+        }
+    }
+}
+
+extension PostgresPortableText {
+    /// `bytes` as lower-case hex digits, two a byte (bytea's hex form after its `\\x`).
+    static func appendHex(_ bytes: [UInt8], to out: inout [UInt8]) {
+        let digits: StaticString = "0123456789abcdef"
+        out.reserveCapacity(out.count + bytes.count * 2)
+        digits.withUTF8Buffer { hex in
+            for byte in bytes {
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0xF)])
+            }
         }
     }
 }
@@ -52,15 +61,8 @@ struct PostgresCopyTextEncoder: PortableRowEncoder {
                 continue
             case .blob(let bytes):
                 // bytea's hex form, its backslash escaped for COPY: \\x00ff.
-                let digits: StaticString = "0123456789abcdef"
                 buffer.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\"), UInt8(ascii: "x")])
-                buffer.reserveCapacity(buffer.count + bytes.count * 2)
-                digits.withUTF8Buffer { hex in
-                    for byte in bytes {
-                        buffer.append(hex[Int(byte >> 4)])
-                        buffer.append(hex[Int(byte & 0xF)])
-                    }
-                }
+                PostgresPortableText.appendHex(bytes, to: &buffer)
                 continue
             default: break
             }
